@@ -1,0 +1,53 @@
+import { completeInspect, inspectSeverityCounts, rowsForInspect } from '../../core/inspect-report.js';
+import { renderInspectCsv } from '../../core/render/csv.js';
+import { renderJson } from '../../core/render/json.js';
+import { renderInspectMarkdown } from '../../core/render/markdown.js';
+import { renderInspectText } from '../../core/render/text.js';
+import { evidenceOffsets } from '../../core/report-model.js';
+import { fetchRows, loadReport } from '../../io/load-report.js';
+import { openReportFile } from '../../io/report-source.js';
+import { exitCodeFor, type FailOn } from '../fail-on.js';
+import { type OutputFormat, useColor, writeOutput } from '../output.js';
+
+export interface InspectCommand {
+  report: string;
+  at: number;
+  expiringWithin: number;
+  ca?: string;
+  format: OutputFormat;
+  output?: string;
+  force: boolean;
+  failOn: FailOn;
+  maxFindings: number;
+}
+
+export async function runInspect(cmd: InspectCommand): Promise<number> {
+  const file = await openReportFile(cmd.report);
+  try {
+    const index = await loadReport(file, {
+      findingLimit: cmd.maxFindings,
+      ...(cmd.ca ? { expectedCa: cmd.ca } : {}),
+    });
+    const options = { at: cmd.at, expiringWithin: cmd.expiringWithin };
+    const offsets = new Set(rowsForInspect(index, options));
+    for (const o of evidenceOffsets(index.findings).get(file.name) ?? []) offsets.add(o);
+    const rows = await fetchRows(
+      file,
+      index,
+      [...offsets].sort((a, b) => a - b),
+    );
+    const out = completeInspect(index, options, new Map([[file.name, rows]]));
+    const text =
+      cmd.format === 'json'
+        ? renderJson(out)
+        : cmd.format === 'csv'
+          ? renderInspectCsv(out)
+          : cmd.format === 'markdown'
+            ? renderInspectMarkdown(out)
+            : renderInspectText(out, { color: useColor(cmd.format, cmd.output) });
+    await writeOutput(text, cmd.output, cmd.force);
+    return exitCodeFor(inspectSeverityCounts(out), cmd.failOn);
+  } finally {
+    await file.dispose();
+  }
+}

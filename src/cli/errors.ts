@@ -1,0 +1,17 @@
+/** The exit codes (design.md); a crash is 4, never 1, which means "findings". */
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_AWS = 3;
+export const EXIT_INTERNAL = 4;
+
+/** A bad flag or argument: exit 2, with a hint where one helps. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,90 @@
+import { FIELD_COUNT, type RecordView } from './audit-record.js';
+import { ReportSyntaxError } from './report-syntax-error.js';
+
+export type RecordSink = (view: RecordView) => void;
+
+/** Returned by scan steps that ran into the end of the buffered bytes before a row was complete. */
+export const NEED_MORE = -1;
+
+/**
+ * Feeds a byte scanner chunk by chunk. A row that straddles two chunks is rescanned once the next
+ * chunk arrives, so scanners only ever see whole rows and never hold more than one partial row.
+ */
+export abstract class ChunkedScanner {
+  protected buf: Uint8Array = new Uint8Array(0);
+  protected pos = 0;
+  /** absolute offset of buf[0] in the whole input */
+  protected base = 0;
+  protected line = 1;
+  /** bytes JSON/CSV unescaping writes to; reset for each row */
+  protected scratch = new Uint8Array(4096);
+  protected scratchUsed = 0;
+  private first = true;
+  private ended = false;
+
+  constructor(protected readonly onRecord: RecordSink) {}
+
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('push after end');
+    if (chunk.length === 0) return;
+    // one element type in the hot loops: a Buffer subclass would make every access polymorphic
+    if (Object.getPrototypeOf(chunk) !== Uint8Array.prototype) {
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    }
+    if (this.pos >= this.buf.length) {
+      this.base += this.buf.length;
+      this.buf = chunk;
+    } else {
+      const rest = this.buf.length - this.pos;
+      const joined = new Uint8Array(rest + chunk.length);
+      joined.set(this.buf.subarray(this.pos), 0);
+      joined.set(chunk, rest);
+      this.base += this.pos;
+      this.buf = joined;
+    }
+    this.pos = 0;
+    if (this.first) {
+      this.first = false;
+      // a UTF-8 byte order mark at the very start is not content
+      if (this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
+    }
+    this.pos = this.scan(this.pos, false);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pos = this.scan(this.pos, true);
+    this.finish();
+  }
+
+  /** Scans whole rows from pos; returns where the next scan must resume. */
+  protected abstract scan(pos: number, final: boolean): number;
+  /** Called once after the last byte: complain about an unterminated document. */
+  protected abstract finish(): void;
+
+  protected fail(what: string, at: number, line = this.line): never {
+    throw new ReportSyntaxError(what, line, this.base + at);
+  }
+
+  protected reserveScratch(length: number): number {
+    if (this.scratchUsed + length > this.scratch.length) {
+      const grown = new Uint8Array(Math.max(this.scratch.length * 2, this.scratchUsed + length));
+      grown.set(this.scratch.subarray(0, this.scratchUsed));
+      // spans of earlier fields of this row point into the old scratch: they stay valid there
+      this.scratch = grown;
+    }
+    const at = this.scratchUsed;
+    this.scratchUsed += length;
+    return at;
+  }
+}
+
+export const FIELD_SLOTS = FIELD_COUNT;
+
+/** Human-readable form of the byte at position for error messages. */
+export function describeByte(b: number | undefined): string {
+  if (b === undefined) return 'end of input';
+  if (b >= 0x21 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
+  return `byte 0x${b.toString(16).padStart(2, '0')}`;
+}

@@ -1,0 +1,184 @@
+import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
+import { formatInstant } from './instant.js';
+import {
+  entrySerialHex,
+  FLAG_DUPLICATE,
+  FLAG_NO_SERIAL,
+  FLAG_REVOKED,
+  findSerial,
+  type ReportIndex,
+} from './report-index.js';
+import { reasonName } from './revocation-reason.js';
+import { formatSerial } from './serial.js';
+
+/** A row of one side, to be read back for evidence. */
+export interface RowRef {
+  side: 'old' | 'new';
+  entry: number;
+}
+
+export interface DiffWindow {
+  /** epoch seconds; NaN when nothing tells */
+  from: number;
+  to: number;
+  /** how each end was found: given on the command line, or derived from the report's content */
+  basis: { from: 'given' | 'derived'; to: 'given' | 'derived' };
+}
+
+/**
+ * What the indexes alone can tell. Findings that need the rows themselves (which fields changed,
+ * when a new certificate was issued) are completed once the rows are read back: see
+ * completeDiff.
+ */
+export interface DiffPlan {
+  window: DiffWindow;
+  /** NEW entries, in serial order */
+  issued: number[];
+  revoked: number[];
+  expired: number[];
+  /** [old entry, new entry] whose immutable fields differ (by fingerprint) */
+  changed: Array<[number, number]>;
+  compareExtended: boolean;
+  findings: FindingCollector;
+}
+
+export interface DiffOptions {
+  oldCreatedAt?: number;
+  newCreatedAt?: number;
+  findingLimit?: number;
+}
+
+/**
+ * Joins two report indexes on the serial. Revoked certificates never leave a report and nothing
+ * in a row but its revocation may ever change, so every difference other than a new certificate
+ * or a new revocation is a finding.
+ */
+export function diffIndexes(
+  oldIndex: ReportIndex,
+  newIndex: ReportIndex,
+  options: DiffOptions = {},
+): DiffPlan {
+  const window: DiffWindow = {
+    from: options.oldCreatedAt ?? oldIndex.latestInstant,
+    to: options.newCreatedAt ?? newIndex.latestInstant,
+    basis: {
+      from: options.oldCreatedAt === undefined ? 'derived' : 'given',
+      to: options.newCreatedAt === undefined ? 'derived' : 'given',
+    },
+  };
+  const findings = new FindingCollector(options.findingLimit ?? 1000);
+  const compareExtended = oldIndex.hasExtended && newIndex.hasExtended;
+  const matched = new Uint8Array(oldIndex.count);
+  const issued: number[] = [];
+  const revoked: number[] = [];
+  const expired: number[] = [];
+  const changed: Array<[number, number]> = [];
+  const rowOf = (index: ReportIndex, i: number) => ({
+    report: index.source,
+    line: index.line[i]!,
+    byte: index.offset[i]!,
+  });
+  const add = (
+    code: FindingCode,
+    serialHex: string,
+    build: () => Omit<Finding, 'code' | 'severity' | 'serial'>,
+  ) => {
+    if (!findings.wants(code)) {
+      findings.count(code);
+      return;
+    }
+    findings.add({ code, severity: FINDING_SEVERITY[code], serial: formatSerial(serialHex), ...build() });
+  };
+
+  const nb = newIndex.arena;
+  for (let n = 0; n < newIndex.count; n++) {
+    const nflags = newIndex.flags[n]!;
+    // rows without a usable serial, and repeats (DUPLICATE_SERIAL already), cannot be joined
+    if ((nflags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
+    const o = findSerial(oldIndex, nb, newIndex.serialStart[n]!, newIndex.serialStart[n + 1]!);
+    const na = newIndex.notAfter[n]!;
+    const nRevoked = (nflags & FLAG_REVOKED) !== 0;
+    if (!nRevoked && na > window.from && na <= window.to) expired.push(n);
+    if (o < 0) {
+      issued.push(n);
+      if (nRevoked) revoked.push(n);
+      continue;
+    }
+    matched[o] = 1;
+    if (
+      oldIndex.fpA[o] !== newIndex.fpA[n] ||
+      oldIndex.fpB[o] !== newIndex.fpB[n] ||
+      (compareExtended && oldIndex.fpExt[o] !== newIndex.fpExt[n])
+    ) {
+      changed.push([o, n]);
+    }
+    const oRevoked = (oldIndex.flags[o]! & FLAG_REVOKED) !== 0;
+    if (!oRevoked && nRevoked) {
+      revoked.push(n);
+    } else if (oRevoked && !nRevoked) {
+      const hex = entrySerialHex(newIndex, n);
+      add('CERTIFICATE_UNREVOKED', hex, () => ({
+        message: `revoked in the old report (${describeRevocation(oldIndex, o)}), not in the new one`,
+        evidence: { old: rowOf(oldIndex, o), new: rowOf(newIndex, n) },
+      }));
+    } else if (oRevoked && nRevoked) {
+      const ot = oldIndex.revokedAt[o]!;
+      const nt = newIndex.revokedAt[n]!;
+      const sameTime = ot === nt || (Number.isNaN(ot) && Number.isNaN(nt));
+      if (!sameTime || oldIndex.reason[o] !== newIndex.reason[n]) {
+        const hex = entrySerialHex(newIndex, n);
+        add('REVOCATION_CHANGED', hex, () => ({
+          message: `revocation changed from ${describeRevocation(oldIndex, o)} to ${describeRevocation(newIndex, n)}`,
+          evidence: {
+            oldRevocation: revocationOf(oldIndex, o),
+            newRevocation: revocationOf(newIndex, n),
+            old: rowOf(oldIndex, o),
+            new: rowOf(newIndex, n),
+          },
+        }));
+      }
+    }
+  }
+  for (let o = 0; o < oldIndex.count; o++) {
+    if (matched[o] === 1 || (oldIndex.flags[o]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
+    const hex = entrySerialHex(oldIndex, o);
+    add('CERTIFICATE_DISAPPEARED', hex, () => ({
+      message: 'in the old report, missing from the new one',
+      evidence: { old: rowOf(oldIndex, o) },
+    }));
+  }
+  const bySerial = (index: ReportIndex) => (a: number, b: number) => compareEntrySerials(index, a, index, b);
+  issued.sort(bySerial(newIndex));
+  revoked.sort(bySerial(newIndex));
+  expired.sort(bySerial(newIndex));
+  changed.sort((a, b) => compareEntrySerials(newIndex, a[1], newIndex, b[1]));
+  return { window, issued, revoked, expired, changed, compareExtended, findings };
+}
+
+function revocationOf(index: ReportIndex, i: number): { revokedAt?: string; reason?: string } {
+  const t = index.revokedAt[i]!;
+  const r = reasonName(index.reason[i]!);
+  return {
+    ...(Number.isNaN(t) ? {} : { revokedAt: formatInstant(t) }),
+    ...(r === undefined ? {} : { reason: r }),
+  };
+}
+
+function describeRevocation(index: ReportIndex, i: number): string {
+  const { revokedAt, reason } = revocationOf(index, i);
+  return `${reason ?? 'no reason'} at ${revokedAt ?? 'an unknown time'}`;
+}
+
+/** Serial order: by magnitude (length, then octets). */
+export function compareEntrySerials(a: ReportIndex, i: number, b: ReportIndex, j: number): number {
+  const as = a.serialStart[i]!;
+  const al = a.serialStart[i + 1]! - as;
+  const bs = b.serialStart[j]!;
+  const bl = b.serialStart[j + 1]! - bs;
+  if (al !== bl) return al - bl;
+  for (let k = 0; k < al; k++) {
+    const d = a.arena[as + k]! - b.arena[bs + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}

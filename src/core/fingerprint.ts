@@ -1,0 +1,57 @@
+/**
+ * A 64-bit fingerprint in two independent 32-bit lanes (FNV-1a and a murmur-style multiply), fed
+ * field by field. It stands in for a row's immutable fields in the per-serial index: equal rows
+ * always agree, and two different rows agree with probability about 2^-64.
+ */
+export class Fingerprint {
+  a = 0;
+  b = 0;
+
+  reset(): void {
+    this.a = 0x811c9dc5 | 0;
+    this.b = 0x9747b28c | 0;
+  }
+
+  bytes(tag: number, buf: Uint8Array, start: number, end: number): void {
+    let a = Math.imul(this.a ^ tag, 0x01000193);
+    let b = Math.imul(this.b ^ (tag + end - start), 0x5bd1e995);
+    let i = start;
+    // four bytes a step; the length is mixed in above, so a short tail cannot alias a longer one
+    for (const stop = end - 3; i < stop; i += 4) {
+      const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      a = Math.imul(a ^ w, 0x01000193);
+      a ^= a >>> 15;
+      b = Math.imul(b ^ w, 0x5bd1e995);
+      b ^= b >>> 13;
+    }
+    for (; i < end; i++) {
+      const c = buf[i]!;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 13;
+    }
+    this.a = a;
+    this.b = b;
+  }
+
+  number(tag: number, value: number): void {
+    const lo = value | 0;
+    const hi = Math.floor(value / 4294967296) | 0;
+    let a = Math.imul(this.a ^ tag, 0x01000193);
+    a = Math.imul(a ^ lo, 0x01000193);
+    a = Math.imul(a ^ hi, 0x01000193);
+    let b = Math.imul(this.b ^ (tag * 31), 0x5bd1e995);
+    b = Math.imul(b ^ lo, 0x5bd1e995);
+    b ^= b >>> 15;
+    b = Math.imul(b ^ hi, 0x5bd1e995);
+    this.a = a;
+    this.b = b;
+  }
+}
+
+/** FNV-1a over a byte span: the serial's slot in the index's hash table. */
+export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h ^ (h >>> 16);
+}

@@ -1,0 +1,138 @@
+/**
+ * Instants, normalised at the edge to epoch seconds (UTC).
+ *
+ * Reports write `2018-02-26T18:39:57+0000`: an offset without a colon, which Date.parse only accepts
+ * by leniency. This parser is strict and allocation-free: `YYYY-MM-DDTHH:MM:SS`, an optional
+ * fraction, then `Z`, `±HHMM` or `±HH:MM`. Every field is range-checked (no 24:00, no Feb 30).
+ */
+
+const ZERO = 0x30;
+
+function digits(bytes: Uint8Array, at: number, count: number): number {
+  let v = 0;
+  for (let i = 0; i < count; i++) {
+    const d = bytes[at + i]! - ZERO;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to the given civil date (proleptic Gregorian). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Epoch seconds of the instant in bytes[start, end), or NaN when it is not a valid instant. */
+export function parseInstantBytes(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start < 20) return Number.NaN;
+  const year = digits(bytes, start, 4);
+  if (year < 0 || bytes[start + 4] !== 0x2d) return Number.NaN;
+  const month = digits(bytes, start + 5, 2);
+  if (month < 1 || month > 12 || bytes[start + 7] !== 0x2d) return Number.NaN;
+  const day = digits(bytes, start + 8, 2);
+  if (day < 1 || day > daysInMonth(year, month) || bytes[start + 10] !== 0x54) return Number.NaN;
+  const hour = digits(bytes, start + 11, 2);
+  if (hour < 0 || hour > 23 || bytes[start + 13] !== 0x3a) return Number.NaN;
+  const minute = digits(bytes, start + 14, 2);
+  if (minute < 0 || minute > 59 || bytes[start + 16] !== 0x3a) return Number.NaN;
+  const second = digits(bytes, start + 17, 2);
+  if (second < 0 || second > 59) return Number.NaN;
+  let p = start + 19;
+  let fraction = 0;
+  if (bytes[p] === 0x2e) {
+    p++;
+    let scale = 0.1;
+    const first = p;
+    while (p < end) {
+      const d = bytes[p]! - ZERO;
+      if (d < 0 || d > 9) break;
+      fraction += d * scale;
+      scale /= 10;
+      p++;
+    }
+    if (p === first) return Number.NaN;
+  }
+  let offsetMinutes = 0;
+  const sign = bytes[p];
+  if (sign === 0x5a) {
+    p++;
+  } else if (sign === 0x2b || sign === 0x2d) {
+    const oh = digits(bytes, p + 1, 2);
+    let om: number;
+    if (bytes[p + 3] === 0x3a) {
+      om = digits(bytes, p + 4, 2);
+      p += 6;
+    } else {
+      om = digits(bytes, p + 3, 2);
+      p += 5;
+    }
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
+    offsetMinutes = (sign === 0x2b ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return Number.NaN;
+  }
+  if (p !== end) return Number.NaN;
+  return (
+    daysFromCivil(year, month, day) * 86400 +
+    hour * 3600 +
+    minute * 60 +
+    second -
+    offsetMinutes * 60 +
+    fraction
+  );
+}
+
+const ENCODER = new TextEncoder();
+
+export function parseInstant(text: string): number {
+  const bytes = ENCODER.encode(text);
+  return parseInstantBytes(bytes, 0, bytes.length);
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Epoch seconds → `2018-02-26T18:39:57Z` (fractions kept only when present). */
+export function formatInstant(epochSeconds: number): string {
+  const whole = Math.floor(epochSeconds);
+  const days = Math.floor(whole / 86400);
+  let rem = whole - days * 86400;
+  // civil from days (Howard Hinnant's algorithm)
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(rem / 3600);
+  rem -= hour * 3600;
+  const minute = Math.floor(rem / 60);
+  const second = rem - minute * 60;
+  const frac = epochSeconds - whole;
+  const fracText =
+    frac > 0
+      ? `.${Math.round(frac * 1000)
+          .toString()
+          .padStart(3, '0')
+          .replace(/0+$/, '')}`
+      : '';
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fracText}Z`;
+}

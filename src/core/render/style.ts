@@ -1,0 +1,43 @@
+import type { Severity } from '../finding.js';
+
+/** Colour is decided by the CLI (a TTY, no NO_COLOR); renderers only apply it. */
+export interface TextStyle {
+  color: boolean;
+}
+
+const CODES: Record<Severity | 'bold' | 'dim', [number, number]> = {
+  error: [31, 39],
+  warning: [33, 39],
+  info: [36, 39],
+  bold: [1, 22],
+  dim: [2, 22],
+};
+
+export function paint(style: TextStyle, kind: keyof typeof CODES, text: string): string {
+  if (!style.color) return text;
+  const [on, off] = CODES[kind];
+  return `\u001b[${on}m${text}\u001b[${off}m`;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching colour codes is the point
+const ANSI = /\u001b\[\d+m/g;
+
+/** Aligns columns; cells may carry colour codes, which take no width. */
+export function table(rows: string[][], indent = '  '): string[] {
+  const width = (s: string) => s.replace(ANSI, '').length;
+  const widths: number[] = [];
+  for (const r of rows) {
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, width(c));
+    });
+  }
+  return rows.map((r) =>
+    (
+      indent + r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - width(c)))).join('  ')
+    ).trimEnd(),
+  );
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

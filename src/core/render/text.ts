@@ -1,0 +1,149 @@
+import type { Finding } from '../finding.js';
+import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
+import type { ReportSummary } from '../report-summary.js';
+import { paint, plural, type TextStyle, table } from './style.js';
+
+function findingLines(findings: Finding[], omitted: Record<string, number>, style: TextStyle): string[] {
+  if (findings.length === 0 && Object.keys(omitted).length === 0) return ['Findings: none'];
+  const rows = [['SEVERITY', 'CODE', 'SERIAL', 'WHERE', 'MESSAGE'].map((h) => paint(style, 'bold', h))];
+  for (const f of findings) {
+    rows.push([paint(style, f.severity, f.severity), f.code, f.serial ?? '-', where(f), f.message]);
+  }
+  const out = [
+    paint(style, 'bold', `Findings (${findings.length + Object.values(omitted).reduce((a, b) => a + b, 0)})`),
+    ...table(rows),
+  ];
+  for (const [code, n] of Object.entries(omitted))
+    out.push(`  … and ${n} more ${code} (raise --max-findings to list them)`);
+  return out;
+}
+
+/** "old:12 new:14" from the evidence rows of a finding. */
+function where(f: Finding): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(f.evidence)) {
+    if (v && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'number') {
+      const label = k === 'row' ? 'line' : k;
+      parts.push(`${label}:${(v as { line: number }).line}`);
+    }
+  }
+  return parts.join(' ') || '-';
+}
+
+function summaryRows(label: string[], summaries: ReportSummary[]): string[][] {
+  const keys: Array<keyof ReportSummary> = ['certificates', 'active', 'expired', 'revoked'];
+  return [['', ...label], ...keys.map((k) => [k, ...summaries.map((s) => String(s[k]))])];
+}
+
+function certRows(
+  title: string,
+  rows: CertificateRow[],
+  cols: Array<[string, keyof CertificateRow]>,
+  style: TextStyle,
+): string[] {
+  if (rows.length === 0) return [];
+  const head = ['SERIAL', ...cols.map(([h]) => h)].map((h) => paint(style, 'bold', h));
+  return [
+    paint(style, 'bold', `${title} (${rows.length})`),
+    ...table([head, ...rows.map((r) => [r.serial, ...cols.map(([, k]) => String(r[k] ?? '-'))])]),
+    '',
+  ];
+}
+
+export function renderDiffText(out: DiffOutput, style: TextStyle): string {
+  const lines: string[] = [];
+  lines.push(
+    `${paint(style, 'bold', 'old')}  ${out.old.source} (${out.old.format}${out.old.createdAt ? `, made ${out.old.createdAt}` : ''})`,
+  );
+  lines.push(
+    `${paint(style, 'bold', 'new')}  ${out.new.source} (${out.new.format}${out.new.createdAt ? `, made ${out.new.createdAt}` : ''})`,
+  );
+  if (out.new.ca ?? out.old.ca) lines.push(`${paint(style, 'bold', 'CA')}   ${out.new.ca ?? out.old.ca}`);
+  lines.push(
+    `${paint(style, 'bold', 'window')} ${out.window.from ?? '?'} → ${out.window.to ?? '?'} (${out.window.basis})`,
+  );
+  lines.push('');
+  lines.push(...table(summaryRows(['old', 'new'], [out.old.summary, out.new.summary]), ''));
+  lines.push('');
+  lines.push(
+    ...certRows(
+      'Issued',
+      out.changes.issued,
+      [
+        ['ISSUED AT', 'issuedAt'],
+        ['NOT AFTER', 'notAfter'],
+        ['SUBJECT', 'subject'],
+      ],
+      style,
+    ),
+  );
+  lines.push(
+    ...certRows(
+      'Revoked',
+      out.changes.revoked,
+      [
+        ['REVOKED AT', 'revokedAt'],
+        ['REASON', 'revocationReason'],
+        ['SUBJECT', 'subject'],
+      ],
+      style,
+    ),
+  );
+  lines.push(
+    ...certRows(
+      'Expired',
+      out.changes.expired,
+      [
+        ['NOT AFTER', 'notAfter'],
+        ['SUBJECT', 'subject'],
+      ],
+      style,
+    ),
+  );
+  lines.push(...findingLines(out.findings, out.omittedFindings, style));
+  lines.push('');
+  const s = out.summary;
+  lines.push(
+    `${s.issued} issued, ${s.revoked} revoked, ${s.expired} expired; ` +
+      `${plural(s.findings.error, 'error')}, ${plural(s.findings.warning, 'warning')}, ${s.findings.info} info`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderInspectText(out: InspectOutput, style: TextStyle): string {
+  const lines: string[] = [];
+  lines.push(`${paint(style, 'bold', 'report')} ${out.report.source} (${out.report.format})`);
+  if (out.report.ca) lines.push(`${paint(style, 'bold', 'CA')}     ${out.report.ca}`);
+  lines.push(`${paint(style, 'bold', 'as of')}  ${out.asOf}`);
+  lines.push('');
+  const s = out.summary;
+  lines.push(
+    ...table([...summaryRows(['count'], [s]).slice(1), ['expiring soon', String(s.expiringSoon)]], ''),
+  );
+  const reasons = Object.entries(s.revokedByReason);
+  if (reasons.length > 0) {
+    lines.push(
+      '',
+      paint(style, 'bold', 'Revoked by reason'),
+      ...table(reasons.map(([k, v]) => [k, String(v)])),
+    );
+  }
+  const templates = Object.entries(s.byTemplate);
+  if (templates.length > 0) {
+    lines.push('', paint(style, 'bold', 'By template'), ...table(templates.map(([k, v]) => [k, String(v)])));
+  }
+  lines.push('');
+  lines.push(
+    ...certRows(
+      `Expiring by ${out.expiringWithinSeconds / 86400} days from ${out.asOf}`,
+      out.expiringSoon,
+      [
+        ['NOT AFTER', 'notAfter'],
+        ['SUBJECT', 'subject'],
+      ],
+      style,
+    ),
+  );
+  lines.push(...findingLines(out.findings, out.omittedFindings, style));
+  return `${lines.join('\n')}\n`;
+}

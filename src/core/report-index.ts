@@ -1,0 +1,677 @@
+import {
+  F_ACCOUNT,
+  F_ARN,
+  F_ISSUED_AT,
+  F_NOT_AFTER,
+  F_NOT_BEFORE,
+  F_REASON,
+  F_REQUESTED_BY,
+  F_REVOKED_AT,
+  F_SERIAL,
+  F_SUBJECT,
+  F_TEMPLATE,
+  FIELD_NAMES,
+  KIND_ABSENT,
+  KIND_NOT_STRING,
+  type RecordView,
+} from './audit-record.js';
+import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
+import { Fingerprint, hashBytes } from './fingerprint.js';
+import { parseInstantBytes } from './instant.js';
+import { INVALID_REASON, NO_REASON, reasonCodeOf, reasonName } from './revocation-reason.js';
+import { formatSerial, octetsToHex, serialErrorReason, writeSerialOctets } from './serial.js';
+import { checkSubjectBytes } from './subject.js';
+
+export type ReportFormat = 'json' | 'csv';
+
+export const FLAG_NO_SERIAL = 1;
+/** the row carries a revocation (a time, a reason, or both) */
+export const FLAG_REVOKED = 2;
+/** a later row for a serial already indexed: kept as an entry, not in the hash table */
+export const FLAG_DUPLICATE = 4;
+export const FLAG_INVALID = 8;
+
+/** CA id 0: the ARN could not be read; 255: one of too many distinct CAs to tell apart */
+const CA_UNKNOWN = 0;
+const CA_OVERFLOW = 255;
+
+/**
+ * The compact per-serial index of one report: a row of typed-array columns per certificate
+ * (serial octets, a fingerprint of the immutable fields, revocation state, position) and an
+ * open-addressing hash table on the serial. Whole rows are never kept: evidence is read back from
+ * the report by position. Plain data, so it can cross a worker boundary.
+ */
+export interface ReportIndex {
+  source: string;
+  format: ReportFormat;
+  count: number;
+  /** serial octets of entry i are arena[serialStart[i], serialStart[i + 1]) */
+  arena: Uint8Array;
+  serialStart: Uint32Array;
+  /** fingerprint of the fields every report carries, and of the two extended ones */
+  fpA: Int32Array;
+  fpB: Int32Array;
+  fpExt: Int32Array;
+  /** epoch seconds; NaN when absent or invalid */
+  revokedAt: Float64Array;
+  notAfter: Float64Array;
+  /** revocation reason code (revocation-reason.ts) */
+  reason: Uint8Array;
+  flags: Uint8Array;
+  caId: Uint8Array;
+  offset: Float64Array;
+  line: Uint32Array;
+  /** open addressing, entry index + 1, 0 = empty; length is a power of two */
+  table: Int32Array;
+  /** extended fields (requestedByServicePrincipal, templateArn) this report carries at all */
+  hasExtended: boolean;
+  /** CA ARNs by id (index 0 unused), and how many rows name each */
+  caArns: string[];
+  caCounts: number[];
+  /** the CA this report is of: the expected one, else the one most rows name */
+  caArn: string | undefined;
+  revoked: number;
+  revokedByReason: Record<string, number>;
+  byTemplate: Record<string, number>;
+  /** the latest issuedAt or revokedAt in the report: it was made no earlier (NaN if none) */
+  latestInstant: number;
+  findings: Finding[];
+  findingCounts: Record<string, number>;
+}
+
+export interface IndexOptions {
+  source: string;
+  format: ReportFormat;
+  /** rows to make room for up front (an estimate; columns grow as needed) */
+  expectedRows?: number;
+  /** the CA the report must be of; defaults to the CA most rows name */
+  expectedCa?: string;
+  /** findings kept in full per code */
+  findingLimit?: number;
+}
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+const CERTIFICATE_SEGMENT = ENCODER.encode('/certificate/');
+const ARN_PREFIX = ENCODER.encode('arn:');
+const CA_ARN_PATTERN =
+  /^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function growU8(a: Uint8Array, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}
+
+export class ReportIndexBuilder {
+  private cap: number;
+  count = 0;
+  arena: Uint8Array;
+  private arenaUsed = 0;
+  serialStart: Uint32Array;
+  fpA: Int32Array;
+  fpB: Int32Array;
+  fpExt: Int32Array;
+  revokedAt: Float64Array;
+  notAfter: Float64Array;
+  reason: Uint8Array;
+  flags: Uint8Array;
+  caId: Uint8Array;
+  offset: Float64Array;
+  line: Uint32Array;
+  private table: Int32Array;
+  private tableMask: number;
+
+  private readonly fp = new Fingerprint();
+  private readonly collector: FindingCollector;
+  private readonly caPrefixes: Uint8Array[] = [new Uint8Array(0)];
+  private readonly caCounts: number[] = [0];
+  private lastCa = 0;
+  private readonly templateNames: string[] = [];
+  private readonly templateBytes: Uint8Array[] = [];
+  private readonly templateCounts: number[] = [];
+  private lastTemplate = -1;
+  private noTemplate = 0;
+  private revoked = 0;
+  private readonly reasonCounts = new Array<number>(INVALID_REASON + 1).fill(0);
+  private latest = Number.NaN;
+  private readonly scratchSerial = new Uint8Array(256);
+  private seenExtended = false;
+
+  constructor(private readonly options: IndexOptions) {
+    this.cap = Math.max(1024, Math.ceil(options.expectedRows ?? 0));
+    const cap = this.cap;
+    this.arena = new Uint8Array(cap * 17);
+    this.serialStart = new Uint32Array(cap + 1);
+    this.fpA = new Int32Array(cap);
+    this.fpB = new Int32Array(cap);
+    this.fpExt = new Int32Array(cap);
+    this.revokedAt = new Float64Array(cap);
+    this.notAfter = new Float64Array(cap);
+    this.reason = new Uint8Array(cap);
+    this.flags = new Uint8Array(cap);
+    this.caId = new Uint8Array(cap);
+    this.offset = new Float64Array(cap);
+    this.line = new Uint32Array(cap);
+    let size = 1024;
+    while (size < cap * 2) size *= 2;
+    this.table = new Int32Array(size);
+    this.tableMask = size - 1;
+    this.collector = new FindingCollector(options.findingLimit ?? 1000);
+  }
+
+  /** Marks whether the report's layout carries the extended fields (CSV header, or any JSON row). */
+  setHasExtended(value: boolean): void {
+    this.seenExtended = value;
+  }
+
+  add(view: RecordView): void {
+    if (this.count === this.cap) this.grow();
+    const i = this.count++;
+    const buf = view.buf;
+    const start = view.start;
+    const end = view.end;
+    const kind = view.kind;
+    let flags = 0;
+    this.offset[i] = view.offset;
+    this.line[i] = view.line;
+
+    this.notString = 0;
+    for (let f = 0; f < kind.length; f++) {
+      if (kind[f] === KIND_NOT_STRING) {
+        this.notString |= 1 << f;
+        this.invalid(view, f, 'is not a string');
+        flags |= FLAG_INVALID;
+        kind[f] = KIND_ABSENT; // judged once; the checks below see it as absent
+      }
+    }
+
+    // serial: the key of everything
+    const serialAt = this.arenaUsed;
+    if (serialAt + 256 > this.arena.length) this.arena = growU8(this.arena, this.arena.length * 2);
+    let serialLen = 0;
+    if (kind[F_SERIAL] === KIND_ABSENT) {
+      this.missing(view, F_SERIAL);
+      flags |= FLAG_NO_SERIAL | FLAG_INVALID;
+    } else if (end[F_SERIAL]! - start[F_SERIAL]! > 512) {
+      this.invalid(view, F_SERIAL, 'is longer than any certificate serial');
+      flags |= FLAG_NO_SERIAL | FLAG_INVALID;
+    } else {
+      serialLen = writeSerialOctets(buf[F_SERIAL]!, start[F_SERIAL]!, end[F_SERIAL]!, this.arena, serialAt);
+      if (serialLen < 0) {
+        this.invalid(view, F_SERIAL, serialErrorReason(serialLen));
+        flags |= FLAG_NO_SERIAL | FLAG_INVALID;
+        serialLen = 0;
+      }
+    }
+    this.arenaUsed = serialAt + serialLen;
+    this.serialStart[i + 1] = this.arenaUsed;
+
+    const fp = this.fp;
+    fp.reset();
+    // awsAccountId: twelve digits
+    if (kind[F_ACCOUNT] !== KIND_ABSENT) {
+      const b = buf[F_ACCOUNT]!;
+      const s = start[F_ACCOUNT]!;
+      const e = end[F_ACCOUNT]!;
+      let ok = e - s === 12;
+      for (let k = s; ok && k < e; k++) ok = b[k]! >= 0x30 && b[k]! <= 0x39;
+      if (!ok) {
+        this.invalid(view, F_ACCOUNT, 'is not a 12-digit AWS account id');
+        flags |= FLAG_INVALID;
+      }
+      fp.bytes(1, b, s, e);
+    } else {
+      this.missing(view, F_ACCOUNT);
+      flags |= FLAG_INVALID;
+    }
+
+    // certificateArn: <CA ARN>/certificate/<serial hex>
+    let ca = CA_UNKNOWN;
+    if (kind[F_ARN] !== KIND_ABSENT) {
+      const b = buf[F_ARN]!;
+      const s = start[F_ARN]!;
+      const e = end[F_ARN]!;
+      fp.bytes(2, b, s, e);
+      const cut = lastIndexOf(b, s, e, CERTIFICATE_SEGMENT);
+      if (cut < 0 || !startsWith(b, s, e, ARN_PREFIX)) {
+        this.invalid(view, F_ARN, 'is not a certificate ARN (…/certificate/<serial>)');
+        flags |= FLAG_INVALID;
+      } else {
+        ca = this.caOf(b, s, cut);
+        if (ca === CA_UNKNOWN) {
+          this.invalid(view, F_ARN, 'does not name a certificate authority');
+          flags |= FLAG_INVALID;
+        }
+        const sufStart = cut + CERTIFICATE_SEGMENT.length;
+        const n = e - sufStart > 200 ? -1 : writeSerialOctets(b, sufStart, e, this.scratchSerial, 0);
+        if (n < 0) {
+          this.invalid(view, F_ARN, 'does not end in a hexadecimal serial');
+          flags |= FLAG_INVALID;
+        } else if (
+          (flags & FLAG_NO_SERIAL) === 0 &&
+          !sameBytes(this.scratchSerial, 0, n, this.arena, serialAt, serialLen)
+        ) {
+          this.mismatch(view, i, n);
+        }
+      }
+    } else {
+      this.missing(view, F_ARN);
+      flags |= FLAG_INVALID;
+    }
+    this.caId[i] = ca;
+    if (ca !== CA_UNKNOWN) this.caCounts[ca]!++;
+
+    // subject: RFC 2253; absent means an empty subject
+    if (kind[F_SUBJECT] !== KIND_ABSENT) {
+      const b = buf[F_SUBJECT]!;
+      const s = start[F_SUBJECT]!;
+      const e = end[F_SUBJECT]!;
+      const problem = checkSubjectBytes(b, s, e);
+      if (problem !== null) {
+        this.invalid(view, F_SUBJECT, `is not an RFC 2253 name (${problem})`);
+        flags |= FLAG_INVALID;
+      }
+      fp.bytes(3, b, s, e);
+    }
+
+    // validity and issuance
+    const notBefore = this.instant(view, F_NOT_BEFORE, true);
+    const notAfter = this.instant(view, F_NOT_AFTER, true);
+    const issuedAt = this.instant(view, F_ISSUED_AT, true);
+    if (Number.isNaN(notBefore) || Number.isNaN(notAfter) || Number.isNaN(issuedAt)) flags |= FLAG_INVALID;
+    fp.number(5, notBefore);
+    fp.number(6, notAfter);
+    fp.number(7, issuedAt);
+    this.fpA[i] = fp.a;
+    this.fpB[i] = fp.b;
+    this.notAfter[i] = notAfter;
+    if (notBefore > notAfter) this.validityInverted(view, i, notBefore, notAfter);
+    if (issuedAt > this.latest || Number.isNaN(this.latest)) this.latest = issuedAt;
+
+    // revocation: a time and a reason, or neither
+    const hasTime = kind[F_REVOKED_AT] !== KIND_ABSENT;
+    const hasReason = kind[F_REASON] !== KIND_ABSENT;
+    let reason = NO_REASON;
+    let revokedAt = Number.NaN;
+    if (hasTime) {
+      revokedAt = this.instant(view, F_REVOKED_AT, false);
+      if (Number.isNaN(revokedAt)) flags |= FLAG_INVALID;
+      else if (revokedAt > this.latest || Number.isNaN(this.latest)) this.latest = revokedAt;
+    }
+    if (hasReason) {
+      reason = reasonCodeOf(buf[F_REASON]!, start[F_REASON]!, end[F_REASON]!);
+      if (reason === INVALID_REASON) {
+        this.invalid(view, F_REASON, 'is not a revocation reason');
+        flags |= FLAG_INVALID;
+      }
+    }
+    if (hasTime || hasReason) {
+      flags |= FLAG_REVOKED;
+      this.revoked++;
+      this.reasonCounts[reason]!++;
+      if (hasTime !== hasReason) this.incomplete(view, i, hasTime);
+    }
+    this.revokedAt[i] = revokedAt;
+    this.reason[i] = reason;
+
+    // the extended fields, fingerprinted apart: a 9-column CSV cannot speak for them
+    fp.reset();
+    if (kind[F_REQUESTED_BY] !== KIND_ABSENT) {
+      fp.bytes(8, buf[F_REQUESTED_BY]!, start[F_REQUESTED_BY]!, end[F_REQUESTED_BY]!);
+    }
+    if (kind[F_TEMPLATE] !== KIND_ABSENT) {
+      const b = buf[F_TEMPLATE]!;
+      const s = start[F_TEMPLATE]!;
+      const e = end[F_TEMPLATE]!;
+      fp.bytes(9, b, s, e);
+      this.countTemplate(view, b, s, e);
+    } else {
+      this.noTemplate++;
+    }
+    this.fpExt[i] = fp.a ^ Math.imul(fp.b, 0x27d4eb2d);
+    this.flags[i]! |= flags;
+
+    if ((flags & FLAG_NO_SERIAL) === 0) this.insert(i, serialAt, serialLen);
+  }
+
+  private instant(view: RecordView, field: number, required: boolean): number {
+    if (view.kind[field] === KIND_ABSENT) {
+      if (required) this.missing(view, field);
+      return Number.NaN;
+    }
+    const v = parseInstantBytes(view.buf[field]!, view.start[field]!, view.end[field]!);
+    if (Number.isNaN(v)) this.invalid(view, field, 'is not a timestamp like 2018-02-26T18:39:57+0000');
+    return v;
+  }
+
+  private caOf(b: Uint8Array, s: number, e: number): number {
+    const last = this.caPrefixes[this.lastCa]!;
+    if (this.lastCa !== CA_UNKNOWN && sameBytes(last, 0, last.length, b, s, e - s)) return this.lastCa;
+    for (let id = 1; id < this.caPrefixes.length; id++) {
+      const p = this.caPrefixes[id]!;
+      if (sameBytes(p, 0, p.length, b, s, e - s)) {
+        this.lastCa = id;
+        return id;
+      }
+    }
+    const text = DECODER.decode(b.subarray(s, e));
+    if (!CA_ARN_PATTERN.test(text)) return CA_UNKNOWN;
+    if (this.caPrefixes.length >= CA_OVERFLOW) return CA_OVERFLOW;
+    this.caPrefixes.push(Uint8Array.prototype.slice.call(b, s, e));
+    this.caCounts.push(0);
+    this.lastCa = this.caPrefixes.length - 1;
+    return this.lastCa;
+  }
+
+  private countTemplate(view: RecordView, b: Uint8Array, s: number, e: number): void {
+    let id = -1;
+    const last = this.lastTemplate >= 0 ? this.templateBytes[this.lastTemplate]! : undefined;
+    if (last && sameBytes(last, 0, last.length, b, s, e - s)) id = this.lastTemplate;
+    else {
+      for (let t = 0; t < this.templateBytes.length; t++) {
+        const tb = this.templateBytes[t]!;
+        if (sameBytes(tb, 0, tb.length, b, s, e - s)) {
+          id = t;
+          break;
+        }
+      }
+      if (id < 0) {
+        const text = DECODER.decode(b.subarray(s, e));
+        if (!/^arn:aws[a-z-]*:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/.test(text)) {
+          this.invalid(view, F_TEMPLATE, 'is not a template ARN (arn:aws:acm-pca:::template/<name>/V<n>)');
+          this.flags[this.count - 1]! |= FLAG_INVALID;
+        }
+        if (this.templateBytes.length >= 1000) return; // counting by template stops being useful
+        id = this.templateBytes.length;
+        this.templateBytes.push(Uint8Array.prototype.slice.call(b, s, e));
+        this.templateNames.push(text);
+        this.templateCounts.push(0);
+      }
+      this.lastTemplate = id;
+    }
+    this.templateCounts[id]!++;
+  }
+
+  private insert(i: number, at: number, len: number): void {
+    if (this.count * 2 > this.table.length) this.rehash();
+    const arena = this.arena;
+    let slot = hashBytes(arena, at, at + len) & this.tableMask;
+    for (;;) {
+      const e = this.table[slot]!;
+      if (e === 0) {
+        this.table[slot] = i + 1;
+        return;
+      }
+      const j = e - 1;
+      const js = this.serialStart[j]!;
+      if (sameBytes(arena, js, this.serialStart[j + 1]! - js, arena, at, len)) {
+        this.flags[i]! |= FLAG_DUPLICATE;
+        this.duplicate(j, i);
+        return;
+      }
+      slot = (slot + 1) & this.tableMask;
+    }
+  }
+
+  private rehash(): void {
+    const size = this.table.length * 2;
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    for (let k = 0; k < this.table.length; k++) {
+      const e = this.table[k]!;
+      if (e === 0) continue;
+      const j = e - 1;
+      let slot = hashBytes(this.arena, this.serialStart[j]!, this.serialStart[j + 1]!) & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = e;
+    }
+    this.table = table;
+    this.tableMask = mask;
+  }
+
+  private grow(): void {
+    const cap = Math.ceil(this.cap * 1.5);
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    const s = new Uint32Array(cap + 1);
+    s.set(this.serialStart);
+    this.serialStart = s;
+    this.fpA = i32(this.fpA);
+    this.fpB = i32(this.fpB);
+    this.fpExt = i32(this.fpExt);
+    this.revokedAt = f64(this.revokedAt);
+    this.notAfter = f64(this.notAfter);
+    this.offset = f64(this.offset);
+    this.reason = growU8(this.reason, cap);
+    this.flags = growU8(this.flags, cap);
+    this.caId = growU8(this.caId, cap);
+    const l = new Uint32Array(cap);
+    l.set(this.line);
+    this.line = l;
+    this.cap = cap;
+  }
+
+  // ---- findings of a report against itself ----
+
+  serialText(i: number): string | undefined {
+    const s = this.serialStart[i]!;
+    const e = this.serialStart[i + 1]!;
+    return e > s ? formatSerial(octetsToHex(this.arena, s, e)) : undefined;
+  }
+
+  private row(view: RecordView): { report: string; line: number; byte: number } {
+    return { report: this.options.source, line: view.line, byte: view.offset };
+  }
+
+  private add1(code: FindingCode, build: () => Omit<Finding, 'code' | 'severity'>): void {
+    if (!this.collector.wants(code)) {
+      this.collector.count(code);
+      return;
+    }
+    this.collector.add({ code, severity: FINDING_SEVERITY[code], ...build() });
+  }
+
+  /** fields of the current row already reported as not being strings */
+  private notString = 0;
+
+  private missing(view: RecordView, field: number): void {
+    if ((this.notString & (1 << field)) === 0) this.invalid(view, field, 'is missing');
+  }
+
+  private invalid(view: RecordView, field: number, what: string): void {
+    this.add1('INVALID_RECORD', () => {
+      const name = FIELD_NAMES[field]!;
+      const value = view.kind[field] === KIND_ABSENT ? undefined : view.text(field);
+      const serial = field === F_SERIAL ? undefined : serialOfView(view);
+      return {
+        ...(serial === undefined ? {} : { serial }),
+        message: `line ${view.line}, field ${name}: ${value === undefined ? '' : `${JSON.stringify(clip(value))} `}${what}`,
+        evidence: { field: name, ...(value === undefined ? {} : { value }), row: this.row(view) },
+      };
+    });
+  }
+
+  private mismatch(view: RecordView, i: number, n: number): void {
+    this.add1('SERIAL_ARN_MISMATCH', () => ({
+      serial: this.serialText(i)!,
+      message: `certificateArn ends in ${octetsToHex(this.scratchSerial, 0, n)}, not the serial ${this.serialText(i)}`,
+      evidence: { certificateArn: view.text(F_ARN), row: this.row(view) },
+    }));
+  }
+
+  private incomplete(view: RecordView, i: number, hasTime: boolean): void {
+    this.add1('REVOCATION_INCOMPLETE', () => {
+      const serial = this.serialText(i);
+      return {
+        ...(serial === undefined ? {} : { serial }),
+        message: hasTime
+          ? `revoked at ${view.text(F_REVOKED_AT)} without a revocationReason`
+          : `revocationReason ${view.text(F_REASON)} without a revokedAt`,
+        evidence: { row: this.row(view) },
+      };
+    });
+  }
+
+  private validityInverted(view: RecordView, i: number, _nb: number, _na: number): void {
+    this.add1('VALIDITY_INVERTED', () => {
+      const serial = this.serialText(i);
+      return {
+        ...(serial === undefined ? {} : { serial }),
+        message: `notBefore ${view.text(F_NOT_BEFORE)} is after notAfter ${view.text(F_NOT_AFTER)}`,
+        evidence: {
+          notBefore: view.text(F_NOT_BEFORE),
+          notAfter: view.text(F_NOT_AFTER),
+          row: this.row(view),
+        },
+      };
+    });
+  }
+
+  private duplicate(first: number, dup: number): void {
+    this.add1('DUPLICATE_SERIAL', () => ({
+      serial: this.serialText(dup)!,
+      message: `serial ${this.serialText(dup)} appears again on line ${this.line[dup]} (first on line ${this.line[first]})`,
+      evidence: {
+        first: { report: this.options.source, line: this.line[first]!, byte: this.offset[first]! },
+        again: { report: this.options.source, line: this.line[dup]!, byte: this.offset[dup]! },
+      },
+    }));
+  }
+
+  finish(): ReportIndex {
+    // the CA the report is of: the expected one, else the one most rows name
+    let main = 0;
+    for (let id = 1; id < this.caCounts.length; id++)
+      if (this.caCounts[id]! > (this.caCounts[main] ?? 0)) main = id;
+    const caArns = this.caPrefixes.map((p) => DECODER.decode(p));
+    const expected = this.options.expectedCa;
+    if (expected !== undefined) main = caArns.indexOf(expected);
+    const caArn = expected ?? (main > 0 ? caArns[main] : undefined);
+    if (caArn !== undefined) {
+      for (let i = 0; i < this.count; i++) {
+        const ca = this.caId[i]!;
+        if (ca === CA_UNKNOWN || ca === main) continue;
+        const other = ca === CA_OVERFLOW ? 'another CA' : caArns[ca]!;
+        this.add1('FOREIGN_CA', () => {
+          const serial = this.serialText(i);
+          return {
+            ...(serial === undefined ? {} : { serial }),
+            message: `certificateArn names ${other}, not ${caArn}`,
+            evidence: {
+              ca: other,
+              expected: caArn,
+              row: { report: this.options.source, line: this.line[i]!, byte: this.offset[i]! },
+            },
+          };
+        });
+      }
+    }
+    const revokedByReason: Record<string, number> = {};
+    for (let r = 0; r < this.reasonCounts.length; r++) {
+      const n = this.reasonCounts[r]!;
+      if (n === 0) continue;
+      revokedByReason[r === NO_REASON ? '(none)' : r === INVALID_REASON ? '(invalid)' : reasonName(r)!] = n;
+    }
+    const byTemplate: Record<string, number> = {};
+    this.templateNames.forEach((name, t) => {
+      byTemplate[name] = this.templateCounts[t]!;
+    });
+    if (this.noTemplate > 0 && this.seenExtended) byTemplate['(none)'] = this.noTemplate;
+    const counts: Record<string, number> = {};
+    for (const [code, n] of this.collector.counts) counts[code] = n;
+    return {
+      source: this.options.source,
+      format: this.options.format,
+      count: this.count,
+      arena: this.arena,
+      serialStart: this.serialStart,
+      fpA: this.fpA,
+      fpB: this.fpB,
+      fpExt: this.fpExt,
+      revokedAt: this.revokedAt,
+      notAfter: this.notAfter,
+      reason: this.reason,
+      flags: this.flags,
+      caId: this.caId,
+      offset: this.offset,
+      line: this.line,
+      table: this.table,
+      hasExtended: this.seenExtended,
+      caArns,
+      caCounts: this.caCounts,
+      caArn,
+      revoked: this.revoked,
+      revokedByReason,
+      byTemplate,
+      latestInstant: this.latest,
+      findings: this.collector.findings,
+      findingCounts: counts,
+    };
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+function serialOfView(view: RecordView): string | undefined {
+  if (view.kind[F_SERIAL] === KIND_ABSENT) return undefined;
+  const b = view.buf[F_SERIAL]!;
+  const s = view.start[F_SERIAL]!;
+  const e = view.end[F_SERIAL]!;
+  if (e - s > 512) return undefined;
+  const out = new Uint8Array(e - s);
+  const n = writeSerialOctets(b, s, e, out, 0);
+  return n < 0 ? undefined : formatSerial(octetsToHex(out, 0, n));
+}
+
+export function sameBytes(
+  a: Uint8Array,
+  as: number,
+  alen: number,
+  b: Uint8Array,
+  bs: number,
+  blen: number,
+): boolean {
+  if (alen !== blen) return false;
+  for (let k = 0; k < alen; k++) if (a[as + k] !== b[bs + k]) return false;
+  return true;
+}
+
+function startsWith(b: Uint8Array, s: number, e: number, prefix: Uint8Array): boolean {
+  return e - s >= prefix.length && sameBytes(b, s, prefix.length, prefix, 0, prefix.length);
+}
+
+function lastIndexOf(b: Uint8Array, s: number, e: number, needle: Uint8Array): number {
+  for (let k = e - needle.length; k >= s; k--) {
+    if (b[k] === needle[0] && sameBytes(b, k, needle.length, needle, 0, needle.length)) return k;
+  }
+  return -1;
+}
+
+/** Entry index of the serial whose octets are bytes[start, end) in the index, or -1. */
+export function findSerial(index: ReportIndex, bytes: Uint8Array, start: number, end: number): number {
+  const mask = index.table.length - 1;
+  let slot = hashBytes(bytes, start, end) & mask;
+  for (;;) {
+    const e = index.table[slot]!;
+    if (e === 0) return -1;
+    const j = e - 1;
+    const js = index.serialStart[j]!;
+    if (sameBytes(index.arena, js, index.serialStart[j + 1]! - js, bytes, start, end - start)) return j;
+    slot = (slot + 1) & mask;
+  }
+}
+
+export function entrySerialHex(index: ReportIndex, i: number): string {
+  return octetsToHex(index.arena, index.serialStart[i]!, index.serialStart[i + 1]!);
+}

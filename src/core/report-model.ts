@@ -1,0 +1,146 @@
+import type { AuditRecord, AuditRecordFields } from './audit-record.js';
+import { compareFindings, type Finding, type Severity } from './finding.js';
+import { formatInstant, parseInstant } from './instant.js';
+import type { ReportFormat } from './report-index.js';
+import type { ReportSummary } from './report-summary.js';
+import { formatSerial, parseSerial } from './serial.js';
+
+/**
+ * The JSON output contract (`--format json`). Deterministic: sorted, UTC, no run timestamps.
+ * Changing a field's meaning needs a new schemaVersion.
+ */
+export const SCHEMA_VERSION = 1;
+
+/** A certificate as shown in outputs: serial in colon form, instants in UTC. */
+export interface CertificateRow {
+  serial: string;
+  subject?: string;
+  notBefore?: string;
+  notAfter?: string;
+  issuedAt?: string;
+  revokedAt?: string;
+  revocationReason?: string;
+  templateArn?: string;
+  requestedByServicePrincipal?: string;
+  line: number;
+}
+
+export interface ReportInfo {
+  source: string;
+  format: ReportFormat;
+  /** when the report was made: given, or (createdAtBasis 'derived') its latest issuedAt/revokedAt */
+  createdAt?: string;
+  createdAtBasis?: 'given' | 'derived';
+  ca?: string;
+}
+
+export interface InspectOutput {
+  schemaVersion: 1;
+  report: ReportInfo;
+  asOf: string;
+  expiringWithinSeconds: number;
+  summary: ReportSummary & { expiringSoon: number };
+  expiringSoon: CertificateRow[];
+  findings: Finding[];
+  /** findings counted but not listed (more than the per-code limit), by code */
+  omittedFindings: Record<string, number>;
+}
+
+export interface DiffOutput {
+  schemaVersion: 1;
+  old: ReportInfo & { summary: ReportSummary };
+  new: ReportInfo & { summary: ReportSummary };
+  window: { from?: string; to?: string; basis: string };
+  changes: { issued: CertificateRow[]; revoked: CertificateRow[]; expired: CertificateRow[] };
+  findings: Finding[];
+  omittedFindings: Record<string, number>;
+  summary: { issued: number; revoked: number; expired: number; findings: Record<Severity, number> };
+}
+
+const INSTANT_FIELDS = new Set(['notBefore', 'notAfter', 'issuedAt', 'revokedAt']);
+
+/** A field value for output: instants normalised to UTC when they parse, else as written. */
+export function displayValue(field: string, value: string): string {
+  if (!INSTANT_FIELDS.has(field)) return value;
+  const t = parseInstant(value);
+  return Number.isNaN(t) ? value : formatInstant(t);
+}
+
+export function certificateRow(record: AuditRecord & { line: number }): CertificateRow {
+  const f = record.fields;
+  const serial = f.serial === undefined ? undefined : parseSerial(f.serial);
+  const row: CertificateRow = {
+    serial: serial?.ok ? formatSerial(serial.hex) : (f.serial ?? ''),
+    line: record.line,
+  };
+  const put = (k: keyof AuditRecordFields & keyof CertificateRow) => {
+    const v = f[k];
+    if (v !== undefined) (row as unknown as Record<string, string>)[k] = displayValue(k, v);
+  };
+  put('subject');
+  put('notBefore');
+  put('notAfter');
+  put('issuedAt');
+  put('revokedAt');
+  put('revocationReason');
+  put('templateArn');
+  put('requestedByServicePrincipal');
+  return row;
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort(compareFindings);
+}
+
+export function countBySeverity(
+  findings: Finding[],
+  omitted: Record<string, number>,
+  severityOf: (code: string) => Severity,
+): Record<Severity, number> {
+  const out: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) out[f.severity]++;
+  for (const [code, n] of Object.entries(omitted)) out[severityOf(code)] += n;
+  return out;
+}
+
+export type RowsByOffset = ReadonlyMap<number, AuditRecord & { line: number }>;
+
+/** Evidence rows ({report, line, byte}) of findings, gathered per report for reading back. */
+export function evidenceOffsets(findings: Finding[]): Map<string, number[]> {
+  const out = new Map<string, Set<number>>();
+  for (const f of findings) {
+    for (const v of Object.values(f.evidence)) {
+      if (isRowRef(v)) {
+        const s = out.get(v.report) ?? new Set<number>();
+        out.set(v.report, s);
+        s.add(v.byte);
+      }
+    }
+  }
+  return new Map([...out].map(([k, s]) => [k, [...s].sort((a, b) => a - b)]));
+}
+
+function isRowRef(v: unknown): v is { report: string; line: number; byte: number; fields?: unknown } {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { byte?: unknown }).byte === 'number' &&
+    typeof (v as { report?: unknown }).report === 'string'
+  );
+}
+
+/** Adds each evidence row's fields, as written, from the rows read back. */
+export function attachEvidence(findings: Finding[], rows: ReadonlyMap<string, RowsByOffset>): Finding[] {
+  return findings.map((f) => {
+    const evidence: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(f.evidence)) {
+      if (isRowRef(v)) {
+        const rec = rows.get(v.report)?.get(v.byte);
+        evidence[k] = rec ? { ...v, fields: rec.fields } : v;
+      } else {
+        evidence[k] = v;
+      }
+    }
+    return { ...f, evidence };
+  });
+}

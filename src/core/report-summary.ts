@@ -1,0 +1,53 @@
+import { FLAG_REVOKED, type ReportIndex } from './report-index.js';
+
+export interface ReportSummary {
+  certificates: number;
+  active: number;
+  expired: number;
+  revoked: number;
+  revokedByReason: Record<string, number>;
+  byTemplate: Record<string, number>;
+}
+
+/**
+ * Counts as of an instant: revoked (revoked at or before it, or at an unknown time), expired
+ * (notAfter at or before it and not revoked), active (the rest, including not-yet-valid ones).
+ */
+export function summarise(index: ReportIndex, at: number): ReportSummary {
+  let revoked = 0;
+  let expired = 0;
+  for (let i = 0; i < index.count; i++) {
+    if ((index.flags[i]! & FLAG_REVOKED) !== 0 && !(index.revokedAt[i]! > at)) revoked++;
+    else if (index.notAfter[i]! <= at) expired++;
+  }
+  return {
+    certificates: index.count,
+    active: index.count - revoked - expired,
+    expired,
+    revoked,
+    revokedByReason: sortKeys(index.revokedByReason),
+    byTemplate: sortKeys(index.byTemplate),
+  };
+}
+
+/** Entries not revoked as of `at` whose notAfter falls in (at, at + within], soonest first. */
+export function expiringEntries(index: ReportIndex, at: number, within: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < index.count; i++) {
+    const na = index.notAfter[i]!;
+    if (
+      na > at &&
+      na <= at + within &&
+      !((index.flags[i]! & FLAG_REVOKED) !== 0 && !(index.revokedAt[i]! > at))
+    ) {
+      out.push(i);
+    }
+  }
+  return out.sort((a, b) => index.notAfter[a]! - index.notAfter[b]! || index.offset[a]! - index.offset[b]!);
+}
+
+export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
+}

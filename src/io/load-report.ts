@@ -1,0 +1,101 @@
+import { open } from 'node:fs/promises';
+import type { AuditRecord, RecordView } from '../core/audit-record.js';
+import { CsvReportScanner } from '../core/csv-report-scanner.js';
+import { JsonReportScanner } from '../core/json-report-scanner.js';
+import type { ReportIndex } from '../core/report-index.js';
+import type { RowsByOffset } from '../core/report-model.js';
+import { indexReport, readRowsAt } from '../core/report-reader.js';
+import { ReportSyntaxError } from '../core/report-syntax-error.js';
+import { InputError, type ReportFile, readChunks } from './report-source.js';
+
+export interface LoadOptions {
+  expectedCa?: string;
+  findingLimit: number;
+}
+
+/** Indexes a report file; a malformed report becomes an InputError naming the file and position. */
+export async function loadReport(file: ReportFile, options: LoadOptions): Promise<ReportIndex> {
+  try {
+    return await indexReport(readChunks(file), {
+      source: file.name,
+      // about 450 bytes a row; over-estimating costs address space only, never touched memory
+      expectedRows: file.gzip ? file.size / 60 : file.size / 300,
+      findingLimit: options.findingLimit,
+      ...(options.expectedCa === undefined ? {} : { expectedCa: options.expectedCa }),
+    });
+  } catch (err) {
+    throw asInputError(file, err);
+  }
+}
+
+function asInputError(file: ReportFile, err: unknown): unknown {
+  if (err instanceof ReportSyntaxError) return new InputError(file.name, err.message, { cause: err });
+  return err;
+}
+
+const STOP = Symbol('stop');
+
+/**
+ * Reads rows back by byte offset. Plain files are read at each offset (a header or '[' is fed
+ * first so the scanner has its context); gzip streams are rescanned once from the start.
+ */
+export async function fetchRows(
+  file: ReportFile,
+  index: ReportIndex,
+  offsets: readonly number[],
+): Promise<RowsByOffset> {
+  const out = new Map<number, AuditRecord & { line: number }>();
+  if (offsets.length === 0) return out;
+  const lineOf = new Map<number, number>();
+  for (let i = 0; i < index.count; i++) lineOf.set(index.offset[i]!, index.line[i]!);
+  try {
+    if (file.gzip) {
+      const rows = await readRowsAt(readChunks(file), offsets);
+      for (const [k, v] of rows) out.set(k, v);
+      return out;
+    }
+    const handle = await open(file.path, 'r');
+    try {
+      let prefix: Uint8Array;
+      if (index.format === 'json') prefix = new Uint8Array([0x5b]);
+      else {
+        const headerEnd = index.count > 0 ? index.offset[0]! : 0;
+        prefix = new Uint8Array(headerEnd);
+        await handle.read(prefix, 0, headerEnd, 0);
+      }
+      for (const offset of offsets) {
+        for (let size = 8192; ; size *= 4) {
+          const buf = new Uint8Array(size);
+          const { bytesRead } = await handle.read(buf, 0, size, offset);
+          let got: (AuditRecord & { line: number }) | undefined;
+          const sink = (view: RecordView) => {
+            got = { ...view.toRecord(), offset, line: lineOf.get(offset) ?? view.line };
+            throw STOP;
+          };
+          const scanner = index.format === 'json' ? new JsonReportScanner(sink) : new CsvReportScanner(sink);
+          try {
+            scanner.push(prefix);
+            scanner.push(buf.subarray(0, bytesRead));
+            if (bytesRead < size) scanner.end();
+          } catch (err) {
+            if (err !== STOP) throw err;
+          }
+          if (got) {
+            out.set(offset, got);
+            break;
+          }
+          if (bytesRead < size)
+            throw new InputError(
+              file.name,
+              `no record at byte ${offset}: the file changed while it was read`,
+            );
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    return out;
+  } catch (err) {
+    throw asInputError(file, err);
+  }
+}
