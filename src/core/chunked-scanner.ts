@@ -15,6 +15,8 @@ export abstract class ChunkedScanner {
   protected pos = 0;
   /** absolute offset of buf[0] in the whole input */
   protected base = 0;
+  private carry = new Uint8Array(0);
+  private carryView: Uint8Array = this.carry;
   protected line = 1;
   /** bytes JSON/CSV unescaping writes to; reset for each row */
   protected scratch = new Uint8Array(4096);
@@ -35,12 +37,23 @@ export abstract class ChunkedScanner {
       this.base += this.buf.length;
       this.buf = chunk;
     } else {
+      // the unfinished row moves to the front of a carry buffer reused from chunk to chunk, so a
+      // multi-GB report makes no garbage here
       const rest = this.buf.length - this.pos;
-      const joined = new Uint8Array(rest + chunk.length);
-      joined.set(this.buf.subarray(this.pos), 0);
-      joined.set(chunk, rest);
+      const need = rest + chunk.length;
+      if (this.carry.length < need) {
+        const grown = new Uint8Array(Math.max(need, this.carry.length * 2));
+        grown.set(this.buf.subarray(this.pos));
+        this.carry = grown;
+      } else if (this.buf === this.carryView) {
+        this.carry.copyWithin(0, this.pos, this.buf.length);
+      } else {
+        this.carry.set(this.buf.subarray(this.pos));
+      }
+      this.carry.set(chunk, rest);
       this.base += this.pos;
-      this.buf = joined;
+      this.carryView = this.carry.subarray(0, need);
+      this.buf = this.carryView;
     }
     this.pos = 0;
     if (this.first) {

@@ -153,8 +153,8 @@ export class ReportIndexBuilder {
     this.caId = new Uint8Array(cap);
     this.offset = new Float64Array(cap);
     this.line = new Uint32Array(cap);
-    let size = 1024;
-    while (size < cap * 2) size *= 2;
+    // the table grows with the rows actually seen (insert rehashes at half full), not the estimate
+    const size = 1024;
     this.table = new Int32Array(size);
     this.tableMask = size - 1;
     this.collector = new FindingCollector(options.findingLimit ?? 1000);

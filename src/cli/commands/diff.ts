@@ -6,11 +6,15 @@ import { renderDiffMarkdown } from '../../core/render/markdown.js';
 import { renderDiffText } from '../../core/render/text.js';
 import type { RowsByOffset } from '../../core/report-model.js';
 import { evidenceOffsets } from '../../core/report-model.js';
+import { loadReportInWorker } from '../../io/index-worker.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
 import { openReportFile, type ReportFile } from '../../io/report-source.js';
 import { UsageError } from '../errors.js';
 import { exitCodeFor, type FailOn } from '../fail-on.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
+
+/** Below this many bytes in all, a worker thread costs more than it saves. */
+const PARALLEL_THRESHOLD = 32 * 1024 * 1024;
 
 export interface DiffCommand {
   old: string;
@@ -42,7 +46,12 @@ export async function runDiff(cmd: DiffCommand): Promise<number> {
     const newFile = await openReportFile(cmd.new);
     files.push(newFile);
     const load = { findingLimit: cmd.maxFindings, ...(cmd.ca ? { expectedCa: cmd.ca } : {}) };
-    const [oldIndex, newIndex] = await Promise.all([loadReport(oldFile, load), loadReport(newFile, load)]);
+    // two big reports: index one in a worker thread while this thread indexes the other
+    const parallel = oldFile.size + newFile.size > PARALLEL_THRESHOLD;
+    const [oldIndex, newIndex] = await Promise.all([
+      parallel ? loadReportInWorker(oldFile, load) : loadReport(oldFile, load),
+      loadReport(newFile, load),
+    ]);
     if (cmd.ca === undefined && oldIndex.caArn && newIndex.caArn && oldIndex.caArn !== newIndex.caArn) {
       throw new UsageError(
         `the reports are of different CAs: "${cmd.old}" of ${oldIndex.caArn}, "${cmd.new}" of ${newIndex.caArn}`,
