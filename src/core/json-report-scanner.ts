@@ -1,4 +1,19 @@
-import { FIELD_NAMES, KIND_ABSENT, KIND_NOT_STRING, KIND_STRING, RecordView } from './audit-record.js';
+import {
+  F_ACCOUNT,
+  F_ARN,
+  F_ISSUED_AT,
+  F_NOT_AFTER,
+  F_NOT_BEFORE,
+  F_REASON,
+  F_REVOKED_AT,
+  F_SERIAL,
+  F_TEMPLATE,
+  FIELD_NAMES,
+  KIND_ABSENT,
+  KIND_NOT_STRING,
+  KIND_STRING,
+  RecordView,
+} from './audit-record.js';
 import { ChunkedScanner, describeByte, NEED_MORE, type RecordSink } from './chunked-scanner.js';
 
 const QUOTE = 0x22;
@@ -19,6 +34,26 @@ const S_DONE = 4;
 
 const KEY_BYTES = FIELD_NAMES.map((k) => new TextEncoder().encode(k));
 
+/**
+ * Fields whose validators (report-index.ts) reject every byte that is not part of their grammar
+ * (hex, digits, ARN, enum): their strings may skip the per-byte JSON check and jump to the closing
+ * quote natively. Subjects and free text keep the full check.
+ */
+const STRICTLY_VALIDATED = new Uint8Array(FIELD_NAMES.length);
+for (const f of [
+  F_ACCOUNT,
+  F_ARN,
+  F_SERIAL,
+  F_NOT_BEFORE,
+  F_NOT_AFTER,
+  F_ISSUED_AT,
+  F_REVOKED_AT,
+  F_REASON,
+  F_TEMPLATE,
+]) {
+  STRICTLY_VALIDATED[f] = 1;
+}
+
 /** Field index of the key in bytes[start, end), or -1 for a key the tool does not use. */
 function fieldOfKey(bytes: Uint8Array, start: number, end: number): number {
   const len = end - start;
@@ -29,6 +64,11 @@ function fieldOfKey(bytes: Uint8Array, start: number, end: number): number {
     return f;
   }
   return -1;
+}
+
+function sameKey(buf: Uint8Array, at: number, key: Uint8Array): boolean {
+  for (let i = 0; i < key.length; i++) if (buf[at + i] !== key[i]) return false;
+  return true;
 }
 
 function isWhitespace(b: number): boolean {
@@ -57,6 +97,7 @@ export class JsonReportScanner extends ChunkedScanner {
   }
 
   protected scan(pos: number, final: boolean): number {
+    this.nextBackslash = -1;
     const buf = this.buf;
     const end = buf.length;
     let p = pos;
@@ -111,6 +152,27 @@ export class JsonReportScanner extends ChunkedScanner {
       }
       this.fail(where, this.buf.length);
     }
+  }
+
+  /** position of the next backslash at or after the last lookup (buf.length: none); -1: not looked up */
+  private nextBackslash = -1;
+
+  /**
+   * scanString for a field that is validated byte by byte later: finds the closing quote natively,
+   * falling back to the full scan when a backslash comes first.
+   */
+  private scanValidatedString(p: number): boolean {
+    const buf = this.buf;
+    const close = buf.indexOf(QUOTE, p + 1);
+    if (close < 0) return false;
+    if (this.nextBackslash < p + 1 && this.nextBackslash !== buf.length) {
+      const b = buf.indexOf(BACKSLASH, p + 1);
+      this.nextBackslash = b < 0 ? buf.length : b;
+    }
+    if (this.nextBackslash < close) return this.scanString(p);
+    this.strEnd = close;
+    this.strEscaped = false;
+    return true;
   }
 
   /**
@@ -219,6 +281,16 @@ export class JsonReportScanner extends ChunkedScanner {
     return v;
   }
 
+  /** Field index of the key string just scanned at q (its escapes decoded), or -1. */
+  private keyField(q: number): number {
+    if (!this.strEscaped) return fieldOfKey(this.buf, q + 1, this.strEnd);
+    const mark = this.scratchUsed;
+    const s = this.unescape(q + 1, this.strEnd);
+    const field = fieldOfKey(this.scratch, s, this.scratchEnd);
+    this.scratchUsed = mark;
+    return field;
+  }
+
   private needMore(final: boolean, startLine: number): number {
     if (final)
       this.fail(`unexpected end of input inside record ${this.rowCount + 1} (truncated?)`, this.buf.length);
@@ -293,6 +365,7 @@ export class JsonReportScanner extends ChunkedScanner {
     let q = p + 1;
     // 0: after '{' (a key or '}'), 1: after ',' (a key), 2: after a value (',' or '}')
     let at = 0;
+    let nextField = 0;
     for (;;) {
       while (q < end && isWhitespace(buf[q]!)) {
         if (buf[q] === LF) this.line++;
@@ -317,17 +390,18 @@ export class JsonReportScanner extends ChunkedScanner {
       }
       if (c !== QUOTE)
         this.fail(`expected a key in record ${this.rowCount + 1}, found ${describeByte(c)}`, q);
-      if (!this.scanString(q)) return this.needMore(final, startLine);
-      let field: number;
-      if (this.strEscaped) {
-        const mark = this.scratchUsed;
-        const s = this.unescape(q + 1, this.strEnd);
-        field = fieldOfKey(this.scratch, s, this.scratchEnd);
-        this.scratchUsed = mark;
+      // AWS writes the keys in one order: try the key that follows the previous one first
+      let field = nextField < KEY_BYTES.length ? nextField : 0;
+      const key = KEY_BYTES[field]!;
+      const keyEnd = q + 1 + key.length;
+      if (keyEnd < end && buf[keyEnd] === QUOTE && sameKey(buf, q + 1, key)) {
+        q = keyEnd + 1;
       } else {
-        field = fieldOfKey(buf, q + 1, this.strEnd);
+        if (!this.scanString(q)) return this.needMore(final, startLine);
+        field = this.keyField(q);
+        q = this.strEnd + 1;
       }
-      q = this.strEnd + 1;
+      if (field >= 0) nextField = field + 1;
       while (q < end && isWhitespace(buf[q]!)) {
         if (buf[q] === LF) this.line++;
         q++;
@@ -342,7 +416,9 @@ export class JsonReportScanner extends ChunkedScanner {
       if (q >= end) return this.needMore(final, startLine);
       c = buf[q]!;
       if (c === QUOTE) {
-        if (!this.scanString(q)) return this.needMore(final, startLine);
+        const found =
+          field >= 0 && STRICTLY_VALIDATED[field] === 1 ? this.scanValidatedString(q) : this.scanString(q);
+        if (!found) return this.needMore(final, startLine);
         if (field >= 0) {
           if (this.strEscaped) {
             const s = this.unescape(q + 1, this.strEnd);

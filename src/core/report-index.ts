@@ -153,8 +153,9 @@ export class ReportIndexBuilder {
     this.caId = new Uint8Array(cap);
     this.offset = new Float64Array(cap);
     this.line = new Uint32Array(cap);
-    // the table grows with the rows actually seen (insert rehashes at half full), not the estimate
-    const size = 1024;
+    // sized for about half the estimate (a generous one): rehashing copes with more rows
+    let size = 1024;
+    while (size < cap) size *= 2;
     this.table = new Int32Array(size);
     this.tableMask = size - 1;
     this.collector = new FindingCollector(options.findingLimit ?? 1000);
