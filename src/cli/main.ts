@@ -1,4 +1,5 @@
 import yargs, { type Argv } from 'yargs';
+import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
 import { runDiff } from './commands/diff.js';
@@ -26,8 +27,8 @@ function outputOptions<T>(y: Argv<T>) {
       describe: 'lowest severity that exits 1',
     })
     .option('max-findings', {
-      type: 'number',
-      default: 1000,
+      type: 'string',
+      default: '1000',
       describe: 'findings listed per code (the rest are counted)',
     })
     .option('ca', {
@@ -36,15 +37,55 @@ function outputOptions<T>(y: Argv<T>) {
     });
 }
 
-function maxFindings(v: number): number {
-  if (!Number.isInteger(v) || v < 0) throw new UsageError(`--max-findings: "${v}" is not a whole number`);
-  return v;
+function maxFindings(v: string | number): number {
+  const text = String(v).trim();
+  if (!/^\d+$/.test(text)) throw new UsageError(`--max-findings: "${text}" is not a whole number`);
+  return Number(text);
+}
+
+/**
+ * yargs reads a lone `-` as an empty positional and refuses it as an option value
+ * (yargs/yargs-parser#381, yargs/yargs#1312); it is swapped for a token before parsing and back
+ * in the handlers.
+ */
+const DASH = '\u0000-';
+const dash = (v: string): string => (v === DASH ? '-' : v);
+
+const COMMANDS = ['inspect', 'diff'];
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** yargs' messages can span lines; ours are one line. */
+function oneLine(msg: string): string {
+  return msg.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** Runs the CLI; returns the exit code. Only bin/ sets process.exitCode. */
 export async function main(args: string[], now: () => number = () => Date.now() / 1000): Promise<number> {
   let code: number | undefined;
-  const cli = yargs(args)
+  const first = args.find((a) => !a.startsWith('-'));
+  if (first !== undefined && !COMMANDS.includes(first) && first !== 'help') {
+    const near = COMMANDS.find((c) => editDistance(c, first) <= 2);
+    return reportError(
+      new UsageError(
+        `unknown command "${first}"${near ? ` (did you mean ${near}?)` : ''}`,
+        `the commands are: ${COMMANDS.join(', ')}`,
+      ),
+    );
+  }
+  const cli = yargs(args.map((a) => (a === '-' ? DASH : a)))
     .scriptName('pca-audit')
     .usage(
       '$0 <command> [options]\n\nAudits AWS Private CA audit reports: what a CA issued and revoked, and what must never change.',
@@ -73,14 +114,14 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           .epilogue(EXIT_CODES),
       async (a) => {
         code = await runInspect({
-          report: a.report,
+          report: dash(a.report),
           at: a.at === undefined ? Math.floor(now()) : parseInstantFlag('at', a.at),
           expiringWithin: parseDurationFlag('expiring-within', a['expiring-within']),
           format: a.format,
           force: a.force,
           failOn: a['fail-on'],
           maxFindings: maxFindings(a['max-findings']),
-          ...(a.output === undefined ? {} : { output: a.output }),
+          ...(a.output === undefined ? {} : { output: dash(a.output) }),
           ...(a.ca === undefined ? {} : { ca: a.ca }),
         });
       },
@@ -113,8 +154,8 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           .epilogue(EXIT_CODES),
       async (a) => {
         code = await runDiff({
-          old: a.old,
-          new: a.new,
+          old: dash(a.old),
+          new: dash(a.new),
           format: a.format,
           force: a.force,
           failOn: a['fail-on'],
@@ -125,19 +166,19 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           ...(a['new-created-at'] === undefined
             ? {}
             : { newCreatedAt: parseInstantFlag('new-created-at', a['new-created-at']) }),
-          ...(a.output === undefined ? {} : { output: a.output }),
+          ...(a.output === undefined ? {} : { output: dash(a.output) }),
           ...(a.ca === undefined ? {} : { ca: a.ca }),
         });
       },
     )
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
     .demandCommand(1, 'name a command: inspect or diff')
     .strict()
-    .recommendCommands()
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .epilogue(EXIT_CODES)
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      throw err ?? new UsageError(oneLine(msg));
     });
   try {
     await cli.parseAsync();
@@ -147,25 +188,30 @@ export async function main(args: string[], now: () => number = () => Date.now() 
   }
 }
 
+/** One line, no terminal control sequences: messages quote report content. */
+function safeLine(msg: string): string {
+  return safeText(oneLine(msg));
+}
+
 function reportError(err: unknown): number {
   const debug = process.env.PCA_AUDIT_DEBUG === '1';
   if (err instanceof UsageError) {
-    process.stderr.write(`pca-audit: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+    process.stderr.write(`pca-audit: ${safeLine(err.message)}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
     if (!err.hint) process.stderr.write(`hint: see 'pca-audit --help'\n`);
     return EXIT_USAGE;
   }
   if (err instanceof InputError) {
-    process.stderr.write(`pca-audit: reading report "${err.input}": ${err.message}\n`);
+    process.stderr.write(`pca-audit: reading report "${safeLine(err.input)}": ${safeLine(err.message)}\n`);
     if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
     return EXIT_USAGE;
   }
   if (err instanceof ReportSyntaxError) {
-    process.stderr.write(`pca-audit: reading report: ${err.message}\n`);
+    process.stderr.write(`pca-audit: reading report: ${safeLine(err.message)}\n`);
     return EXIT_USAGE;
   }
   const e = err as Error;
   if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
-  process.stderr.write(`pca-audit: internal error: ${e?.message ?? String(err)}\n`);
+  process.stderr.write(`pca-audit: internal error: ${safeLine(e?.message ?? String(err))}\n`);
   process.stderr.write(
     debug ? `${e?.stack ?? ''}\n` : 'hint: run again with PCA_AUDIT_DEBUG=1 and report the output\n',
   );

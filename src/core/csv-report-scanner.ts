@@ -84,10 +84,14 @@ export class CsvReportScanner extends ChunkedScanner {
       if (q < end && buf[q] === QUOTE) {
         // quoted cell: runs to the next lone quote
         const open = q;
+        const openLine = line;
         let r = q + 1;
         let doubled = false;
         for (;;) {
-          if (r >= end) return needMore('unterminated quoted cell (truncated?)', open);
+          if (r >= end) {
+            line = openLine;
+            return needMore('unterminated quoted cell (truncated?)', open);
+          }
           const c = buf[r]!;
           if (c === QUOTE) {
             if (r + 1 >= end && !final) return NEED_MORE;

@@ -35,8 +35,12 @@ export class Fingerprint {
   }
 
   number(tag: number, value: number): void {
-    const lo = value | 0;
-    const hi = Math.floor(value / 4294967296) | 0;
+    // whole seconds in two words, the fraction in nanoseconds, NaN apart from every number
+    const whole = Math.floor(value);
+    const lo = whole | 0;
+    const hi = Number.isNaN(value) ? 0x7ff80000 : Math.floor(whole / 4294967296) | 0;
+    const frac = Number.isNaN(value) ? -1 : Math.round((value - whole) * 1e9) | 0;
+    tag = (tag * 0x9e3779b1) ^ frac;
     let a = Math.imul(this.a ^ tag, 0x01000193);
     a = Math.imul(a ^ lo, 0x01000193);
     a = Math.imul(a ^ hi, 0x01000193);

@@ -107,7 +107,10 @@ function pad(n: number, width: number): string {
 
 /** Epoch seconds → `2018-02-26T18:39:57Z` (fractions kept only when present). */
 export function formatInstant(epochSeconds: number): string {
-  const whole = Math.floor(epochSeconds);
+  // milliseconds first, so that .9996 s carries into the seconds
+  const totalMs = Math.round(epochSeconds * 1000);
+  const whole = Math.floor(totalMs / 1000);
+  const ms = totalMs - whole * 1000;
   const days = Math.floor(whole / 86400);
   let rem = whole - days * 86400;
   // civil from days (Howard Hinnant's algorithm)
@@ -126,13 +129,6 @@ export function formatInstant(epochSeconds: number): string {
   rem -= hour * 3600;
   const minute = Math.floor(rem / 60);
   const second = rem - minute * 60;
-  const frac = epochSeconds - whole;
-  const fracText =
-    frac > 0
-      ? `.${Math.round(frac * 1000)
-          .toString()
-          .padStart(3, '0')
-          .replace(/0+$/, '')}`
-      : '';
+  const fracText = ms > 0 ? `.${ms.toString().padStart(3, '0').replace(/0+$/, '')}` : '';
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fracText}Z`;
 }

@@ -298,58 +298,100 @@ export class JsonReportScanner extends ChunkedScanner {
     return NEED_MORE;
   }
 
-  /** Skips one JSON value that is not a string (number, literal, object, array) at p. */
-  private skipValue(p: number, final: boolean): number {
+  /**
+   * Skips one JSON value that is not a string (number, literal, object, array) at p, checking its
+   * grammar as strictly as JSON.parse would; returns the index after it, or NEED_MORE.
+   */
+  private skipValue(p: number, final: boolean, depth = 0): number {
     const buf = this.buf;
     const end = buf.length;
-    let depth = 0;
-    let q = p;
-    for (;;) {
-      if (q >= end)
-        return final ? this.fail('unexpected end of input inside a value (truncated?)', q) : NEED_MORE;
-      const c = buf[q]!;
-      if (c === QUOTE) {
-        if (!this.scanString(q)) return final ? this.fail('unterminated string', q) : NEED_MORE;
-        if (this.strEscaped) {
-          const mark = this.scratchUsed;
-          this.unescape(q + 1, this.strEnd); // validates the escapes
-          this.scratchUsed = mark;
-        }
-        q = this.strEnd + 1;
-      } else if (c === LBRACE || c === LBRACKET) {
-        depth++;
-        q++;
-      } else if (c === RBRACE || c === RBRACKET) {
-        if (depth === 0) return q;
-        depth--;
-        q++;
-      } else if (c === COMMA) {
-        if (depth === 0) return q;
-        q++;
-      } else if (isWhitespace(c) || c === COLON) {
-        if (depth === 0 && c !== COLON) return q;
-        if (c === LF) this.line++;
-        q++;
-      } else if (
-        (c >= 0x30 && c <= 0x39) ||
-        c === 0x2d ||
-        c === 0x2b ||
-        c === 0x2e ||
-        c === 0x65 ||
-        c === 0x45
-      ) {
-        q++;
-      } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
-        const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
-        if (q + word.length > end) return final ? this.fail(`truncated literal '${word}'`, q) : NEED_MORE;
-        for (let k = 0; k < word.length; k++) {
-          if (buf[q + k] !== word.charCodeAt(k)) this.fail(`invalid literal, expected '${word}'`, q);
-        }
-        q += word.length;
-      } else {
-        this.fail(`unexpected ${describeByte(c)} in a value`, q);
+    const more = (at: number) =>
+      final ? this.fail('unexpected end of input inside a value (truncated?)', at) : NEED_MORE;
+    if (depth > 64) this.fail('values nested too deeply', p);
+    if (p >= end) return more(p);
+    const c = buf[p]!;
+    if (c === QUOTE) {
+      if (!this.scanString(p)) return more(p);
+      if (this.strEscaped) {
+        const mark = this.scratchUsed;
+        this.unescape(p + 1, this.strEnd); // validates the escapes
+        this.scratchUsed = mark;
       }
+      return this.strEnd + 1;
     }
+    if (c === 0x74 || c === 0x66 || c === 0x6e) {
+      const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
+      for (let k = 0; k < word.length; k++) {
+        if (p + k >= end) return more(p);
+        if (buf[p + k] !== word.charCodeAt(k)) this.fail(`invalid literal, expected '${word}'`, p);
+      }
+      return p + word.length;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.skipNumber(p, final);
+    if (c !== LBRACE && c !== LBRACKET) this.fail(`unexpected ${describeByte(c)} in a value`, p);
+    const close = c === LBRACE ? RBRACE : RBRACKET;
+    let q = this.skipSpace(p + 1);
+    if (q >= end) return more(q);
+    if (buf[q] === close) return q + 1;
+    for (;;) {
+      if (close === RBRACE) {
+        if (buf[q] !== QUOTE) this.fail(`expected a key, found ${describeByte(buf[q])}`, q);
+        if (!this.scanString(q)) return more(q);
+        q = this.skipSpace(this.strEnd + 1);
+        if (q >= end) return more(q);
+        if (buf[q] !== COLON) this.fail(`expected ':' after a key, found ${describeByte(buf[q])}`, q);
+        q = this.skipSpace(q + 1);
+      }
+      const v = this.skipValue(q, final, depth + 1);
+      if (v === NEED_MORE) return NEED_MORE;
+      q = this.skipSpace(v);
+      if (q >= end) return more(q);
+      if (buf[q] === close) return q + 1;
+      if (buf[q] !== COMMA)
+        this.fail(`expected ',' or '${String.fromCharCode(close)}', found ${describeByte(buf[q])}`, q);
+      q = this.skipSpace(q + 1);
+      if (q >= end) return more(q);
+    }
+  }
+
+  /** Whitespace inside a skipped value; lines are counted once the whole row is known. */
+  private skipSpace(p: number): number {
+    const buf = this.buf;
+    while (p < buf.length && isWhitespace(buf[p]!)) {
+      if (buf[p] === LF) this.line++;
+      p++;
+    }
+    return p;
+  }
+
+  /** -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+  private skipNumber(p: number, final: boolean): number {
+    const buf = this.buf;
+    const end = buf.length;
+    let q = p;
+    const digit = (at: number) => at < end && buf[at]! >= 0x30 && buf[at]! <= 0x39;
+    const digits = (at: number) => {
+      let k = at;
+      while (digit(k)) k++;
+      return k;
+    };
+    if (buf[q] === 0x2d) q++;
+    if (q >= end) return final ? this.fail('truncated number', p) : NEED_MORE;
+    if (buf[q] === 0x30) q++;
+    else if (digit(q)) q = digits(q);
+    else this.fail('invalid number', p);
+    if (buf[q] === 0x2e) {
+      if (!digit(q + 1)) return q + 1 >= end && !final ? NEED_MORE : this.fail('invalid number', p);
+      q = digits(q + 1);
+    }
+    if (buf[q] === 0x65 || buf[q] === 0x45) {
+      q++;
+      if (buf[q] === 0x2b || buf[q] === 0x2d) q++;
+      if (!digit(q)) return q >= end && !final ? NEED_MORE : this.fail('invalid number', p);
+      q = digits(q);
+    }
+    if (q >= end && !final) return NEED_MORE; // more digits may follow in the next chunk
+    return q;
   }
 
   /** Scans the object whose '{' is at p and hands the row over; returns the index after '}'. */

@@ -130,6 +130,7 @@ export class ReportIndexBuilder {
   private readonly templateNames: string[] = [];
   private readonly templateBytes: Uint8Array[] = [];
   private readonly templateCounts: number[] = [];
+  private readonly templateValid: boolean[] = [];
   private lastTemplate = -1;
   private noTemplate = 0;
   private revoked = 0;
@@ -379,19 +380,27 @@ export class ReportIndexBuilder {
       }
       if (id < 0) {
         const text = DECODER.decode(b.subarray(s, e));
-        if (!/^arn:aws[a-z-]*:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/.test(text)) {
-          this.invalid(view, F_TEMPLATE, 'is not a template ARN (arn:aws:acm-pca:::template/<name>/V<n>)');
-          this.flags[this.count - 1]! |= FLAG_INVALID;
+        const valid = /^arn:aws[a-z-]*:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/.test(text);
+        if (this.templateBytes.length >= 1000) {
+          // counting by template stops being useful; checking each row goes on
+          if (!valid) this.badTemplate(view);
+          return;
         }
-        if (this.templateBytes.length >= 1000) return; // counting by template stops being useful
         id = this.templateBytes.length;
         this.templateBytes.push(Uint8Array.prototype.slice.call(b, s, e));
         this.templateNames.push(text);
         this.templateCounts.push(0);
+        this.templateValid.push(valid);
       }
       this.lastTemplate = id;
     }
+    if (!this.templateValid[id]) this.badTemplate(view);
     this.templateCounts[id]!++;
+  }
+
+  private badTemplate(view: RecordView): void {
+    this.invalid(view, F_TEMPLATE, 'is not a template ARN (arn:aws:acm-pca:::template/<name>/V<n>)');
+    this.flags[this.count - 1]! |= FLAG_INVALID;
   }
 
   private insert(i: number, at: number, len: number): void {

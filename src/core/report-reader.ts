@@ -11,6 +11,8 @@ import {
 
 /** The format of a report, told from its first significant byte (after a BOM and whitespace). */
 export function detectFormat(head: Uint8Array): ReportFormat | undefined {
+  // a byte order mark not fully arrived yet says nothing
+  if (head.length < 3 && head[0] === 0xef && (head.length < 2 || head[1] === 0xbb)) return undefined;
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
     i++;
@@ -90,7 +92,13 @@ export async function indexReport(
   );
   for await (const chunk of chunks) reader.push(chunk);
   reader.end();
-  builder!.setHasExtended(EXTENDED_FIELDS.every((f) => reader.seenFields.has(f)));
+  // CSV: the header has the columns. JSON drops a key without a value, and requestedByServicePrincipal
+  // has one only for ACM-requested certificates: a report of the current layout shows either key.
+  builder!.setHasExtended(
+    reader.format === 'csv'
+      ? EXTENDED_FIELDS.every((f) => reader.seenFields.has(f))
+      : EXTENDED_FIELDS.some((f) => reader.seenFields.has(f)),
+  );
   return builder!.finish();
 }
 

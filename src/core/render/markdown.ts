@@ -1,14 +1,17 @@
 import type { Finding } from '../finding.js';
 import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
 import type { ReportSummary } from '../report-summary.js';
+import { safeText } from './style.js';
 
 /** Escapes what Markdown tables and inline text would interpret. */
 export function mdCell(value: string): string {
-  return value
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/([*_`[\]<>])/g, '\\$1')
-    .replace(/\r?\n/g, ' ');
+  return safeText(
+    value
+      .replace(/\\/g, '\\\\')
+      .replace(/\|/g, '\\|')
+      .replace(/([*_`[\]<>])/g, '\\$1')
+      .replace(/\r?\n/g, ' '),
+  );
 }
 
 function mdTable(head: string[], rows: string[][]): string[] {

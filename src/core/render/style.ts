@@ -41,3 +41,14 @@ export function table(rows: string[][], indent = '  '): string[] {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Report text is untrusted: a subject may carry terminal control sequences (JSON allows \u001b).
+ * Control characters (C0, DEL, C1) are shown as \xNN so they can neither clear nor forge output.
+ */
+export function safeText(value: string): string {
+  return value.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

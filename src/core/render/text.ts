@@ -1,13 +1,19 @@
 import type { Finding } from '../finding.js';
 import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
 import type { ReportSummary } from '../report-summary.js';
-import { paint, plural, type TextStyle, table } from './style.js';
+import { paint, plural, safeText, type TextStyle, table } from './style.js';
 
 function findingLines(findings: Finding[], omitted: Record<string, number>, style: TextStyle): string[] {
   if (findings.length === 0 && Object.keys(omitted).length === 0) return ['Findings: none'];
   const rows = [['SEVERITY', 'CODE', 'SERIAL', 'WHERE', 'MESSAGE'].map((h) => paint(style, 'bold', h))];
   for (const f of findings) {
-    rows.push([paint(style, f.severity, f.severity), f.code, f.serial ?? '-', where(f), f.message]);
+    rows.push([
+      paint(style, f.severity, f.severity),
+      f.code,
+      safeText(f.serial ?? '-'),
+      where(f),
+      safeText(f.message),
+    ]);
   }
   const out = [
     paint(style, 'bold', `Findings (${findings.length + Object.values(omitted).reduce((a, b) => a + b, 0)})`),
@@ -45,7 +51,10 @@ function certRows(
   const head = ['SERIAL', ...cols.map(([h]) => h)].map((h) => paint(style, 'bold', h));
   return [
     paint(style, 'bold', `${title} (${rows.length})`),
-    ...table([head, ...rows.map((r) => [r.serial, ...cols.map(([, k]) => String(r[k] ?? '-'))])]),
+    ...table([
+      head,
+      ...rows.map((r) => [safeText(r.serial), ...cols.map(([, k]) => safeText(String(r[k] ?? '-')))]),
+    ]),
     '',
   ];
 }
@@ -53,10 +62,10 @@ function certRows(
 export function renderDiffText(out: DiffOutput, style: TextStyle): string {
   const lines: string[] = [];
   lines.push(
-    `${paint(style, 'bold', 'old')}  ${out.old.source} (${out.old.format}${out.old.createdAt ? `, made ${out.old.createdAt}` : ''})`,
+    `${paint(style, 'bold', 'old')}  ${safeText(out.old.source)} (${out.old.format}${out.old.createdAt ? `, made ${out.old.createdAt}` : ''})`,
   );
   lines.push(
-    `${paint(style, 'bold', 'new')}  ${out.new.source} (${out.new.format}${out.new.createdAt ? `, made ${out.new.createdAt}` : ''})`,
+    `${paint(style, 'bold', 'new')}  ${safeText(out.new.source)} (${out.new.format}${out.new.createdAt ? `, made ${out.new.createdAt}` : ''})`,
   );
   if (out.new.ca ?? out.old.ca) lines.push(`${paint(style, 'bold', 'CA')}   ${out.new.ca ?? out.old.ca}`);
   lines.push(
@@ -112,7 +121,7 @@ export function renderDiffText(out: DiffOutput, style: TextStyle): string {
 
 export function renderInspectText(out: InspectOutput, style: TextStyle): string {
   const lines: string[] = [];
-  lines.push(`${paint(style, 'bold', 'report')} ${out.report.source} (${out.report.format})`);
+  lines.push(`${paint(style, 'bold', 'report')} ${safeText(out.report.source)} (${out.report.format})`);
   if (out.report.ca) lines.push(`${paint(style, 'bold', 'CA')}     ${out.report.ca}`);
   lines.push(`${paint(style, 'bold', 'as of')}  ${out.asOf}`);
   lines.push('');
