@@ -10,7 +10,10 @@ describe('README', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
   it('shows the sample diff exactly as the CLI prints it, with the exit code it gives', () => {
-    const block = /<!-- sample-diff:begin -->\n```\n\$ pca-audit (.*)\n([\s\S]*?)```\n<!-- sample-diff:end -->/.exec(readme);
+    const block =
+      /<!-- sample-diff:begin -->\n```\n\$ pca-audit (.*)\n([\s\S]*?)```\n<!-- sample-diff:end -->/.exec(
+        readme,
+      );
     expect(block).not.toBeNull();
     const [, command, shown] = block!;
     const run = spawnSync(process.execPath, ['bin/pca-audit.js', ...command!.split(' ')], {
