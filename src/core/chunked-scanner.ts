@@ -1,4 +1,4 @@
-import { FIELD_COUNT, type RecordView } from './audit-record.js';
+import type { RecordView } from './audit-record.js';
 import { ReportSyntaxError } from './report-syntax-error.js';
 
 export type RecordSink = (view: RecordView) => void;
@@ -92,8 +92,6 @@ export abstract class ChunkedScanner {
     return at;
   }
 }
-
-export const FIELD_SLOTS = FIELD_COUNT;
 
 /** Human-readable form of the byte at position for error messages. */
 export function describeByte(b: number | undefined): string {

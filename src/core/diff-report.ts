@@ -1,12 +1,11 @@
 import { FIELD_NAMES } from './audit-record.js';
 import type { DiffPlan } from './diff.js';
-import { FINDING_SEVERITY, type Finding, type FindingCode } from './finding.js';
+import { countBySeverity, FINDING_SEVERITY, type Finding, type FindingCode } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
 import type { ReportIndex } from './report-index.js';
 import {
   attachEvidence,
   certificateRow,
-  countBySeverity,
   type DiffOutput,
   displayValue,
   type RowsByOffset,
@@ -146,7 +145,7 @@ export function completeDiff(
       issued: issued.length,
       revoked: revoked.length,
       expired: expired.length,
-      findings: countBySeverity(all, omitted, (c) => FINDING_SEVERITY[c as FindingCode]),
+      findings: countBySeverity(all, omitted),
     },
   };
 }

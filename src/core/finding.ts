@@ -102,10 +102,17 @@ export class FindingCollector {
   }
 
   severityCounts(): Record<Severity, number> {
-    const out: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-    for (const f of this.findings) out[f.severity]++;
-    const omitted = this.omitted();
-    for (const [code, n] of Object.entries(omitted)) out[FINDING_SEVERITY[code as FindingCode]] += n;
-    return out;
+    return countBySeverity(this.findings, this.omitted());
   }
+}
+
+/** Findings by severity: those listed plus those counted but left out (by code). */
+export function countBySeverity(
+  findings: Finding[],
+  omitted: Record<string, number>,
+): Record<Severity, number> {
+  const out: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) out[f.severity]++;
+  for (const [code, n] of Object.entries(omitted)) out[FINDING_SEVERITY[code as FindingCode]] += n;
+  return out;
 }

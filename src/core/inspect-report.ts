@@ -1,4 +1,4 @@
-import { FINDING_SEVERITY, type FindingCode } from './finding.js';
+import { countBySeverity } from './finding.js';
 import { formatInstant } from './instant.js';
 import type { ReportIndex } from './report-index.js';
 import {
@@ -57,8 +57,5 @@ export function completeInspect(
 }
 
 export function inspectSeverityCounts(out: InspectOutput): Record<'error' | 'warning' | 'info', number> {
-  const c = { error: 0, warning: 0, info: 0 };
-  for (const f of out.findings) c[f.severity]++;
-  for (const [code, n] of Object.entries(out.omittedFindings)) c[FINDING_SEVERITY[code as FindingCode]] += n;
-  return c;
+  return countBySeverity(out.findings, out.omittedFindings);
 }

@@ -288,7 +288,7 @@ export class ReportIndexBuilder {
     this.fpA[i] = fp.a;
     this.fpB[i] = fp.b;
     this.notAfter[i] = notAfter;
-    if (notBefore > notAfter) this.validityInverted(view, i, notBefore, notAfter);
+    if (notBefore > notAfter) this.validityInverted(view, i);
     if (issuedAt > this.latest || Number.isNaN(this.latest)) this.latest = issuedAt;
 
     // revocation: a time and a reason, or neither
@@ -531,7 +531,7 @@ export class ReportIndexBuilder {
     });
   }
 
-  private validityInverted(view: RecordView, i: number, _nb: number, _na: number): void {
+  private validityInverted(view: RecordView, i: number): void {
     this.add1('VALIDITY_INVERTED', () => {
       const serial = this.serialText(i);
       return {

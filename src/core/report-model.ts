@@ -92,17 +92,6 @@ export function sortFindings(findings: Finding[]): Finding[] {
   return [...findings].sort(compareFindings);
 }
 
-export function countBySeverity(
-  findings: Finding[],
-  omitted: Record<string, number>,
-  severityOf: (code: string) => Severity,
-): Record<Severity, number> {
-  const out: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) out[f.severity]++;
-  for (const [code, n] of Object.entries(omitted)) out[severityOf(code)] += n;
-  return out;
-}
-
 export type RowsByOffset = ReadonlyMap<number, AuditRecord & { line: number }>;
 
 /** Evidence rows ({report, line, byte}) of findings, gathered per report for reading back. */

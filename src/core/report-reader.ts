@@ -109,7 +109,6 @@ export async function readRowsAt(
 ): Promise<Map<number, ReturnType<RecordView['toRecord']> & { line: number }>> {
   const wanted = new Set(offsets);
   const out = new Map<number, ReturnType<RecordView['toRecord']> & { line: number }>();
-  const last = offsets.length === 0 ? -1 : Math.max(...offsets);
   const reader = new ReportReader((view) => {
     if (wanted.has(view.offset)) out.set(view.offset, { ...view.toRecord(), line: view.line });
   });
@@ -117,6 +116,7 @@ export async function readRowsAt(
     reader.push(chunk);
     if (out.size === wanted.size) break;
   }
-  if (out.size < wanted.size && last >= 0) reader.end();
+  // stopping early leaves the document unfinished on purpose; otherwise its end is checked
+  if (out.size < wanted.size) reader.end();
   return out;
 }

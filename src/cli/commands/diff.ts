@@ -3,8 +3,9 @@ import { completeDiff, rowsForDiff } from '../../core/diff-report.js';
 import { renderDiffCsv } from '../../core/render/csv.js';
 import { renderJson } from '../../core/render/json.js';
 import { renderDiffMarkdown } from '../../core/render/markdown.js';
+import type { TextStyle } from '../../core/render/style.js';
 import { renderDiffText } from '../../core/render/text.js';
-import type { RowsByOffset } from '../../core/report-model.js';
+import type { DiffOutput, RowsByOffset } from '../../core/report-model.js';
 import { evidenceOffsets } from '../../core/report-model.js';
 import { loadReportInWorker } from '../../io/index-worker.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
@@ -12,6 +13,13 @@ import { openReportFile, type ReportFile } from '../../io/report-source.js';
 import { UsageError } from '../errors.js';
 import { exitCodeFor, type FailOn } from '../fail-on.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
+
+const RENDERERS: Record<OutputFormat, (out: DiffOutput, style: TextStyle) => string> = {
+  text: renderDiffText,
+  json: renderJson,
+  csv: renderDiffCsv,
+  markdown: renderDiffMarkdown,
+};
 
 /** Below this many bytes in all, a worker thread costs more than it saves. */
 const PARALLEL_THRESHOLD = 32 * 1024 * 1024;
@@ -73,14 +81,7 @@ export async function runDiff(cmd: DiffCommand): Promise<number> {
     rows.set(oldFile.name, oldRows);
     rows.set(newFile.name, newFile.name === oldFile.name ? new Map([...oldRows, ...newRows]) : newRows);
     const out = completeDiff(plan, oldIndex, newIndex, rows);
-    const text =
-      cmd.format === 'json'
-        ? renderJson(out)
-        : cmd.format === 'csv'
-          ? renderDiffCsv(out)
-          : cmd.format === 'markdown'
-            ? renderDiffMarkdown(out)
-            : renderDiffText(out, { color: useColor(cmd.format, cmd.output) });
+    const text = RENDERERS[cmd.format](out, { color: useColor(cmd.format, cmd.output) });
     await writeOutput(text, cmd.output, cmd.force);
     return exitCodeFor(out.summary.findings, cmd.failOn);
   } finally {

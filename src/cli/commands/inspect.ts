@@ -2,12 +2,20 @@ import { completeInspect, inspectSeverityCounts, rowsForInspect } from '../../co
 import { renderInspectCsv } from '../../core/render/csv.js';
 import { renderJson } from '../../core/render/json.js';
 import { renderInspectMarkdown } from '../../core/render/markdown.js';
+import type { TextStyle } from '../../core/render/style.js';
 import { renderInspectText } from '../../core/render/text.js';
-import { evidenceOffsets } from '../../core/report-model.js';
+import { evidenceOffsets, type InspectOutput } from '../../core/report-model.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
 import { openReportFile } from '../../io/report-source.js';
 import { exitCodeFor, type FailOn } from '../fail-on.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
+
+const RENDERERS: Record<OutputFormat, (out: InspectOutput, style: TextStyle) => string> = {
+  text: renderInspectText,
+  json: renderJson,
+  csv: renderInspectCsv,
+  markdown: renderInspectMarkdown,
+};
 
 export interface InspectCommand {
   report: string;
@@ -37,14 +45,7 @@ export async function runInspect(cmd: InspectCommand): Promise<number> {
       [...offsets].sort((a, b) => a - b),
     );
     const out = completeInspect(index, options, new Map([[file.name, rows]]));
-    const text =
-      cmd.format === 'json'
-        ? renderJson(out)
-        : cmd.format === 'csv'
-          ? renderInspectCsv(out)
-          : cmd.format === 'markdown'
-            ? renderInspectMarkdown(out)
-            : renderInspectText(out, { color: useColor(cmd.format, cmd.output) });
+    const text = RENDERERS[cmd.format](out, { color: useColor(cmd.format, cmd.output) });
     await writeOutput(text, cmd.output, cmd.force);
     return exitCodeFor(inspectSeverityCounts(out), cmd.failOn);
   } finally {
