@@ -3,6 +3,7 @@ import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
 import { runDiff } from './commands/diff.js';
+import { runEvents } from './commands/events.js';
 import { runInspect } from './commands/inspect.js';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { FAIL_ON_LEVELS, type FailOn } from './fail-on.js';
@@ -51,7 +52,7 @@ function maxFindings(v: string | number): number {
 const DASH = '\u0000-';
 const dash = (v: string): string => (v === DASH ? '-' : v);
 
-const COMMANDS = ['inspect', 'diff'];
+const COMMANDS = ['inspect', 'diff', 'events'];
 
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -143,6 +144,29 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           })
           .option('old-created-at', { type: 'string', describe: 'when OLD was made (enables LATE_ISSUANCE)' })
           .option('new-created-at', { type: 'string', describe: 'when NEW was made' })
+          .option('cloudtrail', {
+            type: 'string',
+            array: true,
+            describe:
+              'CloudTrail records to reconcile with: trail log files (.json/.json.gz), lookup-events output, EventBridge events, JSON lines, directories, -',
+          })
+          .option('lenient', {
+            type: 'boolean',
+            default: false,
+            describe: 'skip malformed CloudTrail records (counted) instead of failing',
+          })
+          .option('propagation-allowance', {
+            type: 'string',
+            default: '1h',
+            describe:
+              'a revocation younger than this may be missing from NEW (or the CRL): a warning, not an error',
+          })
+          .option('time-tolerance', {
+            type: 'string',
+            default: '5m',
+            describe: 'how far a RevokeCertificate call and the report revokedAt may differ',
+          })
+          .option('crl', { type: 'string', describe: 'the CA CRL (DER or PEM) to check against NEW' })
           .example(
             '$0 diff samples/ca-2026-11-19.json samples/ca-2026-11-20.json --old-created-at 2026-11-19T02:00:00Z',
             'what changed, and what must never happen',
@@ -151,11 +175,20 @@ export async function main(args: string[], now: () => number = () => Date.now() 
             '$0 diff old.json new.csv --format json --fail-on error',
             'JSON against CSV, machine-readable',
           )
+          .example(
+            '$0 diff old.json new.json --cloudtrail trail-logs/ --crl ca.crl',
+            'reconcile with CloudTrail and the CRL',
+          )
           .epilogue(EXIT_CODES),
       async (a) => {
         code = await runDiff({
           old: dash(a.old),
           new: dash(a.new),
+          cloudtrail: (a.cloudtrail ?? []).map((s) => dash(String(s))),
+          lenient: a.lenient,
+          propagationAllowance: parseDurationFlag('propagation-allowance', a['propagation-allowance']),
+          timeTolerance: parseDurationFlag('time-tolerance', a['time-tolerance']),
+          ...(a.crl === undefined ? {} : { crl: dash(a.crl) }),
           format: a.format,
           force: a.force,
           failOn: a['fail-on'],
@@ -171,8 +204,44 @@ export async function main(args: string[], now: () => number = () => Date.now() 
         });
       },
     )
+    .command(
+      'events',
+      'print the CloudTrail events pca-audit reads, normalised, as JSON lines',
+      (y) =>
+        y
+          .option('cloudtrail', {
+            type: 'string',
+            array: true,
+            demandOption: 'name the CloudTrail records to read with --cloudtrail',
+            describe:
+              'trail log files (.json/.json.gz), lookup-events output, EventBridge events, JSON lines, directories, -',
+          })
+          .option('ca', { type: 'string', describe: 'only events naming this CA ARN' })
+          .option('since', { type: 'string', describe: 'only events at or after this instant' })
+          .option('until', { type: 'string', describe: 'only events at or before this instant' })
+          .option('lenient', {
+            type: 'boolean',
+            default: false,
+            describe: 'skip malformed records (counted on stderr) instead of failing',
+          })
+          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' })
+          .option('force', { type: 'boolean', default: false, describe: 'replace an existing --output file' })
+          .example('$0 events --cloudtrail samples/cloudtrail/ --ca arn:aws:acm-pca:...', "one CA's events")
+          .epilogue(EXIT_CODES),
+      async (a) => {
+        code = await runEvents({
+          cloudtrail: (a.cloudtrail ?? []).map((s) => dash(String(s))),
+          lenient: a.lenient,
+          force: a.force,
+          ...(a.ca === undefined ? {} : { ca: a.ca }),
+          ...(a.since === undefined ? {} : { since: parseInstantFlag('since', a.since) }),
+          ...(a.until === undefined ? {} : { until: parseInstantFlag('until', a.until) }),
+          ...(a.output === undefined ? {} : { output: dash(a.output) }),
+        });
+      },
+    )
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
-    .demandCommand(1, 'name a command: inspect or diff')
+    .demandCommand(1, 'name a command: inspect, diff or events')
     .strict()
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -201,7 +270,9 @@ function reportError(err: unknown): number {
     return EXIT_USAGE;
   }
   if (err instanceof InputError) {
-    process.stderr.write(`pca-audit: reading report "${safeLine(err.input)}": ${safeLine(err.message)}\n`);
+    process.stderr.write(
+      `pca-audit: reading ${err.kind} "${safeLine(err.input)}": ${safeLine(err.message)}\n`,
+    );
     if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
     return EXIT_USAGE;
   }

@@ -1,5 +1,5 @@
 import { FIELD_NAMES } from './audit-record.js';
-import type { DiffPlan } from './diff.js';
+import type { DiffPlan, WindowBasis } from './diff.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding, type FindingCode } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
 import type { ReportIndex } from './report-index.js';
@@ -52,6 +52,7 @@ export function completeDiff(
   oldIndex: ReportIndex,
   newIndex: ReportIndex,
   rows: ReadonlyMap<string, RowsByOffset>,
+  extras: Pick<DiffOutput, 'reconciliation' | 'crl'> = {},
 ): DiffOutput {
   const oldRows = rows.get(oldIndex.source) ?? new Map();
   const newRows = rows.get(newIndex.source) ?? new Map();
@@ -99,7 +100,7 @@ export function completeDiff(
     );
   const issued = plan.issued.map(cert);
   const from = plan.window.from;
-  if (plan.window.basis.from === 'given' && !Number.isNaN(from)) {
+  if (plan.window.basis.from !== 'derived' && !Number.isNaN(from)) {
     plan.issued.forEach((e, k) => {
       const t = parseInstant(newRows.get(newIndex.offset[e]!)?.fields.issuedAt ?? '');
       if (!(t < from)) return;
@@ -122,7 +123,7 @@ export function completeDiff(
   const all = sortFindings(attachEvidence(findings.findings, rows));
   const revoked = plan.revoked.map(cert);
   const expired = plan.expired.map(cert);
-  const info = (index: ReportIndex, at: number, basis: 'given' | 'derived') => ({
+  const info = (index: ReportIndex, at: number, basis: WindowBasis) => ({
     source: index.source,
     format: index.format,
     ...(Number.isNaN(at) ? {} : { createdAt: formatInstant(at), createdAtBasis: basis }),
@@ -139,6 +140,8 @@ export function completeDiff(
       basis: describeBasis(plan.window.basis),
     },
     changes: { issued, revoked, expired },
+    ...(extras.reconciliation === undefined ? {} : { reconciliation: extras.reconciliation }),
+    ...(extras.crl === undefined ? {} : { crl: extras.crl }),
     findings: all,
     omittedFindings: omitted,
     summary: {
@@ -150,9 +153,16 @@ export function completeDiff(
   };
 }
 
-function describeBasis(b: { from: 'given' | 'derived'; to: 'given' | 'derived' }): string {
+const BASIS_TEXT: Record<WindowBasis, string> = {
+  given: 'given',
+  cloudtrail: 'from CloudTrail (CreateCertificateAuthorityAuditReport)',
+  derived: 'derived from the report',
+};
+
+function describeBasis(b: { from: WindowBasis; to: WindowBasis }): string {
   if (b.from === 'given' && b.to === 'given') return 'given';
   if (b.from === 'derived' && b.to === 'derived')
     return 'derived from the reports (latest issuedAt/revokedAt)';
-  return `old ${b.from}, new ${b.to === 'given' ? 'given' : 'derived from the report'}`;
+  if (b.from === b.to) return BASIS_TEXT[b.from];
+  return `old ${BASIS_TEXT[b.from]}, new ${BASIS_TEXT[b.to]}`;
 }

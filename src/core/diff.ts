@@ -22,8 +22,11 @@ export interface DiffWindow {
   from: number;
   to: number;
   /** how each end was found: given on the command line, or derived from the report's content */
-  basis: { from: 'given' | 'derived'; to: 'given' | 'derived' };
+  basis: { from: WindowBasis; to: WindowBasis };
 }
+
+/** given on the command line, from the CreateCertificateAuthorityAuditReport call, or from the report */
+export type WindowBasis = 'given' | 'cloudtrail' | 'derived';
 
 /**
  * What the indexes alone can tell. Findings that need the rows themselves (which fields changed,
@@ -45,6 +48,9 @@ export interface DiffPlan {
 export interface DiffOptions {
   oldCreatedAt?: number;
   newCreatedAt?: number;
+  /** how the creation times were found (default 'given' when set) */
+  oldCreatedAtBasis?: WindowBasis;
+  newCreatedAtBasis?: WindowBasis;
   findingLimit?: number;
 }
 
@@ -62,8 +68,8 @@ export function diffIndexes(
     from: options.oldCreatedAt ?? oldIndex.latestInstant,
     to: options.newCreatedAt ?? newIndex.latestInstant,
     basis: {
-      from: options.oldCreatedAt === undefined ? 'derived' : 'given',
-      to: options.newCreatedAt === undefined ? 'derived' : 'given',
+      from: options.oldCreatedAt === undefined ? 'derived' : (options.oldCreatedAtBasis ?? 'given'),
+      to: options.newCreatedAt === undefined ? 'derived' : (options.newCreatedAtBasis ?? 'given'),
     },
   };
   const findings = new FindingCollector(options.findingLimit ?? 1000);

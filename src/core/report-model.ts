@@ -1,6 +1,8 @@
 import type { AuditRecord, AuditRecordFields } from './audit-record.js';
+import type { CrlSummary } from './crl-check.js';
 import { compareFindings, type Finding, type Severity } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
+import type { ReconciliationSummary } from './reconcile.js';
 import type { ReportFormat } from './report-index.js';
 import type { ReportSummary } from './report-summary.js';
 import { formatSerial, parseSerial } from './serial.js';
@@ -28,9 +30,12 @@ export interface CertificateRow {
 export interface ReportInfo {
   source: string;
   format: ReportFormat;
-  /** when the report was made: given, or (createdAtBasis 'derived') its latest issuedAt/revokedAt */
+  /**
+   * when the report was made: given, from its CreateCertificateAuthorityAuditReport call
+   * ('cloudtrail'), or ('derived') its latest issuedAt/revokedAt
+   */
   createdAt?: string;
-  createdAtBasis?: 'given' | 'derived';
+  createdAtBasis?: 'given' | 'cloudtrail' | 'derived';
   ca?: string;
 }
 
@@ -52,9 +57,25 @@ export interface DiffOutput {
   new: ReportInfo & { summary: ReportSummary };
   window: { from?: string; to?: string; basis: string };
   changes: { issued: CertificateRow[]; revoked: CertificateRow[]; expired: CertificateRow[] };
+  /** present with --cloudtrail: what the events were, and what was reconciled */
+  reconciliation?: CloudTrailSection;
+  /** present with --crl */
+  crl?: CrlSummary;
   findings: Finding[];
   omittedFindings: Record<string, number>;
   summary: { issued: number; revoked: number; expired: number; findings: Record<Severity, number> };
+}
+
+export interface CloudTrailSection extends ReconciliationSummary {
+  sources: string[];
+  files: number;
+  /** records read, duplicates (same eventID) counted once */
+  records: number;
+  duplicates: number;
+  /** malformed records skipped under --lenient */
+  malformed: number;
+  propagationAllowanceSeconds: number;
+  timeToleranceSeconds: number;
 }
 
 const INSTANT_FIELDS = new Set(['notBefore', 'notAfter', 'issuedAt', 'revokedAt']);

@@ -7,15 +7,18 @@ import { createGunzip } from 'node:zlib';
 
 const CHUNK = 1 << 20;
 
-/** An input error that names the input: the CLI prints it as `reading report "<name>": ...` */
+/** An input error that names the input: the CLI prints it as `reading <kind> "<name>": ...` */
 export class InputError extends Error {
   override readonly name = 'InputError';
+  /** what the input is: 'report', 'CloudTrail source', 'CRL' */
+  readonly kind: string;
   constructor(
     readonly input: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; kind?: string },
   ) {
     super(message, options);
+    this.kind = options?.kind ?? 'report';
   }
 }
 

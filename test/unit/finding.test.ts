@@ -29,6 +29,17 @@ describe('finding codes', () => {
       CERTIFICATE_CHANGED: 'error',
       REVOCATION_CHANGED: 'error',
       LATE_ISSUANCE: 'warning',
+      REVOKED_WITHOUT_EVENT: 'error',
+      EVENT_WITHOUT_REVOCATION: 'error',
+      EVENT_FOR_UNKNOWN_CERTIFICATE: 'error',
+      REVOCATION_REASON_MISMATCH: 'error',
+      REVOCATION_TIME_MISMATCH: 'warning',
+      REVOKE_ATTEMPT_FAILED: 'info',
+      ISSUED_WITHOUT_EVENT: 'error',
+      EVENT_UNMATCHABLE: 'info',
+      CRL_MISSING_REVOCATION: 'error',
+      CRL_UNKNOWN_ENTRY: 'error',
+      CRL_REASON_MISMATCH: 'warning',
     });
   });
 });

@@ -2,6 +2,7 @@ import type { Finding } from '../finding.js';
 import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
 import type { ReportSummary } from '../report-summary.js';
 import { safeText } from './style.js';
+import { sourceLines } from './text.js';
 
 /** Escapes what Markdown tables and inline text would interpret. */
 export function mdCell(value: string): string {
@@ -71,6 +72,7 @@ export function renderDiffMarkdown(out: DiffOutput): string {
     `- new: \`${out.new.source}\` (${out.new.format}${out.new.createdAt ? `, made ${out.new.createdAt}` : ''})`,
     ...((out.new.ca ?? out.old.ca) ? [`- CA: \`${out.new.ca ?? out.old.ca}\``] : []),
     `- window: ${out.window.from ?? '?'} → ${out.window.to ?? '?'} (${mdCell(out.window.basis)})`,
+    ...sourceLines(out).map((l) => `- ${mdCell(l.trim().replace(/\s+/g, ' '))}`),
     '',
     `**${s.issued} issued, ${s.revoked} revoked, ${s.expired} expired; ${s.findings.error} errors, ${s.findings.warning} warnings, ${s.findings.info} info**`,
     '',

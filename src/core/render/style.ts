@@ -38,8 +38,8 @@ export function table(rows: string[][], indent = '  '): string[] {
   );
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced

@@ -24,7 +24,7 @@ function findingLines(findings: Finding[], omitted: Record<string, number>, styl
   return out;
 }
 
-/** "old:12 new:14" from the evidence rows of a finding. */
+/** "old:12 new:14 event:0b1c2d3e" from the evidence of a finding. */
 function where(f: Finding): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(f.evidence)) {
@@ -33,7 +33,38 @@ function where(f: Finding): string {
       parts.push(`${label}:${(v as { line: number }).line}`);
     }
   }
+  const event = f.evidence.event as { eventID?: unknown } | undefined;
+  if (event && typeof event.eventID === 'string') parts.push(`event:${safeText(event.eventID.slice(0, 8))}`);
+  if (f.evidence.crl) parts.push('crl');
   return parts.join(' ') || '-';
+}
+
+/** What the events and the CRL were, in a few lines (empty without them). */
+export function sourceLines(out: DiffOutput): string[] {
+  const lines: string[] = [];
+  const r = out.reconciliation;
+  if (r) {
+    const skipped = [
+      r.duplicates > 0 ? `${r.duplicates} duplicate${r.duplicates === 1 ? '' : 's'}` : '',
+      r.malformed > 0 ? `${r.malformed} malformed skipped` : '',
+    ].filter(Boolean);
+    lines.push(
+      `cloudtrail ${plural(r.records, 'record')} in ${plural(r.files, 'file')}${skipped.length ? ` (${skipped.join(', ')})` : ''}` +
+        `${r.coverage ? `, ${r.coverage.from} → ${r.coverage.to}` : ''}`,
+      `           ${plural(r.events, 'event')} of interest: ${r.inWindow} of this CA in the window, ` +
+        `${r.outsideWindow} outside it, ${r.otherCa} of other CAs; ` +
+        `${r.matchedRevocations} revocation${r.matchedRevocations === 1 ? '' : 's'} matched, ${r.unexplainedRevocations} unexplained`,
+      `           issuance ${r.issuance.checked ? 'checked' : 'not checked'}: ${safeText(r.issuance.why)}`,
+    );
+  }
+  const c = out.crl;
+  if (c) {
+    lines.push(
+      `crl        ${safeText(c.source)}: ${safeText(c.issuer)}, thisUpdate ${c.thisUpdate}, ${plural(c.entries, 'entry', 'entries')}; ` +
+        `${c.matched} matched, ${c.notExpected} not expected yet or expired, ${c.afterNewReport} after the new report`,
+    );
+  }
+  return lines;
 }
 
 function summaryRows(label: string[], summaries: ReportSummary[]): string[][] {
@@ -71,6 +102,7 @@ export function renderDiffText(out: DiffOutput, style: TextStyle): string {
   lines.push(
     `${paint(style, 'bold', 'window')} ${out.window.from ?? '?'} → ${out.window.to ?? '?'} (${out.window.basis})`,
   );
+  lines.push(...sourceLines(out));
   lines.push('');
   lines.push(...table(summaryRows(['old', 'new'], [out.old.summary, out.new.summary]), ''));
   lines.push('');

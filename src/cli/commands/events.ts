@@ -1,0 +1,37 @@
+import type { CloudTrailEvent } from '../../core/cloudtrail/event.js';
+import { parseInstant } from '../../core/instant.js';
+import { readEventSources } from '../../io/event-source.js';
+import { UsageError } from '../errors.js';
+import { writeOutput } from '../output.js';
+import { warnMalformed } from './diff.js';
+
+export interface EventsCommand {
+  cloudtrail: string[];
+  ca?: string;
+  since?: number;
+  until?: number;
+  lenient: boolean;
+  output?: string;
+  force: boolean;
+}
+
+/** `pca-audit events`: the normalised events of interest, as JSON lines, oldest first. */
+export async function runEvents(cmd: EventsCommand): Promise<number> {
+  if (cmd.cloudtrail.filter((s) => s === '-').length > 1) {
+    throw new UsageError('only one input can be standard input (-)');
+  }
+  if (cmd.since !== undefined && cmd.until !== undefined && cmd.since > cmd.until) {
+    throw new UsageError('--since must not be after --until');
+  }
+  const set = await readEventSources(cmd.cloudtrail, { lenient: cmd.lenient });
+  const keep = (e: CloudTrailEvent) => {
+    const t = parseInstant(e.eventTime);
+    if (cmd.since !== undefined && t < cmd.since) return false;
+    if (cmd.until !== undefined && t > cmd.until) return false;
+    return cmd.ca === undefined || e.caArn === cmd.ca;
+  };
+  const lines = set.events.filter(keep).map((e) => JSON.stringify(e));
+  await writeOutput(lines.length === 0 ? '' : `${lines.join('\n')}\n`, cmd.output, cmd.force);
+  if (set.stats.malformed > 0) warnMalformed(set);
+  return 0;
+}
