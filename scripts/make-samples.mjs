@@ -8,6 +8,7 @@
 // Deterministic: no clock, no Math.random; serials come from a seeded PRNG. Node built-ins only.
 // Every planted difference between the two reports is re-derived from the generated data by an
 // independent diff (see verify()), and samples/README.md is written from that diff.
+// The CloudTrail records, the CRL and the end of samples/README.md are scripts/make-cloudtrail-samples.mjs's.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -780,12 +781,30 @@ function generate() {
   return { files, result };
 }
 
+/**
+ * samples/README.md goes on with what scripts/make-cloudtrail-samples.mjs writes (the CloudTrail
+ * records and the CRL), from this line on: kept as it is, and checked by that script.
+ */
+const README_TAIL = '\n<!-- scripts/make-cloudtrail-samples.mjs writes the rest of this file -->';
+
+function withTail(name, content) {
+  if (name !== 'README.md') return content;
+  let existing;
+  try {
+    existing = readFileSync(join(OUT_DIR, name), 'utf8');
+  } catch {
+    return content;
+  }
+  const i = existing.indexOf(README_TAIL);
+  return i < 0 ? content : content + existing.slice(i);
+}
+
 const { files, result } = generate();
 if (process.argv.includes('--check')) {
   const stale = Object.entries(files)
     .filter(([name, content]) => {
       try {
-        return readFileSync(join(OUT_DIR, name), 'utf8') !== content;
+        return readFileSync(join(OUT_DIR, name), 'utf8') !== withTail(name, content);
       } catch {
         return true;
       }
@@ -797,6 +816,7 @@ if (process.argv.includes('--check')) {
   } else console.log(`samples/ is up to date (${JSON.stringify(result.counts)})`);
 } else {
   mkdirSync(OUT_DIR, { recursive: true });
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(OUT_DIR, name), content);
+  for (const [name, content] of Object.entries(files))
+    writeFileSync(join(OUT_DIR, name), withTail(name, content));
   console.log(`wrote ${Object.keys(files).length} files to samples/`);
 }
