@@ -1,11 +1,14 @@
 import yargs, { type Argv } from 'yargs';
+import { AwsError } from '../aws/errors.js';
 import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
 import { runDiff } from './commands/diff.js';
 import { runEvents } from './commands/events.js';
+import { runGenerate } from './commands/generate.js';
 import { runInspect } from './commands/inspect.js';
-import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { type CliContext, makeContext } from './context.js';
+import { EXIT_AWS, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { FAIL_ON_LEVELS, type FailOn } from './fail-on.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
 import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
@@ -52,7 +55,32 @@ function maxFindings(v: string | number): number {
 const DASH = '\u0000-';
 const dash = (v: string): string => (v === DASH ? '-' : v);
 
-const COMMANDS = ['inspect', 'diff', 'events'];
+const COMMANDS = ['inspect', 'diff', 'events', 'generate'];
+
+interface GlobalArgs {
+  region?: string | undefined;
+  profile?: string | undefined;
+  'endpoint-url'?: string | undefined;
+  'retry-mode': string;
+  'max-attempts': string;
+}
+
+/** The shell for a command: AWS settings from the global flags, the clock, stderr. */
+function contextFrom(a: GlobalArgs): CliContext {
+  // the newer SDK warns about Node 20 on every process; the warning is not for our users
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (a.profile) process.env.AWS_PROFILE = a.profile;
+  const attempts = Number(a['max-attempts']);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) {
+    throw new UsageError(`--max-attempts: "${a['max-attempts']}" is not a whole number from 1 to 20`);
+  }
+  return makeContext({
+    ...(a.region ? { region: a.region } : {}),
+    ...(a['endpoint-url'] ? { endpointUrl: a['endpoint-url'] } : {}),
+    retryMode: a['retry-mode'] === 'adaptive' ? 'adaptive' : 'standard',
+    maxAttempts: attempts,
+  });
+}
 
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -91,6 +119,24 @@ export async function main(args: string[], now: () => number = () => Date.now() 
     .usage(
       '$0 <command> [options]\n\nAudits AWS Private CA audit reports: what a CA issued and revoked, and what must never change.',
     )
+    .option('region', {
+      type: 'string',
+      global: true,
+      describe: "AWS Region (default: the CA ARN's, else the SDK's)",
+    })
+    .option('profile', { type: 'string', global: true, describe: 'AWS profile from the shared config files' })
+    .option('endpoint-url', {
+      type: 'string',
+      global: true,
+      describe: 'send every AWS call to this URL (AWS_ENDPOINT_URL_<SERVICE> also work)',
+    })
+    .option('retry-mode', {
+      choices: ['standard', 'adaptive'],
+      default: 'standard',
+      global: true,
+      describe: 'SDK retry mode',
+    })
+    .option('max-attempts', { type: 'string', default: '5', global: true, describe: 'SDK attempts per call' })
     .command(
       'inspect <report>',
       'validate and summarise one audit report',
@@ -114,21 +160,24 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           .example('$0 inspect report.csv.gz --format json --at 2026-11-20', 'as JSON, as of a date')
           .epilogue(EXIT_CODES),
       async (a) => {
-        code = await runInspect({
-          report: dash(a.report),
-          at: a.at === undefined ? Math.floor(now()) : parseInstantFlag('at', a.at),
-          expiringWithin: parseDurationFlag('expiring-within', a['expiring-within']),
-          format: a.format,
-          force: a.force,
-          failOn: a['fail-on'],
-          maxFindings: maxFindings(a['max-findings']),
-          ...(a.output === undefined ? {} : { output: dash(a.output) }),
-          ...(a.ca === undefined ? {} : { ca: a.ca }),
-        });
+        code = await runInspect(
+          {
+            report: dash(a.report),
+            at: a.at === undefined ? Math.floor(now()) : parseInstantFlag('at', a.at),
+            expiringWithin: parseDurationFlag('expiring-within', a['expiring-within']),
+            format: a.format,
+            force: a.force,
+            failOn: a['fail-on'],
+            maxFindings: maxFindings(a['max-findings']),
+            ...(a.output === undefined ? {} : { output: dash(a.output) }),
+            ...(a.ca === undefined ? {} : { ca: a.ca }),
+          },
+          contextFrom(a),
+        );
       },
     )
     .command(
-      'diff <old> <new>',
+      'diff <old> [new]',
       'compare two successive audit reports of one CA',
       (y) =>
         outputOptions(y)
@@ -139,8 +188,11 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           })
           .positional('new', {
             type: 'string',
-            demandOption: true,
-            describe: 'the newer report (- for stdin)',
+            describe: 'the newer report (- for stdin); omitted with --latest 2',
+          })
+          .option('latest', {
+            type: 'string',
+            describe: 'with an s3://bucket/audit-report/<CA_ID>/ prefix as OLD: diff its 2 newest reports',
           })
           .option('old-created-at', { type: 'string', describe: 'when OLD was made (enables LATE_ISSUANCE)' })
           .option('new-created-at', { type: 'string', describe: 'when NEW was made' })
@@ -181,27 +233,35 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           )
           .epilogue(EXIT_CODES),
       async (a) => {
-        code = await runDiff({
-          old: dash(a.old),
-          new: dash(a.new),
-          cloudtrail: (a.cloudtrail ?? []).map((s) => dash(String(s))),
-          lenient: a.lenient,
-          propagationAllowance: parseDurationFlag('propagation-allowance', a['propagation-allowance']),
-          timeTolerance: parseDurationFlag('time-tolerance', a['time-tolerance']),
-          ...(a.crl === undefined ? {} : { crl: dash(a.crl) }),
-          format: a.format,
-          force: a.force,
-          failOn: a['fail-on'],
-          maxFindings: maxFindings(a['max-findings']),
-          ...(a['old-created-at'] === undefined
-            ? {}
-            : { oldCreatedAt: parseInstantFlag('old-created-at', a['old-created-at']) }),
-          ...(a['new-created-at'] === undefined
-            ? {}
-            : { newCreatedAt: parseInstantFlag('new-created-at', a['new-created-at']) }),
-          ...(a.output === undefined ? {} : { output: dash(a.output) }),
-          ...(a.ca === undefined ? {} : { ca: a.ca }),
-        });
+        const latest = a.latest === undefined ? undefined : Number(a.latest);
+        if (latest !== undefined && !Number.isInteger(latest)) {
+          throw new UsageError(`--latest: "${a.latest}" is not a whole number`);
+        }
+        code = await runDiff(
+          {
+            old: dash(a.old),
+            new: a.new === undefined ? '' : dash(a.new),
+            ...(latest === undefined ? {} : { latest }),
+            cloudtrail: (a.cloudtrail ?? []).map((s) => dash(String(s))),
+            lenient: a.lenient,
+            propagationAllowance: parseDurationFlag('propagation-allowance', a['propagation-allowance']),
+            timeTolerance: parseDurationFlag('time-tolerance', a['time-tolerance']),
+            ...(a.crl === undefined ? {} : { crl: dash(a.crl) }),
+            format: a.format,
+            force: a.force,
+            failOn: a['fail-on'],
+            maxFindings: maxFindings(a['max-findings']),
+            ...(a['old-created-at'] === undefined
+              ? {}
+              : { oldCreatedAt: parseInstantFlag('old-created-at', a['old-created-at']) }),
+            ...(a['new-created-at'] === undefined
+              ? {}
+              : { newCreatedAt: parseInstantFlag('new-created-at', a['new-created-at']) }),
+            ...(a.output === undefined ? {} : { output: dash(a.output) }),
+            ...(a.ca === undefined ? {} : { ca: a.ca }),
+          },
+          contextFrom(a),
+        );
       },
     )
     .command(
@@ -229,19 +289,68 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           .example('$0 events --cloudtrail samples/cloudtrail/ --ca arn:aws:acm-pca:...', "one CA's events")
           .epilogue(EXIT_CODES),
       async (a) => {
-        code = await runEvents({
-          cloudtrail: (a.cloudtrail ?? []).map((s) => dash(String(s))),
-          lenient: a.lenient,
-          force: a.force,
-          ...(a.ca === undefined ? {} : { ca: a.ca }),
-          ...(a.since === undefined ? {} : { since: parseInstantFlag('since', a.since) }),
-          ...(a.until === undefined ? {} : { until: parseInstantFlag('until', a.until) }),
-          ...(a.output === undefined ? {} : { output: dash(a.output) }),
-        });
+        code = await runEvents(
+          {
+            cloudtrail: (a.cloudtrail ?? []).map((s) => dash(String(s))),
+            lenient: a.lenient,
+            force: a.force,
+            ...(a.ca === undefined ? {} : { ca: a.ca }),
+            ...(a.since === undefined ? {} : { since: parseInstantFlag('since', a.since) }),
+            ...(a.until === undefined ? {} : { until: parseInstantFlag('until', a.until) }),
+            ...(a.output === undefined ? {} : { output: dash(a.output) }),
+          },
+          contextFrom(a),
+        );
+      },
+    )
+    .command(
+      'generate',
+      'have the CA make an audit report (within the 30-minute rule), wait for it, download and keep it',
+      (y) =>
+        y
+          .option('ca', { type: 'string', demandOption: 'name the CA with --ca ARN', describe: 'the CA ARN' })
+          .option('bucket', {
+            type: 'string',
+            demandOption: 'name the bucket the CA writes reports into with --bucket',
+            describe: 'the S3 bucket the CA writes reports into',
+          })
+          .option('format', {
+            choices: ['json', 'csv'] as const,
+            default: 'json' as const,
+            describe: 'report format',
+          })
+          .option('out', { type: 'string', default: '.', describe: 'directory to keep the report in' })
+          .option('timeout', { type: 'string', default: '30m', describe: 'how long to wait for the report' })
+          .option('poll-interval', { type: 'string', default: '3s', describe: 'time between status checks' })
+          .option('wait-for-slot', {
+            type: 'boolean',
+            default: false,
+            describe: 'wait out the 30 minutes when a report of the other format is recent',
+          })
+          .option('json', { type: 'boolean', default: false, describe: 'print what was made as JSON' })
+          .example(
+            '$0 generate --ca arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/... --bucket my-audit-reports --out reports/',
+            'prints the path of the kept report',
+          )
+          .epilogue(EXIT_CODES),
+      async (a) => {
+        code = await runGenerate(
+          {
+            ca: a.ca,
+            bucket: a.bucket,
+            format: a.format,
+            out: a.out,
+            timeout: parseDurationFlag('timeout', a.timeout),
+            pollInterval: parseDurationFlag('poll-interval', a['poll-interval']),
+            waitForSlot: a['wait-for-slot'],
+            json: a.json,
+          },
+          contextFrom(a),
+        );
       },
     )
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
-    .demandCommand(1, 'name a command: inspect, diff or events')
+    .demandCommand(1, 'name a command: inspect, diff, events or generate')
     .strict()
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -275,6 +384,14 @@ function reportError(err: unknown): number {
     );
     if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
     return EXIT_USAGE;
+  }
+  if (err instanceof AwsError) {
+    const id = err.requestId ? ` (request id ${err.requestId})` : '';
+    process.stderr.write(
+      `pca-audit: AWS ${err.operation} failed: ${safeLine(err.errorName)}: ${safeLine(err.message)}${id}\n`,
+    );
+    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
+    return EXIT_AWS;
   }
   if (err instanceof ReportSyntaxError) {
     process.stderr.write(`pca-audit: reading report: ${safeLine(err.message)}\n`);

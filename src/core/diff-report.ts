@@ -156,6 +156,7 @@ export function completeDiff(
 const BASIS_TEXT: Record<WindowBasis, string> = {
   given: 'given',
   cloudtrail: 'from CloudTrail (CreateCertificateAuthorityAuditReport)',
+  s3: "from S3 (the report object's LastModified)",
   derived: 'derived from the report',
 };
 

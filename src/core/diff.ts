@@ -25,8 +25,11 @@ export interface DiffWindow {
   basis: { from: WindowBasis; to: WindowBasis };
 }
 
-/** given on the command line, from the CreateCertificateAuthorityAuditReport call, or from the report */
-export type WindowBasis = 'given' | 'cloudtrail' | 'derived';
+/**
+ * given on the command line, from the CreateCertificateAuthorityAuditReport call, from the S3
+ * object's LastModified, or from the report's content
+ */
+export type WindowBasis = 'given' | 'cloudtrail' | 's3' | 'derived';
 
 /**
  * What the indexes alone can tell. Findings that need the rows themselves (which fields changed,

@@ -30,6 +30,11 @@ export interface ReconcileOptions {
   timeTolerance: number;
   /** the earliest and latest eventTime of every record read from the sources (NaN: none) */
   coverage: { earliest: number; latest: number };
+  /**
+   * the spans (epoch seconds) of the sources that record issuance: a new certificate is expected
+   * to have its IssueCertificate call only when issued inside one of them (default: the coverage)
+   */
+  issuanceSpans?: Array<[number, number]>;
 }
 
 /** What reconciliation looked at, for the output. */
@@ -260,16 +265,18 @@ export function reconcile(
   }
 
   if (issueEvents > 0) {
+    const spans = options.issuanceSpans ?? (Number.isNaN(earliest) ? [] : [[earliest, latest] as [number, number]]);
+    const spanText = spans.map(([a, b]) => `${formatInstant(a)} to ${formatInstant(b)}`).join(', ');
     summary.issuance = {
       checked: true,
-      why: `${issueEvents} IssueCertificate event${issueEvents === 1 ? '' : 's'} of this CA; certificates issued from ${formatInstant(earliest)} to ${formatInstant(latest)} checked`,
+      why: `${issueEvents} IssueCertificate event${issueEvents === 1 ? '' : 's'} of this CA; certificates issued from ${spanText || 'nowhere'} checked`,
     };
     for (const n of plan.issued) {
       const hex = hexOf(newIndex, n);
       if (issuedSerials.has(hex)) continue;
       const issuedAt = parseInstant(newRows.get(newIndex.offset[n]!)?.fields.issuedAt ?? '');
       // only certificates issued while the sources were recording can be expected in them
-      if (!(issuedAt >= earliest && issuedAt <= latest)) continue;
+      if (!spans.some(([a, b]) => issuedAt >= a && issuedAt <= b)) continue;
       add('ISSUED_WITHOUT_EVENT', {
         serial: formatSerial(hex),
         message: `new in the new report, issued at ${formatInstant(issuedAt)}, but no successful IssueCertificate call of this CA for it in the sources`,

@@ -32,10 +32,11 @@ export interface ReportInfo {
   format: ReportFormat;
   /**
    * when the report was made: given, from its CreateCertificateAuthorityAuditReport call
-   * ('cloudtrail'), or ('derived') its latest issuedAt/revokedAt
+   * ('cloudtrail'), from the S3 object's LastModified ('s3'), or ('derived') its latest
+   * issuedAt/revokedAt
    */
   createdAt?: string;
-  createdAtBasis?: 'given' | 'cloudtrail' | 'derived';
+  createdAtBasis?: 'given' | 'cloudtrail' | 's3' | 'derived';
   ca?: string;
 }
 

@@ -1,13 +1,14 @@
 /** Reads a CRL file (DER or PEM, gzip told by its magic bytes, `-` for stdin). */
 import { type Crl, CrlError, crlDer, parseCrl } from '../core/crl.js';
-import { InputError, openReportFile, readChunks } from './report-source.js';
+import { type InputContext, openInput } from './inputs.js';
+import { InputError, readChunks } from './report-source.js';
 
 const KIND = 'CRL';
 /** CRLs of tens of millions of entries are beyond what a CA publishes; refuse rather than exhaust memory */
 const MAX_CRL_BYTES = 1 << 30;
 
-export async function readCrl(name: string, stdin?: NodeJS.ReadableStream): Promise<Crl> {
-  const file = await openReportFile(name, stdin).catch((err) => {
+export async function readCrl(name: string, inputs: InputContext): Promise<Crl> {
+  const file = await openInput(name, inputs, KIND).catch((err) => {
     throw err instanceof InputError
       ? new InputError(err.input, err.message, { cause: err, kind: KIND })
       : err;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   type CertificateDecoder,
   type CloudTrailEvent,
+  type EventOrigin,
   jsonMessage,
   normalise,
   unwrap,
@@ -14,7 +15,7 @@ import {
 import { type JsonPiece, JsonSplitError, JsonSplitter } from '../core/cloudtrail/json-splitter.js';
 import { parseInstant } from '../core/instant.js';
 import { loadCertificateDecoder } from './certificate-decoder.js';
-import { InputError, openReportFile, readChunks } from './report-source.js';
+import { InputError, openReportFile, type ReportFile, readChunks } from './report-source.js';
 
 const KIND = 'CloudTrail source';
 
@@ -38,6 +39,11 @@ export interface EventStats {
   /** earliest and latest eventTime of every record read (NaN: none) */
   earliest: number;
   latest: number;
+  /**
+   * per source named on the command line: the span of its records, and whether it holds
+   * IssueCertificate records at all (a RevokeCertificate-only export says nothing of issuance)
+   */
+  groups: Map<string, { earliest: number; latest: number; issuance: boolean }>;
 }
 
 export interface EventSet {
@@ -68,19 +74,19 @@ async function expand(path: string): Promise<string[]> {
   return out;
 }
 
-function rekind(err: unknown): unknown {
+export function rekind(err: unknown): unknown {
   if (err instanceof InputError && err.kind !== KIND) {
     return new InputError(err.input, err.message, { cause: err.cause, kind: KIND });
   }
   return err;
 }
 
-/** Reads every source; a malformed one throws an InputError naming the file and position. */
-export async function readEventSources(
-  sources: readonly string[],
-  options: EventReadOptions,
-): Promise<EventSet> {
-  const stats: EventStats = {
+/**
+ * Collects events from any number of sources: files (any envelope, plain or gzip), and records
+ * handed over one by one (LookupEvents). Deduplicates by eventID; keeps the statistics.
+ */
+export class EventCollector {
+  readonly stats: EventStats = {
     files: 0,
     records: 0,
     duplicates: 0,
@@ -89,93 +95,128 @@ export async function readEventSources(
     malformedExamples: [],
     earliest: Number.NaN,
     latest: Number.NaN,
+    groups: new Map(),
   };
-  const byId = new Map<string, CloudTrailEvent>();
-  const seenIds = new Set<string>();
-  let decoder: CertificateDecoder | undefined;
+  /** the source (command-line argument) records are being read from */
+  group = '';
+  private readonly byId = new Map<string, CloudTrailEvent>();
+  private readonly seenIds = new Set<string>();
+  private decoder: CertificateDecoder | undefined;
+
+  constructor(private readonly lenient: boolean) {}
+
+  private bad(name: string, what: string, line: number, byte: number): void {
+    if (!this.lenient) throw new InputError(name, `line ${line}, byte ${byte}: ${what}`, { kind: KIND });
+    this.stats.malformed++;
+    if (this.stats.malformedExamples.length < 3) {
+      this.stats.malformedExamples.push(`${name}: line ${line}: ${what}`);
+    }
+  }
+
+  /** One JSON value: an envelope, a record, a lookup-events element. */
+  async addValue(value: unknown, origin: EventOrigin, what: string): Promise<void> {
+    const u = unwrap(value);
+    if (u.kind === 'invalid') {
+      this.bad(origin.source, `${what}: ${u.why}`, origin.line, origin.byte);
+      return;
+    }
+    if (u.kind === 'skip') {
+      if (u.why !== 'envelope') this.stats.skipped[u.why] = (this.stats.skipped[u.why] ?? 0) + 1;
+      return;
+    }
+    this.stats.records++;
+    const rec = u.record;
+    const t = typeof rec.eventTime === 'string' ? parseInstant(rec.eventTime) : Number.NaN;
+    if (rec.eventSource === 'acm-acme.amazonaws.com' && rec.eventName === 'RevokeCertificate') {
+      this.decoder ??= await loadCertificateDecoder();
+    }
+    const n = normalise(rec, origin, this.decoder);
+    if (n.kind === 'invalid') {
+      this.bad(origin.source, `${what}: ${n.why}`, origin.line, origin.byte);
+      return;
+    }
+    if (!Number.isNaN(t)) {
+      if (!(t >= this.stats.earliest)) this.stats.earliest = t;
+      if (!(t <= this.stats.latest)) this.stats.latest = t;
+      const g = this.stats.groups.get(this.group) ?? { earliest: t, latest: t, issuance: false };
+      g.earliest = Math.min(g.earliest, t);
+      g.latest = Math.max(g.latest, t);
+      if (rec.eventName === 'IssueCertificate' && rec.eventSource === 'acm-pca.amazonaws.com') g.issuance = true;
+      this.stats.groups.set(this.group, g);
+    }
+    const id = rec.eventID as string;
+    if (this.seenIds.has(id)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.seenIds.add(id);
+    if (n.kind === 'skip') {
+      this.stats.skipped[n.why] = (this.stats.skipped[n.why] ?? 0) + 1;
+      return;
+    }
+    this.byId.set(id, n.event);
+  }
+
+  /** A file of JSON (any envelope, JSON lines, gzip), streamed piece by piece. */
+  async addFile(file: ReportFile): Promise<void> {
+    const name = file.name;
+    this.stats.files++;
+    const splitter = new JsonSplitter();
+    const handle = async (piece: JsonPiece) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(piece.text);
+      } catch (err) {
+        const pos = positionIn(piece, err);
+        this.bad(name, `${describePiece(piece)} is not valid JSON: ${jsonMessage(err)}`, pos.line, pos.byte);
+        return;
+      }
+      await this.addValue(value, { source: name, line: piece.line, byte: piece.byte }, describePiece(piece));
+    };
+    try {
+      for await (const chunk of readChunks(file)) {
+        for (const piece of splitter.push(chunk)) await handle(piece);
+      }
+      splitter.end();
+    } catch (err) {
+      if (err instanceof JsonSplitError) throw new InputError(name, err.message, { cause: err, kind: KIND });
+      throw rekind(err);
+    }
+  }
+
+  result(): EventSet {
+    const events = [...this.byId.values()].sort((a, b) =>
+      a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : a.eventID < b.eventID ? -1 : 1,
+    );
+    return { events, stats: this.stats };
+  }
+}
+
+/** Opens a named input (a file path, or - for stdin) as a ReportFile. */
+export type Opener = (name: string) => Promise<ReportFile>;
+
+/** Reads every local source (files, -, directories); a malformed one throws an InputError naming the file and position. */
+export async function readEventSources(
+  sources: readonly string[],
+  options: EventReadOptions,
+  collector = new EventCollector(options.lenient),
+): Promise<EventSet> {
   for (const source of sources) {
+    collector.group = source;
     const files = await expand(source);
     if (files.length === 0) throw new InputError(source, 'no files in this directory', { kind: KIND });
     for (const name of files) {
-      stats.files++;
       const file = await openReportFile(name, options.stdin).catch((err) => {
         throw rekind(err);
       });
       try {
-        const splitter = new JsonSplitter();
-        const bad = (what: string, line: number, byte: number) => {
-          if (!options.lenient) {
-            throw new InputError(name, `line ${line}, byte ${byte}: ${what}`, { kind: KIND });
-          }
-          stats.malformed++;
-          if (stats.malformedExamples.length < 3)
-            stats.malformedExamples.push(`${name}: line ${line}: ${what}`);
-        };
-        const handle = async (piece: JsonPiece) => {
-          let value: unknown;
-          try {
-            value = JSON.parse(piece.text);
-          } catch (err) {
-            const pos = positionIn(piece, err);
-            bad(`${describePiece(piece)} is not valid JSON: ${jsonMessage(err)}`, pos.line, pos.byte);
-            return;
-          }
-          const u = unwrap(value);
-          if (u.kind === 'invalid') {
-            bad(`${describePiece(piece)}: ${u.why}`, piece.line, piece.byte);
-            return;
-          }
-          if (u.kind === 'skip') {
-            if (u.why !== 'envelope') stats.skipped[u.why] = (stats.skipped[u.why] ?? 0) + 1;
-            return;
-          }
-          stats.records++;
-          const rec = u.record;
-          const t = typeof rec.eventTime === 'string' ? parseInstant(rec.eventTime) : Number.NaN;
-          const origin = { source: name, line: piece.line, byte: piece.byte };
-          if (rec.eventSource === 'acm-acme.amazonaws.com' && rec.eventName === 'RevokeCertificate') {
-            decoder ??= await loadCertificateDecoder();
-          }
-          const n = normalise(rec, origin, decoder);
-          if (n.kind === 'invalid') {
-            bad(`${describePiece(piece)}: ${n.why}`, piece.line, piece.byte);
-            return;
-          }
-          if (!Number.isNaN(t)) {
-            if (!(t >= stats.earliest)) stats.earliest = t;
-            if (!(t <= stats.latest)) stats.latest = t;
-          }
-          const id = rec.eventID as string;
-          if (seenIds.has(id)) {
-            stats.duplicates++;
-            return;
-          }
-          seenIds.add(id);
-          if (n.kind === 'skip') {
-            stats.skipped[n.why] = (stats.skipped[n.why] ?? 0) + 1;
-            return;
-          }
-          byId.set(id, n.event);
-        };
-        try {
-          for await (const chunk of readChunks(file)) {
-            for (const piece of splitter.push(chunk)) await handle(piece);
-          }
-          splitter.end();
-        } catch (err) {
-          if (err instanceof JsonSplitError)
-            throw new InputError(name, err.message, { cause: err, kind: KIND });
-          throw rekind(err);
-        }
+        await collector.addFile(file);
       } finally {
         await file.dispose();
       }
     }
   }
-  const events = [...byId.values()].sort((a, b) =>
-    a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : a.eventID < b.eventID ? -1 : 1,
-  );
-  return { events, stats };
+  return collector.result();
 }
 
 function describePiece(p: JsonPiece): string {

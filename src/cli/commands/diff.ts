@@ -1,3 +1,5 @@
+import { listObjects } from '../../aws/s3.js';
+import { parseCaArn, reportKeyInfo, reportPrefix } from '../../core/ca-arn.js';
 import type { Crl } from '../../core/crl.js';
 import { checkCrl } from '../../core/crl-check.js';
 import { diffIndexes, type WindowBasis } from '../../core/diff.js';
@@ -12,11 +14,14 @@ import { renderDiffText } from '../../core/render/text.js';
 import type { ReportIndex } from '../../core/report-index.js';
 import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/report-model.js';
 import { evidenceOffsets } from '../../core/report-model.js';
+import { parseS3Uri } from '../../core/s3-uri.js';
 import { readCrl } from '../../io/crl-source.js';
-import { type EventSet, readEventSources } from '../../io/event-source.js';
+import { collectEvents } from '../../io/event-inputs.js';
+import type { EventSet } from '../../io/event-source.js';
 import { loadReportInWorker } from '../../io/index-worker.js';
+import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
-import { openReportFile, type ReportFile } from '../../io/report-source.js';
+import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { exitCodeFor, type FailOn } from '../fail-on.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
@@ -48,9 +53,58 @@ export interface DiffCommand {
   propagationAllowance: number;
   timeTolerance: number;
   crl?: string;
+  /** with an s3:// prefix as OLD and no NEW: diff the N (2) newest reports under it */
+  latest?: number;
 }
 
-export async function runDiff(cmd: DiffCommand): Promise<number> {
+/** `s3://bucket/audit-report/<CA_ID>/ --latest 2` → the two newest report URIs, older first. */
+async function latestReports(
+  cmd: DiffCommand,
+  ctx: CliContext,
+  region: string | undefined,
+): Promise<[string, string]> {
+  const parsed = parseS3Uri(cmd.old);
+  if (!parsed.ok || (parsed.location.key !== '' && !parsed.location.key.endsWith('/'))) {
+    throw new UsageError(
+      `--latest needs an s3:// prefix as its only report, not "${cmd.old}"`,
+      'write it like s3://my-audit-reports/audit-report/<CA_ID>/',
+    );
+  }
+  const { bucket } = parsed.location;
+  let prefix = parsed.location.key;
+  const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
+  if (prefix === '' && ca) prefix = reportPrefix(ca);
+  const objects = await listObjects(ctx.aws().s3(region), bucket, prefix);
+  const reports = objects
+    .filter((o) => reportKeyInfo(o.key) !== undefined)
+    .sort((a, b) => b.lastModified - a.lastModified || (a.key < b.key ? 1 : -1));
+  const cas = new Set(reports.map((r) => r.key.split('/').slice(-2, -1)[0]));
+  if (cas.size > 1) {
+    throw new UsageError(
+      `s3://${bucket}/${prefix} holds reports of ${cas.size} CAs`,
+      'name one CA: s3://bucket/audit-report/<CA_ID>/ or --ca ARN',
+    );
+  }
+  if (reports.length < 2) {
+    throw new UsageError(
+      `found ${reports.length} report${reports.length === 1 ? '' : 's'} under s3://${bucket}/${prefix}; --latest 2 needs two`,
+    );
+  }
+  return [`s3://${bucket}/${reports[1]!.key}`, `s3://${bucket}/${reports[0]!.key}`];
+}
+
+export async function runDiff(given: DiffCommand, ctx: CliContext): Promise<number> {
+  let cmd = given;
+  if (cmd.latest !== undefined) {
+    if (cmd.latest !== 2) throw new UsageError('--latest: only 2 is supported (the two newest reports)');
+    if (cmd.new !== '') throw new UsageError('with --latest, give only the s3:// prefix, not NEW');
+    const region = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca)?.region;
+    const [o, n] = await latestReports(cmd, ctx, region);
+    ctx.note(`diffing the two newest reports: ${o} → ${n}`);
+    cmd = { ...cmd, old: o, new: n };
+  } else if (cmd.new === '') {
+    throw new UsageError('name two reports, OLD and NEW (or an s3:// prefix with --latest 2)');
+  }
   if (cmd.old === '-' && cmd.new === '-')
     throw new UsageError('only one of OLD and NEW can be standard input (-)');
   const stdinUsers = [cmd.old, cmd.new, ...cmd.cloudtrail, ...(cmd.crl ? [cmd.crl] : [])];
@@ -64,20 +118,22 @@ export async function runDiff(cmd: DiffCommand): Promise<number> {
   ) {
     throw new UsageError('--old-created-at must be before --new-created-at');
   }
-  const files: ReportFile[] = [];
+  const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
+  if (cmd.ca !== undefined && ca === undefined) throw new UsageError(`--ca: "${cmd.ca}" is not a CA ARN`);
+  const inputs: InputContext = { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) };
+  const files: OpenedInput[] = [];
   try {
-    const oldFile = await openReportFile(cmd.old);
+    const oldFile = await openInput(cmd.old, inputs);
     files.push(oldFile);
-    const newFile = await openReportFile(cmd.new);
+    const newFile = await openInput(cmd.new, inputs);
     files.push(newFile);
     const load = { findingLimit: cmd.maxFindings, ...(cmd.ca ? { expectedCa: cmd.ca } : {}) };
     // two big reports: index one in a worker thread while this thread indexes the other
     const parallel = oldFile.size + newFile.size > PARALLEL_THRESHOLD;
-    const [oldIndex, newIndex, eventSet, crl] = await Promise.all([
+    const [oldIndex, newIndex, crl] = await Promise.all([
       parallel ? loadReportInWorker(oldFile, load) : loadReport(oldFile, load),
       loadReport(newFile, load),
-      cmd.cloudtrail.length > 0 ? readEventSources(cmd.cloudtrail, { lenient: cmd.lenient }) : undefined,
-      cmd.crl === undefined ? undefined : readCrl(cmd.crl),
+      cmd.crl === undefined ? undefined : readCrl(cmd.crl, inputs),
     ]);
     if (cmd.ca === undefined && oldIndex.caArn && newIndex.caArn && oldIndex.caArn !== newIndex.caArn) {
       throw new UsageError(
@@ -86,16 +142,42 @@ export async function runDiff(cmd: DiffCommand): Promise<number> {
       );
     }
     const caArn = cmd.ca ?? newIndex.caArn ?? oldIndex.caArn;
+    // when each report was made: given, else when S3 received it, else (below) from CloudTrail, else derived
+    type Made = { at: number; basis: WindowBasis } | undefined;
+    const first: [Made, Made] = [
+      cmd.oldCreatedAt !== undefined
+        ? { at: cmd.oldCreatedAt, basis: 'given' }
+        : oldFile.lastModified !== undefined
+          ? { at: oldFile.lastModified, basis: 's3' }
+          : undefined,
+      cmd.newCreatedAt !== undefined
+        ? { at: cmd.newCreatedAt, basis: 'given' }
+        : newFile.lastModified !== undefined
+          ? { at: newFile.lastModified, basis: 's3' }
+          : undefined,
+    ];
+    let eventSet: EventSet | undefined;
+    if (cmd.cloudtrail.length > 0) {
+      const caInfo = caArn === undefined ? undefined : parseCaArn(caArn);
+      eventSet = await collectEvents(cmd.cloudtrail, {
+        lenient: cmd.lenient,
+        inputs: caInfo ? { ...inputs, region: caInfo.region } : inputs,
+        ...(caInfo ? { ca: caInfo } : {}),
+        from: first[0]?.at ?? oldIndex.latestInstant,
+        to: first[1]?.at ?? newIndex.latestInstant,
+        now: ctx.now,
+        sleep: ctx.sleep,
+        progress: ctx.progress,
+      });
+    }
     const events = eventSet?.events ?? [];
-    const created = (given: number | undefined, source: string) => {
-      if (given !== undefined) return { at: given, basis: 'given' as WindowBasis };
+    const made = (m: Made, source: string): Made => {
+      if (m?.basis === 'given') return m;
       const e = reportCreationEvent(source, events, caArn);
-      return e === undefined
-        ? undefined
-        : { at: parseInstant(e.eventTime), basis: 'cloudtrail' as WindowBasis };
+      return e === undefined ? m : { at: parseInstant(e.eventTime), basis: 'cloudtrail' };
     };
-    const oldMade = created(cmd.oldCreatedAt, cmd.old);
-    const newMade = created(cmd.newCreatedAt, cmd.new);
+    const oldMade = made(first[0], cmd.old);
+    const newMade = made(first[1], cmd.new);
     if (oldMade && newMade && oldMade.at >= newMade.at) {
       throw new UsageError(
         `the old report was made at or after the new one (${formatInstant(oldMade.at)} ≥ ${formatInstant(newMade.at)})`,
@@ -155,6 +237,10 @@ function reconcileSection(
     propagationAllowance: cmd.propagationAllowance,
     timeTolerance: cmd.timeTolerance,
     coverage: { earliest: stats.earliest, latest: stats.latest },
+    issuanceSpans: [...stats.groups.values()]
+      .filter((g) => g.issuance)
+      .map((g): [number, number] => [g.earliest, g.latest])
+      .sort((a, b) => a[0] - b[0]),
   });
   return {
     sources: cmd.cloudtrail,

@@ -1,6 +1,8 @@
+import { parseCaArn } from '../../core/ca-arn.js';
 import type { CloudTrailEvent } from '../../core/cloudtrail/event.js';
 import { parseInstant } from '../../core/instant.js';
-import { readEventSources } from '../../io/event-source.js';
+import { collectEvents } from '../../io/event-inputs.js';
+import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeOutput } from '../output.js';
 import { warnMalformed } from './diff.js';
@@ -16,14 +18,25 @@ export interface EventsCommand {
 }
 
 /** `pca-audit events`: the normalised events of interest, as JSON lines, oldest first. */
-export async function runEvents(cmd: EventsCommand): Promise<number> {
+export async function runEvents(cmd: EventsCommand, ctx: CliContext): Promise<number> {
   if (cmd.cloudtrail.filter((s) => s === '-').length > 1) {
     throw new UsageError('only one input can be standard input (-)');
   }
   if (cmd.since !== undefined && cmd.until !== undefined && cmd.since > cmd.until) {
     throw new UsageError('--since must not be after --until');
   }
-  const set = await readEventSources(cmd.cloudtrail, { lenient: cmd.lenient });
+  const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
+  if (cmd.ca !== undefined && ca === undefined) throw new UsageError(`--ca: "${cmd.ca}" is not a CA ARN`);
+  const set = await collectEvents(cmd.cloudtrail, {
+    lenient: cmd.lenient,
+    inputs: { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) },
+    ...(ca ? { ca } : {}),
+    from: cmd.since ?? Number.NaN,
+    to: cmd.until ?? ctx.now(),
+    now: ctx.now,
+    sleep: ctx.sleep,
+    progress: ctx.progress,
+  });
   const keep = (e: CloudTrailEvent) => {
     const t = parseInstant(e.eventTime);
     if (cmd.since !== undefined && t < cmd.since) return false;

@@ -5,8 +5,9 @@ import { renderInspectMarkdown } from '../../core/render/markdown.js';
 import type { TextStyle } from '../../core/render/style.js';
 import { renderInspectText } from '../../core/render/text.js';
 import { evidenceOffsets, type InspectOutput } from '../../core/report-model.js';
+import { openInput } from '../../io/inputs.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
-import { openReportFile } from '../../io/report-source.js';
+import type { CliContext } from '../context.js';
 import { exitCodeFor, type FailOn } from '../fail-on.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
 
@@ -29,8 +30,8 @@ export interface InspectCommand {
   maxFindings: number;
 }
 
-export async function runInspect(cmd: InspectCommand): Promise<number> {
-  const file = await openReportFile(cmd.report);
+export async function runInspect(cmd: InspectCommand, ctx: CliContext): Promise<number> {
+  const file = await openInput(cmd.report, { aws: ctx.aws });
   try {
     const index = await loadReport(file, {
       findingLimit: cmd.maxFindings,

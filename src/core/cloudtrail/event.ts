@@ -251,8 +251,8 @@ function revokeDetails(
     const arn = str(request.certificateArn);
     if (arn !== undefined) event.certificateArn = arn;
     event.unmatchable =
-      `ACM's RevokeCertificate names ${arn ?? 'no certificate'}, an ACM certificate ARN that carries no serial; ` +
-      'the revocation reaches the report through the CA, where its acm-pca RevokeCertificate event reconciles it';
+      `ACM's RevokeCertificate revokes a public, exported ACM certificate (${arn ?? 'no ARN given'}); ` +
+      'no private CA issued it, so it is in no audit report (private certificates are revoked through acm-pca)';
     return;
   }
   // ACME: the certificate itself, base64 or base64url DER

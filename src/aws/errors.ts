@@ -1,0 +1,71 @@
+/** AWS failures, named the way the AWS CLI names them: operation, error name, request id. */
+
+export class AwsError extends Error {
+  override readonly name = 'AwsError';
+  constructor(
+    readonly operation: string,
+    readonly errorName: string,
+    message: string,
+    readonly requestId?: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { requestId?: string; extendedRequestId?: string; httpStatusCode?: number };
+  $response?: { statusCode?: number };
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+const HINTS: Record<string, string> = {
+  CredentialsProviderError:
+    'configure credentials (AWS_PROFILE, --profile, environment variables or an instance role)',
+  ExpiredToken: 'refresh your credentials',
+  ExpiredTokenException: 'refresh your credentials',
+  UnrecognizedClientException: 'the credentials are not valid for this account or endpoint',
+  InvalidClientTokenId: 'the credentials are not valid for this account or endpoint',
+  AccessDeniedException: "grant the permission (see 'pca-audit iam-policy')",
+  AccessDenied: "grant the permission (see 'pca-audit iam-policy')",
+  NoSuchBucket: 'check the bucket name (and that it is in this account)',
+  ThrottlingException: 'retry later, or lower the request rate (--max-attempts, --retry-mode adaptive)',
+  NetworkError: 'check the network, the Region and --endpoint-url',
+  MissingRegion: 'give --region, or set AWS_REGION',
+};
+
+/** Wraps whatever an SDK call threw into an AwsError naming the operation. */
+export function toAwsError(operation: string, err: unknown): AwsError {
+  if (err instanceof AwsError) return err;
+  const e = (err ?? {}) as SdkErrorShape;
+  let name = e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Error');
+  let message = e.message ?? String(err);
+  if (e.code && NETWORK_CODES.has(e.code)) {
+    name = 'NetworkError';
+    message = `${e.code}: ${message}`;
+  }
+  if (name === 'TimeoutError' || name === 'RequestTimeout') name = 'NetworkError';
+  if (/Region is missing/i.test(message)) name = 'MissingRegion';
+  // an S3 error without a body (HEAD) comes back as its HTTP status
+  if (/^\d{3}$/.test(name) || name === 'UnknownError' || name === 'Unknown') {
+    const status = e.$metadata?.httpStatusCode;
+    if (status === 404) name = 'NotFound';
+    else if (status === 403) name = 'AccessDenied';
+    else if (status !== undefined) name = `HTTP${status}`;
+  }
+  const requestId = e.$metadata?.requestId;
+  return new AwsError(operation, name, message, requestId, HINTS[name]);
+}
+
+/** Runs one SDK call; failures become AwsErrors naming the operation. */
+export async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toAwsError(operation, err);
+  }
+}

@@ -1,0 +1,59 @@
+import { mkdir } from 'node:fs/promises';
+import { generateReport, type ReportFormatName } from '../../aws/generate.js';
+import { parseCaArn } from '../../core/ca-arn.js';
+import { formatInstant } from '../../core/instant.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+
+export interface GenerateCommand {
+  ca: string;
+  bucket: string;
+  format: ReportFormatName;
+  out: string;
+  timeout: number;
+  pollInterval: number;
+  waitForSlot: boolean;
+  json: boolean;
+}
+
+/** `pca-audit generate`: prints where the report is (or, with --json, what it is). */
+export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promise<number> {
+  const ca = parseCaArn(cmd.ca);
+  if (!ca) {
+    throw new UsageError(
+      `--ca: "${cmd.ca}" is not a CA ARN`,
+      'write it like arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/<uuid>',
+    );
+  }
+  await mkdir(cmd.out, { recursive: true });
+  const r = await generateReport(
+    { clients: ctx.aws(), now: ctx.now, sleep: ctx.sleep, note: ctx.note, progress: ctx.progress },
+    {
+      ca,
+      bucket: cmd.bucket,
+      format: cmd.format,
+      outDir: cmd.out,
+      timeout: cmd.timeout,
+      pollInterval: cmd.pollInterval,
+      waitForSlot: cmd.waitForSlot,
+    },
+  );
+  if (r.alreadyDownloaded) ctx.note(`${r.path} is already here (same size as s3://${r.bucket}/${r.key})`);
+  if (cmd.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        reportId: r.id,
+        ca: ca.arn,
+        bucket: r.bucket,
+        key: r.key,
+        format: r.format,
+        createdAt: formatInstant(r.createdAt),
+        path: r.path,
+        size: r.size,
+        reused: r.reused,
+        downloaded: !r.alreadyDownloaded,
+      })}\n`,
+    );
+  } else process.stdout.write(`${r.path}\n`);
+  return 0;
+}

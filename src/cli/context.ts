@@ -1,0 +1,52 @@
+/** What commands get from the shell: AWS clients, the clock, and stderr for humans. */
+import { type AwsClients, type AwsOptions, makeClients } from '../aws/clients.js';
+import { parseInstant } from '../core/instant.js';
+import { UsageError } from './errors.js';
+
+export interface CliContext {
+  aws(): AwsClients;
+  /** epoch seconds */
+  now(): number;
+  sleep(seconds: number): Promise<void>;
+  /** a line for a human, on stderr */
+  note(message: string): void;
+  /** transient progress on stderr, only on a TTY ('' clears it) */
+  progress(message: string): void;
+}
+
+/**
+ * `PCA_AUDIT_NOW` (an instant) makes the clock start there and run on: scripted runs and tests
+ * against the local stand-in use it to act "30 minutes later" without waiting.
+ */
+function clock(env: NodeJS.ProcessEnv): () => number {
+  const text = env.PCA_AUDIT_NOW;
+  if (!text) return () => Date.now() / 1000;
+  const base = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseInstant(text);
+  if (Number.isNaN(base)) throw new UsageError(`PCA_AUDIT_NOW: "${text}" is not an instant`);
+  const started = Date.now() / 1000;
+  return () => base + (Date.now() / 1000 - started);
+}
+
+export function makeContext(options: AwsOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
+  let clients: AwsClients | undefined;
+  const tty = process.stderr.isTTY === true;
+  let shown = false;
+  return {
+    aws: () => {
+      clients ??= makeClients(options, env);
+      return clients;
+    },
+    now: clock(env),
+    sleep: (s) => new Promise((resolve) => setTimeout(resolve, Math.max(0, s * 1000))),
+    note: (m) => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+      process.stderr.write(`pca-audit: ${m}\n`);
+    },
+    progress: (m) => {
+      if (!tty) return;
+      process.stderr.write(`\r\x1b[K${m}`);
+      shown = m !== '';
+    },
+  };
+}

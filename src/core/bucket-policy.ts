@@ -1,0 +1,142 @@
+/**
+ * Does a bucket policy let ACM PCA write this CA's reports? Evaluates the statements the way S3
+ * would for the service principal: an explicit Deny wins, an Allow must cover the action, the
+ * resource and (when present) the aws:SourceAccount / aws:SourceArn conditions.
+ */
+
+export const PCA_PRINCIPAL = 'acm-pca.amazonaws.com';
+export const REPORT_ACTIONS = ['s3:PutObject', 's3:PutObjectAcl', 's3:GetBucketAcl', 's3:GetBucketLocation'];
+
+export interface PolicyRequest {
+  action: string;
+  /** the resource ARN: arn:aws:s3:::bucket or arn:aws:s3:::bucket/key */
+  resource: string;
+  sourceAccount: string;
+  sourceArn: string;
+}
+
+type Json = unknown;
+
+const asList = (v: Json): Json[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** IAM wildcard match: `*` any run, `?` one character; case-sensitive except where noted. */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  const p = ignoreCase ? pattern.toLowerCase() : pattern;
+  const v = ignoreCase ? value.toLowerCase() : value;
+  const re = new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
+  return re.test(v);
+}
+
+function principalMatches(principal: Json): boolean {
+  if (principal === '*') return true;
+  if (typeof principal !== 'object' || principal === null) return false;
+  const p = principal as Record<string, Json>;
+  if (asList(p.AWS).includes('*')) return true;
+  return asList(p.Service).some((s) => s === PCA_PRINCIPAL);
+}
+
+function listMatches(patterns: Json, value: string, ignoreCase: boolean): boolean {
+  return asList(patterns).some((p) => typeof p === 'string' && wildcardMatch(p, value, ignoreCase));
+}
+
+const CONTEXT_KEYS: Record<string, keyof PolicyRequest> = {
+  'aws:sourceaccount': 'sourceAccount',
+  'aws:sourcearn': 'sourceArn',
+};
+
+/** Conditions on keys we know are evaluated; any other key makes the statement unknown. */
+function conditionsHold(condition: Json, req: PolicyRequest): boolean | 'unknown' {
+  if (condition === undefined) return true;
+  if (typeof condition !== 'object' || condition === null) return 'unknown';
+  for (const [op, block] of Object.entries(condition as Record<string, Json>)) {
+    if (typeof block !== 'object' || block === null) return 'unknown';
+    for (const [key, values] of Object.entries(block as Record<string, Json>)) {
+      const field = CONTEXT_KEYS[key.toLowerCase()];
+      if (field === undefined) return 'unknown';
+      const actual = req[field];
+      const list = asList(values).filter((v): v is string => typeof v === 'string');
+      let ok: boolean;
+      switch (op) {
+        case 'StringEquals':
+        case 'ArnEquals':
+          ok = list.includes(actual);
+          break;
+        case 'StringLike':
+        case 'ArnLike':
+          ok = list.some((v) => wildcardMatch(v, actual));
+          break;
+        case 'StringNotEquals':
+        case 'ArnNotEquals':
+          ok = !list.includes(actual);
+          break;
+        case 'StringNotLike':
+        case 'ArnNotLike':
+          ok = !list.some((v) => wildcardMatch(v, actual));
+          break;
+        case 'StringEqualsIgnoreCase':
+          ok = list.some((v) => v.toLowerCase() === actual.toLowerCase());
+          break;
+        default:
+          return 'unknown';
+      }
+      if (!ok) return false;
+    }
+  }
+  return true;
+}
+
+export type Decision = { allowed: true; sid?: string } | { allowed: false; why: string; sid?: string };
+
+/** Evaluates one request against a policy document (already parsed JSON). */
+export function evaluate(policy: Json, req: PolicyRequest): Decision {
+  if (typeof policy !== 'object' || policy === null)
+    return { allowed: false, why: 'the policy is not a JSON object' };
+  const statements = asList((policy as Record<string, Json>).Statement);
+  let allow: Decision | undefined;
+  let unknown: string | undefined;
+  for (const s of statements) {
+    if (typeof s !== 'object' || s === null) continue;
+    const st = s as Record<string, Json>;
+    const sid = typeof st.Sid === 'string' ? st.Sid : undefined;
+    if (st.NotPrincipal !== undefined || st.NotAction !== undefined || st.NotResource !== undefined) {
+      unknown = `statement ${sid ?? '(no Sid)'} uses NotPrincipal/NotAction/NotResource, which is not evaluated`;
+      continue;
+    }
+    if (!principalMatches(st.Principal)) continue;
+    if (!listMatches(st.Action, req.action, true)) continue;
+    if (!listMatches(st.Resource, req.resource, false)) continue;
+    const cond = conditionsHold(st.Condition, req);
+    if (cond === 'unknown') {
+      unknown = `statement ${sid ?? '(no Sid)'} has a condition pca-audit does not evaluate`;
+      continue;
+    }
+    if (!cond) continue;
+    if (st.Effect === 'Deny') {
+      return { allowed: false, why: `denied by statement ${sid ?? '(no Sid)'}`, ...(sid ? { sid } : {}) };
+    }
+    if (st.Effect === 'Allow') allow ??= { allowed: true, ...(sid ? { sid } : {}) };
+  }
+  if (allow) return allow;
+  return {
+    allowed: false,
+    why: unknown ?? `no statement allows ${PCA_PRINCIPAL} ${req.action} on ${req.resource}`,
+  };
+}
+
+/** Every permission the CA needs to deliver a report into the bucket, checked; the first failure. */
+export function caCanWrite(policy: Json, bucket: string, caArn: string, account: string): Decision {
+  for (const action of REPORT_ACTIONS) {
+    const resource = action.startsWith('s3:Put')
+      ? `arn:aws:s3:::${bucket}/audit-report/x.json`
+      : `arn:aws:s3:::${bucket}`;
+    const d = evaluate(policy, { action, resource, sourceAccount: account, sourceArn: caArn });
+    if (!d.allowed) return d;
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,139 @@
+/**
+ * Every kind of CloudTrail source: local files and directories, `-`, one s3:// object, a trail
+ * bucket (`s3://bucket[/prefix]/`, walked for the window ± a day), and `lookup` (LookupEvents).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lookupEvents } from '../aws/cloudtrail.js';
+import { downloadObject } from '../aws/s3.js';
+import { trailObjectKeys } from '../aws/trail-bucket.js';
+import type { CaArn } from '../core/ca-arn.js';
+import { PCA_SOURCE } from '../core/cloudtrail/event.js';
+import { isS3Uri, parseS3Uri } from '../core/s3-uri.js';
+import { EventCollector, type EventSet, readEventSources } from './event-source.js';
+import { type InputContext, openInput } from './inputs.js';
+import { InputError, openReportFile } from './report-source.js';
+
+const KIND = 'CloudTrail source';
+/** trail log objects downloaded at once */
+const CONCURRENCY = 4;
+
+export interface EventSourceContext {
+  lenient: boolean;
+  inputs: InputContext;
+  /** the CA whose account and Region a trail bucket or LookupEvents is searched for */
+  ca?: CaArn;
+  /** the window to fetch (epoch seconds; NaN: unknown) */
+  from: number;
+  to: number;
+  now(): number;
+  sleep(seconds: number): Promise<void>;
+  /** transient progress (stderr, TTY only) */
+  progress(message: string): void;
+}
+
+function needWindow(source: string, ctx: EventSourceContext): void {
+  if (Number.isNaN(ctx.from) || Number.isNaN(ctx.to)) {
+    throw new InputError(
+      source,
+      "needs a time window: give --since and --until (or the reports' creation times)",
+      {
+        kind: KIND,
+      },
+    );
+  }
+  if (!ctx.ca)
+    throw new InputError(source, 'needs the CA (--ca) to know the account and Region', { kind: KIND });
+}
+
+export async function collectEvents(sources: readonly string[], ctx: EventSourceContext): Promise<EventSet> {
+  const collector = new EventCollector(ctx.lenient);
+  const local: string[] = [];
+  for (const source of sources) {
+    collector.group = source;
+    if (source === 'lookup') {
+      needWindow(source, ctx);
+      const ca = ctx.ca!;
+      // an hour either side: calls near the window's ends still reconcile their revocations
+      const start = Math.max(ctx.from - 3600, ctx.now() - 90 * 86400);
+      const end = Math.min(ctx.to + 3600, ctx.now());
+      let n = 0;
+      for await (const e of lookupEvents(ctx.inputs.aws().cloudtrail(ca.region), {
+        start,
+        end,
+        eventSource: PCA_SOURCE,
+        now: ctx.now,
+        sleep: ctx.sleep,
+      })) {
+        let value: unknown;
+        const origin = { source: `lookup:${ca.region}`, line: e.page, byte: e.index };
+        try {
+          value = JSON.parse(e.text);
+        } catch {
+          value = undefined;
+        }
+        await collector.addValue(value, origin, `page ${e.page}, event ${e.index}`);
+        ctx.progress(`LookupEvents: ${++n} events`);
+      }
+      ctx.progress('');
+      collector.stats.files++;
+      continue;
+    }
+    if (isS3Uri(source)) {
+      const parsed = parseS3Uri(source);
+      if (!parsed.ok) throw new InputError(source, parsed.reason, { kind: KIND });
+      const { bucket, key } = parsed.location;
+      if (key !== '' && !key.endsWith('/')) {
+        const file = await openInput(source, ctx.inputs, KIND);
+        try {
+          await collector.addFile(file);
+        } finally {
+          await file.dispose();
+        }
+        continue;
+      }
+      needWindow(source, ctx);
+      const ca = ctx.ca!;
+      const s3 = ctx.inputs.aws().s3(ca.region);
+      const keys = await trailObjectKeys(s3, {
+        bucket,
+        prefix: key,
+        account: ca.account,
+        region: ca.region,
+        from: ctx.from,
+        to: ctx.to,
+      });
+      const dir = await mkdtemp(join(tmpdir(), 'pca-audit-trail-'));
+      try {
+        let next = 0;
+        let done = 0;
+        const worker = async () => {
+          while (next < keys.length) {
+            const k = keys[next++]!;
+            const path = join(dir, `${next}.json`);
+            await downloadObject(s3, bucket, k, path);
+            const file = await openReportFile(path);
+            try {
+              await collector.addFile({ ...file, name: `s3://${bucket}/${k}` });
+            } finally {
+              await rm(path, { force: true });
+            }
+            ctx.progress(`trail logs: ${++done}/${keys.length}`);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(CONCURRENCY, keys.length) }, worker));
+        ctx.progress('');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      continue;
+    }
+    local.push(source);
+  }
+  return readEventSources(
+    local,
+    { lenient: ctx.lenient, ...(ctx.inputs.stdin ? { stdin: ctx.inputs.stdin } : {}) },
+    collector,
+  );
+}
