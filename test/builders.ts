@@ -3,9 +3,19 @@
  * does (index from byte chunks, diff with rows read back by offset).
  */
 import { type AuditRecordFields, FIELD_NAMES, type FieldName } from '../src/core/audit-record.js';
+import {
+  type CertificateDecoder,
+  type CloudTrailEvent,
+  normalise,
+  unwrap,
+} from '../src/core/cloudtrail/event.js';
+import type { Crl } from '../src/core/crl.js';
+import { type CrlSummary, checkCrl } from '../src/core/crl-check.js';
 import { diffIndexes } from '../src/core/diff.js';
 import { completeDiff, rowsForDiff } from '../src/core/diff-report.js';
+import { type Finding, FindingCollector } from '../src/core/finding.js';
 import { completeInspect, type InspectOptions, rowsForInspect } from '../src/core/inspect-report.js';
+import { type ReconciliationSummary, reconcile } from '../src/core/reconcile.js';
 import type { ReportIndex } from '../src/core/report-index.js';
 import {
   type DiffOutput,
@@ -290,4 +300,283 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+// ---- CloudTrail records and reconciliation ----
+
+/** A CloudTrail record as JSON.parse gives it. */
+export type TrailRecord = Record<string, unknown>;
+
+let eventCounter = 0;
+/** A fresh, realistic eventID (a UUID; deterministic per test file run). */
+export function anEventId(): string {
+  eventCounter++;
+  const hex = eventCounter.toString(16).padStart(12, '0');
+  return `3f2a9c1e-7d4b-4e8a-9c0d-${hex}`;
+}
+
+/** The identity of a human through an assumed role, as CloudTrail logs it. */
+export const ALICE_ROLE_ARN = 'arn:aws:sts::111122223333:assumed-role/PkiAdmin/alice';
+export function assumedRoleIdentity(arn = ALICE_ROLE_ARN): TrailRecord {
+  return {
+    type: 'AssumedRole',
+    principalId: 'AROAEXAMPLEID123456:alice',
+    arn,
+    accountId: ACCOUNT,
+    accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLEID123456',
+        arn: `arn:aws:iam::${ACCOUNT}:role/PkiAdmin`,
+        accountId: ACCOUNT,
+        userName: 'PkiAdmin',
+      },
+      attributes: { creationDate: '2026-11-19T13:50:02Z', mfaAuthenticated: 'true' },
+    },
+  };
+}
+
+function managementRecord(
+  eventName: string,
+  eventTime: string,
+  requestParameters: TrailRecord | null,
+  responseElements: TrailRecord | null,
+  extra: TrailRecord,
+): TrailRecord {
+  return {
+    eventVersion: '1.09',
+    userIdentity: assumedRoleIdentity(),
+    eventTime,
+    eventSource: 'acm-pca.amazonaws.com',
+    eventName,
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: '203.0.113.24',
+    userAgent: 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22',
+    requestParameters,
+    responseElements,
+    requestID: anEventId().replace('3f2a', '7b1c'),
+    eventID: anEventId(),
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Management',
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: 'acm-pca.eu-west-1.amazonaws.com',
+    },
+    ...extra,
+  };
+}
+
+export interface RevokeRecordOptions {
+  caArn?: string;
+  reason?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  /** anything else to set or override at the top level */
+  extra?: TrailRecord;
+}
+
+/** A PCA RevokeCertificate record; `serial` is written as given (any form a caller may type). */
+export function aRevokeRecord(
+  serial: string,
+  eventTime: string,
+  options: RevokeRecordOptions = {},
+): TrailRecord {
+  return managementRecord(
+    'RevokeCertificate',
+    eventTime,
+    {
+      certificateAuthorityArn: options.caArn ?? CA_ARN,
+      certificateSerial: serial,
+      revocationReason: options.reason ?? 'KEY_COMPROMISE',
+    },
+    null,
+    {
+      ...(options.errorCode === undefined ? {} : { errorCode: options.errorCode }),
+      ...(options.errorMessage === undefined ? {} : { errorMessage: options.errorMessage }),
+      ...options.extra,
+    },
+  );
+}
+
+/** A PCA IssueCertificate record whose response names the certificate ARN of `serial`. */
+export function anIssueRecord(
+  serial: string,
+  eventTime: string,
+  options: { caArn?: string; errorCode?: string; extra?: TrailRecord } = {},
+): TrailRecord {
+  const caArn = options.caArn ?? CA_ARN;
+  return managementRecord(
+    'IssueCertificate',
+    eventTime,
+    {
+      certificateAuthorityArn: caArn,
+      // the CSR is logged as an unreadable byte buffer
+      csr: { hb: [45, 45, 45, 45, 45], offset: 0, isBuffer: false, isReadOnly: true },
+      signingAlgorithm: 'SHA256WITHRSA',
+      templateArn: END_ENTITY_TEMPLATE,
+      validity: { value: 365, type: 'DAYS' },
+      idempotencyToken: 'orders-api-2026',
+    },
+    options.errorCode === undefined ? { certificateArn: certificateArnOf(serial, caArn) } : null,
+    {
+      ...(options.errorCode === undefined
+        ? {}
+        : { errorCode: options.errorCode, errorMessage: 'The request was throttled.' }),
+      ...options.extra,
+    },
+  );
+}
+
+/** A CreateCertificateAuthorityAuditReport record that made report `auditReportId`. */
+export function anAuditReportRecord(
+  auditReportId: string,
+  eventTime: string,
+  options: { caArn?: string; format?: 'JSON' | 'CSV'; errorCode?: string } = {},
+): TrailRecord {
+  const caArn = options.caArn ?? CA_ARN;
+  const caId = caArn.split('/').pop();
+  const format = options.format ?? 'JSON';
+  return managementRecord(
+    'CreateCertificateAuthorityAuditReport',
+    eventTime,
+    { certificateAuthorityArn: caArn, s3BucketName: 'example-pca-audit', auditReportResponseFormat: format },
+    options.errorCode === undefined
+      ? { auditReportId, s3Key: `audit-report/${caId}/${auditReportId}.${format.toLowerCase()}` }
+      : null,
+    options.errorCode === undefined ? {} : { errorCode: options.errorCode },
+  );
+}
+
+/** A trail log file as CloudTrail writes it to S3 (before gzip). */
+export function trailLog(records: readonly TrailRecord[]): string {
+  return JSON.stringify({ Records: records });
+}
+
+/** `aws cloudtrail lookup-events` output: each record as a JSON string under CloudTrailEvent. */
+export function lookupEventsOutput(records: readonly TrailRecord[]): string {
+  const events = records.map((r) => ({
+    EventId: r.eventID,
+    EventName: r.eventName,
+    ReadOnly: 'false',
+    AccessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+    EventTime: r.eventTime,
+    EventSource: r.eventSource,
+    Username: 'alice',
+    Resources: [],
+    CloudTrailEvent: JSON.stringify(r),
+  }));
+  return `${JSON.stringify({ Events: events }, null, 4)}\n`;
+}
+
+/** The EventBridge event that carries a record under `detail`. */
+export function eventBridgeEvent(record: TrailRecord): TrailRecord {
+  return {
+    version: '0',
+    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.acm-pca',
+    account: ACCOUNT,
+    time: record.eventTime,
+    region: 'eu-west-1',
+    resources: [],
+    detail: record,
+  };
+}
+
+/** JSON lines: one record a line. */
+export function jsonLines(values: readonly unknown[]): string {
+  return values.map((v) => `${JSON.stringify(v)}\n`).join('');
+}
+
+export interface ReconcileRunOptions extends DiffOfOptions {
+  propagationAllowance?: number;
+  timeTolerance?: number;
+  /** the coverage of the sources (default: earliest and latest eventTime of the events) */
+  coverage?: { earliest: number; latest: number };
+  caArn?: string | undefined;
+}
+
+export interface ReconcileRun extends DiffRun {
+  summary: ReconciliationSummary;
+}
+
+/**
+ * What `pca-audit diff --cloudtrail` does with already normalised events (src/cli/commands/diff.ts):
+ * diff, reconcile with the plan's window, then complete the output.
+ */
+export async function reconcileRun(
+  oldText: string,
+  newText: string,
+  events: readonly CloudTrailEvent[],
+  options: ReconcileRunOptions = {},
+): Promise<ReconcileRun> {
+  const oldSource = options.oldSource ?? 'old';
+  const newSource = options.newSource ?? 'new';
+  const [oldIndex, newIndex] = await Promise.all([
+    indexOf(oldText, { source: oldSource }),
+    indexOf(newText, { source: newSource }),
+  ]);
+  const plan = diffIndexes(oldIndex, newIndex, {
+    ...(options.oldCreatedAt === undefined ? {} : { oldCreatedAt: options.oldCreatedAt }),
+    ...(options.newCreatedAt === undefined ? {} : { newCreatedAt: options.newCreatedAt }),
+  });
+  const needed = rowsForDiff(plan, oldIndex, newIndex);
+  const newRowsForReconcile: RowsByOffset = await readRowsAt(chunksOf(newText), needed.new);
+  const times = events.map((e) => epoch(e.eventTime));
+  const coverage = options.coverage ?? {
+    earliest: times.length === 0 ? Number.NaN : Math.min(...times),
+    latest: times.length === 0 ? Number.NaN : Math.max(...times),
+  };
+  const summary = reconcile(plan, oldIndex, newIndex, newRowsForReconcile, events, {
+    caArn: 'caArn' in options ? options.caArn : (newIndex.caArn ?? oldIndex.caArn),
+    from: plan.window.from,
+    to: plan.window.to,
+    propagationAllowance: options.propagationAllowance ?? 3600,
+    timeTolerance: options.timeTolerance ?? 300,
+    coverage,
+  });
+  const evidence = evidenceOffsets([...plan.findings.findings, ...oldIndex.findings, ...newIndex.findings]);
+  const oldRows = await readRowsAt(chunksOf(oldText), mergeOffsets(needed.old, evidence.get(oldSource)));
+  const newRows = await readRowsAt(chunksOf(newText), mergeOffsets(needed.new, evidence.get(newSource)));
+  const rows = new Map<string, RowsByOffset>([
+    [oldSource, oldRows],
+    [newSource, newRows],
+  ]);
+  return { out: completeDiff(plan, oldIndex, newIndex, rows), oldIndex, newIndex, summary };
+}
+
+/** Normalises records (through unwrap, as the event reader does); throws on anything not an event. */
+export function eventsOf(
+  values: readonly unknown[],
+  decodeCertificate?: CertificateDecoder,
+  source = 'trail.json',
+): CloudTrailEvent[] {
+  return values.map((v, i) => {
+    const u = unwrap(v);
+    if (u.kind !== 'record') throw new Error(`value ${i} is not a record: ${JSON.stringify(u)}`);
+    const n = normalise(u.record, { source, line: i + 1, byte: 0 }, decodeCertificate);
+    if (n.kind !== 'event') throw new Error(`value ${i} is not an event: ${JSON.stringify(n)}`);
+    return n.event;
+  });
+}
+
+/** checkCrl of a CRL against the index of NEW's text, with a fresh collector. */
+export async function crlCheckRun(
+  newText: string,
+  crl: Crl,
+  options: { newCreatedAt?: number; allowance?: number; source?: string } = {},
+): Promise<{ summary: CrlSummary; findings: Finding[]; index: ReportIndex }> {
+  const index = await indexOf(newText, { source: 'new' });
+  const collector = new FindingCollector(1000);
+  const summary = checkCrl(index, crl, collector, {
+    source: options.source ?? 'ca.crl',
+    newCreatedAt: options.newCreatedAt ?? Number.NaN,
+    allowance: options.allowance ?? 3600,
+  });
+  return { summary, findings: collector.findings, index };
 }
