@@ -123,6 +123,17 @@ function timeOf(b: Uint8Array, t: Tlv): number {
   if (!m) throw new CrlError(`bad time "${text}"`, t.at);
   let year = Number(m[1]);
   if (t.tag === UTC_TIME) year += year < 50 ? 2000 : 1900;
+  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) {
+    throw new CrlError(`bad time "${text}"`, t.at);
+  }
   const ms = Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
   return ms / 1000;
 }

@@ -265,7 +265,8 @@ export function reconcile(
   }
 
   if (issueEvents > 0) {
-    const spans = options.issuanceSpans ?? (Number.isNaN(earliest) ? [] : [[earliest, latest] as [number, number]]);
+    const spans =
+      options.issuanceSpans ?? (Number.isNaN(earliest) ? [] : [[earliest, latest] as [number, number]]);
     const spanText = spans.map(([a, b]) => `${formatInstant(a)} to ${formatInstant(b)}`).join(', ');
     summary.issuance = {
       checked: true,

@@ -70,7 +70,7 @@ export interface DiffOutput {
 export interface CloudTrailSection extends ReconciliationSummary {
   sources: string[];
   files: number;
-  /** records read, duplicates (same eventID) counted once */
+  /** records read, duplicates (same eventID) included; `duplicates` says how many */
   records: number;
   duplicates: number;
   /** malformed records skipped under --lenient */

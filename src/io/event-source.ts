@@ -124,6 +124,11 @@ export class EventCollector {
       if (u.why !== 'envelope') this.stats.skipped[u.why] = (this.stats.skipped[u.why] ?? 0) + 1;
       return;
     }
+    if (u.kind === 'many') {
+      for (const [k, item] of u.items.entries())
+        await this.addValue(item, origin, `${what}, element ${k + 1}`);
+      return;
+    }
     this.stats.records++;
     const rec = u.record;
     const t = typeof rec.eventTime === 'string' ? parseInstant(rec.eventTime) : Number.NaN;
@@ -141,7 +146,8 @@ export class EventCollector {
       const g = this.stats.groups.get(this.group) ?? { earliest: t, latest: t, issuance: false };
       g.earliest = Math.min(g.earliest, t);
       g.latest = Math.max(g.latest, t);
-      if (rec.eventName === 'IssueCertificate' && rec.eventSource === 'acm-pca.amazonaws.com') g.issuance = true;
+      if (rec.eventName === 'IssueCertificate' && rec.eventSource === 'acm-pca.amazonaws.com')
+        g.issuance = true;
       this.stats.groups.set(this.group, g);
     }
     const id = rec.eventID as string;

@@ -62,6 +62,8 @@ export type CertificateDecoder = (
 /** One JSON value of a CloudTrail source, classified. */
 export type Unwrapped =
   | { kind: 'record'; record: Record<string, unknown> }
+  /** an envelope whose arrays were not split (nested, e.g. `jq -s` of trail logs): its elements */
+  | { kind: 'many'; items: unknown[] }
   | { kind: 'skip'; why: string }
   | { kind: 'invalid'; why: string };
 
@@ -104,8 +106,10 @@ export function unwrap(value: unknown): Unwrapped {
   if ('digestStartTime' in value && 'logFiles' in value)
     return { kind: 'skip', why: 'CloudTrail digest file' };
   if (Array.isArray(value.Records) || Array.isArray(value.Events)) {
-    // an envelope whose arrays were streamed element by element (see JsonSplitter)
-    return { kind: 'skip', why: 'envelope' };
+    // a top-level envelope's arrays were split element by element (see JsonSplitter) and are empty
+    // here; a nested one still holds its elements
+    const items = [...((value.Records as unknown[]) ?? []), ...((value.Events as unknown[]) ?? [])];
+    return items.length === 0 ? { kind: 'skip', why: 'envelope' } : { kind: 'many', items };
   }
   if (typeof value.eventName === 'string' || typeof value.eventID === 'string') {
     return { kind: 'record', record: value };

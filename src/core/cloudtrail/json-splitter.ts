@@ -122,6 +122,7 @@ type Mode =
   | 'after-element';
 
 const CLOSE = new Uint8Array([CLOSE_ARRAY]);
+const BOM = [0xef, 0xbb, 0xbf];
 
 export class JsonSplitter {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -144,16 +145,24 @@ export class JsonSplitter {
   private readonly element = new PieceBuffer();
   private line = 1;
   private base = 0;
-  private started = false;
+  /** how many bytes of a leading BOM have been skipped (3: done looking) */
+  private bomSeen = 0;
 
   /** Feeds the next chunk; returns the pieces it completed, in order. */
   push(chunk: Uint8Array): JsonPiece[] {
     const out: JsonPiece[] = [];
     let i = 0;
-    if (!this.started) {
-      this.started = true;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+    // a UTF-8 BOM at the very start, however the chunks split it
+    while (
+      this.bomSeen < 3 &&
+      i < chunk.length &&
+      this.base + i === this.bomSeen &&
+      chunk[i] === BOM[this.bomSeen]
+    ) {
+      this.bomSeen++;
+      i++;
     }
+    if (this.base + i > this.bomSeen) this.bomSeen = 3;
     if (this.mode === 'document') this.doc.mark(i);
     if (this.mode === 'element') this.element.mark(i);
     for (; i < chunk.length; i++) {
