@@ -127,90 +127,7 @@ export async function runDiff(given: DiffCommand, ctx: CliContext): Promise<numb
     files.push(oldFile);
     const newFile = await openInput(cmd.new, inputs);
     files.push(newFile);
-    const load = { findingLimit: cmd.maxFindings, ...(cmd.ca ? { expectedCa: cmd.ca } : {}) };
-    // two big reports: index one in a worker thread while this thread indexes the other
-    const parallel = oldFile.size + newFile.size > PARALLEL_THRESHOLD;
-    const [oldIndex, newIndex, crl] = await Promise.all([
-      parallel ? loadReportInWorker(oldFile, load) : loadReport(oldFile, load),
-      loadReport(newFile, load),
-      cmd.crl === undefined ? undefined : readCrl(cmd.crl, inputs),
-    ]);
-    if (cmd.ca === undefined && oldIndex.caArn && newIndex.caArn && oldIndex.caArn !== newIndex.caArn) {
-      throw new UsageError(
-        `the reports are of different CAs: "${cmd.old}" of ${oldIndex.caArn}, "${cmd.new}" of ${newIndex.caArn}`,
-        'diff two successive reports of one CA, or pass --ca to name the CA both must be of',
-      );
-    }
-    const caArn = cmd.ca ?? newIndex.caArn ?? oldIndex.caArn;
-    // when each report was made: given, else when S3 received it, else (below) from CloudTrail, else derived
-    type Made = { at: number; basis: WindowBasis } | undefined;
-    const first: [Made, Made] = [
-      cmd.oldCreatedAt !== undefined
-        ? { at: cmd.oldCreatedAt, basis: 'given' }
-        : oldFile.lastModified !== undefined
-          ? { at: oldFile.lastModified, basis: 's3' }
-          : undefined,
-      cmd.newCreatedAt !== undefined
-        ? { at: cmd.newCreatedAt, basis: 'given' }
-        : newFile.lastModified !== undefined
-          ? { at: newFile.lastModified, basis: 's3' }
-          : undefined,
-    ];
-    let eventSet: EventSet | undefined;
-    if (cmd.cloudtrail.length > 0) {
-      const caInfo = caArn === undefined ? undefined : parseCaArn(caArn);
-      eventSet = await collectEvents(cmd.cloudtrail, {
-        lenient: cmd.lenient,
-        inputs: caInfo ? { ...inputs, region: caInfo.region } : inputs,
-        ...(caInfo ? { ca: caInfo } : {}),
-        from: first[0]?.at ?? oldIndex.latestInstant,
-        to: first[1]?.at ?? newIndex.latestInstant,
-        now: ctx.now,
-        sleep: ctx.sleep,
-        progress: ctx.progress,
-      });
-    }
-    const events = eventSet?.events ?? [];
-    const made = (m: Made, source: string): Made => {
-      if (m?.basis === 'given') return m;
-      const e = reportCreationEvent(source, events, caArn);
-      return e === undefined ? m : { at: parseInstant(e.eventTime), basis: 'cloudtrail' };
-    };
-    const oldMade = made(first[0], cmd.old);
-    const newMade = made(first[1], cmd.new);
-    if (oldMade && newMade && oldMade.at >= newMade.at) {
-      throw new UsageError(
-        `the old report was made at or after the new one (${formatInstant(oldMade.at)} ≥ ${formatInstant(newMade.at)})`,
-        'give the older report first',
-      );
-    }
-    const plan = diffIndexes(oldIndex, newIndex, {
-      findingLimit: cmd.maxFindings,
-      ...(oldMade ? { oldCreatedAt: oldMade.at, oldCreatedAtBasis: oldMade.basis } : {}),
-      ...(newMade ? { newCreatedAt: newMade.at, newCreatedAtBasis: newMade.basis } : {}),
-    });
-    const needed = rowsForDiff(plan, oldIndex, newIndex);
-    const oldRows = new Map(await fetchRows(oldFile, oldIndex, needed.old));
-    const newRows = new Map(await fetchRows(newFile, newIndex, needed.new));
-    const extras: { reconciliation?: CloudTrailSection; crl?: ReturnType<typeof checkCrl> } = {};
-    if (eventSet !== undefined) {
-      extras.reconciliation = reconcileSection(cmd, eventSet, plan, oldIndex, newIndex, newRows, caArn);
-    }
-    if (crl !== undefined) extras.crl = crlSection(cmd, crl, plan, newIndex);
-    // the rows the findings quote, beyond those already read
-    const evidence = evidenceOffsets([...plan.findings.findings, ...oldIndex.findings, ...newIndex.findings]);
-    const more = (have: Map<number, unknown>, offsets: number[] | undefined) =>
-      (offsets ?? []).filter((o) => !have.has(o));
-    for (const [k, v] of await fetchRows(oldFile, oldIndex, more(oldRows, evidence.get(oldFile.name)))) {
-      oldRows.set(k, v);
-    }
-    for (const [k, v] of await fetchRows(newFile, newIndex, more(newRows, evidence.get(newFile.name)))) {
-      newRows.set(k, v);
-    }
-    const rows = new Map<string, RowsByOffset>();
-    rows.set(oldFile.name, oldRows);
-    rows.set(newFile.name, newFile.name === oldFile.name ? new Map([...oldRows, ...newRows]) : newRows);
-    const out = completeDiff(plan, oldIndex, newIndex, rows, extras);
+    const { out, eventSet } = await diffFiles(oldFile, newFile, cmd, ctx);
     const text = RENDERERS[cmd.format](out, { color: useColor(cmd.format, cmd.output) });
     await writeOutput(text, cmd.output, cmd.force);
     if (eventSet && eventSet.stats.malformed > 0) warnMalformed(eventSet);
@@ -220,8 +137,113 @@ export async function runDiff(given: DiffCommand, ctx: CliContext): Promise<numb
   }
 }
 
+/** What a diff needs besides its two reports. */
+export type DiffSettings = Omit<
+  DiffCommand,
+  'old' | 'new' | 'format' | 'output' | 'force' | 'failOn' | 'latest'
+>;
+
+/**
+ * Diffs two opened reports: indexes them, reads the CRL and CloudTrail sources, finds the window,
+ * diffs, reconciles, and reads back the rows the output quotes. Used by `diff` and by `run`.
+ */
+export async function diffFiles(
+  oldFile: OpenedInput,
+  newFile: OpenedInput,
+  cmd: DiffSettings,
+  ctx: CliContext,
+): Promise<{ out: DiffOutput; eventSet: EventSet | undefined }> {
+  const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
+  const inputs: InputContext = { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) };
+  const load = { findingLimit: cmd.maxFindings, ...(cmd.ca ? { expectedCa: cmd.ca } : {}) };
+  // two big reports: index one in a worker thread while this thread indexes the other
+  const parallel = oldFile.size + newFile.size > PARALLEL_THRESHOLD;
+  const [oldIndex, newIndex, crl] = await Promise.all([
+    parallel ? loadReportInWorker(oldFile, load) : loadReport(oldFile, load),
+    loadReport(newFile, load),
+    cmd.crl === undefined ? undefined : readCrl(cmd.crl, inputs),
+  ]);
+  if (cmd.ca === undefined && oldIndex.caArn && newIndex.caArn && oldIndex.caArn !== newIndex.caArn) {
+    throw new UsageError(
+      `the reports are of different CAs: "${oldFile.name}" of ${oldIndex.caArn}, "${newFile.name}" of ${newIndex.caArn}`,
+      'diff two successive reports of one CA, or pass --ca to name the CA both must be of',
+    );
+  }
+  const caArn = cmd.ca ?? newIndex.caArn ?? oldIndex.caArn;
+  // when each report was made: given, else when S3 received it, else (below) from CloudTrail, else derived
+  type Made = { at: number; basis: WindowBasis } | undefined;
+  const first: [Made, Made] = [
+    cmd.oldCreatedAt !== undefined
+      ? { at: cmd.oldCreatedAt, basis: 'given' }
+      : oldFile.lastModified !== undefined
+        ? { at: oldFile.lastModified, basis: 's3' }
+        : undefined,
+    cmd.newCreatedAt !== undefined
+      ? { at: cmd.newCreatedAt, basis: 'given' }
+      : newFile.lastModified !== undefined
+        ? { at: newFile.lastModified, basis: 's3' }
+        : undefined,
+  ];
+  let eventSet: EventSet | undefined;
+  if (cmd.cloudtrail.length > 0) {
+    const caInfo = caArn === undefined ? undefined : parseCaArn(caArn);
+    eventSet = await collectEvents(cmd.cloudtrail, {
+      lenient: cmd.lenient,
+      inputs: caInfo ? { ...inputs, region: caInfo.region } : inputs,
+      ...(caInfo ? { ca: caInfo } : {}),
+      from: first[0]?.at ?? oldIndex.latestInstant,
+      to: first[1]?.at ?? newIndex.latestInstant,
+      now: ctx.now,
+      sleep: ctx.sleep,
+      progress: ctx.progress,
+    });
+  }
+  const events = eventSet?.events ?? [];
+  const made = (m: Made, source: string): Made => {
+    if (m?.basis === 'given') return m;
+    const e = reportCreationEvent(source, events, caArn);
+    return e === undefined ? m : { at: parseInstant(e.eventTime), basis: 'cloudtrail' };
+  };
+  const oldMade = made(first[0], oldFile.name);
+  const newMade = made(first[1], newFile.name);
+  if (oldMade && newMade && oldMade.at >= newMade.at) {
+    throw new UsageError(
+      `the old report was made at or after the new one (${formatInstant(oldMade.at)} ≥ ${formatInstant(newMade.at)})`,
+      'give the older report first',
+    );
+  }
+  const plan = diffIndexes(oldIndex, newIndex, {
+    findingLimit: cmd.maxFindings,
+    ...(oldMade ? { oldCreatedAt: oldMade.at, oldCreatedAtBasis: oldMade.basis } : {}),
+    ...(newMade ? { newCreatedAt: newMade.at, newCreatedAtBasis: newMade.basis } : {}),
+  });
+  const needed = rowsForDiff(plan, oldIndex, newIndex);
+  const oldRows = new Map(await fetchRows(oldFile, oldIndex, needed.old));
+  const newRows = new Map(await fetchRows(newFile, newIndex, needed.new));
+  const extras: { reconciliation?: CloudTrailSection; crl?: ReturnType<typeof checkCrl> } = {};
+  if (eventSet !== undefined) {
+    extras.reconciliation = reconcileSection(cmd, eventSet, plan, oldIndex, newIndex, newRows, caArn);
+  }
+  if (crl !== undefined) extras.crl = crlSection(cmd, crl, plan, newIndex);
+  // the rows the findings quote, beyond those already read
+  const evidence = evidenceOffsets([...plan.findings.findings, ...oldIndex.findings, ...newIndex.findings]);
+  const more = (have: Map<number, unknown>, offsets: number[] | undefined) =>
+    (offsets ?? []).filter((o) => !have.has(o));
+  for (const [k, v] of await fetchRows(oldFile, oldIndex, more(oldRows, evidence.get(oldFile.name)))) {
+    oldRows.set(k, v);
+  }
+  for (const [k, v] of await fetchRows(newFile, newIndex, more(newRows, evidence.get(newFile.name)))) {
+    newRows.set(k, v);
+  }
+  const rows = new Map<string, RowsByOffset>();
+  rows.set(oldFile.name, oldRows);
+  rows.set(newFile.name, newFile.name === oldFile.name ? new Map([...oldRows, ...newRows]) : newRows);
+  const out = completeDiff(plan, oldIndex, newIndex, rows, extras);
+  return { out, eventSet };
+}
+
 function reconcileSection(
-  cmd: DiffCommand,
+  cmd: DiffSettings,
   eventSet: EventSet,
   plan: ReturnType<typeof diffIndexes>,
   oldIndex: ReportIndex,
@@ -254,7 +276,12 @@ function reconcileSection(
   };
 }
 
-function crlSection(cmd: DiffCommand, crl: Crl, plan: ReturnType<typeof diffIndexes>, newIndex: ReportIndex) {
+function crlSection(
+  cmd: DiffSettings,
+  crl: Crl,
+  plan: ReturnType<typeof diffIndexes>,
+  newIndex: ReportIndex,
+) {
   return checkCrl(newIndex, crl, plan.findings, {
     source: cmd.crl ?? '',
     newCreatedAt: plan.window.to,
