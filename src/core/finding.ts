@@ -22,6 +22,7 @@ export const FINDING_SEVERITY = {
   CRL_MISSING_REVOCATION: 'error',
   CRL_UNKNOWN_ENTRY: 'error',
   CRL_REASON_MISMATCH: 'warning',
+  HISTORY_TAMPERED: 'error',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_SEVERITY;

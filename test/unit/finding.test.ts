@@ -40,6 +40,7 @@ describe('finding codes', () => {
       CRL_MISSING_REVOCATION: 'error',
       CRL_UNKNOWN_ENTRY: 'error',
       CRL_REASON_MISMATCH: 'warning',
+      HISTORY_TAMPERED: 'error',
     });
   });
 });

@@ -1,0 +1,272 @@
+/**
+ * `pca-audit run`: settings from flags > PCA_AUDIT_* environment > config file > defaults, then
+ * the nightly job (src/run/nightly.ts) and its summary on stdout.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseCaArn } from '../../core/ca-arn.js';
+import { paint, safeText } from '../../core/render/style.js';
+import { parseAcks } from '../../core/run-model.js';
+import { openInput } from '../../io/inputs.js';
+import { type RunSettings, runNightly } from '../../run/nightly.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { FAIL_ON_LEVELS, type FailOn } from '../fail-on.js';
+import { parseDurationFlag } from '../parse-values.js';
+import { diffFiles } from './diff.js';
+
+/** Everything `run` can be told, as flags give it (undefined: not given). */
+export interface RunFlags {
+  config?: string;
+  ca?: string[];
+  all?: boolean;
+  bucket?: string;
+  stateDir?: string;
+  cloudtrail?: string[];
+  failOn?: string;
+  concurrency?: string;
+  ackFile?: string;
+  notifyCommand?: string;
+  webhook?: string;
+  notifyOn?: string;
+  reportFormat?: string;
+  timeout?: string;
+  pollInterval?: string;
+  propagationAllowance?: string;
+  timeTolerance?: string;
+  keepReports?: string;
+  dryRun: boolean;
+  format: 'text' | 'json';
+}
+
+const CONFIG_KEYS: Record<string, keyof RunFlags> = {
+  cas: 'ca',
+  all: 'all',
+  bucket: 'bucket',
+  stateDir: 'stateDir',
+  cloudtrail: 'cloudtrail',
+  failOn: 'failOn',
+  concurrency: 'concurrency',
+  ackFile: 'ackFile',
+  notifyCommand: 'notifyCommand',
+  webhook: 'webhook',
+  notifyOn: 'notifyOn',
+  reportFormat: 'reportFormat',
+  timeout: 'timeout',
+  pollInterval: 'pollInterval',
+  propagationAllowance: 'propagationAllowance',
+  timeTolerance: 'timeTolerance',
+  keepReports: 'keepReports',
+};
+
+const ENV: Record<string, keyof RunFlags> = {
+  PCA_AUDIT_CAS: 'ca',
+  PCA_AUDIT_BUCKET: 'bucket',
+  PCA_AUDIT_STATE_DIR: 'stateDir',
+  PCA_AUDIT_CLOUDTRAIL: 'cloudtrail',
+  PCA_AUDIT_FAIL_ON: 'failOn',
+  PCA_AUDIT_CONCURRENCY: 'concurrency',
+  PCA_AUDIT_ACK_FILE: 'ackFile',
+  PCA_AUDIT_NOTIFY_COMMAND: 'notifyCommand',
+  PCA_AUDIT_WEBHOOK: 'webhook',
+  PCA_AUDIT_NOTIFY_ON: 'notifyOn',
+};
+
+const LIST_KEYS = new Set<keyof RunFlags>(['ca', 'cloudtrail']);
+
+async function loadConfig(path: string): Promise<Partial<Record<keyof RunFlags, unknown>>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config: cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config: "${path}" is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new UsageError(`--config: "${path}" must hold a JSON object`);
+  }
+  const out: Partial<Record<keyof RunFlags, unknown>> = {};
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    const key = CONFIG_KEYS[k];
+    if (key === undefined) {
+      throw new UsageError(
+        `--config: unknown key "${k}" in "${path}"`,
+        `the keys are: ${Object.keys(CONFIG_KEYS).join(', ')}`,
+      );
+    }
+    if (LIST_KEYS.has(key) && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+      throw new UsageError(`--config: "${k}" must be a list of strings`);
+    }
+    out[key] = typeof v === 'number' ? String(v) : v;
+  }
+  return out;
+}
+
+/** flags > environment > config file > defaults */
+export async function resolveRunSettings(
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv,
+  ctx: CliContext,
+): Promise<RunSettings> {
+  const file = flags.config ? await loadConfig(flags.config) : {};
+  const fromEnv: Partial<Record<keyof RunFlags, unknown>> = {};
+  for (const [name, key] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    fromEnv[key] = LIST_KEYS.has(key)
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : v;
+  }
+  const pick = <T>(key: keyof RunFlags, fallback: T): T => {
+    const f = flags[key];
+    if (f !== undefined && !(Array.isArray(f) && f.length === 0)) return f as T;
+    if (fromEnv[key] !== undefined) return fromEnv[key] as T;
+    if (file[key] !== undefined) return file[key] as T;
+    return fallback;
+  };
+  const bucket = pick<string | undefined>('bucket', undefined);
+  if (!bucket)
+    throw new UsageError(
+      'name the bucket the CAs write reports into: --bucket, PCA_AUDIT_BUCKET or "bucket" in the config',
+    );
+  const cas = pick<string[]>('ca', []);
+  for (const c of cas) if (!parseCaArn(c)) throw new UsageError(`--ca: "${c}" is not a CA ARN`);
+  const all = pick<boolean>('all', false) === true;
+  if (cas.length === 0 && !all)
+    throw new UsageError('name the CAs: --ca ARN (repeatable) or --all', 'or "cas" in the config file');
+  const failOn = pick<string>('failOn', 'warning');
+  if (!FAIL_ON_LEVELS.includes(failOn as FailOn))
+    throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON_LEVELS.join(', ')}`);
+  const whole = (key: keyof RunFlags, fallback: number, min: number, max: number) => {
+    const v = String(pick<string>(key, String(fallback)));
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new UsageError(`${key}: "${v}" is not a whole number from ${min} to ${max}`);
+    return Number(v);
+  };
+  const notifyOn = pick<string>('notifyOn', 'alerts');
+  if (notifyOn !== 'alerts' && notifyOn !== 'always')
+    throw new UsageError(`--notify-on: "${notifyOn}" is not alerts or always`);
+  const reportFormat = pick<string>('reportFormat', 'json');
+  if (reportFormat !== 'json' && reportFormat !== 'csv')
+    throw new UsageError(`--report-format: "${reportFormat}" is not json or csv`);
+  const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  let acks: RunSettings['acks'] = [];
+  const ackFile = pick<string | undefined>('ackFile', undefined);
+  if (ackFile) {
+    let text: string;
+    try {
+      text = await readFile(ackFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(
+        `--ack-file: cannot read "${ackFile}" (${(err as NodeJS.ErrnoException).code ?? err})`,
+      );
+    }
+    const parsed = parseAcks(text);
+    if (!parsed.ok) throw new UsageError(`--ack-file: "${ackFile}": ${parsed.reason}`);
+    acks = parsed.acks;
+  }
+  const command = pick<string | undefined>('notifyCommand', undefined);
+  const webhook = pick<string | undefined>('webhook', undefined);
+  if (webhook && !/^https?:\/\//.test(webhook))
+    throw new UsageError(`--webhook: "${webhook}" is not an http(s) URL`);
+  return {
+    cas,
+    all,
+    bucket,
+    stateDir: pick<string>('stateDir', join(stateHome, 'pca-audit')),
+    format: reportFormat,
+    cloudtrail: pick<string[]>('cloudtrail', ['lookup']),
+    failOn: failOn as FailOn,
+    concurrency: whole('concurrency', 4, 1, 64),
+    dryRun: flags.dryRun,
+    acks,
+    notify: {
+      ...(command ? { command } : {}),
+      ...(webhook ? { webhook } : {}),
+      on: notifyOn,
+      configured: Boolean(command || webhook),
+      commandTimeout: 60,
+      webhookAttempts: 4,
+      sleep: ctx.sleep,
+    },
+    timeout: parseDurationFlag('timeout', pick<string>('timeout', '30m')),
+    pollInterval: parseDurationFlag('poll-interval', pick<string>('pollInterval', '3s')),
+    propagationAllowance: parseDurationFlag(
+      'propagation-allowance',
+      pick<string>('propagationAllowance', '1h'),
+    ),
+    timeTolerance: parseDurationFlag('time-tolerance', pick<string>('timeTolerance', '5m')),
+    maxFindings: 1000,
+    lenient: false,
+    keepReports: whole('keepReports', 2, 1, 1000),
+  };
+}
+
+export async function runRun(
+  flags: RunFlags,
+  ctx: CliContext,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const settings = await resolveRunSettings(flags, env, ctx);
+  const summary = await runNightly(settings, {
+    ctx,
+    ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
+    diff: async (oldPath, newPath, d) => {
+      const inputs = { aws: ctx.aws };
+      const oldFile = await openInput(oldPath, inputs);
+      try {
+        const newFile = await openInput(newPath, inputs);
+        try {
+          const { out } = await diffFiles(oldFile, newFile, { ...d, maxFindings: d.maxFindings }, ctx);
+          return out;
+        } finally {
+          await newFile.dispose();
+        }
+      } finally {
+        await oldFile.dispose();
+      }
+    },
+  });
+  if (flags.format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else {
+    const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+    const lines = [
+      `run ${summary.runId}${summary.dryRun ? ' (dry run: nothing made, nothing stored)' : ''}, started ${summary.startedAt}`,
+    ];
+    for (const c of summary.cas) {
+      const f = c.findings;
+      const what =
+        c.status === 'failed'
+          ? paint({ color }, 'error', `FAILED: ${safeText(c.error ?? '')}`)
+          : c.status === 'baseline'
+            ? `baseline recorded (report ${c.reportId})`
+            : c.status === 'unchanged'
+              ? `no new report since the last run (report ${c.reportId})`
+              : `${c.issued} issued, ${c.revoked} revoked, ${c.expired} expired (report ${c.previousReportId} → ${c.reportId})`;
+      lines.push(
+        `${c.ca}: ${what}; ${f.error} errors, ${f.warning} warnings, ${f.info} info; ${c.newAlerts.length} new alerts`,
+      );
+      for (const a of c.newAlerts)
+        lines.push(
+          `  ${paint({ color }, a.severity, a.severity)} ${a.code} ${a.serial ?? '-'} ${safeText(a.message)}`,
+        );
+    }
+    for (const a of summary.expiredAcknowledgements)
+      lines.push(
+        `expired acknowledgement: ${a.code} ${a.serial} (${a.expires ?? ''}): ${safeText(a.reason)}`,
+      );
+    if (!summary.dryRun) lines.push(`results: ${join(settings.stateDir, 'runs', summary.runId)}`);
+    lines.push(`exit code ${summary.exitCode}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return summary.exitCode;
+}

@@ -1,0 +1,243 @@
+/**
+ * The nightly job's pure parts: acknowledgements, which findings are new (worth an alert), and
+ * the per-CA and per-run summaries a scheduler and a human read.
+ */
+import { FINDING_SEVERITY, type Finding, type FindingCode, type Severity } from './finding.js';
+import { formatInstant, parseInstant } from './instant.js';
+import type { DiffOutput } from './report-model.js';
+import { formatSerial, parseSerial } from './serial.js';
+
+/** An acknowledged finding: code + serial (or any serial: '*'), why, and until when. */
+export interface Ack {
+  code: string;
+  /** canonical hex, or '*' */
+  serial: string;
+  reason: string;
+  /** epoch seconds; absent: forever */
+  expires?: number;
+}
+
+export type AckParse = { ok: true; acks: Ack[] } | { ok: false; reason: string };
+
+const isCode = (c: string): boolean => c in FINDING_SEVERITY;
+
+/** An ack file: a JSON array of {code, serial, reason, expires?}. */
+export function parseAcks(text: string): AckParse {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { acknowledgements?: unknown })?.acknowledgements;
+  if (!Array.isArray(list))
+    return { ok: false, reason: 'expected a JSON array of {code, serial, reason, expires?}' };
+  const acks: Ack[] = [];
+  for (const [i, item] of list.entries()) {
+    const at = `entry ${i + 1}`;
+    if (typeof item !== 'object' || item === null) return { ok: false, reason: `${at}: not an object` };
+    const { code, serial, reason, expires } = item as Record<string, unknown>;
+    if (typeof code !== 'string' || !isCode(code))
+      return { ok: false, reason: `${at}: unknown finding code ${JSON.stringify(code)}` };
+    if (typeof reason !== 'string' || reason.trim() === '')
+      return { ok: false, reason: `${at}: a reason is required` };
+    let hex = '*';
+    if (serial !== undefined && serial !== '*') {
+      const p =
+        typeof serial === 'string' ? parseSerial(serial) : { ok: false as const, reason: 'not a string' };
+      if (!p.ok) return { ok: false, reason: `${at}: serial ${JSON.stringify(serial)}: ${p.reason}` };
+      hex = p.hex;
+    }
+    const ack: Ack = { code, serial: hex, reason };
+    if (expires !== undefined) {
+      const t =
+        typeof expires === 'string'
+          ? parseInstant(/^\d{4}-\d{2}-\d{2}$/.test(expires) ? `${expires}T00:00:00Z` : expires)
+          : Number.NaN;
+      if (Number.isNaN(t))
+        return { ok: false, reason: `${at}: expires ${JSON.stringify(expires)} is not an instant` };
+      ack.expires = t;
+    }
+    acks.push(ack);
+  }
+  return { ok: true, acks };
+}
+
+function serialHex(f: Finding): string | undefined {
+  if (f.serial === undefined) return undefined;
+  const p = parseSerial(f.serial);
+  return p.ok ? p.hex : undefined;
+}
+
+/**
+ * Acknowledged findings become info, with the acknowledgement in their evidence; expired
+ * acknowledgements do nothing (and are listed, so someone renews or drops them).
+ */
+export function applyAcks(
+  findings: Finding[],
+  acks: readonly Ack[],
+  now: number,
+): { findings: Finding[]; expired: Ack[] } {
+  const expired = acks.filter((a) => a.expires !== undefined && a.expires <= now);
+  const live = acks.filter((a) => !(a.expires !== undefined && a.expires <= now));
+  const out = findings.map((f) => {
+    const hex = serialHex(f);
+    const ack = live.find((a) => a.code === f.code && (a.serial === '*' || a.serial === hex));
+    if (!ack) return f;
+    return {
+      ...f,
+      severity: 'info' as Severity,
+      evidence: {
+        ...f.evidence,
+        acknowledged: {
+          reason: ack.reason,
+          originalSeverity: f.severity,
+          ...(ack.expires === undefined ? {} : { expires: formatInstant(ack.expires) }),
+        },
+      },
+    };
+  });
+  return { findings: out, expired };
+}
+
+/**
+ * What makes two findings "the same thing" across runs: code, serial and message. A finding
+ * already alerted with the same key is not alerted again.
+ */
+export function findingKey(caId: string, f: Finding): string {
+  return `${caId}|${f.code}|${f.serial ?? ''}|${f.message}`;
+}
+
+export type CaOutcome =
+  | { status: 'baseline'; reportId: string; createdAt: string; certificates: number }
+  | { status: 'unchanged'; reportId: string }
+  | { status: 'diffed'; reportId: string; previousReportId: string; diff: DiffOutput }
+  | { status: 'failed'; error: string; exitCode: number };
+
+export interface CaResult {
+  ca: string;
+  outcome: CaOutcome;
+  /** findings at or above --fail-on not alerted in an earlier run */
+  newAlerts: Finding[];
+  /** by severity, after acknowledgements */
+  counts: Record<Severity, number>;
+  exitCode: number;
+}
+
+export interface RunSummary {
+  schemaVersion: 1;
+  runId: string;
+  startedAt: string;
+  dryRun: boolean;
+  failOn: string;
+  exitCode: number;
+  cas: Array<{
+    ca: string;
+    status: CaOutcome['status'];
+    reportId?: string;
+    previousReportId?: string;
+    issued?: number;
+    revoked?: number;
+    expired?: number;
+    findings: Record<Severity, number>;
+    newAlerts: Array<{ code: FindingCode; severity: Severity; serial?: string; message: string }>;
+    error?: string;
+    exitCode: number;
+  }>;
+  expiredAcknowledgements: Array<{ code: string; serial: string; reason: string; expires?: string }>;
+}
+
+export function summariseRun(
+  runId: string,
+  startedAt: number,
+  failOn: string,
+  dryRun: boolean,
+  results: CaResult[],
+  expiredAcks: Ack[],
+): RunSummary {
+  const exitCode = results.reduce((m, r) => Math.max(m, r.exitCode), 0);
+  return {
+    schemaVersion: 1,
+    runId,
+    startedAt: formatInstant(Math.floor(startedAt)),
+    dryRun,
+    failOn,
+    exitCode,
+    cas: results.map((r) => {
+      const o = r.outcome;
+      return {
+        ca: r.ca,
+        status: o.status,
+        ...(o.status === 'failed' ? { error: o.error } : { reportId: o.reportId }),
+        ...(o.status === 'diffed'
+          ? {
+              previousReportId: o.previousReportId,
+              issued: o.diff.summary.issued,
+              revoked: o.diff.summary.revoked,
+              expired: o.diff.summary.expired,
+            }
+          : {}),
+        findings: r.counts,
+        newAlerts: r.newAlerts.map((f) => ({
+          code: f.code,
+          severity: f.severity,
+          ...(f.serial === undefined ? {} : { serial: f.serial }),
+          message: f.message,
+        })),
+        exitCode: r.exitCode,
+      };
+    }),
+    expiredAcknowledgements: expiredAcks.map((a) => ({
+      code: a.code,
+      serial: a.serial === '*' ? '*' : formatSerial(a.serial),
+      reason: a.reason,
+      ...(a.expires === undefined ? {} : { expires: formatInstant(a.expires) }),
+    })),
+  };
+}
+
+const md = (s: string) =>
+  s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/([*_`[\]<>])/g, '\\$1')
+    .replace(/\r?\n/g, ' ');
+
+/** The morning summary: one table of CAs, then the new alerts. */
+export function renderRunMarkdown(s: RunSummary): string {
+  const lines = [
+    `## pca-audit run ${s.runId}${s.dryRun ? ' (dry run)' : ''}`,
+    '',
+    `Started ${s.startedAt}; exit code ${s.exitCode} (fail on ${s.failOn}).`,
+    '',
+    '| CA | Status | Report | Issued | Revoked | Expired | Errors | Warnings | Info | New alerts |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const c of s.cas) {
+    lines.push(
+      `| ${md(c.ca)} | ${c.status}${c.error ? `: ${md(c.error)}` : ''} | ${c.reportId ?? ''} | ${c.issued ?? ''} | ${c.revoked ?? ''} | ${c.expired ?? ''} | ${c.findings.error} | ${c.findings.warning} | ${c.findings.info} | ${c.newAlerts.length} |`,
+    );
+  }
+  const alerts = s.cas.flatMap((c) => c.newAlerts.map((a) => ({ ca: c.ca, ...a })));
+  lines.push('');
+  if (alerts.length === 0) lines.push('No new alerts.');
+  else {
+    lines.push(
+      `### New alerts (${alerts.length})`,
+      '',
+      '| CA | Severity | Code | Serial | Message |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const a of alerts) {
+      lines.push(
+        `| ${md(a.ca.split('/').pop() ?? a.ca)} | ${a.severity} | ${a.code} | ${a.serial ?? ''} | ${md(a.message)} |`,
+      );
+    }
+  }
+  if (s.expiredAcknowledgements.length > 0) {
+    lines.push('', '### Expired acknowledgements', '');
+    for (const a of s.expiredAcknowledgements)
+      lines.push(`- ${a.code} ${a.serial}: ${md(a.reason)} (expired ${a.expires ?? ''})`);
+  }
+  return `${lines.join('\n')}\n`;
+}

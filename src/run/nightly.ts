@@ -1,0 +1,539 @@
+/**
+ * `pca-audit run`, the nightly job. For each CA: generate (30-minute rule), take the last
+ * reconciled report from the checkpoint, diff and reconcile with CloudTrail, store the results,
+ * and only then advance the checkpoint. Never loses a result, never alerts twice for the same
+ * thing, and one CA failing does not stop the others.
+ *
+ * Crash safety is a write-ahead record per run (`runs/<id>/commit.json`): results are written
+ * first, then the commit record (new checkpoints, the alerts it raises, the pending notification),
+ * then the checkpoints, then the notification. A re-run first finishes every commit record it finds
+ * (applies its checkpoints, delivers its notification), so a crash at any step repeats nothing.
+ * The one window left (delivered, not yet marked) is covered by the run id the receivers get as an
+ * idempotency key.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { AwsError } from '../aws/errors.js';
+import { generateReport, listReports } from '../aws/generate.js';
+import { listCas } from '../aws/pca.js';
+import { downloadObject } from '../aws/s3.js';
+import { type CaArn, parseCaArn } from '../core/ca-arn.js';
+import { countBySeverity, FINDING_SEVERITY, type Finding, severityRank } from '../core/finding.js';
+import { formatInstant } from '../core/instant.js';
+import { renderDiffMarkdown } from '../core/render/markdown.js';
+import type { DiffOutput } from '../core/report-model.js';
+import {
+  type Ack,
+  applyAcks,
+  type CaResult,
+  findingKey,
+  type RunSummary,
+  renderRunMarkdown,
+  summariseRun,
+} from '../core/run-model.js';
+import { loadReport } from '../io/load-report.js';
+import { InputError, openReportFile } from '../io/report-source.js';
+import { acquireLock, listDir, openStateDir, readJson, StateError, writeAtomic } from '../store/fs-store.js';
+import { deliver, type NotifySettings } from './notify.js';
+
+export interface RunSettings {
+  cas: string[];
+  all: boolean;
+  bucket: string;
+  stateDir: string;
+  format: 'json' | 'csv';
+  cloudtrail: string[];
+  failOn: 'error' | 'warning' | 'info' | 'never';
+  concurrency: number;
+  dryRun: boolean;
+  acks: Ack[];
+  notify: NotifySettings;
+  timeout: number;
+  pollInterval: number;
+  propagationAllowance: number;
+  timeTolerance: number;
+  maxFindings: number;
+  lenient: boolean;
+  /** reports kept per CA (the checkpoint's, and older ones) */
+  keepReports: number;
+}
+
+/** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
+export interface RunDeps {
+  ctx: import('../cli/context.js').CliContext;
+  diff(
+    oldPath: string,
+    newPath: string,
+    settings: {
+      ca: string;
+      oldCreatedAt: number;
+      newCreatedAt: number;
+      cloudtrail: string[];
+      propagationAllowance: number;
+      timeTolerance: number;
+      maxFindings: number;
+      lenient: boolean;
+    },
+  ): Promise<DiffOutput>;
+  /** test-only: exit abruptly right after this step (PCA_AUDIT_TEST_CRASH_AFTER) */
+  crashAfter?: string;
+}
+
+export interface Checkpoint {
+  layout: 1;
+  ca: string;
+  reportId: string;
+  bucket: string;
+  key: string;
+  format: 'json' | 'csv';
+  /** when the report was made, UTC */
+  createdAt: string;
+  /** the kept report, relative to the CA's directory */
+  reportFile: string;
+  reportSha256: string;
+  /** hash of the checkpoint this one follows (null for a baseline) */
+  previous: string | null;
+  runId: string;
+  /** sha256 of this checkpoint's canonical JSON without `hash` */
+  hash: string;
+}
+
+interface CommitRecord {
+  runId: string;
+  checkpoints: Record<string, Checkpoint>;
+  alerted: Record<string, string[]>;
+  applied: boolean;
+  notification: { wanted: boolean; delivered: boolean; attempts: number; lastError?: string };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function checkpointHash(c: Omit<Checkpoint, 'hash'> & { hash?: string }): string {
+  const { hash: _drop, ...rest } = c;
+  return sha256(canonical(rest));
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function runIdAt(now: number): string {
+  const t = formatInstant(Math.floor(now)).replace(/[-:]/g, '');
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+const caDir = (state: string, ca: CaArn) => join(state, 'cas', ca.id);
+
+/** The step hook for crash tests: nothing unless PCA_AUDIT_TEST_CRASH_AFTER names this step. */
+function step(deps: RunDeps, name: string): void {
+  if (deps.crashAfter === name) {
+    process.stderr.write(`pca-audit: test hook: crashing after ${name}\n`);
+    process.exit(137);
+  }
+}
+
+/**
+ * Checks a CA's history: the checkpoint's own hash, the chain to the previous checkpoint, and the
+ * kept report's SHA-256. Returns HISTORY_TAMPERED findings (empty when all is well).
+ */
+export async function verifyHistory(dir: string, cp: Checkpoint): Promise<Finding[]> {
+  const problems: string[] = [];
+  if (checkpointHash(cp) !== cp.hash) problems.push('the checkpoint does not match its own hash (edited?)');
+  if (cp.previous !== null) {
+    const prev = await readJson<Checkpoint>(join(dir, 'history', `${cp.previous}.json`)).catch(
+      () => undefined,
+    );
+    if (!prev)
+      problems.push(`the previous checkpoint ${cp.previous.slice(0, 12)}… is missing from the history`);
+    else if (checkpointHash(prev) !== cp.previous)
+      problems.push(`the previous checkpoint ${cp.previous.slice(0, 12)}… was edited`);
+  }
+  const reportPath = join(dir, cp.reportFile);
+  const actual = await fileSha256(reportPath).catch(() => undefined);
+  if (actual === undefined) problems.push(`the kept report ${cp.reportFile} is missing`);
+  else if (actual !== cp.reportSha256)
+    problems.push(`the kept report ${cp.reportFile} no longer matches its SHA-256 (edited?)`);
+  return problems.map((p) => ({
+    code: 'HISTORY_TAMPERED',
+    severity: FINDING_SEVERITY.HISTORY_TAMPERED,
+    message: p,
+    evidence: {
+      checkpoint: relative(dir, join(dir, 'checkpoint.json')),
+      reportId: cp.reportId,
+      runId: cp.runId,
+    },
+  }));
+}
+
+function exitFor(
+  counts: Record<'error' | 'warning' | 'info', number>,
+  failOn: RunSettings['failOn'],
+): number {
+  if (failOn === 'never') return 0;
+  const min = severityRank(failOn);
+  return (Object.entries(counts) as Array<['error' | 'warning' | 'info', number]>).some(
+    ([s, n]) => n > 0 && severityRank(s) >= min,
+  )
+    ? 1
+    : 0;
+}
+
+function exitForError(err: unknown): number {
+  if (err instanceof AwsError) return 3;
+  if (err instanceof InputError || err instanceof StateError) return 2;
+  return 4;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof AwsError) {
+    return `AWS ${err.operation} failed: ${err.errorName}: ${err.message}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
+  }
+  if (err instanceof InputError) return `reading ${err.kind} "${err.input}": ${err.message}`;
+  if (err instanceof StateError) return `${err.path}: ${err.message}`;
+  return `internal error: ${(err as Error)?.message ?? String(err)}`;
+}
+
+/** Finishes commit records left by earlier runs: applies checkpoints, delivers notifications. */
+async function finishCommits(state: string, s: RunSettings, deps: RunDeps): Promise<void> {
+  for (const run of await listDir(join(state, 'runs'))) {
+    const path = join(state, 'runs', run, 'commit.json');
+    const record = await readJson<CommitRecord>(path);
+    if (!record) continue;
+    if (!record.applied) {
+      deps.ctx.note(`finishing run ${run}, which stopped before it was complete`);
+      await applyCommit(state, record);
+      record.applied = true;
+      await writeAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+    }
+    if (record.notification.wanted && !record.notification.delivered) {
+      await notify(state, record, path, s, deps, true);
+    }
+  }
+}
+
+async function applyCommit(state: string, record: CommitRecord): Promise<void> {
+  for (const [caId, cp] of Object.entries(record.checkpoints)) {
+    const dir = join(state, 'cas', caId);
+    const current = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
+    if (current?.hash === cp.hash) continue;
+    if (current)
+      await writeAtomic(
+        join(dir, 'history', `${current.hash}.json`),
+        `${JSON.stringify(current, null, 2)}\n`,
+      );
+    await writeAtomic(join(dir, 'checkpoint.json'), `${JSON.stringify(cp, null, 2)}\n`);
+  }
+  for (const [caId, keys] of Object.entries(record.alerted)) {
+    const path = join(state, 'cas', caId, 'alerted.json');
+    const known = (await readJson<Record<string, string>>(path)) ?? {};
+    let changed = false;
+    for (const k of keys) {
+      if (!(k in known)) {
+        known[k] = record.runId;
+        changed = true;
+      }
+    }
+    if (changed) await writeAtomic(path, `${JSON.stringify(known, null, 2)}\n`);
+  }
+}
+
+async function notify(
+  state: string,
+  record: CommitRecord,
+  path: string,
+  s: RunSettings,
+  deps: RunDeps,
+  retry: boolean,
+): Promise<void> {
+  const dir = join(state, 'runs', record.runId);
+  const summary = await readJson<RunSummary>(join(dir, 'summary.json'));
+  if (!summary) return;
+  record.notification.attempts++;
+  const result = await deliver(s.notify, {
+    runId: record.runId,
+    summaryJson: join(dir, 'summary.json'),
+    summaryMarkdown: join(dir, 'summary.md'),
+    summary,
+  });
+  if (result.ok) {
+    step(deps, 'notify');
+    record.notification.delivered = true;
+    delete record.notification.lastError;
+    if (retry)
+      deps.ctx.note(
+        `delivered the notification of run ${record.runId} (attempt ${record.notification.attempts})`,
+      );
+  } else {
+    record.notification.lastError = result.error;
+    deps.ctx.note(
+      `notification of run ${record.runId} failed (${result.error}); it will be retried next run`,
+    );
+  }
+  await writeAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+async function resolveCas(s: RunSettings, deps: RunDeps): Promise<CaArn[]> {
+  const arns = new Set(s.cas);
+  if (s.all) {
+    const pca = deps.ctx.aws().pca();
+    for (const shared of [false, true]) {
+      for (const ca of await listCas(pca, shared)) {
+        if (ca.status === 'ACTIVE' || ca.status === 'DISABLED') arns.add(ca.arn);
+      }
+    }
+  }
+  const out: CaArn[] = [];
+  for (const a of [...arns].sort()) {
+    const ca = parseCaArn(a);
+    if (!ca) throw new StateError(a, 'is not a CA ARN');
+    out.push(ca);
+  }
+  return out;
+}
+
+async function processCa(
+  ca: CaArn,
+  state: string,
+  runId: string,
+  s: RunSettings,
+  deps: RunDeps,
+  commit: CommitRecord,
+): Promise<CaResult> {
+  const { ctx } = deps;
+  const dir = caDir(state, ca);
+  const checkpoint = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
+  const tampered = checkpoint ? await verifyHistory(dir, checkpoint) : [];
+  const reportsDir = join(dir, 'reports');
+  let temp: string | undefined;
+  try {
+    // the newest report: made now (30-minute rule), or in a dry run only read from the bucket
+    let report: { id: string; key: string; format: 'json' | 'csv'; createdAt: number; path: string };
+    if (s.dryRun) {
+      const [newest] = await listReports(ctx.aws(), s.bucket, ca);
+      if (!newest)
+        throw new InputError(
+          `s3://${s.bucket}/audit-report/${ca.id}/`,
+          'no report to read (a dry run makes none)',
+          { kind: 'report' },
+        );
+      temp = await mkdtemp(join(tmpdir(), 'pca-audit-dry-'));
+      const path = join(temp, `${newest.id}.${newest.format}`);
+      const got = await downloadObject(ctx.aws().s3(ca.region), s.bucket, newest.key, path);
+      report = { id: newest.id, key: newest.key, format: newest.format, createdAt: got.lastModified, path };
+    } else {
+      await mkdir(reportsDir, { recursive: true });
+      const g = await generateReport(
+        {
+          clients: ctx.aws(),
+          now: ctx.now,
+          sleep: ctx.sleep,
+          note: (m) => ctx.note(`${ca.id}: ${m}`),
+          progress: ctx.progress,
+        },
+        {
+          ca,
+          bucket: s.bucket,
+          format: s.format,
+          outDir: reportsDir,
+          timeout: s.timeout,
+          pollInterval: s.pollInterval,
+          waitForSlot: true,
+        },
+      );
+      report = { id: g.id, key: g.key, format: g.format, createdAt: g.createdAt, path: g.path };
+    }
+    const reportSha256 = await fileSha256(report.path);
+    const next: Omit<Checkpoint, 'hash'> = {
+      layout: 1,
+      ca: ca.arn,
+      reportId: report.id,
+      bucket: s.bucket,
+      key: report.key,
+      format: report.format,
+      createdAt: formatInstant(report.createdAt),
+      reportFile: `reports/${report.id}.${report.format}`,
+      reportSha256,
+      previous: checkpoint?.hash ?? null,
+      runId,
+    };
+    const resultDir = join(state, 'runs', runId);
+    let findings: Finding[] = [...tampered];
+    let outcome: CaResult['outcome'];
+    let diff: DiffOutput | undefined;
+    if (checkpoint && checkpoint.reportId === report.id && tampered.length === 0) {
+      outcome = { status: 'unchanged', reportId: report.id };
+    } else if (!checkpoint || tampered.some((f) => /kept report/.test(f.message))) {
+      // a first run (or history that cannot be diffed against) records a baseline
+      const file = await openReportFile(report.path);
+      try {
+        const index = await loadReport(file, { findingLimit: s.maxFindings, expectedCa: ca.arn });
+        findings = [...findings, ...index.findings];
+        outcome = {
+          status: 'baseline',
+          reportId: report.id,
+          createdAt: formatInstant(report.createdAt),
+          certificates: index.count,
+        };
+      } finally {
+        await file.dispose();
+      }
+      ctx.note(
+        `${ca.id}: ${checkpoint ? 're-baselined after a history problem' : 'first run: baseline recorded'} (report ${report.id})`,
+      );
+    } else {
+      diff = await deps.diff(join(dir, checkpoint.reportFile), report.path, {
+        ca: ca.arn,
+        oldCreatedAt: Date.parse(checkpoint.createdAt) / 1000,
+        newCreatedAt: report.createdAt,
+        cloudtrail: s.cloudtrail,
+        propagationAllowance: s.propagationAllowance,
+        timeTolerance: s.timeTolerance,
+        maxFindings: s.maxFindings,
+        lenient: s.lenient,
+      });
+      findings = [...findings, ...diff.findings];
+      outcome = { status: 'diffed', reportId: report.id, previousReportId: checkpoint.reportId, diff };
+    }
+    const acked = applyAcks(findings, s.acks, ctx.now()).findings;
+    const counts = countBySeverity(acked, diff?.omittedFindings ?? {});
+    if (diff) {
+      diff.findings = acked;
+      diff.summary.findings = counts;
+    }
+    const alerted = (await readJson<Record<string, string>>(join(dir, 'alerted.json'))) ?? {};
+    const min = s.failOn === 'never' ? 4 : severityRank(s.failOn);
+    const newAlerts = acked.filter(
+      (f) => severityRank(f.severity) >= min && !(findingKey(ca.id, f) in alerted),
+    );
+    // results first: JSON and Markdown for this CA
+    const result = {
+      schemaVersion: 1,
+      runId,
+      ca: ca.arn,
+      outcome: outcome.status,
+      reportId: report.id,
+      findings: acked,
+      counts,
+      ...(diff ? { diff } : {}),
+    };
+    if (!s.dryRun) {
+      await writeAtomic(join(resultDir, `${ca.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      await writeAtomic(
+        join(resultDir, `${ca.id}.md`),
+        diff ? renderDiffMarkdown(diff) : `## ${ca.arn}\n\n${outcome.status}: report ${report.id}\n`,
+      );
+      commit.checkpoints[ca.id] = { ...next, hash: checkpointHash(next) };
+      commit.alerted[ca.id] = newAlerts.map((f) => findingKey(ca.id, f));
+    }
+    return { ca: ca.arn, outcome, newAlerts, counts, exitCode: exitFor(counts, s.failOn) };
+  } finally {
+    if (temp) await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** Removes kept reports beyond the newest `keep` (the checkpoint's is always kept). */
+async function pruneReports(state: string, ca: CaArn, keep: number): Promise<void> {
+  const dir = caDir(state, ca);
+  const cp = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
+  if (!cp) return;
+  const reports = join(dir, 'reports');
+  const names = await readdir(reports).catch(() => [] as string[]);
+  const protectedName = cp.reportFile.split('/').pop();
+  const { stat } = await import('node:fs/promises');
+  const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(reports, n))).mtimeMs })));
+  dated.sort((a, b) => b.t - a.t);
+  for (const [i, { n }] of dated.entries()) {
+    if (i >= keep && n !== protectedName && !n.includes('.partial-'))
+      await rm(join(reports, n), { force: true });
+  }
+}
+
+export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSummary> {
+  const { ctx } = deps;
+  const state = s.stateDir;
+  let release: (() => Promise<void>) | undefined;
+  if (!s.dryRun) {
+    await openStateDir(state);
+    release = await acquireLock(state, ctx.now, 6 * 3600, ctx.note);
+  }
+  try {
+    if (!s.dryRun) await finishCommits(state, s, deps);
+    const cas = await resolveCas(s, deps);
+    if (cas.length === 0)
+      throw new StateError(
+        state,
+        'no CA to audit',
+        'give --ca ARN (repeatable), --all, or "cas" in the config file',
+      );
+    const started = ctx.now();
+    const runId = runIdAt(started);
+    const commit: CommitRecord = {
+      runId,
+      checkpoints: {},
+      alerted: {},
+      applied: false,
+      notification: { wanted: false, delivered: false, attempts: 0 },
+    };
+    const results: CaResult[] = new Array(cas.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < cas.length) {
+        const i = next++;
+        const ca = cas[i]!;
+        try {
+          results[i] = await processCa(ca, state, runId, s, deps, commit);
+        } catch (err) {
+          ctx.note(`${ca.id}: ${describeError(err)}`);
+          results[i] = {
+            ca: ca.arn,
+            outcome: { status: 'failed', error: describeError(err), exitCode: exitForError(err) },
+            newAlerts: [],
+            counts: { error: 0, warning: 0, info: 0 },
+            exitCode: exitForError(err),
+          };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(s.concurrency, cas.length)) }, worker));
+    step(deps, 'ca-results');
+    const expired = applyAcks([], s.acks, ctx.now()).expired;
+    const summary = summariseRun(runId, started, s.failOn, s.dryRun, results, expired);
+    if (s.dryRun) return summary;
+    const dir = join(state, 'runs', runId);
+    await writeAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeAtomic(join(dir, 'summary.md'), renderRunMarkdown(summary));
+    const anyAlerts = summary.cas.some((c) => c.newAlerts.length > 0 || c.status === 'failed');
+    commit.notification.wanted = s.notify.configured && (s.notify.on === 'always' || anyAlerts);
+    const commitPath = join(dir, 'commit.json');
+    await writeAtomic(commitPath, `${JSON.stringify(commit, null, 2)}\n`);
+    step(deps, 'commit');
+    await applyCommit(state, commit);
+    commit.applied = true;
+    await writeAtomic(commitPath, `${JSON.stringify(commit, null, 2)}\n`);
+    step(deps, 'apply');
+    for (const ca of cas) await pruneReports(state, ca, s.keepReports);
+    if (commit.notification.wanted) await notify(state, commit, commitPath, s, deps, false);
+    // copy the latest summary where a human (or a scheduler) finds it without knowing the run id
+    await copyFile(join(dir, 'summary.md'), join(state, 'latest-summary.md'));
+    await copyFile(join(dir, 'summary.json'), join(state, 'latest-summary.json'));
+    return summary;
+  } finally {
+    await release?.();
+  }
+}
