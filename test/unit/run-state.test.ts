@@ -143,7 +143,7 @@ describe('alert keys and the morning summary', () => {
     const md = renderRunMarkdown(s);
     expect(md).toContain('| arn:a/ca2 | failed: AWS GetObject failed: NoSuchBucket |');
     expect(md).toContain('### New alerts (1)');
-    expect(md).toContain('| ca3 | error | DUPLICATE\\_SERIAL | 0a |');
+    expect(md).toContain('| ca3 | error | DUPLICATE_SERIAL | 0a |');
   });
 });
 
