@@ -1,12 +1,18 @@
 import yargs, { type Argv } from 'yargs';
 import { AwsError } from '../aws/errors.js';
+import { IAM_COMMANDS, type IamCommand } from '../core/iam-policy.js';
 import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
+import { StateError } from '../store/fs-store.js';
+import { runBootstrap } from './commands/bootstrap.js';
 import { runDiff } from './commands/diff.js';
+import { runDoctorCommand } from './commands/doctor.js';
 import { runEvents } from './commands/events.js';
 import { runGenerate } from './commands/generate.js';
+import { runIamPolicy } from './commands/iam-policy.js';
 import { runInspect } from './commands/inspect.js';
+import { runRun } from './commands/run.js';
 import { type CliContext, makeContext } from './context.js';
 import { EXIT_AWS, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { FAIL_ON_LEVELS, type FailOn } from './fail-on.js';
@@ -55,7 +61,7 @@ function maxFindings(v: string | number): number {
 const DASH = '\u0000-';
 const dash = (v: string): string => (v === DASH ? '-' : v);
 
-const COMMANDS = ['inspect', 'diff', 'events', 'generate'];
+const COMMANDS = ['inspect', 'diff', 'events', 'generate', 'run', 'bootstrap', 'doctor', 'iam-policy'];
 
 interface GlobalArgs {
   region?: string | undefined;
@@ -349,8 +355,224 @@ export async function main(args: string[], now: () => number = () => Date.now() 
         );
       },
     )
+    .command(
+      'bootstrap',
+      "make a bucket ready for the CAs' audit reports: merge the least-privilege statement into its policy",
+      (y) =>
+        y
+          .option('bucket', {
+            type: 'string',
+            demandOption: 'name the bucket the CAs write reports into with --bucket',
+            describe: 'the S3 bucket',
+          })
+          .option('ca', {
+            type: 'string',
+            array: true,
+            demandOption: 'name each CA with --ca ARN',
+            describe: 'a CA ARN (repeat for several CAs of one Region)',
+          })
+          .option('create', {
+            type: 'boolean',
+            default: false,
+            describe: "make the bucket in the CA's Region if it does not exist",
+          })
+          .option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'show the policy diff, write nothing',
+          })
+          .option('format', {
+            choices: ['text', 'json'] as const,
+            default: 'text' as const,
+            describe: 'output format',
+          })
+          .example(
+            '$0 bootstrap --bucket my-audit-reports --ca arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/... --create',
+            'make the bucket and grant the CA',
+          )
+          .example(
+            '$0 bootstrap --bucket my-audit-reports --ca ARN1 --ca ARN2 --dry-run',
+            'show what would change',
+          )
+          .epilogue(EXIT_CODES),
+      async (a) => {
+        code = await runBootstrap(
+          {
+            bucket: a.bucket,
+            ca: (a.ca ?? []).map(String),
+            create: a.create,
+            dryRun: a['dry-run'],
+            format: a.format,
+          },
+          contextFrom(a),
+        );
+      },
+    )
+    .command(
+      'doctor',
+      'check everything a CA needs to deliver audit reports into a bucket, and say how to fix each failure',
+      (y) =>
+        y
+          .option('ca', { type: 'string', demandOption: 'name the CA with --ca ARN', describe: 'the CA ARN' })
+          .option('bucket', {
+            type: 'string',
+            demandOption: 'name the bucket the CA writes reports into with --bucket',
+            describe: 'the S3 bucket',
+          })
+          .option('max-report-age', {
+            type: 'string',
+            default: '36h',
+            describe: 'the newest report must be younger than this',
+          })
+          .option('format', {
+            choices: ['text', 'json'] as const,
+            default: 'text' as const,
+            describe: 'output format',
+          })
+          .example(
+            '$0 doctor --ca arn:aws:acm-pca:... --bucket my-audit-reports',
+            'PASS/FAIL per check, exit 1 on a FAIL',
+          )
+          .epilogue(EXIT_CODES),
+      async (a) => {
+        code = await runDoctorCommand(
+          {
+            ca: a.ca,
+            bucket: a.bucket,
+            maxReportAge: parseDurationFlag('max-report-age', a['max-report-age']),
+            format: a.format,
+          },
+          contextFrom(a),
+        );
+      },
+    )
+    .command(
+      'iam-policy',
+      "print the least-privilege IAM policy pca-audit's own role needs",
+      (y) =>
+        y
+          .option('command', {
+            choices: IAM_COMMANDS,
+            describe: 'only what this command needs (default: every command)',
+          })
+          .option('bucket', {
+            type: 'string',
+            array: true,
+            describe: 'limit S3 access to this bucket (repeatable)',
+          })
+          .option('ca', {
+            type: 'string',
+            array: true,
+            describe: 'limit ACM PCA access to this CA (repeatable)',
+          })
+          .example('$0 iam-policy --command generate --bucket my-audit-reports', 'what generate needs'),
+      async (a) => {
+        code = await runIamPolicy({
+          ...(a.command === undefined ? {} : { command: a.command as IamCommand }),
+          bucket: (a.bucket ?? []).map(String),
+          ca: (a.ca ?? []).map(String),
+        });
+      },
+    )
+    .command(
+      'run',
+      'the nightly job: for each CA generate, diff against the last reconciled report, reconcile, store, alert',
+      (y) =>
+        y
+          .option('config', {
+            type: 'string',
+            describe: 'JSON config file (flags > PCA_AUDIT_* environment > file)',
+          })
+          .option('ca', { type: 'string', array: true, describe: 'a CA ARN (repeatable)' })
+          .option('all', {
+            type: 'boolean',
+            describe: 'every ACTIVE or DISABLED CA the caller sees, shared ones included',
+          })
+          .option('bucket', { type: 'string', describe: 'the S3 bucket the CAs write reports into' })
+          .option('state-dir', {
+            type: 'string',
+            describe: 'where checkpoints and results live (default $XDG_STATE_HOME/pca-audit)',
+          })
+          .option('cloudtrail', {
+            type: 'string',
+            array: true,
+            describe: "events to reconcile with: 'lookup' (default) or s3://trail-bucket[/prefix]/",
+          })
+          .option('fail-on', { type: 'string', describe: 'lowest severity that exits 1 (default warning)' })
+          .option('concurrency', { type: 'string', describe: 'CAs audited at once (default 4)' })
+          .option('ack-file', {
+            type: 'string',
+            describe: 'acknowledged findings (JSON: [{code, serial, reason, expires?}])',
+          })
+          .option('notify-command', {
+            type: 'string',
+            describe: 'run this (sh -c) with the summary when there is news',
+          })
+          .option('webhook', { type: 'string', describe: 'POST the summary JSON here when there is news' })
+          .option('notify-on', {
+            type: 'string',
+            describe: 'alerts (default: new alerts or a failed CA) or always',
+          })
+          .option('report-format', { type: 'string', describe: 'json (default) or csv' })
+          .option('timeout', { type: 'string', describe: 'wait for each report this long (default 30m)' })
+          .option('poll-interval', {
+            type: 'string',
+            describe: 'time between report status checks (default 3s)',
+          })
+          .option('propagation-allowance', { type: 'string', describe: 'see diff (default 1h)' })
+          .option('time-tolerance', { type: 'string', describe: 'see diff (default 5m)' })
+          .option('keep-reports', {
+            type: 'string',
+            describe: 'reports kept per CA in the state directory (default 2)',
+          })
+          .option('dry-run', {
+            type: 'boolean',
+            default: false,
+            describe: 'read only: no report made, nothing stored, no notification',
+          })
+          .option('format', {
+            choices: ['text', 'json'] as const,
+            default: 'text' as const,
+            describe: 'summary format on stdout',
+          })
+          .example(
+            '$0 run --bucket my-audit-reports --all --state-dir /var/lib/pca-audit',
+            'every CA, nightly',
+          )
+          .example('$0 run --config /etc/pca-audit.json', 'settings from a file')
+          .epilogue(EXIT_CODES),
+      async (a) => {
+        code = await runRun(
+          {
+            dryRun: a['dry-run'],
+            format: a.format,
+            ...(a.config === undefined ? {} : { config: a.config }),
+            ...(a.ca === undefined ? {} : { ca: a.ca.map(String) }),
+            ...(a.all === undefined ? {} : { all: a.all }),
+            ...(a.bucket === undefined ? {} : { bucket: a.bucket }),
+            ...(a['state-dir'] === undefined ? {} : { stateDir: a['state-dir'] }),
+            ...(a.cloudtrail === undefined ? {} : { cloudtrail: a.cloudtrail.map(String) }),
+            ...(a['fail-on'] === undefined ? {} : { failOn: a['fail-on'] }),
+            ...(a.concurrency === undefined ? {} : { concurrency: a.concurrency }),
+            ...(a['ack-file'] === undefined ? {} : { ackFile: a['ack-file'] }),
+            ...(a['notify-command'] === undefined ? {} : { notifyCommand: a['notify-command'] }),
+            ...(a.webhook === undefined ? {} : { webhook: a.webhook }),
+            ...(a['notify-on'] === undefined ? {} : { notifyOn: a['notify-on'] }),
+            ...(a['report-format'] === undefined ? {} : { reportFormat: a['report-format'] }),
+            ...(a.timeout === undefined ? {} : { timeout: a.timeout }),
+            ...(a['poll-interval'] === undefined ? {} : { pollInterval: a['poll-interval'] }),
+            ...(a['propagation-allowance'] === undefined
+              ? {}
+              : { propagationAllowance: a['propagation-allowance'] }),
+            ...(a['time-tolerance'] === undefined ? {} : { timeTolerance: a['time-tolerance'] }),
+            ...(a['keep-reports'] === undefined ? {} : { keepReports: a['keep-reports'] }),
+          },
+          contextFrom(a),
+        );
+      },
+    )
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
-    .demandCommand(1, 'name a command: inspect, diff, events or generate')
+    .demandCommand(1, 'name a command: inspect, diff, events, generate, run, bootstrap, doctor or iam-policy')
     .strict()
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -383,6 +605,11 @@ function reportError(err: unknown): number {
       `pca-audit: reading ${err.kind} "${safeLine(err.input)}": ${safeLine(err.message)}\n`,
     );
     if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof StateError) {
+    process.stderr.write(`pca-audit: state "${safeLine(err.path)}": ${safeLine(err.message)}\n`);
+    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
     return EXIT_USAGE;
   }
   if (err instanceof AwsError) {

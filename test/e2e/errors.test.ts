@@ -164,7 +164,9 @@ describe.concurrent('usage errors: exit 2, one line, a hint', () => {
 
   it('no command', async () => {
     const r = await runCli([]);
-    expect(expectFailure(r)).toBe('pca-audit: name a command: inspect, diff, events or generate');
+    expect(expectFailure(r)).toBe(
+      'pca-audit: name a command: inspect, diff, events, generate, run, bootstrap, doctor or iam-policy',
+    );
   });
 
   it.each(['yesterday', '2026-02-30', '2026-11-20T24:00:00Z', '2026-11-20 02:00:00', ''])(

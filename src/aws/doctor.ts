@@ -1,0 +1,237 @@
+/**
+ * `doctor`: everything a CA's report delivery needs, each checked and, when it fails, how to fix it.
+ * The policy is evaluated (statements, conditions, Deny), not merely found. A check that cannot run
+ * because an earlier one found no bucket is SKIP; a check whose call fails is FAIL with the error.
+ */
+import { caCanWrite } from '../core/bucket-policy.js';
+import type { CaArn } from '../core/ca-arn.js';
+import { PROBE_KEY } from '../core/iam-policy.js';
+import { formatInstant } from '../core/instant.js';
+import {
+  bucketEncryption,
+  bucketRegion,
+  objectLockEnabled,
+  probeWrite,
+  publicAccessBlock,
+  readBucketPolicy,
+} from './bucket-settings.js';
+import type { AwsClients } from './clients.js';
+import { AwsError } from './errors.js';
+import { listReports } from './generate.js';
+import { describeCa } from './pca.js';
+
+export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
+
+export interface Check {
+  id: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorOptions {
+  ca: CaArn;
+  bucket: string;
+  /** seconds: an older newest report fails */
+  maxReportAge: number;
+}
+
+export interface DoctorDeps {
+  clients: AwsClients;
+  /** epoch seconds */
+  now(): number;
+}
+
+/** Failures that no check can get past: the run stops (exit 3) rather than fail every check alike. */
+const FATAL = new Set([
+  'NetworkError',
+  'MissingRegion',
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+]);
+
+const REPORT_STATUSES = new Set(['ACTIVE', 'DISABLED']);
+
+const CA_FIXES: Record<string, string> = {
+  PENDING_CERTIFICATE: 'install the CA certificate (aws acm-pca import-certificate-authority-certificate)',
+  CREATING: 'wait for the CA to be created',
+  EXPIRED: 'renew the CA certificate, or make reports of another CA',
+  DELETED: 'restore the CA within its restoration period (aws acm-pca restore-certificate-authority)',
+  FAILED: 'the CA could not be created: create it again',
+};
+
+function hours(seconds: number): string {
+  const h = seconds / 3600;
+  return h < 1 ? `${Math.round(seconds / 60)} min` : `${Math.round(h * 10) / 10} h`;
+}
+
+export async function runDoctor(deps: DoctorDeps, o: DoctorOptions): Promise<Check[]> {
+  const { ca, bucket } = o;
+  const s3 = deps.clients.s3(ca.region);
+  const checks: Check[] = [];
+  const bootstrap = `pca-audit bootstrap --bucket ${bucket} --ca ${ca.arn}`;
+  /** What to do when a check's own call fails, where the generic hint is not enough. */
+  const fixes: Record<string, string> = {
+    'caller-access': `let your role s3:PutObject and s3:DeleteObject s3://${bucket}/${PROBE_KEY} (pca-audit iam-policy --command doctor --bucket ${bucket}); an explicit Deny in the bucket policy blocks it too`,
+  };
+  /** Runs a check; an AWS failure other than a fatal one becomes its FAIL. */
+  const check = async (id: string, run: () => Promise<Omit<Check, 'id'>>): Promise<Check> => {
+    let c: Check;
+    try {
+      c = { id, ...(await run()) };
+    } catch (err) {
+      if (!(err instanceof AwsError) || FATAL.has(err.errorName)) throw err;
+      // an S3 error without a body (HEAD, some 403s) has no message worth repeating
+      const message = err.message && !/^(UnknownError|\d{3})$/.test(err.message) ? `: ${err.message}` : '';
+      const fix = fixes[id] ?? err.hint;
+      c = {
+        id,
+        status: 'FAIL',
+        detail: `${err.operation} failed: ${err.errorName}${message}`,
+        ...(fix ? { fix } : {}),
+      };
+    }
+    checks.push(c);
+    return c;
+  };
+
+  await check('ca-status', async () => {
+    const d = await describeCa(deps.clients.pca(ca.region), ca.arn);
+    if (REPORT_STATUSES.has(d.status)) return { status: 'PASS', detail: `the CA is ${d.status}` };
+    return {
+      status: 'FAIL',
+      detail: `the CA is ${d.status}; reports are made only while it is ACTIVE or DISABLED`,
+      fix: CA_FIXES[d.status] ?? 'bring the CA to ACTIVE',
+    };
+  });
+
+  let exists = true;
+  await check('bucket-region', async () => {
+    const region = await bucketRegion(s3, bucket);
+    if (region === undefined) {
+      exists = false;
+      return { status: 'FAIL', detail: `bucket ${bucket} does not exist`, fix: `${bootstrap} --create` };
+    }
+    if (region !== ca.region) {
+      return {
+        status: 'FAIL',
+        detail: `bucket ${bucket} is in ${region}, the CA in ${ca.region}`,
+        fix: `use a bucket in ${ca.region}: pca-audit bootstrap --bucket NEW-BUCKET --ca ${ca.arn} --create`,
+      };
+    }
+    return { status: 'PASS', detail: `bucket ${bucket} is in ${region}, the CA's Region` };
+  });
+  const bucketChecks = [
+    'bucket-policy',
+    'block-public-access',
+    'object-lock',
+    'encryption',
+    'caller-access',
+    'newest-report',
+  ];
+  if (!exists) {
+    for (const id of bucketChecks) checks.push({ id, status: 'SKIP', detail: 'the bucket does not exist' });
+    return checks;
+  }
+
+  await check('bucket-policy', async () => {
+    const text = await readBucketPolicy(s3, bucket);
+    if (text === undefined) {
+      return { status: 'FAIL', detail: `bucket ${bucket} has no policy`, fix: bootstrap };
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return {
+        status: 'FAIL',
+        detail: 'the bucket policy is not valid JSON',
+        fix: 'fix the policy by hand (aws s3api get-bucket-policy), then run bootstrap',
+      };
+    }
+    const d = caCanWrite(doc, bucket, ca.arn, ca.account);
+    if (d.allowed) {
+      return {
+        status: 'PASS',
+        detail: `the policy lets this CA write reports${d.sid ? ` (statement ${d.sid})` : ''}`,
+      };
+    }
+    return {
+      status: 'FAIL',
+      detail: `the policy does not let this CA write reports: ${d.why}`,
+      fix: bootstrap,
+    };
+  });
+
+  await check('block-public-access', async () => {
+    const pab = await publicAccessBlock(s3, bucket);
+    const off = Object.entries(pab).flatMap(([k, on]) => (on ? [] : [k]));
+    if (off.length === 0) return { status: 'PASS', detail: 'all four Block Public Access settings are on' };
+    return {
+      status: 'FAIL',
+      detail: `Block Public Access is off: ${off.join(', ')} (reports need no public access)`,
+      fix: `aws s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
+    };
+  });
+
+  await check('object-lock', async () =>
+    (await objectLockEnabled(s3, bucket))
+      ? {
+          status: 'FAIL',
+          detail: 'Object Lock is enabled, which makes report delivery fail',
+          fix: `Object Lock cannot be turned off: use another bucket (pca-audit bootstrap --bucket NEW-BUCKET --ca ${ca.arn} --create)`,
+        }
+      : { status: 'PASS', detail: 'Object Lock is not enabled' },
+  );
+
+  await check('encryption', async () => {
+    const e = await bucketEncryption(s3, bucket);
+    switch (e.kind) {
+      case 'none':
+        return { status: 'PASS', detail: 'no default encryption configured (S3 applies SSE-S3)' };
+      case 'sse-s3':
+        return { status: 'PASS', detail: 'SSE-S3' };
+      case 'aws-managed-kms':
+        return {
+          status: 'FAIL',
+          detail: 'SSE-KMS with the AWS managed key aws/s3, which ACM PCA cannot use',
+          fix: 'use SSE-S3 or a customer managed KMS key (aws s3api put-bucket-encryption)',
+        };
+      case 'customer-kms':
+        return {
+          status: 'PASS',
+          detail: `SSE-KMS with customer managed key ${e.keyId}; its key policy must let ${'acm-pca.amazonaws.com'} use kms:GenerateDataKey and kms:Decrypt (${bootstrap} prints the statement)`,
+        };
+    }
+  });
+
+  await check('caller-access', async () => {
+    await probeWrite(s3, bucket, PROBE_KEY);
+    return { status: 'PASS', detail: `wrote and deleted s3://${bucket}/${PROBE_KEY}` };
+  });
+
+  await check('newest-report', async () => {
+    const [newest] = await listReports(deps.clients, bucket, ca);
+    if (!newest) {
+      return {
+        status: 'FAIL',
+        detail: 'no report of this CA in the bucket',
+        fix: `pca-audit generate --ca ${ca.arn} --bucket ${bucket}`,
+      };
+    }
+    const age = deps.now() - newest.lastModified;
+    const detail = `newest report ${newest.id} (${newest.format}) made ${formatInstant(newest.lastModified)}, ${hours(age)} ago`;
+    if (age > o.maxReportAge) {
+      return {
+        status: 'FAIL',
+        detail: `${detail}: older than ${hours(o.maxReportAge)}`,
+        fix: `check the nightly job, or make one now: pca-audit generate --ca ${ca.arn} --bucket ${bucket}`,
+      };
+    }
+    return { status: 'PASS', detail };
+  });
+  return checks;
+}

@@ -1,0 +1,62 @@
+import { type Check, runDoctor } from '../../aws/doctor.js';
+import { parseCaArn } from '../../core/ca-arn.js';
+import type { CliContext } from '../context.js';
+import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.js';
+import { useColor } from '../output.js';
+import { checkBucketName } from './bootstrap.js';
+
+export interface DoctorCommand {
+  ca: string;
+  bucket: string;
+  /** seconds */
+  maxReportAge: number;
+  format: 'text' | 'json';
+}
+
+const COLOURS: Record<Check['status'], number> = { PASS: 32, FAIL: 31, SKIP: 33 };
+
+function renderText(checks: Check[], color: boolean): string {
+  const width = Math.max(...checks.map((c) => c.id.length));
+  const lines: string[] = [];
+  for (const c of checks) {
+    const status = color ? `\u001b[${COLOURS[c.status]}m${c.status}\u001b[39m` : c.status;
+    lines.push(`${status}  ${c.id.padEnd(width)}  ${c.detail}`);
+    if (c.fix && c.status === 'FAIL') lines.push(`${' '.repeat(width + 8)}fix: ${c.fix}`);
+  }
+  const failed = checks.filter((c) => c.status === 'FAIL').length;
+  lines.push(failed ? `${failed} of ${checks.length} checks failed` : `all ${checks.length} checks passed`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `pca-audit doctor`: every check PASS/FAIL/SKIP with its fix; exit 1 when one fails. */
+export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Promise<number> {
+  checkBucketName(cmd.bucket);
+  const ca = parseCaArn(cmd.ca);
+  if (!ca) {
+    throw new UsageError(
+      `--ca: "${cmd.ca}" is not a CA ARN`,
+      'write it like arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/<uuid>',
+    );
+  }
+  const checks = await runDoctor(
+    { clients: ctx.aws(), now: ctx.now },
+    { ca, bucket: cmd.bucket, maxReportAge: cmd.maxReportAge },
+  );
+  const count = (s: Check['status']) => checks.filter((c) => c.status === s).length;
+  process.stdout.write(
+    cmd.format === 'json'
+      ? `${JSON.stringify(
+          {
+            schemaVersion: 1,
+            ca: ca.arn,
+            bucket: cmd.bucket,
+            checks,
+            summary: { pass: count('PASS'), fail: count('FAIL'), skip: count('SKIP') },
+          },
+          null,
+          2,
+        )}\n`
+      : renderText(checks, useColor('text', undefined)),
+  );
+  return count('FAIL') ? EXIT_FINDINGS : EXIT_OK;
+}

@@ -1,0 +1,23 @@
+import { type IamCommand, iamPolicy } from '../../core/iam-policy.js';
+import { checkBucketName, parseCaList } from './bootstrap.js';
+
+export interface IamPolicyCommand {
+  command?: IamCommand;
+  bucket: string[];
+  ca: string[];
+}
+
+/** `pca-audit iam-policy`: the IAM policy document pca-audit's own role needs. */
+export async function runIamPolicy(cmd: IamPolicyCommand): Promise<number> {
+  for (const b of cmd.bucket) checkBucketName(b);
+  const cas = cmd.ca.length ? parseCaList(cmd.ca, false) : [];
+  const policy = iamPolicy(cmd.command ? [cmd.command] : [], {
+    partition: cas[0]?.partition ?? 'aws',
+    buckets: [...new Set(cmd.bucket)].sort(),
+    caArns: cas.map((c) => c.arn),
+  });
+  await new Promise<void>((resolve, reject) =>
+    process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`, (err) => (err ? reject(err) : resolve())),
+  );
+  return 0;
+}
