@@ -117,7 +117,8 @@ function alive(pid: number): boolean {
 
 /**
  * Takes the state directory's lock (O_EXCL create). A lock left by a process that is gone (same
- * host, pid not running) or older than `staleAfter` seconds is taken over, and said so.
+ * host, pid not running), or from another host and older than `staleAfter` seconds, is taken
+ * over, and said so. An unreadable lock file older than a minute (a crash while writing it) too.
  */
 export async function acquireLock(
   dir: string,
@@ -155,11 +156,16 @@ export async function acquireLock(
     } catch {
       held = undefined;
     }
+    // on this host a lock is stale when its process is gone; from another host, when it is old
+    const sameHost = held !== undefined && held.host === hostname();
     const age = held ? now() - Date.parse(held.startedAt) / 1000 : Number.POSITIVE_INFINITY;
-    const gone = held !== undefined && held.host === hostname() && !alive(held.pid);
     const stale =
-      held === undefined ? (await stat(path).then((s) => now() - s.mtimeMs / 1000)) > 60 : age > staleAfter;
-    if (!gone && !stale) {
+      held === undefined
+        ? (await stat(path).then((s) => Date.now() / 1000 - s.mtimeMs / 1000)) > 60
+        : sameHost
+          ? !alive(held.pid)
+          : age > staleAfter;
+    if (!stale) {
       throw new StateError(
         path,
         `another pca-audit run holds the lock (pid ${held?.pid ?? '?'} on ${held?.host ?? '?'}, since ${held?.startedAt ?? '?'})`,
