@@ -489,6 +489,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
             describe: 'every ACTIVE or DISABLED CA the caller sees, shared ones included',
           })
           .option('bucket', { type: 'string', describe: 'the S3 bucket the CAs write reports into' })
+          .option('state', { type: 'string', describe: 'keep the state in S3 instead: s3://bucket/prefix/' })
           .option('state-dir', {
             type: 'string',
             describe: 'where checkpoints and results live (default $XDG_STATE_HOME/pca-audit)',
@@ -551,6 +552,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
             ...(a.all === undefined ? {} : { all: a.all }),
             ...(a.bucket === undefined ? {} : { bucket: a.bucket }),
             ...(a['state-dir'] === undefined ? {} : { stateDir: a['state-dir'] }),
+            ...(a.state === undefined ? {} : { state: a.state }),
             ...(a.cloudtrail === undefined ? {} : { cloudtrail: a.cloudtrail.map(String) }),
             ...(a['fail-on'] === undefined ? {} : { failOn: a['fail-on'] }),
             ...(a.concurrency === undefined ? {} : { concurrency: a.concurrency }),

@@ -36,7 +36,15 @@ import {
 } from '../core/run-model.js';
 import { loadReport } from '../io/load-report.js';
 import { InputError, openReportFile } from '../io/report-source.js';
-import { acquireLock, listDir, openStateDir, readJson, StateError, writeAtomic } from '../store/fs-store.js';
+import {
+  acquireLock,
+  listDir,
+  type Mirror,
+  openStateDir,
+  readJson,
+  StateError,
+  writeAtomic,
+} from '../store/fs-store.js';
 import { deliver, type NotifySettings } from './notify.js';
 
 export interface RunSettings {
@@ -80,6 +88,8 @@ export interface RunDeps {
   ): Promise<DiffOutput>;
   /** test-only: exit abruptly right after this step (PCA_AUDIT_TEST_CRASH_AFTER) */
   crashAfter?: string;
+  /** the state's remote copy, when it lives in S3 */
+  mirror?: Mirror;
 }
 
 export interface Checkpoint {
@@ -110,6 +120,12 @@ interface CommitRecord {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Writes a state file atomically, then copies it to the mirror: the mirror sees writes in order. */
+async function save(deps: RunDeps, path: string, data: string): Promise<void> {
+  await writeAtomic(path, data);
+  await deps.mirror?.put(path);
+}
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -217,9 +233,9 @@ async function finishCommits(state: string, s: RunSettings, deps: RunDeps): Prom
     if (!record) continue;
     if (!record.applied) {
       deps.ctx.note(`finishing run ${run}, which stopped before it was complete`);
-      await applyCommit(state, record);
+      await applyCommit(state, record, deps);
       record.applied = true;
-      await writeAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+      await save(deps, path, `${JSON.stringify(record, null, 2)}\n`);
     }
     if (record.notification.wanted && !record.notification.delivered) {
       await notify(state, record, path, s, deps, true);
@@ -227,17 +243,14 @@ async function finishCommits(state: string, s: RunSettings, deps: RunDeps): Prom
   }
 }
 
-async function applyCommit(state: string, record: CommitRecord): Promise<void> {
+async function applyCommit(state: string, record: CommitRecord, deps: RunDeps): Promise<void> {
   for (const [caId, cp] of Object.entries(record.checkpoints)) {
     const dir = join(state, 'cas', caId);
     const current = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
     if (current?.hash === cp.hash) continue;
     if (current)
-      await writeAtomic(
-        join(dir, 'history', `${current.hash}.json`),
-        `${JSON.stringify(current, null, 2)}\n`,
-      );
-    await writeAtomic(join(dir, 'checkpoint.json'), `${JSON.stringify(cp, null, 2)}\n`);
+      await save(deps, join(dir, 'history', `${current.hash}.json`), `${JSON.stringify(current, null, 2)}\n`);
+    await save(deps, join(dir, 'checkpoint.json'), `${JSON.stringify(cp, null, 2)}\n`);
   }
   for (const [caId, keys] of Object.entries(record.alerted)) {
     const path = join(state, 'cas', caId, 'alerted.json');
@@ -249,7 +262,7 @@ async function applyCommit(state: string, record: CommitRecord): Promise<void> {
         changed = true;
       }
     }
-    if (changed) await writeAtomic(path, `${JSON.stringify(known, null, 2)}\n`);
+    if (changed) await save(deps, path, `${JSON.stringify(known, null, 2)}\n`);
   }
 }
 
@@ -285,7 +298,7 @@ async function notify(
       `notification of run ${record.runId} failed (${result.error}); it will be retried next run`,
     );
   }
-  await writeAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+  await save(deps, path, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 async function resolveCas(s: RunSettings, deps: RunDeps): Promise<CaArn[]> {
@@ -359,6 +372,7 @@ async function processCa(
       report = { id: g.id, key: g.key, format: g.format, createdAt: g.createdAt, path: g.path };
     }
     const reportSha256 = await fileSha256(report.path);
+    if (!s.dryRun) await deps.mirror?.put(report.path);
     const next: Omit<Checkpoint, 'hash'> = {
       layout: 1,
       ca: ca.arn,
@@ -433,8 +447,9 @@ async function processCa(
       ...(diff ? { diff } : {}),
     };
     if (!s.dryRun) {
-      await writeAtomic(join(resultDir, `${ca.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
-      await writeAtomic(
+      await save(deps, join(resultDir, `${ca.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      await save(
+        deps,
         join(resultDir, `${ca.id}.md`),
         diff ? renderDiffMarkdown(diff) : `## ${ca.arn}\n\n${outcome.status}: report ${report.id}\n`,
       );
@@ -448,7 +463,7 @@ async function processCa(
 }
 
 /** Removes kept reports beyond the newest `keep` (the checkpoint's is always kept). */
-async function pruneReports(state: string, ca: CaArn, keep: number): Promise<void> {
+async function pruneReports(state: string, ca: CaArn, keep: number, deps: RunDeps): Promise<void> {
   const dir = caDir(state, ca);
   const cp = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
   if (!cp) return;
@@ -459,8 +474,9 @@ async function pruneReports(state: string, ca: CaArn, keep: number): Promise<voi
   const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(reports, n))).mtimeMs })));
   dated.sort((a, b) => b.t - a.t);
   for (const [i, { n }] of dated.entries()) {
-    if (i >= keep && n !== protectedName && !n.includes('.partial-'))
-      await rm(join(reports, n), { force: true });
+    if (i < keep || n === protectedName || n.includes('.partial-')) continue;
+    await rm(join(reports, n), { force: true });
+    await deps.mirror?.remove(join(reports, n));
   }
 }
 
@@ -516,22 +532,24 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
     const summary = summariseRun(runId, started, s.failOn, s.dryRun, results, expired);
     if (s.dryRun) return summary;
     const dir = join(state, 'runs', runId);
-    await writeAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    await writeAtomic(join(dir, 'summary.md'), renderRunMarkdown(summary));
+    await save(deps, join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await save(deps, join(dir, 'summary.md'), renderRunMarkdown(summary));
     const anyAlerts = summary.cas.some((c) => c.newAlerts.length > 0 || c.status === 'failed');
     commit.notification.wanted = s.notify.configured && (s.notify.on === 'always' || anyAlerts);
     const commitPath = join(dir, 'commit.json');
-    await writeAtomic(commitPath, `${JSON.stringify(commit, null, 2)}\n`);
+    await save(deps, commitPath, `${JSON.stringify(commit, null, 2)}\n`);
     step(deps, 'commit');
-    await applyCommit(state, commit);
+    await applyCommit(state, commit, deps);
     commit.applied = true;
-    await writeAtomic(commitPath, `${JSON.stringify(commit, null, 2)}\n`);
+    await save(deps, commitPath, `${JSON.stringify(commit, null, 2)}\n`);
     step(deps, 'apply');
-    for (const ca of cas) await pruneReports(state, ca, s.keepReports);
+    for (const ca of cas) await pruneReports(state, ca, s.keepReports, deps);
     if (commit.notification.wanted) await notify(state, commit, commitPath, s, deps, false);
     // copy the latest summary where a human (or a scheduler) finds it without knowing the run id
     await copyFile(join(dir, 'summary.md'), join(state, 'latest-summary.md'));
     await copyFile(join(dir, 'summary.json'), join(state, 'latest-summary.json'));
+    await deps.mirror?.put(join(state, 'latest-summary.md'));
+    await deps.mirror?.put(join(state, 'latest-summary.json'));
     return summary;
   } finally {
     await release?.();

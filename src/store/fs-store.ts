@@ -9,6 +9,12 @@ import { dirname, join } from 'node:path';
 
 export const STATE_LAYOUT = 1;
 
+/** Where state files are copied as they are written (an S3 prefix for `run --state s3://…`). */
+export interface Mirror {
+  put(localPath: string): Promise<void>;
+  remove(localPath: string): Promise<void>;
+}
+
 export class StateError extends Error {
   override readonly name = 'StateError';
   constructor(

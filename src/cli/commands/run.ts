@@ -2,12 +2,14 @@
  * `pca-audit run`: settings from flags > PCA_AUDIT_* environment > config file > defaults, then
  * the nightly job (src/run/nightly.ts) and its summary on stdout.
  */
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { paint, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
+import { parseS3Uri } from '../../core/s3-uri.js';
 import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
 import type { CliContext } from '../context.js';
@@ -23,6 +25,8 @@ export interface RunFlags {
   all?: boolean;
   bucket?: string;
   stateDir?: string;
+  /** s3://bucket/prefix: the state lives in S3 */
+  state?: string;
   cloudtrail?: string[];
   failOn?: string;
   concurrency?: string;
@@ -45,6 +49,7 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   all: 'all',
   bucket: 'bucket',
   stateDir: 'stateDir',
+  state: 'state',
   cloudtrail: 'cloudtrail',
   failOn: 'failOn',
   concurrency: 'concurrency',
@@ -64,6 +69,7 @@ const ENV: Record<string, keyof RunFlags> = {
   PCA_AUDIT_CAS: 'ca',
   PCA_AUDIT_BUCKET: 'bucket',
   PCA_AUDIT_STATE_DIR: 'stateDir',
+  PCA_AUDIT_STATE: 'state',
   PCA_AUDIT_CLOUDTRAIL: 'cloudtrail',
   PCA_AUDIT_FAIL_ON: 'failOn',
   PCA_AUDIT_CONCURRENCY: 'concurrency',
@@ -217,8 +223,64 @@ export async function runRun(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const settings = await resolveRunSettings(flags, env, ctx);
+  const remote = flags.state ?? (env.PCA_AUDIT_STATE || undefined) ?? (await configState(flags.config));
+  if (remote !== undefined && flags.stateDir !== undefined) {
+    throw new UsageError('give --state-dir or --state, not both');
+  }
+  let s3state: S3State | undefined;
+  let work: string | undefined;
+  if (remote !== undefined) {
+    const parsed = parseS3Uri(remote);
+    if (!parsed.ok)
+      throw new UsageError(
+        `--state: "${remote}" ${parsed.reason}`,
+        'write it like s3://my-bucket/pca-audit/',
+      );
+    work = await mkdtemp(join(tmpdir(), 'pca-audit-state-'));
+    settings.stateDir = work;
+    if (!settings.dryRun) {
+      const region = settings.cas.map((c) => parseCaArn(c)?.region).find(Boolean);
+      s3state = await openS3State(
+        ctx.aws().s3(region),
+        parsed.location.bucket,
+        parsed.location.key,
+        work,
+        ctx.now,
+        6 * 3600,
+        ctx.note,
+      );
+    }
+  }
+  try {
+    return await runWith(settings, flags, ctx, env, remote, s3state);
+  } finally {
+    await s3state?.release();
+    if (work) await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function configState(config: string | undefined): Promise<string | undefined> {
+  if (!config) return undefined;
+  const text = await readFile(config, 'utf8').catch(() => '{}');
+  try {
+    const v = (JSON.parse(text) as { state?: unknown }).state;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runWith(
+  settings: RunSettings,
+  flags: RunFlags,
+  ctx: CliContext,
+  env: NodeJS.ProcessEnv,
+  remote: string | undefined,
+  s3state: S3State | undefined,
+): Promise<number> {
   const summary = await runNightly(settings, {
     ctx,
+    ...(s3state ? { mirror: s3state.mirror } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
     diff: async (oldPath, newPath, d) => {
       const inputs = { aws: ctx.aws };
@@ -264,7 +326,12 @@ export async function runRun(
       lines.push(
         `expired acknowledgement: ${a.code} ${a.serial} (${a.expires ?? ''}): ${safeText(a.reason)}`,
       );
-    if (!summary.dryRun) lines.push(`results: ${join(settings.stateDir, 'runs', summary.runId)}`);
+    if (!summary.dryRun) {
+      const base = remote === undefined ? settings.stateDir : remote.replace(/\/$/, '');
+      lines.push(
+        `results: ${remote === undefined ? join(base, 'runs', summary.runId) : `${base}/runs/${summary.runId}`}`,
+      );
+    }
     lines.push(`exit code ${summary.exitCode}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
