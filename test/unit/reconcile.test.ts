@@ -425,7 +425,7 @@ describe('reconcile: ACME and ACM events', () => {
       /^acm-pca\.amazonaws\.com RevokeCertificate by .*: serial "zz:top" cannot be read: /,
     );
     expect(messages[2]).toMatch(
-      /^acm\.amazonaws\.com RevokeCertificate by .*: ACM's RevokeCertificate names arn:aws:acm:/,
+      /^acm\.amazonaws\.com RevokeCertificate by .*: ACM's RevokeCertificate revokes a public, exported ACM certificate \(arn:aws:acm:/,
     );
     expect(r.summary.inWindow).toBe(3);
   });
