@@ -1,0 +1,439 @@
+/**
+ * The emulated ACM Private CA: CAs with real keys and certificates, issuance, revocation and audit
+ * reports. Operations take the JSON request body and return the response body, or throw AwsError.
+ * CloudTrail recording is the HTTP shell's job, so the test knobs can act without leaving a record.
+ */
+import { randomUUID } from 'node:crypto';
+import { FIELD_NAMES, type FieldName } from '../core/audit-record.js';
+import { formatSerial, parseSerial } from '../core/serial.js';
+import {
+  type AuditReportFormat,
+  type AuditReportRow,
+  applyTampers,
+  formatReport,
+  formatReportInstant,
+  type ReportTamper,
+} from './audit-report.js';
+import { AwsError } from './aws-error.js';
+import { type CaKey, createRootCertificate, issueFromCsr, type MadeCertificate } from './certificates.js';
+import type { EmulatedClock } from './clock.js';
+import type { ObjectWriter } from './s3-writer.js';
+import { validityEnd, validityStart } from './validity.js';
+
+export type ReportRepeatMode = 'reuse' | 'throttling' | 'limit' | 'in-progress';
+export const REPORT_REPEAT_MODES: readonly ReportRepeatMode[] = [
+  'reuse',
+  'throttling',
+  'limit',
+  'in-progress',
+];
+export const REVOCATION_REASONS = [
+  'UNSPECIFIED',
+  'KEY_COMPROMISE',
+  'CERTIFICATE_AUTHORITY_COMPROMISE',
+  'AFFILIATION_CHANGED',
+  'SUPERSEDED',
+  'CESSATION_OF_OPERATION',
+  'PRIVILEGE_WITHDRAWN',
+  'A_A_COMPROMISE',
+] as const;
+
+/** AWS allows one audit report per CA every 30 minutes. */
+const REPORT_INTERVAL_SECONDS = 30 * 60;
+const ROOT_TEMPLATE = 'arn:aws:acm-pca:::template/RootCACertificate/V1';
+const DEFAULT_TEMPLATE = 'arn:aws:acm-pca:::template/EndEntityCertificate/V1';
+const CA_ARN =
+  /^arn:aws:acm-pca:([a-z0-9-]+):(\d{12}):certificate-authority\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const TEMPLATE_ARN = /^arn:aws:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface IssuedCertificate extends MadeCertificate {
+  arn: string;
+  issuedAt: number;
+  templateArn: string;
+  revokedAt?: number;
+  revocationReason?: string;
+  requestedByServicePrincipal?: string;
+}
+
+interface AuditReport {
+  id: string;
+  bucket: string;
+  key: string;
+  createdAt: number;
+  status: 'CREATING' | 'SUCCESS' | 'FAILED';
+}
+
+interface CertificateAuthority {
+  arn: string;
+  id: string;
+  createdAt: number;
+  request: Record<string, unknown>;
+  key: CaKey;
+  root: IssuedCertificate;
+  /** by canonical serial, in issuance order (the root first) */
+  certificates: Map<string, IssuedCertificate>;
+  reports: AuditReport[];
+  tampers: ReportTamper[];
+}
+
+export interface PcaConfig {
+  /** real milliseconds between CreateCertificateAuthorityAuditReport and the report's delivery */
+  reportDelayMs: number;
+  /** what a second report request inside the 30-minute window gets */
+  reportRepeat: ReportRepeatMode;
+}
+
+type Request = Record<string, unknown>;
+type Response = Record<string, unknown> | undefined;
+
+function required(request: Request, member: string): string {
+  const value = request[member];
+  if (typeof value !== 'string' || value === '') {
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+function oneOf<T extends string>(request: Request, member: string, allowed: readonly T[]): T {
+  const value = required(request, member);
+  if (!allowed.includes(value as T)) {
+    throw new AwsError(
+      'ValidationException',
+      `Value '${value}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+    );
+  }
+  return value as T;
+}
+
+export class PcaService {
+  readonly config: PcaConfig = { reportDelayMs: 300, reportRepeat: 'reuse' };
+  private readonly cas = new Map<string, CertificateAuthority>();
+  /** CA ARNs (or '*') whose next report fails */
+  private failNext: string[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  readonly operations: Readonly<Record<string, (request: Request) => Promise<Response>>> = {
+    CreateCertificateAuthority: (r) => this.createCertificateAuthority(r),
+    DescribeCertificateAuthority: async (r) => ({ CertificateAuthority: this.describe(this.ca(r)) }),
+    ListCertificateAuthorities: async (r) => this.listCertificateAuthorities(r),
+    GetCertificateAuthorityCertificate: async (r) => ({ Certificate: this.ca(r).root.pem }),
+    IssueCertificate: (r) => this.issueCertificate(r),
+    GetCertificate: async (r) => this.getCertificate(r),
+    RevokeCertificate: async (r) => {
+      this.revoke(r);
+      return undefined;
+    },
+    CreateCertificateAuthorityAuditReport: async (r) => this.createAuditReport(r),
+    DescribeCertificateAuthorityAuditReport: async (r) => this.describeAuditReport(r),
+  };
+
+  constructor(
+    private readonly account: string,
+    private readonly region: string,
+    private readonly clock: EmulatedClock,
+    private readonly writeObject: ObjectWriter,
+  ) {}
+
+  reset(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.cas.clear();
+    this.failNext = [];
+    Object.assign(this.config, { reportDelayMs: 300, reportRepeat: 'reuse' });
+  }
+
+  /** Stops pending report deliveries (shutdown). */
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private ca(request: Request): CertificateAuthority {
+    const arn = required(request, 'CertificateAuthorityArn');
+    if (!CA_ARN.test(arn)) throw new AwsError('InvalidArnException', `The ARN ${arn} is not valid.`);
+    const ca = this.cas.get(arn);
+    if (!ca) throw new AwsError('ResourceNotFoundException', `Could not find certificate authority ${arn}.`);
+    return ca;
+  }
+
+  private async createCertificateAuthority(request: Request): Promise<Response> {
+    const type = oneOf(request, 'CertificateAuthorityType', ['ROOT', 'SUBORDINATE']);
+    if (type !== 'ROOT') throw new AwsError('InvalidArgsException', 'The emulator creates ROOT CAs only.');
+    const config = request.CertificateAuthorityConfiguration as Request | undefined;
+    if (config === null || typeof config !== 'object') {
+      throw new AwsError(
+        'ValidationException',
+        "Value at 'CertificateAuthorityConfiguration' must not be null",
+      );
+    }
+    const subject = config.Subject;
+    if (subject === null || typeof subject !== 'object') {
+      throw new AwsError(
+        'ValidationException',
+        "Value at 'CertificateAuthorityConfiguration.Subject' must not be null",
+      );
+    }
+    const createdAt = this.clock.now();
+    const { key, certificate } = await createRootCertificate({
+      keyAlgorithm: required(config, 'KeyAlgorithm'),
+      signingAlgorithm: required(config, 'SigningAlgorithm'),
+      subject: subject as Request,
+      notBefore: validityStart(createdAt, undefined),
+      notAfter: validityEnd(createdAt, { Type: 'YEARS', Value: 10 }),
+    });
+    const id = randomUUID();
+    const arn = `arn:aws:acm-pca:${this.region}:${this.account}:certificate-authority/${id}`;
+    const root: IssuedCertificate = {
+      ...certificate,
+      arn: `${arn}/certificate/${certificate.serial}`,
+      issuedAt: createdAt,
+      templateArn: ROOT_TEMPLATE,
+    };
+    this.cas.set(arn, {
+      arn,
+      id,
+      createdAt,
+      request,
+      key,
+      root,
+      certificates: new Map([[root.serial, root]]),
+      reports: [],
+      tampers: [],
+    });
+    return { CertificateAuthorityArn: arn };
+  }
+
+  /** Status is ACTIVE at once: the root certificate is made and installed by CreateCertificateAuthority. */
+  private describe(ca: CertificateAuthority): Record<string, unknown> {
+    const r = ca.request;
+    return {
+      Arn: ca.arn,
+      OwnerAccount: this.account,
+      CreatedAt: ca.createdAt,
+      LastStateChangeAt: ca.createdAt,
+      Type: 'ROOT',
+      Serial: formatSerial(ca.root.serial),
+      Status: 'ACTIVE',
+      NotBefore: ca.root.notBefore,
+      NotAfter: ca.root.notAfter,
+      CertificateAuthorityConfiguration: r.CertificateAuthorityConfiguration,
+      RevocationConfiguration: r.RevocationConfiguration ?? {
+        CrlConfiguration: { Enabled: false },
+        OcspConfiguration: { Enabled: false },
+      },
+      KeyStorageSecurityStandard: r.KeyStorageSecurityStandard ?? 'FIPS_140_2_LEVEL_3_OR_HIGHER',
+      UsageMode: r.UsageMode ?? 'GENERAL_PURPOSE',
+    };
+  }
+
+  private listCertificateAuthorities(request: Request): Response {
+    const max = request.MaxResults ?? 1000;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 1000) {
+      throw new AwsError('ValidationException', 'MaxResults must be between 1 and 1000.');
+    }
+    let start = 0;
+    if (request.NextToken !== undefined) {
+      const m = /^ca:(\d+)$/.exec(Buffer.from(String(request.NextToken), 'base64').toString('utf8'));
+      start = Number(m?.[1] ?? Number.NaN);
+      if (!(start <= this.cas.size)) {
+        throw new AwsError(
+          'InvalidNextTokenException',
+          'The token specified in the NextToken argument is not valid.',
+        );
+      }
+    }
+    const all = [...this.cas.values()];
+    const page = all.slice(start, start + max).map((ca) => this.describe(ca));
+    const next = start + max < all.length ? Buffer.from(`ca:${start + max}`).toString('base64') : undefined;
+    return { CertificateAuthorities: page, ...(next ? { NextToken: next } : {}) };
+  }
+
+  private async issueCertificate(request: Request): Promise<Response> {
+    const ca = this.ca(request);
+    const csr = required(request, 'Csr');
+    const signingAlgorithm = required(request, 'SigningAlgorithm');
+    if (request.Validity === undefined)
+      throw new AwsError('ValidationException', "Value at 'Validity' must not be null");
+    const templateArn = request.TemplateArn === undefined ? DEFAULT_TEMPLATE : String(request.TemplateArn);
+    if (!TEMPLATE_ARN.test(templateArn))
+      throw new AwsError('InvalidArnException', `The template ARN ${templateArn} is not valid.`);
+    if (templateArn === ROOT_TEMPLATE) {
+      throw new AwsError('InvalidArgsException', 'The CA already has its root certificate.');
+    }
+    const issuedAt = this.clock.now();
+    const notBefore = validityStart(issuedAt, request.ValidityNotBefore);
+    const notAfter = validityEnd(issuedAt, request.Validity);
+    if (notAfter <= issuedAt || notAfter <= notBefore) {
+      throw new AwsError('InvalidArgsException', 'The certificate validity ends before it starts.');
+    }
+    if (notAfter > ca.root.notAfter) {
+      throw new AwsError(
+        'InvalidArgsException',
+        'The certificate validity exceeds the validity of the CA certificate.',
+      );
+    }
+    const made = await issueFromCsr({
+      ca: { key: ca.key, pem: ca.root.pem },
+      csr,
+      signingAlgorithm,
+      templateArn,
+      notBefore,
+      notAfter,
+    });
+    const arn = `${ca.arn}/certificate/${made.serial}`;
+    ca.certificates.set(made.serial, { ...made, arn, issuedAt, templateArn });
+    return { CertificateArn: arn };
+  }
+
+  private getCertificate(request: Request): Response {
+    const ca = this.ca(request);
+    const arn = required(request, 'CertificateArn');
+    const serial = arn.startsWith(`${ca.arn}/certificate/`) ? arn.slice(ca.arn.length + 13) : '';
+    if (!/^[0-9a-f]+$/.test(serial))
+      throw new AwsError('InvalidArnException', `The ARN ${arn} is not valid.`);
+    const cert = ca.certificates.get(serial);
+    if (!cert) throw new AwsError('ResourceNotFoundException', `Could not find certificate ${arn}.`);
+    return cert === ca.root
+      ? { Certificate: cert.pem }
+      : { Certificate: cert.pem, CertificateChain: ca.root.pem };
+  }
+
+  /** RevokeCertificate; also the revoke-silently knob. The serial may be written any usual way. */
+  revoke(request: Request): number {
+    const ca = this.ca(request);
+    const written = required(request, 'CertificateSerial');
+    const reason = oneOf(request, 'RevocationReason', REVOCATION_REASONS);
+    const serial = parseSerial(written);
+    if (!serial.ok)
+      throw new AwsError('InvalidArgsException', `The certificate serial ${written} ${serial.reason}.`);
+    const cert = ca.certificates.get(serial.hex);
+    if (!cert)
+      throw new AwsError('ResourceNotFoundException', `Could not find certificate with serial ${written}.`);
+    if (cert === ca.root)
+      throw new AwsError('InvalidRequestException', "A CA's own certificate cannot be revoked.");
+    if (cert.revokedAt !== undefined) {
+      throw new AwsError(
+        'RequestAlreadyProcessedException',
+        `Certificate with serial ${written} has already been revoked.`,
+      );
+    }
+    cert.revokedAt = this.clock.now();
+    cert.revocationReason = reason;
+    return cert.revokedAt;
+  }
+
+  private rows(ca: CertificateAuthority): AuditReportRow[] {
+    return [...ca.certificates.values()].map((c) => ({
+      awsAccountId: this.account,
+      requestedByServicePrincipal: c.requestedByServicePrincipal,
+      certificateArn: c.arn,
+      serial: formatSerial(c.serial),
+      subject: c.subject,
+      notBefore: formatReportInstant(c.notBefore),
+      notAfter: formatReportInstant(c.notAfter),
+      issuedAt: formatReportInstant(c.issuedAt),
+      revokedAt: c.revokedAt === undefined ? undefined : formatReportInstant(c.revokedAt),
+      revocationReason: c.revocationReason,
+      templateArn: c.templateArn,
+    }));
+  }
+
+  private createAuditReport(request: Request): Response {
+    const ca = this.ca(request);
+    const bucket = required(request, 'S3BucketName');
+    const format = oneOf<AuditReportFormat>(request, 'AuditReportResponseFormat', ['JSON', 'CSV']);
+    const now = this.clock.now();
+    const previous = ca.reports.findLast((r) => r.status !== 'FAILED');
+    if (previous && now - previous.createdAt < REPORT_INTERVAL_SECONDS) {
+      const mode = this.config.reportRepeat;
+      if (mode === 'throttling') throw new AwsError('ThrottlingException', 'Rate exceeded');
+      if (mode === 'limit') {
+        throw new AwsError(
+          'LimitExceededException',
+          'An audit report can be created once every 30 minutes per CA.',
+        );
+      }
+      if (mode === 'in-progress' || previous.status === 'CREATING') {
+        throw new AwsError(
+          'RequestInProgressException',
+          'An audit report for this CA is already being created.',
+        );
+      }
+      return { AuditReportId: previous.id, S3Key: previous.key };
+    }
+    const id = randomUUID();
+    const report: AuditReport = {
+      id,
+      bucket,
+      key: `audit-report/${ca.id}/${id}.${format.toLowerCase()}`,
+      createdAt: now,
+      status: 'CREATING',
+    };
+    ca.reports.push(report);
+    // the content is what the CA holds now; delivery happens after the delay
+    const body = formatReport(applyTampers(this.rows(ca), ca.tampers), format);
+    const failAt = this.failNext.findIndex((s) => s === '*' || s === ca.arn);
+    const fail = failAt >= 0;
+    if (fail) this.failNext.splice(failAt, 1);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (fail) {
+        report.status = 'FAILED';
+        return;
+      }
+      this.writeObject(bucket, report.key, body, format === 'JSON' ? 'application/json' : 'text/csv').then(
+        () => {
+          report.status = 'SUCCESS';
+        },
+        () => {
+          report.status = 'FAILED';
+        },
+      );
+    }, this.config.reportDelayMs);
+    this.timers.add(timer);
+    return { AuditReportId: id, S3Key: report.key };
+  }
+
+  private describeAuditReport(request: Request): Response {
+    const ca = this.ca(request);
+    const id = required(request, 'AuditReportId');
+    if (!UUID.test(id)) throw new AwsError('InvalidArgsException', `The audit report ID ${id} is not valid.`);
+    const report = ca.reports.find((r) => r.id === id);
+    if (!report) throw new AwsError('ResourceNotFoundException', `Could not find audit report ${id}.`);
+    return {
+      AuditReportStatus: report.status,
+      S3BucketName: report.bucket,
+      S3Key: report.key,
+      CreatedAt: report.createdAt,
+    };
+  }
+
+  /** Knob: later reports of the CA drop the row, or show the field altered (null removes it). */
+  addTamper(request: Request): void {
+    const ca = this.ca({ CertificateAuthorityArn: request.certificateAuthorityArn });
+    const serial = parseSerial(required(request, 'serial'));
+    if (!serial.ok) throw new AwsError('InvalidArgsException', `serial ${serial.reason}`);
+    const reportSerial = formatSerial(serial.hex);
+    if (request.drop === true) {
+      ca.tampers.push({ serial: reportSerial, drop: true });
+      return;
+    }
+    const field = required(request, 'field') as FieldName;
+    if (!FIELD_NAMES.includes(field))
+      throw new AwsError('InvalidArgsException', `unknown report field ${field}`);
+    const value = request.value;
+    if (value !== null && typeof value !== 'string')
+      throw new AwsError('InvalidArgsException', 'value is a string or null');
+    ca.tampers.push({ serial: reportSerial, field, value });
+  }
+
+  /** Knob: the next report (of the CA, or of any CA) ends FAILED and writes nothing. */
+  failNextReport(caArn: unknown): void {
+    if (caArn !== undefined) this.ca({ CertificateAuthorityArn: caArn });
+    this.failNext.push(typeof caArn === 'string' ? caArn : '*');
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The HTTP shell: AWS JSON 1.1 for ACM PCA and CloudTrail LookupEvents, plus the plain-JSON test
+ * knobs under /_emulator/. Every PCA call, successful or not, becomes a CloudTrail record.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AwsError } from './aws-error.js';
+import { EmulatedClock } from './clock.js';
+import { buildCloudTrailRecord } from './cloudtrail-record.js';
+import { lookupEvents, type StoredEvent } from './lookup-events.js';
+import { PcaService, REPORT_REPEAT_MODES, type ReportRepeatMode } from './pca-service.js';
+import { RateLimiter } from './rate-limiter.js';
+import { s3ObjectWriter } from './s3-writer.js';
+
+export interface EmulatorOptions {
+  region: string;
+  account: string;
+  s3Endpoint: string;
+}
+
+type Fault = { count: number; kind: 'throttle' | '500' };
+
+const PCA_PREFIX = 'ACMPrivateCA.';
+const CLOUDTRAIL_PREFIXES = [
+  'CloudTrail_20131101.',
+  'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.',
+];
+const MAX_BODY_BYTES = 8 << 20;
+/** CloudTrail allows 2 LookupEvents requests per second per account and Region. */
+const LOOKUP_LIMIT = { calls: 2, windowMs: 1000 };
+
+class KnobError extends Error {}
+
+export class Emulator {
+  readonly clock = new EmulatedClock();
+  readonly pca: PcaService;
+  private s3Endpoint: string;
+  private events: StoredEvent[] = [];
+  private seq = 0;
+  private readonly faults = new Map<string, Fault>();
+  private readonly lookupLimiter = new RateLimiter(LOOKUP_LIMIT.calls, LOOKUP_LIMIT.windowMs);
+  readonly server: Server;
+
+  constructor(private readonly options: EmulatorOptions) {
+    this.s3Endpoint = options.s3Endpoint;
+    this.pca = new PcaService(
+      options.account,
+      options.region,
+      this.clock,
+      s3ObjectWriter(() => this.s3Endpoint),
+    );
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) send(res, 500, 'application/json', { error: String(err) });
+        else res.destroy();
+      });
+    });
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.pca.close();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+    if (path.startsWith('/_emulator/')) {
+      try {
+        send(
+          res,
+          200,
+          'application/json',
+          this.knob(req.method ?? 'GET', path.slice('/_emulator/'.length), body),
+        );
+      } catch (err) {
+        const known = err instanceof KnobError || err instanceof AwsError;
+        send(res, known ? 400 : 500, 'application/json', {
+          error: err instanceof AwsError ? err.code : 'KnobError',
+          message: (err as Error).message,
+        });
+      }
+      return;
+    }
+    await this.handleAws(req, res, body);
+  }
+
+  private async handleAws(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const requestId = randomUUID();
+    res.setHeader('x-amzn-RequestId', requestId);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const time = this.clock.now();
+    let operation: string | undefined;
+    let service: 'pca' | 'cloudtrail' | undefined;
+    let request: Record<string, unknown> = {};
+    try {
+      if (
+        target.startsWith(PCA_PREFIX) &&
+        Object.hasOwn(this.pca.operations, target.slice(PCA_PREFIX.length))
+      ) {
+        service = 'pca';
+        operation = target.slice(PCA_PREFIX.length);
+      }
+      const ct = CLOUDTRAIL_PREFIXES.find((p) => target.startsWith(p));
+      if (ct && target.slice(ct.length) === 'LookupEvents') {
+        service = 'cloudtrail';
+        operation = 'LookupEvents';
+      }
+      if (!service || !operation)
+        throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+      request = parseRequest(body);
+    } catch (err) {
+      this.answerError(res, err);
+      return;
+    }
+    let result: Record<string, unknown> | undefined;
+    let error: AwsError | undefined;
+    try {
+      this.injectFault(operation);
+      if (service === 'cloudtrail') {
+        if (!this.lookupLimiter.tryAcquire(Date.now()))
+          throw new AwsError('ThrottlingException', 'Rate exceeded');
+        result = lookupEvents(this.events, request);
+      } else {
+        result = await this.pca.operations[operation]!(request);
+      }
+    } catch (err) {
+      error = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
+    }
+    if (service === 'pca') {
+      this.record({
+        eventSource: 'acm-pca.amazonaws.com',
+        operation,
+        request,
+        response: result,
+        error: error && { code: error.code, message: error.message },
+        accessKeyId: accessKeyIdOf(req),
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        requestId,
+        eventId: randomUUID(),
+        time,
+        region: this.options.region,
+        account: this.options.account,
+      });
+    }
+    if (error) this.answerError(res, error);
+    else send(res, 200, 'application/x-amz-json-1.1', result ?? {});
+  }
+
+  private record(call: Parameters<typeof buildCloudTrailRecord>[0]): void {
+    this.events.push({ seq: this.seq++, time: call.time, record: buildCloudTrailRecord(call) });
+  }
+
+  private injectFault(operation: string): void {
+    const fault = this.faults.get(operation) ?? this.faults.get('*');
+    if (!fault || fault.count <= 0) return;
+    fault.count--;
+    if (fault.kind === 'throttle') throw new AwsError('ThrottlingException', 'Rate exceeded');
+    throw new AwsError(
+      'InternalFailure',
+      'The request processing has failed because of an unknown error.',
+      500,
+    );
+  }
+
+  private answerError(res: ServerResponse, err: unknown): void {
+    const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
+    res.setHeader('x-amzn-ErrorType', e.code);
+    send(res, e.status, 'application/x-amz-json-1.1', { __type: e.code, message: e.message });
+  }
+
+  private knob(method: string, name: string, body: Buffer): unknown {
+    const input = method === 'POST' ? parseKnobBody(body) : {};
+    const route = `${method} ${name}`;
+    switch (route) {
+      case 'POST reset':
+        this.pca.reset();
+        this.events = [];
+        this.faults.clear();
+        this.lookupLimiter.reset();
+        this.clock.reset();
+        return { ok: true };
+      case 'GET clock':
+        return { now: this.clock.now() };
+      case 'POST clock':
+        if (typeof input.now === 'number') this.clock.set(input.now);
+        else if (typeof input.advance === 'number') this.clock.advance(input.advance);
+        else throw new KnobError('give {"now": epochSeconds} or {"advance": seconds}');
+        return { now: this.clock.now() };
+      case 'POST revoke-silently':
+        return {
+          revokedAt: this.pca.revoke({
+            CertificateAuthorityArn: input.certificateAuthorityArn,
+            CertificateSerial: input.certificateSerial,
+            RevocationReason: input.revocationReason ?? 'UNSPECIFIED',
+          }),
+        };
+      case 'POST report-tamper':
+        this.pca.addTamper(input);
+        return { ok: true };
+      case 'POST fail-next-report':
+        this.pca.failNextReport(input.certificateAuthorityArn);
+        return { ok: true };
+      case 'POST fault': {
+        const { operation, count, kind } = input;
+        if (
+          typeof operation !== 'string' ||
+          typeof count !== 'number' ||
+          (kind !== 'throttle' && kind !== '500')
+        ) {
+          throw new KnobError('give {"operation": name or "*", "count": n, "kind": "throttle" | "500"}');
+        }
+        this.faults.set(operation, { count, kind });
+        return { ok: true };
+      }
+      case 'POST config':
+        return this.configure(input);
+      case 'GET config':
+        return { ...this.pca.config, s3Endpoint: this.s3Endpoint };
+      case 'GET events':
+        return { Records: this.events.map((e) => e.record) };
+      default:
+        throw new KnobError(`no knob ${route}`);
+    }
+  }
+
+  private configure(input: Record<string, unknown>): unknown {
+    const { reportDelayMs, reportRepeat, s3Endpoint } = input;
+    if (reportDelayMs !== undefined) {
+      if (typeof reportDelayMs !== 'number' || reportDelayMs < 0) throw new KnobError('reportDelayMs >= 0');
+      this.pca.config.reportDelayMs = reportDelayMs;
+    }
+    if (reportRepeat !== undefined) {
+      if (!REPORT_REPEAT_MODES.includes(reportRepeat as ReportRepeatMode)) {
+        throw new KnobError(`reportRepeat is one of ${REPORT_REPEAT_MODES.join(', ')}`);
+      }
+      this.pca.config.reportRepeat = reportRepeat as ReportRepeatMode;
+    }
+    if (s3Endpoint !== undefined) {
+      if (typeof s3Endpoint !== 'string') throw new KnobError('s3Endpoint is a URL');
+      this.s3Endpoint = s3Endpoint;
+    }
+    return { ...this.pca.config, s3Endpoint: this.s3Endpoint };
+  }
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+  res.end(bytes);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseRequest(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new AwsError('SerializationException', 'The request body is not valid JSON.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AwsError('SerializationException', 'The request body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseKnobBody(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new KnobError('the body must be a JSON object');
+}
+
+/** The access key id of the SigV4 credential scope, `Credential=AKID/date/region/service/aws4_request`. */
+function accessKeyIdOf(req: IncomingMessage): string {
+  return /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
+}
