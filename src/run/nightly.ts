@@ -248,8 +248,14 @@ async function applyCommit(state: string, record: CommitRecord, deps: RunDeps): 
     const dir = join(state, 'cas', caId);
     const current = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
     if (current?.hash === cp.hash) continue;
-    if (current)
-      await save(deps, join(dir, 'history', `${current.hash}.json`), `${JSON.stringify(current, null, 2)}\n`);
+    // kept under the hash of its content, which is what the next checkpoint's `previous` names
+    if (current) {
+      await save(
+        deps,
+        join(dir, 'history', `${checkpointHash(current)}.json`),
+        `${JSON.stringify(current, null, 2)}\n`,
+      );
+    }
     await save(deps, join(dir, 'checkpoint.json'), `${JSON.stringify(cp, null, 2)}\n`);
   }
   for (const [caId, keys] of Object.entries(record.alerted)) {
@@ -383,7 +389,8 @@ async function processCa(
       createdAt: formatInstant(report.createdAt),
       reportFile: `reports/${report.id}.${report.format}`,
       reportSha256,
-      previous: checkpoint?.hash ?? null,
+      // the hash of the checkpoint as it is now: after tampering is reported once, the chain holds again
+      previous: checkpoint ? checkpointHash(checkpoint) : null,
       runId,
     };
     const resultDir = join(state, 'runs', runId);
@@ -453,7 +460,7 @@ async function processCa(
         join(resultDir, `${ca.id}.md`),
         diff ? renderDiffMarkdown(diff) : `## ${ca.arn}\n\n${outcome.status}: report ${report.id}\n`,
       );
-      commit.checkpoints[ca.id] = { ...next, hash: checkpointHash(next) };
+      if (outcome.status !== 'unchanged') commit.checkpoints[ca.id] = { ...next, hash: checkpointHash(next) };
       commit.alerted[ca.id] = newAlerts.map((f) => findingKey(ca.id, f));
     }
     return { ca: ca.arn, outcome, newAlerts, counts, exitCode: exitFor(counts, s.failOn) };

@@ -557,4 +557,44 @@ describe('run: the nightly job', () => {
       /^pca-audit: state "s3:\/\/pca-state\/nightly\/lock": another pca-audit run holds the lock \(pid 4242 on runner-7, since .*\)\n/,
     );
   });
+
+  it('an edited checkpoint is HISTORY_TAMPERED once; the chain holds again afterwards', async () => {
+    await createBucket(stack, 'audit-reports');
+    const ca = await createCa();
+    await issue(ca);
+    const state = join(work, 'tamper');
+    const base = [
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      state,
+      '--poll-interval',
+      '1s',
+      '--format',
+      'json',
+    ];
+    expect((await cli(base)).code).toBe(0);
+    const cpPath = join(state, 'cas', ca.split('/').pop()!, 'checkpoint.json');
+    const cp = JSON.parse(readFileSync(cpPath, 'utf8'));
+    writeFileSync(cpPath, JSON.stringify({ ...cp, createdAt: '2020-01-01T00:00:00Z' }, null, 2));
+    await knob(stack, 'clock', { advance: 86400 });
+    await issue(ca);
+    const tampered = await cli(base);
+    expect(tampered.code).toBe(1);
+    const alerts = JSON.parse(tampered.stdout).cas[0].newAlerts;
+    expect(alerts).toEqual([
+      {
+        code: 'HISTORY_TAMPERED',
+        severity: 'error',
+        message: 'the checkpoint does not match its own hash (edited?)',
+      },
+    ]);
+    await knob(stack, 'clock', { advance: 86400 });
+    const after = await cli(base);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout).cas[0].findings.error).toBe(0);
+  });
 });
