@@ -172,30 +172,20 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
   const objects = await listObjects(clients.s3(o.ca.region), status.bucket ?? o.bucket, key);
   const object = objects.find((x) => x.key === key);
   const existing = await stat(path).catch(() => undefined);
-  if (existing && object && existing.size === object.size) {
-    return {
-      id: target.id,
-      bucket: o.bucket,
-      key,
-      format,
-      createdAt: status.createdAt ?? object.lastModified,
-      path,
-      size: existing.size,
-      reused: target.reused,
-      alreadyDownloaded: true,
-    };
-  }
-  const got = await downloadObject(clients.s3(o.ca.region), status.bucket ?? o.bucket, key, path);
+  const kept = existing !== undefined && object !== undefined && existing.size === object.size;
+  const got = kept
+    ? undefined
+    : await downloadObject(clients.s3(o.ca.region), status.bucket ?? o.bucket, key, path);
   return {
     id: target.id,
     bucket: o.bucket,
     key,
     format,
-    createdAt: status.createdAt ?? got.lastModified,
+    createdAt: status.createdAt ?? got?.lastModified ?? object?.lastModified ?? now(),
     path,
-    size: got.size,
+    size: got?.size ?? existing?.size ?? 0,
     reused: target.reused,
-    alreadyDownloaded: false,
+    alreadyDownloaded: kept,
   };
 }
 

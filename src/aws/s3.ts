@@ -12,20 +12,46 @@ export interface S3Object {
   etag?: string;
 }
 
+type ListPage = Awaited<ReturnType<typeof listPage>>;
+
+function listPage(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  delimiter: boolean,
+  token: string | undefined,
+) {
+  return call('ListObjectsV2', () =>
+    s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(delimiter ? { Delimiter: '/' } : {}),
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    ),
+  );
+}
+
+async function eachPage(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  delimiter: boolean,
+  visit: (p: ListPage) => void,
+) {
+  let token: string | undefined;
+  do {
+    const page = await listPage(s3, bucket, prefix, delimiter, token);
+    visit(page);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
 /** Every object under a prefix (paginated). */
 export async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<S3Object[]> {
   const out: S3Object[] = [];
-  let token: string | undefined;
-  do {
-    const page = await call('ListObjectsV2', () =>
-      s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      ),
-    );
+  await eachPage(s3, bucket, prefix, false, (page) => {
     for (const o of page.Contents ?? []) {
       if (o.Key === undefined) continue;
       out.push({
@@ -35,29 +61,16 @@ export async function listObjects(s3: S3Client, bucket: string, prefix: string):
         ...(o.ETag ? { etag: o.ETag.replace(/"/g, '') } : {}),
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  });
   return out;
 }
 
 /** The "directories" under a prefix (ListObjectsV2 with a delimiter). */
 export async function listPrefixes(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await call('ListObjectsV2', () =>
-      s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          Delimiter: '/',
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      ),
-    );
+  await eachPage(s3, bucket, prefix, true, (page) => {
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  });
   return out;
 }
 

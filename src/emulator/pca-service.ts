@@ -3,8 +3,11 @@
  * reports. Operations take the JSON request body and return the response body, or throw AwsError.
  * CloudTrail recording is the HTTP shell's job, so the test knobs can act without leaving a record.
  */
+
 import { randomUUID } from 'node:crypto';
 import { FIELD_NAMES, type FieldName } from '../core/audit-record.js';
+import { REPORT_INTERVAL_SECONDS } from '../core/ca-arn.js';
+import { REVOCATION_REASONS } from '../core/revocation-reason.js';
 import { formatSerial, parseSerial } from '../core/serial.js';
 import {
   type AuditReportFormat,
@@ -27,19 +30,8 @@ export const REPORT_REPEAT_MODES: readonly ReportRepeatMode[] = [
   'limit',
   'in-progress',
 ];
-export const REVOCATION_REASONS = [
-  'UNSPECIFIED',
-  'KEY_COMPROMISE',
-  'CERTIFICATE_AUTHORITY_COMPROMISE',
-  'AFFILIATION_CHANGED',
-  'SUPERSEDED',
-  'CESSATION_OF_OPERATION',
-  'PRIVILEGE_WITHDRAWN',
-  'A_A_COMPROMISE',
-] as const;
+export { REVOCATION_REASONS };
 
-/** AWS allows one audit report per CA every 30 minutes. */
-const REPORT_INTERVAL_SECONDS = 30 * 60;
 const ROOT_TEMPLATE = 'arn:aws:acm-pca:::template/RootCACertificate/V1';
 const DEFAULT_TEMPLATE = 'arn:aws:acm-pca:::template/EndEntityCertificate/V1';
 const CA_ARN =
