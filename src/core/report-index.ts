@@ -16,7 +16,7 @@ import {
   type RecordView,
 } from './audit-record.js';
 import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
-import { Fingerprint, hashBytes } from './fingerprint.js';
+import { Fingerprint, hashBytes, hashOf } from './fingerprint.js';
 import { parseInstantBytes } from './instant.js';
 import { INVALID_REASON, NO_REASON, reasonCodeOf, reasonName } from './revocation-reason.js';
 import { formatSerial, octetsToHex, serialErrorReason, writeSerialOctets } from './serial.js';
@@ -97,6 +97,21 @@ const ARN_PREFIX = ENCODER.encode('arn:');
 const CA_ARN_PATTERN =
   /^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** longest hex serial an ARN may end in */
+const MAX_ARN_SERIAL = 200;
+/** fingerprint tag of an ARN that is its CA's ARN + '/certificate/' + the serial in lowercase hex */
+const TAG_CANONICAL_ARN = 0x102;
+const LOWER_HEX = ENCODER.encode('0123456789abcdef');
+
+/** Whether b[at, at + 2 * len) is the lowercase hex of octets[from, from + len). */
+function isLowerHexOf(b: Uint8Array, at: number, octets: Uint8Array, from: number, len: number): boolean {
+  for (let k = 0; k < len; k++) {
+    const o = octets[from + k]!;
+    if (b[at + 2 * k] !== LOWER_HEX[o >> 4] || b[at + 2 * k + 1] !== LOWER_HEX[o & 15]) return false;
+  }
+  return true;
+}
+
 function growU8(a: Uint8Array, n: number): Uint8Array {
   const b = new Uint8Array(n);
   b.set(a);
@@ -125,12 +140,18 @@ export class ReportIndexBuilder {
   private readonly fp = new Fingerprint();
   private readonly collector: FindingCollector;
   private readonly caPrefixes: Uint8Array[] = [new Uint8Array(0)];
+  /** per CA id: its ARN + '/certificate/', and the fingerprint words of its ARN */
+  private readonly caLeads: Uint8Array[] = [new Uint8Array(0)];
+  private readonly caHashA: number[] = [0];
+  private readonly caHashB: number[] = [0];
   private readonly caCounts: number[] = [0];
   private lastCa = 0;
   private readonly templateNames: string[] = [];
   private readonly templateBytes: Uint8Array[] = [];
   private readonly templateCounts: number[] = [];
   private readonly templateValid: boolean[] = [];
+  private readonly templateHashA: number[] = [];
+  private readonly templateHashB: number[] = [];
   private lastTemplate = -1;
   private noTemplate = 0;
   private revoked = 0;
@@ -234,28 +255,22 @@ export class ReportIndexBuilder {
       const b = buf[F_ARN]!;
       const s = start[F_ARN]!;
       const e = end[F_ARN]!;
-      fp.bytes(2, b, s, e);
-      const cut = lastIndexOf(b, s, e, CERTIFICATE_SEGMENT);
-      if (cut < 0 || !startsWith(b, s, e, ARN_PREFIX)) {
-        this.invalid(view, F_ARN, 'is not a certificate ARN (…/certificate/<serial>)');
-        flags |= FLAG_INVALID;
+      // the usual row: the previous row's CA, then the serial's octets in lowercase hex
+      const lead = this.caLeads[this.lastCa]!;
+      if (
+        this.lastCa !== CA_UNKNOWN &&
+        (flags & FLAG_NO_SERIAL) === 0 &&
+        e - s === lead.length + 2 * serialLen &&
+        2 * serialLen <= MAX_ARN_SERIAL &&
+        sameBytes(lead, 0, lead.length, b, s, lead.length) &&
+        isLowerHexOf(b, s + lead.length, this.arena, serialAt, serialLen)
+      ) {
+        ca = this.lastCa;
+        fp.words(TAG_CANONICAL_ARN, this.caHashA[ca]!, this.caHashB[ca]!);
       } else {
-        ca = this.caOf(b, s, cut);
-        if (ca === CA_UNKNOWN) {
-          this.invalid(view, F_ARN, 'does not name a certificate authority');
-          flags |= FLAG_INVALID;
-        }
-        const sufStart = cut + CERTIFICATE_SEGMENT.length;
-        const n = e - sufStart > 200 ? -1 : writeSerialOctets(b, sufStart, e, this.scratchSerial, 0);
-        if (n < 0) {
-          this.invalid(view, F_ARN, 'does not end in a hexadecimal serial');
-          flags |= FLAG_INVALID;
-        } else if (
-          (flags & FLAG_NO_SERIAL) === 0 &&
-          !sameBytes(this.scratchSerial, 0, n, this.arena, serialAt, serialLen)
-        ) {
-          this.mismatch(view, i, n);
-        }
+        const r = this.checkArn(view, i, b, s, e, serialAt, (flags & FLAG_NO_SERIAL) === 0 ? serialLen : -1);
+        ca = r & 0xff;
+        if (r > 0xff) flags |= FLAG_INVALID;
       }
     } else {
       this.missing(view, F_ARN);
@@ -326,7 +341,6 @@ export class ReportIndexBuilder {
       const b = buf[F_TEMPLATE]!;
       const s = start[F_TEMPLATE]!;
       const e = end[F_TEMPLATE]!;
-      fp.bytes(9, b, s, e);
       this.countTemplate(view, b, s, e);
     } else {
       this.noTemplate++;
@@ -347,6 +361,62 @@ export class ReportIndexBuilder {
     return v;
   }
 
+  /**
+   * The certificateArn of a row the fast path in add() did not settle: checks it, reports what is
+   * wrong, and fingerprints it. Returns the CA id, plus 0x100 when the row is invalid. serialLen is
+   * -1 when the row has no usable serial.
+   *
+   * An ARN that is a CA ARN, '/certificate/' and the lowercase hex of the row's serial octets is
+   * fingerprinted by its CA alone (the serial is the join key): equal to the fast path's words, so
+   * a row fingerprints the same whichever path it took.
+   */
+  private checkArn(
+    view: RecordView,
+    i: number,
+    b: Uint8Array,
+    s: number,
+    e: number,
+    serialAt: number,
+    serialLen: number,
+  ): number {
+    let invalid = 0;
+    let ca = CA_UNKNOWN;
+    let canonical = false;
+    const cut = lastIndexOf(b, s, e, CERTIFICATE_SEGMENT);
+    if (cut < 0 || !startsWith(b, s, e, ARN_PREFIX)) {
+      this.invalid(view, F_ARN, 'is not a certificate ARN (…/certificate/<serial>)');
+      invalid = 0x100;
+    } else {
+      ca = this.caOf(b, s, cut);
+      if (ca === CA_UNKNOWN) {
+        this.invalid(view, F_ARN, 'does not name a certificate authority');
+        invalid = 0x100;
+      }
+      const sufStart = cut + CERTIFICATE_SEGMENT.length;
+      const n = e - sufStart > MAX_ARN_SERIAL ? -1 : writeSerialOctets(b, sufStart, e, this.scratchSerial, 0);
+      if (n < 0) {
+        this.invalid(view, F_ARN, 'does not end in a hexadecimal serial');
+        invalid = 0x100;
+      } else if (serialLen >= 0 && !sameBytes(this.scratchSerial, 0, n, this.arena, serialAt, serialLen)) {
+        this.mismatch(view, i, n);
+      } else if (
+        serialLen >= 0 &&
+        ca !== CA_UNKNOWN &&
+        e - sufStart === 2 * serialLen &&
+        isLowerHexOf(b, sufStart, this.arena, serialAt, serialLen)
+      ) {
+        canonical = true;
+      }
+    }
+    if (!canonical) this.fp.bytes(2, b, s, e);
+    else if (ca !== CA_OVERFLOW) this.fp.words(TAG_CANONICAL_ARN, this.caHashA[ca]!, this.caHashB[ca]!);
+    else {
+      const [x, y] = hashOf(b, s, cut);
+      this.fp.words(TAG_CANONICAL_ARN, x, y);
+    }
+    return ca | invalid;
+  }
+
   private caOf(b: Uint8Array, s: number, e: number): number {
     const last = this.caPrefixes[this.lastCa]!;
     if (this.lastCa !== CA_UNKNOWN && sameBytes(last, 0, last.length, b, s, e - s)) return this.lastCa;
@@ -360,12 +430,21 @@ export class ReportIndexBuilder {
     const text = DECODER.decode(b.subarray(s, e));
     if (!CA_ARN_PATTERN.test(text)) return CA_UNKNOWN;
     if (this.caPrefixes.length >= CA_OVERFLOW) return CA_OVERFLOW;
-    this.caPrefixes.push(Uint8Array.prototype.slice.call(b, s, e));
+    const prefix = Uint8Array.prototype.slice.call(b, s, e);
+    this.caPrefixes.push(prefix);
+    const lead = new Uint8Array(prefix.length + CERTIFICATE_SEGMENT.length);
+    lead.set(prefix);
+    lead.set(CERTIFICATE_SEGMENT, prefix.length);
+    this.caLeads.push(lead);
+    const [x, y] = hashOf(prefix, 0, prefix.length);
+    this.caHashA.push(x);
+    this.caHashB.push(y);
     this.caCounts.push(0);
     this.lastCa = this.caPrefixes.length - 1;
     return this.lastCa;
   }
 
+  /** Counts the row's template and fingerprints it (by words cached per distinct template). */
   private countTemplate(view: RecordView, b: Uint8Array, s: number, e: number): void {
     let id = -1;
     const last = this.lastTemplate >= 0 ? this.templateBytes[this.lastTemplate]! : undefined;
@@ -381,8 +460,10 @@ export class ReportIndexBuilder {
       if (id < 0) {
         const text = DECODER.decode(b.subarray(s, e));
         const valid = /^arn:aws[a-z-]*:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/.test(text);
+        const [x, y] = hashOf(b, s, e);
         if (this.templateBytes.length >= 1000) {
           // counting by template stops being useful; checking each row goes on
+          this.fp.words(9, x, y);
           if (!valid) this.badTemplate(view);
           return;
         }
@@ -391,9 +472,12 @@ export class ReportIndexBuilder {
         this.templateNames.push(text);
         this.templateCounts.push(0);
         this.templateValid.push(valid);
+        this.templateHashA.push(x);
+        this.templateHashB.push(y);
       }
       this.lastTemplate = id;
     }
+    this.fp.words(9, this.templateHashA[id]!, this.templateHashB[id]!);
     if (!this.templateValid[id]) this.badTemplate(view);
     this.templateCounts[id]!++;
   }
