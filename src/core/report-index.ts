@@ -59,7 +59,8 @@ export interface ReportIndex {
   reason: Uint8Array;
   flags: Uint8Array;
   caId: Uint8Array;
-  offset: Float64Array;
+  /** byte offset of the row: 32 bits while every offset fits, else 64-bit floats */
+  offset: Uint32Array | Float64Array;
   line: Uint32Array;
   /** open addressing, entry index + 1, 0 = empty; length is a power of two */
   table: Int32Array;
@@ -132,7 +133,7 @@ export class ReportIndexBuilder {
   reason: Uint8Array;
   flags: Uint8Array;
   caId: Uint8Array;
-  offset: Float64Array;
+  offset: Uint32Array | Float64Array;
   line: Uint32Array;
   private table: Int32Array;
   private tableMask: number;
@@ -173,7 +174,7 @@ export class ReportIndexBuilder {
     this.reason = new Uint8Array(cap);
     this.flags = new Uint8Array(cap);
     this.caId = new Uint8Array(cap);
-    this.offset = new Float64Array(cap);
+    this.offset = new Uint32Array(cap);
     this.line = new Uint32Array(cap);
     // sized for about half the estimate (a generous one): rehashing copes with more rows
     let size = 1024;
@@ -196,6 +197,9 @@ export class ReportIndexBuilder {
     const end = view.end;
     const kind = view.kind;
     let flags = 0;
+    if (view.offset > 0xffffffff && this.offset instanceof Uint32Array) {
+      this.offset = Float64Array.from(this.offset);
+    }
     this.offset[i] = view.offset;
     this.line[i] = view.line;
 
@@ -544,7 +548,9 @@ export class ReportIndexBuilder {
     this.fpExt = i32(this.fpExt);
     this.revokedAt = f64(this.revokedAt);
     this.notAfter = f64(this.notAfter);
-    this.offset = f64(this.offset);
+    const o = this.offset instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap);
+    o.set(this.offset);
+    this.offset = o;
     this.reason = growU8(this.reason, cap);
     this.flags = growU8(this.flags, cap);
     this.caId = growU8(this.caId, cap);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
+import { JsonReportScanner } from '../../src/core/json-report-scanner.js';
 import {
   FLAG_DUPLICATE,
   FLAG_INVALID,
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
   type ReportIndex,
+  ReportIndexBuilder,
 } from '../../src/core/report-index.js';
 import {
   aRecord,
@@ -501,5 +503,31 @@ describe('report index: fingerprints do not depend on the rows before', () => {
     const many = someRecords(1001, (i) => ({ templateArn: `arn:aws:acm-pca:::template/T${i}/V1` }), 2000);
     const [a, b] = await both(X, many);
     expect(b).toEqual(a);
+  });
+});
+
+describe('report index: offsets', () => {
+  it('32-bit while they fit', async () => {
+    const index = await indexOf(toJsonReport(someRecords(3)));
+    expect(index.offset).toBeInstanceOf(Uint32Array);
+  });
+
+  it('past 4 GiB (a big gzip report): the column turns to 64-bit floats and keeps the earlier offsets', () => {
+    const builder = new ReportIndexBuilder({ source: 'big', format: 'json', expectedRows: 1 });
+    const shift = [0, 2 ** 32 + 5, 2 ** 40];
+    let k = 0;
+    const scanner = new JsonReportScanner((view) => {
+      const real = view.offset;
+      view.offset = real + shift[k++]!;
+      builder.add(view);
+      view.offset = real;
+    });
+    scanner.push(new TextEncoder().encode(toJsonReport(someRecords(3))));
+    scanner.end();
+    const index = builder.finish();
+    expect(index.offset).toBeInstanceOf(Float64Array);
+    expect(index.offset[0]).toBe(2);
+    expect(index.offset[1]! - shift[1]!).toBeGreaterThan(2);
+    expect(index.offset[2]! - shift[2]!).toBeGreaterThan(index.offset[1]! - shift[1]!);
   });
 });
