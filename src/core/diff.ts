@@ -7,6 +7,7 @@ import {
   FLAG_REVOKED,
   findSerial,
   type ReportIndex,
+  sameBytes,
 } from './report-index.js';
 import { reasonName } from './revocation-reason.js';
 import { formatSerial } from './serial.js';
@@ -91,11 +92,24 @@ export function diffIndexes(
   };
 
   const nb = newIndex.arena;
+  const ob = oldIndex.arena;
+  // successive reports mostly list the same certificates in the same order: the OLD entry after
+  // the last one matched is tried before the hash table
+  let guess = 0;
   for (let n = 0; n < newIndex.count; n++) {
     const nflags = newIndex.flags[n]!;
     // rows without a usable serial, and repeats (DUPLICATE_SERIAL already), cannot be joined
     if ((nflags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
-    const o = findSerial(oldIndex, nb, newIndex.serialStart[n]!, newIndex.serialStart[n + 1]!);
+    const ns = newIndex.serialStart[n]!;
+    const ne = newIndex.serialStart[n + 1]!;
+    let o = -1;
+    // an entry without these flags is the one the hash table holds for its serial
+    if (guess < oldIndex.count && (oldIndex.flags[guess]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) === 0) {
+      const gs = oldIndex.serialStart[guess]!;
+      if (sameBytes(ob, gs, oldIndex.serialStart[guess + 1]! - gs, nb, ns, ne - ns)) o = guess;
+    }
+    if (o < 0) o = findSerial(oldIndex, nb, ns, ne);
+    if (o >= 0) guess = o + 1;
     const na = newIndex.notAfter[n]!;
     const nRevoked = (nflags & FLAG_REVOKED) !== 0;
     if (!nRevoked && na > window.from && na <= window.to) expired.push(n);

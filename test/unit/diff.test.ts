@@ -485,6 +485,44 @@ describe('diff window', () => {
   });
 });
 
+describe('diff: joining in file order and by hash agree', () => {
+  // OLD: a duplicate serial, a row without a serial, a revoked row; NEW: the same rows but the
+  // repeat, one changed, one gone, one new. In file order the join mostly takes the next OLD entry; reversed, the hash table.
+  const old = [
+    ...base(4),
+    aRecord({ serial: aSerial(1), subject: 'CN=again' }),
+    aRecord({ serial: undefined }),
+    aRecord({ serial: aSerial(30), revokedAt: '2026-10-01T00:00:00+0000', revocationReason: 'SUPERSEDED' }),
+    ...someRecords(3, () => ({ notAfter: '2027-06-01T00:00:00+0000' }), 40),
+  ];
+  const next = old
+    .filter((r) => r.serial !== aSerial(41) && r.subject !== 'CN=again')
+    .map((r) => (r.serial === aSerial(2) ? aRecord({ ...r, subject: 'CN=moved' }) : r))
+    .concat([aRecord({ serial: aSerial(50), issuedAt: '2026-11-19T12:00:00+0000' })]);
+  const summary = (out: DiffOutput) => ({
+    changes: {
+      issued: serials(out.changes.issued),
+      revoked: serials(out.changes.revoked),
+      expired: serials(out.changes.expired),
+    },
+    findings: out.findings
+      .map((f) => `${f.code} ${f.serial ?? ''} ${f.message.replace(/line \d+/g, '')}`)
+      .sort(),
+  });
+
+  it.each([
+    ['same order', (rows: ReportRecord[]) => rows],
+    ['reversed', (rows: ReportRecord[]) => [...rows].reverse()],
+  ])('%s', async (_name, order) => {
+    const inOrder = await diffOf(toJsonReport(old), toJsonReport(next), WINDOW);
+    const other = await diffOf(toJsonReport(old), toJsonReport(order(next)), WINDOW);
+    expect(summary(other)).toEqual(summary(inOrder));
+    expect(codes(inOrder)).toContain('CERTIFICATE_CHANGED');
+    expect(codes(inOrder)).toContain('CERTIFICATE_DISAPPEARED');
+    expect(serials(inOrder.changes.issued)).toEqual([aSerial(50)]);
+  });
+});
+
 describe('diff ordering is deterministic (serial order)', () => {
   // serials of different lengths and first octets, written in a scrambled order
   const serialList = [
