@@ -62,7 +62,10 @@ export interface ReportIndex {
   /** byte offset of the row: 32 bits while every offset fits, else 64-bit floats */
   offset: Uint32Array | Float64Array;
   line: Uint32Array;
-  /** open addressing, entry index + 1, 0 = empty; length is a power of two */
+  /**
+   * open addressing on the serial, 0 = empty; length is a power of two, and a value is entry
+   * index + 1 in the bits under length - 1, the hash's higher bits above them (see slotTag)
+   */
   table: Int32Array;
   /** extended fields (requestedByServicePrincipal, templateArn) this report carries at all */
   hasExtended: boolean;
@@ -494,35 +497,46 @@ export class ReportIndexBuilder {
   private insert(i: number, at: number, len: number): void {
     if (this.count * 2 > this.table.length) this.rehash();
     const arena = this.arena;
-    let slot = hashBytes(arena, at, at + len) & this.tableMask;
+    const table = this.table;
+    const mask = this.tableMask;
+    const h = hashBytes(arena, at, at + len);
+    const tag = slotTag(h, mask);
+    let slot = h & mask;
     for (;;) {
-      const e = this.table[slot]!;
-      if (e === 0) {
-        this.table[slot] = i + 1;
+      const v = table[slot]!;
+      if (v === 0) {
+        table[slot] = tag | (i + 1);
         return;
       }
-      const j = e - 1;
-      const js = this.serialStart[j]!;
-      if (sameBytes(arena, js, this.serialStart[j + 1]! - js, arena, at, len)) {
-        this.flags[i]! |= FLAG_DUPLICATE;
-        this.duplicate(j, i);
-        return;
+      // another serial's slot, unless the tags agree: then the octets tell
+      if ((v & ~mask) === tag) {
+        const j = (v & mask) - 1;
+        const js = this.serialStart[j]!;
+        if (sameBytes(arena, js, this.serialStart[j + 1]! - js, arena, at, len)) {
+          this.flags[i]! |= FLAG_DUPLICATE;
+          this.duplicate(j, i);
+          return;
+        }
       }
-      slot = (slot + 1) & this.tableMask;
+      slot = (slot + 1) & mask;
     }
   }
 
   private rehash(): void {
-    const size = this.table.length * 2;
+    const old = this.table;
+    const oldMask = this.tableMask;
+    const size = old.length * 2;
     const table = new Int32Array(size);
     const mask = size - 1;
-    for (let k = 0; k < this.table.length; k++) {
-      const e = this.table[k]!;
-      if (e === 0) continue;
+    for (let k = 0; k < old.length; k++) {
+      const v = old[k]!;
+      if (v === 0) continue;
+      const e = v & oldMask;
       const j = e - 1;
-      let slot = hashBytes(this.arena, this.serialStart[j]!, this.serialStart[j + 1]!) & mask;
+      const h = hashBytes(this.arena, this.serialStart[j]!, this.serialStart[j + 1]!);
+      let slot = h & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = e;
+      table[slot] = slotTag(h, mask) | e;
     }
     this.table = table;
     this.tableMask = mask;
@@ -758,16 +772,31 @@ function lastIndexOf(b: Uint8Array, s: number, e: number, needle: Uint8Array): n
   return -1;
 }
 
+/**
+ * The bits of a hash table value above the slot mask: the serial's hash bits above those that chose
+ * the slot. A table of 2^k slots holds fewer than 2^(k-1) entries, so entry + 1 fits under the mask
+ * and the value (tag | entry + 1) stays a positive Int32; a probe compares octets only when the tags
+ * agree.
+ */
+function slotTag(hash: number, mask: number): number {
+  return hash & ~mask & 0x7fffffff;
+}
+
 /** Entry index of the serial whose octets are bytes[start, end) in the index, or -1. */
 export function findSerial(index: ReportIndex, bytes: Uint8Array, start: number, end: number): number {
-  const mask = index.table.length - 1;
-  let slot = hashBytes(bytes, start, end) & mask;
+  const table = index.table;
+  const mask = table.length - 1;
+  const h = hashBytes(bytes, start, end);
+  const tag = slotTag(h, mask);
+  let slot = h & mask;
   for (;;) {
-    const e = index.table[slot]!;
-    if (e === 0) return -1;
-    const j = e - 1;
-    const js = index.serialStart[j]!;
-    if (sameBytes(index.arena, js, index.serialStart[j + 1]! - js, bytes, start, end - start)) return j;
+    const v = table[slot]!;
+    if (v === 0) return -1;
+    if ((v & ~mask) === tag) {
+      const j = (v & mask) - 1;
+      const js = index.serialStart[j]!;
+      if (sameBytes(index.arena, js, index.serialStart[j + 1]! - js, bytes, start, end - start)) return j;
+    }
     slot = (slot + 1) & mask;
   }
 }
