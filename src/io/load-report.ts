@@ -34,6 +34,9 @@ function asInputError(file: ReportFile, err: unknown): unknown {
 }
 
 const STOP = Symbol('stop');
+/** bytes read for a row at first (more when it is longer), and the most read at once for nearby rows */
+const ROW_WINDOW = 4096;
+const BLOCK = 256 * 1024;
 
 /**
  * Reads rows back by byte offset. Plain files are read at each offset (a header or '[' is fed
@@ -80,12 +83,43 @@ export async function fetchRows(
         prefix = new Uint8Array(headerEnd);
         readSync(fd, prefix, 0, headerEnd, 0);
       }
-      let window = new Uint8Array(4096);
-      for (const offset of offsets) {
-        for (let size = window.length; ; size *= 4) {
-          if (window.length < size) window = new Uint8Array(size);
-          const buf = window;
-          const bytesRead = readSync(fd, buf, 0, size, offset);
+      // A run of rows close to one another (new certificates are appended, so most of a diff's rows
+      // are) is read with one pread: the block holds file bytes [blockStart, blockStart + blockLength).
+      const block = new Uint8Array(BLOCK);
+      let blockStart = 0;
+      let blockLength = 0;
+      let blockAtEnd = false;
+      /** file bytes [offset, offset + size), fewer only at the end of the file */
+      const bytesAt = (k: number, offset: number, size: number): Uint8Array => {
+        const from = offset - blockStart;
+        if (from >= 0 && (from + size <= blockLength || (blockAtEnd && from <= blockLength))) {
+          return block.subarray(from, Math.min(from + size, blockLength));
+        }
+        if (size > BLOCK) {
+          const buf = new Uint8Array(size);
+          return buf.subarray(0, readSync(fd, buf, 0, size, offset));
+        }
+        let want = size;
+        // a run of rows each within a window of the one before
+        for (
+          let j = k + 1;
+          j < offsets.length &&
+          offsets[j]! - offsets[j - 1]! <= ROW_WINDOW &&
+          offsets[j]! + ROW_WINDOW - offset <= BLOCK;
+          j++
+        ) {
+          want = offsets[j]! + ROW_WINDOW - offset;
+        }
+        blockStart = offset;
+        blockLength = readSync(fd, block, 0, want, offset);
+        blockAtEnd = blockLength < want;
+        return block.subarray(0, Math.min(size, blockLength));
+      };
+      for (let k = 0; k < offsets.length; k++) {
+        const offset = offsets[k]!;
+        for (let size = ROW_WINDOW; ; size *= 4) {
+          const buf = bytesAt(k, offset, size);
+          const bytesRead = buf.length;
           let got: (AuditRecord & { line: number }) | undefined;
           const sink = (view: RecordView) => {
             got = { ...view.toRecord(), offset, line: lineOf(offset) ?? view.line };
@@ -94,7 +128,7 @@ export async function fetchRows(
           const scanner = index.format === 'json' ? new JsonReportScanner(sink) : new CsvReportScanner(sink);
           try {
             scanner.push(prefix);
-            scanner.push(buf.subarray(0, bytesRead));
+            scanner.push(buf);
             if (bytesRead < size) scanner.end();
           } catch (err) {
             if (err !== STOP) throw err;
