@@ -3,7 +3,7 @@
  * does (index from byte chunks, diff with rows read back by offset).
  */
 import { type AuditRecordFields, FIELD_NAMES, type FieldName } from '../src/core/audit-record.js';
-import { diffIndexes } from '../src/core/diff.js';
+import { diffIndexes, releaseJoinColumns } from '../src/core/diff.js';
 import { completeDiff, rowsForDiff } from '../src/core/diff-report.js';
 import { completeInspect, type InspectOptions, rowsForInspect } from '../src/core/inspect-report.js';
 import type { ReportIndex } from '../src/core/report-index.js';
@@ -234,6 +234,8 @@ export async function diffRun(
     ...(options.oldCreatedAt === undefined ? {} : { oldCreatedAt: options.oldCreatedAt }),
     ...(options.newCreatedAt === undefined ? {} : { newCreatedAt: options.newCreatedAt }),
   });
+  releaseJoinColumns(oldIndex);
+  releaseJoinColumns(newIndex);
   const needed = rowsForDiff(plan, oldIndex, newIndex);
   const evidence = evidenceOffsets([...plan.findings.findings, ...oldIndex.findings, ...newIndex.findings]);
   const oldRows: RowsByOffset = await readRowsAt(

@@ -59,6 +59,10 @@ export function diffIndexes(
   newIndex: ReportIndex,
   options: DiffOptions = {},
 ): DiffPlan {
+  for (const index of [oldIndex, newIndex]) {
+    if (index.serialStart.length === 0)
+      throw new Error(`${index.source}: the index's join columns were released`);
+  }
   const window: DiffWindow = {
     from: options.oldCreatedAt ?? oldIndex.latestInstant,
     to: options.newCreatedAt ?? newIndex.latestInstant,
@@ -167,6 +171,22 @@ export function diffIndexes(
   expired.sort(bySerial(newIndex));
   changed.sort((a, b) => compareEntrySerials(newIndex, a[1], newIndex, b[1]));
   return { window, issued, revoked, expired, changed, compareExtended, findings };
+}
+
+/**
+ * Lets go of the columns only the join needs (serials, fingerprints, the hash table, CA ids), once
+ * diffIndexes is done with two big indexes: what follows (rowsForDiff, fetchRows, completeDiff)
+ * reads positions and revocation states only. The index can no longer be joined or searched by
+ * serial afterwards.
+ */
+export function releaseJoinColumns(index: ReportIndex): void {
+  index.arena = new Uint8Array(0);
+  index.serialStart = new Uint32Array(0);
+  index.fpA = new Int32Array(0);
+  index.fpB = new Int32Array(0);
+  index.fpExt = new Int32Array(0);
+  index.table = new Int32Array(0);
+  index.caId = new Uint8Array(0);
 }
 
 function revocationOf(index: ReportIndex, i: number): { revokedAt?: string; reason?: string } {

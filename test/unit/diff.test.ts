@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { diffIndexes } from '../../src/core/diff.js';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
 import type { DiffOutput } from '../../src/core/report-model.js';
 import {
@@ -520,6 +521,14 @@ describe('diff: joining in file order and by hash agree', () => {
     expect(codes(inOrder)).toContain('CERTIFICATE_CHANGED');
     expect(codes(inOrder)).toContain('CERTIFICATE_DISAPPEARED');
     expect(serials(inOrder.changes.issued)).toEqual([aSerial(50)]);
+  });
+});
+
+describe('releaseJoinColumns', () => {
+  it('a released index cannot be joined again', async () => {
+    const { oldIndex, newIndex } = await diffRun(toJsonReport(base()), toJsonReport(base()), WINDOW);
+    expect(oldIndex.arena).toHaveLength(0);
+    expect(() => diffIndexes(oldIndex, newIndex)).toThrow(/join columns were released/);
   });
 });
 
