@@ -95,42 +95,54 @@ export function diffIndexes(
     findings.add({ code, severity: FINDING_SEVERITY[code], serial: formatSerial(serialHex), ...build() });
   };
 
+  // the columns in locals: an index that crossed from a worker is a slow-properties object
   const nb = newIndex.arena;
   const ob = oldIndex.arena;
+  const nStart = newIndex.serialStart;
+  const oStart = oldIndex.serialStart;
+  const nFlags = newIndex.flags;
+  const oFlags = oldIndex.flags;
+  const nNotAfter = newIndex.notAfter;
+  const nA = newIndex.fpA;
+  const oA = oldIndex.fpA;
+  const nB = newIndex.fpB;
+  const oB = oldIndex.fpB;
+  const nExt = newIndex.fpExt;
+  const oExt = oldIndex.fpExt;
+  const from = window.from;
+  const to = window.to;
+  const newCount = newIndex.count;
+  const oldCount = oldIndex.count;
   // successive reports mostly list the same certificates in the same order: the OLD entry after
   // the last one matched is tried before the hash table
   let guess = 0;
-  for (let n = 0; n < newIndex.count; n++) {
-    const nflags = newIndex.flags[n]!;
+  for (let n = 0; n < newCount; n++) {
+    const nflags = nFlags[n]!;
     // rows without a usable serial, and repeats (DUPLICATE_SERIAL already), cannot be joined
     if ((nflags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
-    const ns = newIndex.serialStart[n]!;
-    const ne = newIndex.serialStart[n + 1]!;
+    const ns = nStart[n]!;
+    const ne = nStart[n + 1]!;
     let o = -1;
     // an entry without these flags is the one the hash table holds for its serial
-    if (guess < oldIndex.count && (oldIndex.flags[guess]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) === 0) {
-      const gs = oldIndex.serialStart[guess]!;
-      if (sameBytes(ob, gs, oldIndex.serialStart[guess + 1]! - gs, nb, ns, ne - ns)) o = guess;
+    if (guess < oldCount && (oFlags[guess]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) === 0) {
+      const gs = oStart[guess]!;
+      if (sameBytes(ob, gs, oStart[guess + 1]! - gs, nb, ns, ne - ns)) o = guess;
     }
     if (o < 0) o = findSerial(oldIndex, nb, ns, ne);
     if (o >= 0) guess = o + 1;
-    const na = newIndex.notAfter[n]!;
+    const na = nNotAfter[n]!;
     const nRevoked = (nflags & FLAG_REVOKED) !== 0;
-    if (!nRevoked && na > window.from && na <= window.to) expired.push(n);
+    if (!nRevoked && na > from && na <= to) expired.push(n);
     if (o < 0) {
       issued.push(n);
       if (nRevoked) revoked.push(n);
       continue;
     }
     matched[o] = 1;
-    if (
-      oldIndex.fpA[o] !== newIndex.fpA[n] ||
-      oldIndex.fpB[o] !== newIndex.fpB[n] ||
-      (compareExtended && oldIndex.fpExt[o] !== newIndex.fpExt[n])
-    ) {
+    if (oA[o] !== nA[n] || oB[o] !== nB[n] || (compareExtended && oExt[o] !== nExt[n])) {
       changed.push([o, n]);
     }
-    const oRevoked = (oldIndex.flags[o]! & FLAG_REVOKED) !== 0;
+    const oRevoked = (oFlags[o]! & FLAG_REVOKED) !== 0;
     if (!oRevoked && nRevoked) {
       revoked.push(n);
     } else if (oRevoked && !nRevoked) {
@@ -158,7 +170,7 @@ export function diffIndexes(
     }
   }
   for (let o = 0; o < oldIndex.count; o++) {
-    if (matched[o] === 1 || (oldIndex.flags[o]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
+    if (matched[o] === 1 || (oFlags[o]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
     const hex = entrySerialHex(oldIndex, o);
     add('CERTIFICATE_DISAPPEARED', hex, () => ({
       message: 'in the old report, missing from the new one',
