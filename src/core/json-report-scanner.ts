@@ -432,13 +432,19 @@ export class JsonReportScanner extends ChunkedScanner {
       }
       if (c !== QUOTE)
         this.fail(`expected a key in record ${this.rowCount + 1}, found ${describeByte(c)}`, q);
-      // AWS writes the keys in one order: try the key that follows the previous one first
-      let field = nextField < KEY_BYTES.length ? nextField : 0;
-      const key = KEY_BYTES[field]!;
-      const keyEnd = q + 1 + key.length;
-      if (keyEnd < end && buf[keyEnd] === QUOTE && sameKey(buf, q + 1, key)) {
-        q = keyEnd + 1;
-      } else {
+      // AWS writes the keys in one order, leaving out those without a value: try the key that
+      // follows the previous one, then the two after it
+      let field = -1;
+      for (let f = nextField, stop = Math.min(nextField + 3, KEY_BYTES.length); f < stop; f++) {
+        const key = KEY_BYTES[f]!;
+        const keyEnd = q + 1 + key.length;
+        if (keyEnd < end && buf[keyEnd] === QUOTE && sameKey(buf, q + 1, key)) {
+          field = f;
+          q = keyEnd + 1;
+          break;
+        }
+      }
+      if (field < 0) {
         if (!this.scanString(q)) return this.needMore(final, startLine);
         field = this.keyField(q);
         q = this.strEnd + 1;
