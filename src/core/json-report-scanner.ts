@@ -32,6 +32,12 @@ const S_AFTER_ELEMENT = 2;
 const S_ELEMENT = 3;
 const S_DONE = 4;
 
+/** bytes that end the run of plain bytes in a string */
+const STRING_STOP = new Uint8Array(256);
+STRING_STOP.fill(1, 0, 0x20);
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+
 const KEY_BYTES = FIELD_NAMES.map((k) => new TextEncoder().encode(k));
 
 /**
@@ -185,10 +191,10 @@ export class JsonReportScanner extends ChunkedScanner {
     let q = p + 1;
     let escaped = false;
     for (;;) {
-      // undefined past the end fails every test below, so the bound is checked only on exit
-      let c = buf[q];
-      while (c !== undefined && c !== QUOTE && c !== BACKSLASH && c >= 0x20) c = buf[++q];
+      // one table lookup a byte until a quote, a backslash or a control character
+      while (q < end && STRING_STOP[buf[q]!] === 0) q++;
       if (q >= end) return false;
+      const c = buf[q];
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
         escaped = true;
