@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRowsAt } from '../../src/core/report-reader.js';
-import { fetchRows, loadReport } from '../../src/io/load-report.js';
+import { fetchRows, freeJoinColumns, loadReport } from '../../src/io/load-report.js';
 import { openReportFile } from '../../src/io/report-source.js';
 import { aRecord, aSerial, chunksOf, someRecords, toCsvReport, toJsonReport } from '../builders.js';
 
@@ -44,3 +44,23 @@ describe.each([
     });
   },
 );
+
+describe('freeJoinColumns', () => {
+  it('lets go of the join columns at once (their buffers are detached), keeps the rest', async () => {
+    const path = join(dir, 'free.json');
+    writeFileSync(path, toJsonReport(records.slice(0, 100)));
+    const file = await openReportFile(path);
+    const a = await loadReport(file, { findingLimit: 1000 });
+    const b = await loadReport(file, { findingLimit: 1000 });
+    const arena = a.arena;
+    const table = b.table;
+    const offsets = [...a.offset.slice(0, a.count)];
+    await freeJoinColumns(a, b);
+    expect(arena.byteLength).toBe(0);
+    expect(table.byteLength).toBe(0);
+    expect(a.serialStart).toHaveLength(0);
+    expect([...a.offset.slice(0, a.count)]).toEqual(offsets);
+    const rows = await fetchRows(file, a, offsets.slice(0, 3));
+    expect(rows.size).toBe(3);
+  });
+});

@@ -1,4 +1,4 @@
-import { diffIndexes, releaseJoinColumns } from '../../core/diff.js';
+import { diffIndexes } from '../../core/diff.js';
 import { completeDiff, rowsForDiff } from '../../core/diff-report.js';
 import { renderDiffCsv } from '../../core/render/csv.js';
 import { renderJson } from '../../core/render/json.js';
@@ -8,7 +8,7 @@ import { renderDiffText } from '../../core/render/text.js';
 import type { DiffOutput, RowsByOffset } from '../../core/report-model.js';
 import { evidenceOffsets } from '../../core/report-model.js';
 import { loadReportInWorker } from '../../io/index-worker.js';
-import { fetchRows, loadReport } from '../../io/load-report.js';
+import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
 import { openReportFile, type ReportFile } from '../../io/report-source.js';
 import { UsageError } from '../errors.js';
 import { exitCodeFor, type FailOn } from '../fail-on.js';
@@ -72,8 +72,7 @@ export async function runDiff(cmd: DiffCommand): Promise<number> {
       ...(cmd.newCreatedAt === undefined ? {} : { newCreatedAt: cmd.newCreatedAt }),
     });
     // ~40 MiB a million rows that nothing after the join reads
-    releaseJoinColumns(oldIndex);
-    releaseJoinColumns(newIndex);
+    await freeJoinColumns(oldIndex, newIndex);
     const needed = rowsForDiff(plan, oldIndex, newIndex);
     const evidence = evidenceOffsets([...plan.findings.findings, ...oldIndex.findings, ...newIndex.findings]);
     const merge = (a: number[], b: number[] | undefined) =>
