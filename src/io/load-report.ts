@@ -106,11 +106,23 @@ export async function fetchRows(
         readSync(fd, prefix, 0, headerEnd, 0);
       }
       // A run of rows close to one another (new certificates are appended, so most of a diff's rows
-      // are) is read with one pread: the block holds file bytes [blockStart, blockStart + blockLength).
+      // are) is read with one pread and scanned in one pass: the block holds file bytes [blockStart, blockStart + blockLength).
       const block = new Uint8Array(BLOCK);
       let blockStart = 0;
       let blockLength = 0;
       let blockAtEnd = false;
+      /** the index after the run of offsets from k: each within a row window of the one before */
+      const runEnd = (k: number): number => {
+        let j = k + 1;
+        while (
+          j < offsets.length &&
+          offsets[j]! - offsets[j - 1]! <= ROW_WINDOW &&
+          offsets[j]! + ROW_WINDOW - offsets[k]! <= BLOCK
+        ) {
+          j++;
+        }
+        return j;
+      };
       /** file bytes [offset, offset + size), fewer only at the end of the file */
       const bytesAt = (k: number, offset: number, size: number): Uint8Array => {
         const from = offset - blockStart;
@@ -121,24 +133,44 @@ export async function fetchRows(
           const buf = new Uint8Array(size);
           return buf.subarray(0, readSync(fd, buf, 0, size, offset));
         }
-        let want = size;
-        // a run of rows each within a window of the one before
-        for (
-          let j = k + 1;
-          j < offsets.length &&
-          offsets[j]! - offsets[j - 1]! <= ROW_WINDOW &&
-          offsets[j]! + ROW_WINDOW - offset <= BLOCK;
-          j++
-        ) {
-          want = offsets[j]! + ROW_WINDOW - offset;
-        }
+        const want = Math.max(size, offsets[runEnd(k) - 1]! + ROW_WINDOW - offset);
         blockStart = offset;
         blockLength = readSync(fd, block, 0, want, offset);
         blockAtEnd = blockLength < want;
         return block.subarray(0, Math.min(size, blockLength));
       };
+      const newScanner = (sink: (view: RecordView) => void) =>
+        index.format === 'json' ? new JsonReportScanner(sink) : new CsvReportScanner(sink);
+      /**
+       * The rows of the run offsets[k, m) with one scanner over the bytes read for them; a row it
+       * does not settle (cut off at the end, or anything unexpected) is left to the row-by-row read.
+       */
+      const scanRun = (k: number, m: number): void => {
+        const start = offsets[k]!;
+        const bytes = bytesAt(k, start, offsets[m - 1]! + ROW_WINDOW - start);
+        const wanted = new Set(offsets.slice(k, m));
+        let left = wanted.size;
+        const scanner = newScanner((view) => {
+          const at = start + view.offset - prefix.length;
+          if (!wanted.has(at)) return;
+          out.set(at, { ...view.toRecord(), offset: at, line: lineOf(at) ?? view.line });
+          if (--left === 0) throw STOP;
+        });
+        try {
+          scanner.push(prefix);
+          scanner.push(bytes);
+        } catch (err) {
+          if (err !== STOP && !(err instanceof ReportSyntaxError)) throw err;
+        }
+      };
       for (let k = 0; k < offsets.length; k++) {
         const offset = offsets[k]!;
+        if (out.has(offset)) continue;
+        const m = runEnd(k);
+        if (m - k > 1) {
+          scanRun(k, m);
+          if (out.has(offset)) continue;
+        }
         for (let size = ROW_WINDOW; ; size *= 4) {
           const buf = bytesAt(k, offset, size);
           const bytesRead = buf.length;
@@ -147,7 +179,7 @@ export async function fetchRows(
             got = { ...view.toRecord(), offset, line: lineOf(offset) ?? view.line };
             throw STOP;
           };
-          const scanner = index.format === 'json' ? new JsonReportScanner(sink) : new CsvReportScanner(sink);
+          const scanner = newScanner(sink);
           try {
             scanner.push(prefix);
             scanner.push(buf);

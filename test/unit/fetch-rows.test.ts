@@ -28,8 +28,8 @@ describe.each([
       const file = await openReportFile(path);
       const index = await loadReport(file, { findingLimit: 1000 });
       const entries = [
-        ...Array.from({ length: 200 }, (_, k) => 10 + k), // a run: one read
-        ...[400, 402, 405, 900, 1499, 1500, 1501, 2000], // close and far apart, around the long row
+        ...Array.from({ length: 600 }, (_, k) => 10 + k), // a run longer than one read (256 KiB)
+        ...[700, 702, 705, 900, 1499, 1500, 1501, 2000], // close and far apart, around the long row
         ...Array.from({ length: 40 }, (_, k) => 2500 + 3 * k), // a run with gaps
         records.length - 2,
         records.length - 1, // at the end of the file
