@@ -11,7 +11,7 @@ import {
 } from '../src/core/cloudtrail/event.js';
 import type { Crl } from '../src/core/crl.js';
 import { type CrlSummary, checkCrl } from '../src/core/crl-check.js';
-import { diffIndexes } from '../src/core/diff.js';
+import { diffIndexes, releaseJoinColumns } from '../src/core/diff.js';
 import { completeDiff, rowsForDiff } from '../src/core/diff-report.js';
 import { type Finding, FindingCollector } from '../src/core/finding.js';
 import { completeInspect, type InspectOptions, rowsForInspect } from '../src/core/inspect-report.js';
@@ -244,6 +244,8 @@ export async function diffRun(
     ...(options.oldCreatedAt === undefined ? {} : { oldCreatedAt: options.oldCreatedAt }),
     ...(options.newCreatedAt === undefined ? {} : { newCreatedAt: options.newCreatedAt }),
   });
+  releaseJoinColumns(oldIndex);
+  releaseJoinColumns(newIndex);
   const needed = rowsForDiff(plan, oldIndex, newIndex);
   const evidence = evidenceOffsets([...plan.findings.findings, ...oldIndex.findings, ...newIndex.findings]);
   const oldRows: RowsByOffset = await readRowsAt(

@@ -18,8 +18,8 @@ export abstract class ChunkedScanner {
   private carry = new Uint8Array(0);
   private carryView: Uint8Array = this.carry;
   protected line = 1;
-  /** bytes JSON/CSV unescaping writes to; reset for each row */
-  protected scratch = new Uint8Array(4096);
+  /** bytes JSON/CSV unescaping writes to; reset for each row; allocated on first use */
+  protected scratch = new Uint8Array(0);
   protected scratchUsed = 0;
   private first = true;
   private ended = false;
@@ -82,7 +82,7 @@ export abstract class ChunkedScanner {
 
   protected reserveScratch(length: number): number {
     if (this.scratchUsed + length > this.scratch.length) {
-      const grown = new Uint8Array(Math.max(this.scratch.length * 2, this.scratchUsed + length));
+      const grown = new Uint8Array(Math.max(this.scratch.length * 2, this.scratchUsed + length, 4096));
       grown.set(this.scratch.subarray(0, this.scratchUsed));
       // spans of earlier fields of this row point into the old scratch: they stay valid there
       this.scratch = grown;

@@ -13,6 +13,12 @@ const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** bytes that end the run of plain bytes in an unquoted cell, and in a quoted one */
+const UNQUOTED_STOP = new Uint8Array(256);
+for (const b of [COMMA, LF, CR, QUOTE]) UNQUOTED_STOP[b] = 1;
+const QUOTED_STOP = new Uint8Array(256);
+for (const b of [QUOTE, LF]) QUOTED_STOP[b] = 1;
+
 const OPTIONAL_COLUMNS = new Set<number>([F_REQUESTED_BY, F_TEMPLATE]);
 
 /**
@@ -92,6 +98,9 @@ export class CsvReportScanner extends ChunkedScanner {
             line = openLine;
             return needMore('unterminated quoted cell (truncated?)', open);
           }
+          // one table lookup a byte until a quote or a line feed
+          while (r < end && QUOTED_STOP[buf[r]!] === 0) r++;
+          if (r >= end) continue;
           const c = buf[r]!;
           if (c === QUOTE) {
             if (r + 1 >= end && !final) return NEED_MORE;
@@ -131,12 +140,9 @@ export class CsvReportScanner extends ChunkedScanner {
         }
       } else {
         let r = q;
-        while (r < end) {
-          const c = buf[r]!;
-          if (c === COMMA || c === LF || c === CR) break;
-          if (c === QUOTE) this.fail(`a quote inside unquoted cell ${cell + 1}`, r, line);
-          r++;
-        }
+        // one table lookup a byte until a comma, a line end or a quote
+        while (r < end && UNQUOTED_STOP[buf[r]!] === 0) r++;
+        if (r < end && buf[r] === QUOTE) this.fail(`a quote inside unquoted cell ${cell + 1}`, r, line);
         this.cellBuf[cell] = buf;
         this.cellStart[cell] = q;
         this.cellEnd[cell] = r;

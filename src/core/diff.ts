@@ -7,6 +7,7 @@ import {
   FLAG_REVOKED,
   findSerial,
   type ReportIndex,
+  sameBytes,
 } from './report-index.js';
 import { reasonName } from './revocation-reason.js';
 import { formatSerial } from './serial.js';
@@ -67,6 +68,10 @@ export function diffIndexes(
   newIndex: ReportIndex,
   options: DiffOptions = {},
 ): DiffPlan {
+  for (const index of [oldIndex, newIndex]) {
+    if (index.serialStart.length === 0)
+      throw new Error(`${index.source}: the index's join columns were released`);
+  }
   const window: DiffWindow = {
     from: options.oldCreatedAt ?? oldIndex.latestInstant,
     to: options.newCreatedAt ?? newIndex.latestInstant,
@@ -99,29 +104,54 @@ export function diffIndexes(
     findings.add({ code, severity: FINDING_SEVERITY[code], serial: formatSerial(serialHex), ...build() });
   };
 
+  // the columns in locals: an index that crossed from a worker is a slow-properties object
   const nb = newIndex.arena;
-  for (let n = 0; n < newIndex.count; n++) {
-    const nflags = newIndex.flags[n]!;
+  const ob = oldIndex.arena;
+  const nStart = newIndex.serialStart;
+  const oStart = oldIndex.serialStart;
+  const nFlags = newIndex.flags;
+  const oFlags = oldIndex.flags;
+  const nNotAfter = newIndex.notAfter;
+  const nA = newIndex.fpA;
+  const oA = oldIndex.fpA;
+  const nB = newIndex.fpB;
+  const oB = oldIndex.fpB;
+  const nExt = newIndex.fpExt;
+  const oExt = oldIndex.fpExt;
+  const from = window.from;
+  const to = window.to;
+  const newCount = newIndex.count;
+  const oldCount = oldIndex.count;
+  // successive reports mostly list the same certificates in the same order: the OLD entry after
+  // the last one matched is tried before the hash table
+  let guess = 0;
+  for (let n = 0; n < newCount; n++) {
+    const nflags = nFlags[n]!;
     // rows without a usable serial, and repeats (DUPLICATE_SERIAL already), cannot be joined
     if ((nflags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
-    const o = findSerial(oldIndex, nb, newIndex.serialStart[n]!, newIndex.serialStart[n + 1]!);
-    const na = newIndex.notAfter[n]!;
+    const ns = nStart[n]!;
+    const ne = nStart[n + 1]!;
+    let o = -1;
+    // an entry without these flags is the one the hash table holds for its serial
+    if (guess < oldCount && (oFlags[guess]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) === 0) {
+      const gs = oStart[guess]!;
+      if (sameBytes(ob, gs, oStart[guess + 1]! - gs, nb, ns, ne - ns)) o = guess;
+    }
+    if (o < 0) o = findSerial(oldIndex, nb, ns, ne);
+    if (o >= 0) guess = o + 1;
+    const na = nNotAfter[n]!;
     const nRevoked = (nflags & FLAG_REVOKED) !== 0;
-    if (!nRevoked && na > window.from && na <= window.to) expired.push(n);
+    if (!nRevoked && na > from && na <= to) expired.push(n);
     if (o < 0) {
       issued.push(n);
       if (nRevoked) revoked.push(n);
       continue;
     }
     matched[o] = 1;
-    if (
-      oldIndex.fpA[o] !== newIndex.fpA[n] ||
-      oldIndex.fpB[o] !== newIndex.fpB[n] ||
-      (compareExtended && oldIndex.fpExt[o] !== newIndex.fpExt[n])
-    ) {
+    if (oA[o] !== nA[n] || oB[o] !== nB[n] || (compareExtended && oExt[o] !== nExt[n])) {
       changed.push([o, n]);
     }
-    const oRevoked = (oldIndex.flags[o]! & FLAG_REVOKED) !== 0;
+    const oRevoked = (oFlags[o]! & FLAG_REVOKED) !== 0;
     if (!oRevoked && nRevoked) {
       revoked.push(n);
     } else if (oRevoked && !nRevoked) {
@@ -149,7 +179,7 @@ export function diffIndexes(
     }
   }
   for (let o = 0; o < oldIndex.count; o++) {
-    if (matched[o] === 1 || (oldIndex.flags[o]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
+    if (matched[o] === 1 || (oFlags[o]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
     const hex = entrySerialHex(oldIndex, o);
     add('CERTIFICATE_DISAPPEARED', hex, () => ({
       message: 'in the old report, missing from the new one',
@@ -162,6 +192,32 @@ export function diffIndexes(
   expired.sort(bySerial(newIndex));
   changed.sort((a, b) => compareEntrySerials(newIndex, a[1], newIndex, b[1]));
   return { window, issued, revoked, expired, changed, compareExtended, findings };
+}
+
+/**
+ * Lets go of the columns only the join needs (serials, fingerprints, the hash table, CA ids), once
+ * diffIndexes is done with two big indexes: what follows (rowsForDiff, fetchRows, completeDiff)
+ * reads positions and revocation states only. The index can no longer be joined or searched by
+ * serial afterwards. Returns the buffers let go of (whoever can free them sooner than the GC).
+ */
+export function releaseJoinColumns(index: ReportIndex): ArrayBuffer[] {
+  const buffers = [
+    index.arena,
+    index.serialStart,
+    index.fpA,
+    index.fpB,
+    index.fpExt,
+    index.table,
+    index.caId,
+  ].map((a) => a.buffer as ArrayBuffer);
+  index.arena = new Uint8Array(0);
+  index.serialStart = new Uint32Array(0);
+  index.fpA = new Int32Array(0);
+  index.fpB = new Int32Array(0);
+  index.fpExt = new Int32Array(0);
+  index.table = new Int32Array(0);
+  index.caId = new Uint8Array(0);
+  return buffers;
 }
 
 function revocationOf(index: ReportIndex, i: number): { revokedAt?: string; reason?: string } {

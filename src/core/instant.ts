@@ -34,8 +34,76 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** digit value of a byte, -1 for any other byte: OR-ing values is negative when one is not a digit */
+const DIGIT = new Int8Array(256).fill(-1);
+for (let d = 0; d < 10; d++) DIGIT[ZERO + d] = d;
+
+/**
+ * The form AWS writes, `YYYY-MM-DDTHH:MM:SS+HHMM` (24 bytes, either sign): the digits read at once.
+ * NaN for any other form or an invalid value, which parseInstantBytes then reads the long way.
+ */
+function parseUsualInstant(b: Uint8Array, s: number): number {
+  const y0 = DIGIT[b[s]!]!;
+  const y1 = DIGIT[b[s + 1]!]!;
+  const y2 = DIGIT[b[s + 2]!]!;
+  const y3 = DIGIT[b[s + 3]!]!;
+  const mo0 = DIGIT[b[s + 5]!]!;
+  const mo1 = DIGIT[b[s + 6]!]!;
+  const d0 = DIGIT[b[s + 8]!]!;
+  const d1 = DIGIT[b[s + 9]!]!;
+  const h0 = DIGIT[b[s + 11]!]!;
+  const h1 = DIGIT[b[s + 12]!]!;
+  const mi0 = DIGIT[b[s + 14]!]!;
+  const mi1 = DIGIT[b[s + 15]!]!;
+  const s0 = DIGIT[b[s + 17]!]!;
+  const s1 = DIGIT[b[s + 18]!]!;
+  const oh0 = DIGIT[b[s + 20]!]!;
+  const oh1 = DIGIT[b[s + 21]!]!;
+  const om0 = DIGIT[b[s + 22]!]!;
+  const om1 = DIGIT[b[s + 23]!]!;
+  const sign = b[s + 19];
+  if (
+    (y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1 | h0 | h1 | mi0 | mi1 | s0 | s1 | oh0 | oh1 | om0 | om1) < 0 ||
+    b[s + 4] !== 0x2d ||
+    b[s + 7] !== 0x2d ||
+    b[s + 10] !== 0x54 ||
+    b[s + 13] !== 0x3a ||
+    b[s + 16] !== 0x3a ||
+    (sign !== 0x2b && sign !== 0x2d)
+  ) {
+    return Number.NaN;
+  }
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const month = mo0 * 10 + mo1;
+  const day = d0 * 10 + d1;
+  const hour = h0 * 10 + h1;
+  const minute = mi0 * 10 + mi1;
+  const second = s0 * 10 + s1;
+  const oh = oh0 * 10 + oh1;
+  const om = om0 * 10 + om1;
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    oh > 23 ||
+    om > 59
+  ) {
+    return Number.NaN;
+  }
+  const offsetMinutes = (sign === 0x2b ? 1 : -1) * (oh * 60 + om);
+  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+}
+
 /** Epoch seconds of the instant in bytes[start, end), or NaN when it is not a valid instant. */
 export function parseInstantBytes(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start === 24) {
+    const v = parseUsualInstant(bytes, start);
+    if (!Number.isNaN(v)) return v;
+  }
   if (end - start < 20) return Number.NaN;
   const year = digits(bytes, start, 4);
   if (year < 0 || bytes[start + 4] !== 0x2d) return Number.NaN;

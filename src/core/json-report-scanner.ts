@@ -32,6 +32,12 @@ const S_AFTER_ELEMENT = 2;
 const S_ELEMENT = 3;
 const S_DONE = 4;
 
+/** bytes that end the run of plain bytes in a string */
+const STRING_STOP = new Uint8Array(256);
+STRING_STOP.fill(1, 0, 0x20);
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+
 const KEY_BYTES = FIELD_NAMES.map((k) => new TextEncoder().encode(k));
 
 /**
@@ -185,10 +191,10 @@ export class JsonReportScanner extends ChunkedScanner {
     let q = p + 1;
     let escaped = false;
     for (;;) {
-      // undefined past the end fails every test below, so the bound is checked only on exit
-      let c = buf[q];
-      while (c !== undefined && c !== QUOTE && c !== BACKSLASH && c >= 0x20) c = buf[++q];
+      // one table lookup a byte until a quote, a backslash or a control character
+      while (q < end && STRING_STOP[buf[q]!] === 0) q++;
       if (q >= end) return false;
+      const c = buf[q];
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
         escaped = true;
@@ -432,13 +438,19 @@ export class JsonReportScanner extends ChunkedScanner {
       }
       if (c !== QUOTE)
         this.fail(`expected a key in record ${this.rowCount + 1}, found ${describeByte(c)}`, q);
-      // AWS writes the keys in one order: try the key that follows the previous one first
-      let field = nextField < KEY_BYTES.length ? nextField : 0;
-      const key = KEY_BYTES[field]!;
-      const keyEnd = q + 1 + key.length;
-      if (keyEnd < end && buf[keyEnd] === QUOTE && sameKey(buf, q + 1, key)) {
-        q = keyEnd + 1;
-      } else {
+      // AWS writes the keys in one order, leaving out those without a value: try the key that
+      // follows the previous one, then the two after it
+      let field = -1;
+      for (let f = nextField, stop = Math.min(nextField + 3, KEY_BYTES.length); f < stop; f++) {
+        const key = KEY_BYTES[f]!;
+        const keyEnd = q + 1 + key.length;
+        if (keyEnd < end && buf[keyEnd] === QUOTE && sameKey(buf, q + 1, key)) {
+          field = f;
+          q = keyEnd + 1;
+          break;
+        }
+      }
+      if (field < 0) {
         if (!this.scanString(q)) return this.needMore(final, startLine);
         field = this.keyField(q);
         q = this.strEnd + 1;

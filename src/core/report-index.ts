@@ -16,7 +16,7 @@ import {
   type RecordView,
 } from './audit-record.js';
 import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
-import { Fingerprint, hashBytes } from './fingerprint.js';
+import { Fingerprint, hashBytes, hashOf } from './fingerprint.js';
 import { parseInstantBytes } from './instant.js';
 import { INVALID_REASON, NO_REASON, reasonCodeOf, reasonName } from './revocation-reason.js';
 import { formatSerial, octetsToHex, serialErrorReason, writeSerialOctets } from './serial.js';
@@ -59,9 +59,13 @@ export interface ReportIndex {
   reason: Uint8Array;
   flags: Uint8Array;
   caId: Uint8Array;
-  offset: Float64Array;
+  /** byte offset of the row: 32 bits while every offset fits, else 64-bit floats */
+  offset: Uint32Array | Float64Array;
   line: Uint32Array;
-  /** open addressing, entry index + 1, 0 = empty; length is a power of two */
+  /**
+   * open addressing on the serial, 0 = empty; length is a power of two, and a value is entry
+   * index + 1 in the bits under length - 1, the hash's higher bits above them (see slotTag)
+   */
   table: Int32Array;
   /** extended fields (requestedByServicePrincipal, templateArn) this report carries at all */
   hasExtended: boolean;
@@ -97,6 +101,21 @@ const ARN_PREFIX = ENCODER.encode('arn:');
 const CA_ARN_PATTERN =
   /^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** longest hex serial an ARN may end in */
+const MAX_ARN_SERIAL = 200;
+/** fingerprint tag of an ARN that is its CA's ARN + '/certificate/' + the serial in lowercase hex */
+const TAG_CANONICAL_ARN = 0x102;
+const LOWER_HEX = ENCODER.encode('0123456789abcdef');
+
+/** Whether b[at, at + 2 * len) is the lowercase hex of octets[from, from + len). */
+function isLowerHexOf(b: Uint8Array, at: number, octets: Uint8Array, from: number, len: number): boolean {
+  for (let k = 0; k < len; k++) {
+    const o = octets[from + k]!;
+    if (b[at + 2 * k] !== LOWER_HEX[o >> 4] || b[at + 2 * k + 1] !== LOWER_HEX[o & 15]) return false;
+  }
+  return true;
+}
+
 function growU8(a: Uint8Array, n: number): Uint8Array {
   const b = new Uint8Array(n);
   b.set(a);
@@ -117,7 +136,7 @@ export class ReportIndexBuilder {
   reason: Uint8Array;
   flags: Uint8Array;
   caId: Uint8Array;
-  offset: Float64Array;
+  offset: Uint32Array | Float64Array;
   line: Uint32Array;
   private table: Int32Array;
   private tableMask: number;
@@ -125,12 +144,18 @@ export class ReportIndexBuilder {
   private readonly fp = new Fingerprint();
   private readonly collector: FindingCollector;
   private readonly caPrefixes: Uint8Array[] = [new Uint8Array(0)];
+  /** per CA id: its ARN + '/certificate/', and the fingerprint words of its ARN */
+  private readonly caLeads: Uint8Array[] = [new Uint8Array(0)];
+  private readonly caHashA: number[] = [0];
+  private readonly caHashB: number[] = [0];
   private readonly caCounts: number[] = [0];
   private lastCa = 0;
   private readonly templateNames: string[] = [];
   private readonly templateBytes: Uint8Array[] = [];
   private readonly templateCounts: number[] = [];
   private readonly templateValid: boolean[] = [];
+  private readonly templateHashA: number[] = [];
+  private readonly templateHashB: number[] = [];
   private lastTemplate = -1;
   private noTemplate = 0;
   private revoked = 0;
@@ -152,7 +177,7 @@ export class ReportIndexBuilder {
     this.reason = new Uint8Array(cap);
     this.flags = new Uint8Array(cap);
     this.caId = new Uint8Array(cap);
-    this.offset = new Float64Array(cap);
+    this.offset = new Uint32Array(cap);
     this.line = new Uint32Array(cap);
     // sized for about half the estimate (a generous one): rehashing copes with more rows
     let size = 1024;
@@ -175,6 +200,9 @@ export class ReportIndexBuilder {
     const end = view.end;
     const kind = view.kind;
     let flags = 0;
+    if (view.offset > 0xffffffff && this.offset instanceof Uint32Array) {
+      this.offset = Float64Array.from(this.offset);
+    }
     this.offset[i] = view.offset;
     this.line[i] = view.line;
 
@@ -234,28 +262,22 @@ export class ReportIndexBuilder {
       const b = buf[F_ARN]!;
       const s = start[F_ARN]!;
       const e = end[F_ARN]!;
-      fp.bytes(2, b, s, e);
-      const cut = lastIndexOf(b, s, e, CERTIFICATE_SEGMENT);
-      if (cut < 0 || !startsWith(b, s, e, ARN_PREFIX)) {
-        this.invalid(view, F_ARN, 'is not a certificate ARN (…/certificate/<serial>)');
-        flags |= FLAG_INVALID;
+      // the usual row: the previous row's CA, then the serial's octets in lowercase hex
+      const lead = this.caLeads[this.lastCa]!;
+      if (
+        this.lastCa !== CA_UNKNOWN &&
+        (flags & FLAG_NO_SERIAL) === 0 &&
+        e - s === lead.length + 2 * serialLen &&
+        2 * serialLen <= MAX_ARN_SERIAL &&
+        sameBytes(lead, 0, lead.length, b, s, lead.length) &&
+        isLowerHexOf(b, s + lead.length, this.arena, serialAt, serialLen)
+      ) {
+        ca = this.lastCa;
+        fp.words(TAG_CANONICAL_ARN, this.caHashA[ca]!, this.caHashB[ca]!);
       } else {
-        ca = this.caOf(b, s, cut);
-        if (ca === CA_UNKNOWN) {
-          this.invalid(view, F_ARN, 'does not name a certificate authority');
-          flags |= FLAG_INVALID;
-        }
-        const sufStart = cut + CERTIFICATE_SEGMENT.length;
-        const n = e - sufStart > 200 ? -1 : writeSerialOctets(b, sufStart, e, this.scratchSerial, 0);
-        if (n < 0) {
-          this.invalid(view, F_ARN, 'does not end in a hexadecimal serial');
-          flags |= FLAG_INVALID;
-        } else if (
-          (flags & FLAG_NO_SERIAL) === 0 &&
-          !sameBytes(this.scratchSerial, 0, n, this.arena, serialAt, serialLen)
-        ) {
-          this.mismatch(view, i, n);
-        }
+        const r = this.checkArn(view, i, b, s, e, serialAt, (flags & FLAG_NO_SERIAL) === 0 ? serialLen : -1);
+        ca = r & 0xff;
+        if (r > 0xff) flags |= FLAG_INVALID;
       }
     } else {
       this.missing(view, F_ARN);
@@ -326,7 +348,6 @@ export class ReportIndexBuilder {
       const b = buf[F_TEMPLATE]!;
       const s = start[F_TEMPLATE]!;
       const e = end[F_TEMPLATE]!;
-      fp.bytes(9, b, s, e);
       this.countTemplate(view, b, s, e);
     } else {
       this.noTemplate++;
@@ -347,6 +368,62 @@ export class ReportIndexBuilder {
     return v;
   }
 
+  /**
+   * The certificateArn of a row the fast path in add() did not settle: checks it, reports what is
+   * wrong, and fingerprints it. Returns the CA id, plus 0x100 when the row is invalid. serialLen is
+   * -1 when the row has no usable serial.
+   *
+   * An ARN that is a CA ARN, '/certificate/' and the lowercase hex of the row's serial octets is
+   * fingerprinted by its CA alone (the serial is the join key): equal to the fast path's words, so
+   * a row fingerprints the same whichever path it took.
+   */
+  private checkArn(
+    view: RecordView,
+    i: number,
+    b: Uint8Array,
+    s: number,
+    e: number,
+    serialAt: number,
+    serialLen: number,
+  ): number {
+    let invalid = 0;
+    let ca = CA_UNKNOWN;
+    let canonical = false;
+    const cut = lastIndexOf(b, s, e, CERTIFICATE_SEGMENT);
+    if (cut < 0 || !startsWith(b, s, e, ARN_PREFIX)) {
+      this.invalid(view, F_ARN, 'is not a certificate ARN (…/certificate/<serial>)');
+      invalid = 0x100;
+    } else {
+      ca = this.caOf(b, s, cut);
+      if (ca === CA_UNKNOWN) {
+        this.invalid(view, F_ARN, 'does not name a certificate authority');
+        invalid = 0x100;
+      }
+      const sufStart = cut + CERTIFICATE_SEGMENT.length;
+      const n = e - sufStart > MAX_ARN_SERIAL ? -1 : writeSerialOctets(b, sufStart, e, this.scratchSerial, 0);
+      if (n < 0) {
+        this.invalid(view, F_ARN, 'does not end in a hexadecimal serial');
+        invalid = 0x100;
+      } else if (serialLen >= 0 && !sameBytes(this.scratchSerial, 0, n, this.arena, serialAt, serialLen)) {
+        this.mismatch(view, i, n);
+      } else if (
+        serialLen >= 0 &&
+        ca !== CA_UNKNOWN &&
+        e - sufStart === 2 * serialLen &&
+        isLowerHexOf(b, sufStart, this.arena, serialAt, serialLen)
+      ) {
+        canonical = true;
+      }
+    }
+    if (!canonical) this.fp.bytes(2, b, s, e);
+    else if (ca !== CA_OVERFLOW) this.fp.words(TAG_CANONICAL_ARN, this.caHashA[ca]!, this.caHashB[ca]!);
+    else {
+      const [x, y] = hashOf(b, s, cut);
+      this.fp.words(TAG_CANONICAL_ARN, x, y);
+    }
+    return ca | invalid;
+  }
+
   private caOf(b: Uint8Array, s: number, e: number): number {
     const last = this.caPrefixes[this.lastCa]!;
     if (this.lastCa !== CA_UNKNOWN && sameBytes(last, 0, last.length, b, s, e - s)) return this.lastCa;
@@ -360,12 +437,21 @@ export class ReportIndexBuilder {
     const text = DECODER.decode(b.subarray(s, e));
     if (!CA_ARN_PATTERN.test(text)) return CA_UNKNOWN;
     if (this.caPrefixes.length >= CA_OVERFLOW) return CA_OVERFLOW;
-    this.caPrefixes.push(Uint8Array.prototype.slice.call(b, s, e));
+    const prefix = Uint8Array.prototype.slice.call(b, s, e);
+    this.caPrefixes.push(prefix);
+    const lead = new Uint8Array(prefix.length + CERTIFICATE_SEGMENT.length);
+    lead.set(prefix);
+    lead.set(CERTIFICATE_SEGMENT, prefix.length);
+    this.caLeads.push(lead);
+    const [x, y] = hashOf(prefix, 0, prefix.length);
+    this.caHashA.push(x);
+    this.caHashB.push(y);
     this.caCounts.push(0);
     this.lastCa = this.caPrefixes.length - 1;
     return this.lastCa;
   }
 
+  /** Counts the row's template and fingerprints it (by words cached per distinct template). */
   private countTemplate(view: RecordView, b: Uint8Array, s: number, e: number): void {
     let id = -1;
     const last = this.lastTemplate >= 0 ? this.templateBytes[this.lastTemplate]! : undefined;
@@ -381,8 +467,10 @@ export class ReportIndexBuilder {
       if (id < 0) {
         const text = DECODER.decode(b.subarray(s, e));
         const valid = /^arn:aws[a-z-]*:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/.test(text);
+        const [x, y] = hashOf(b, s, e);
         if (this.templateBytes.length >= 1000) {
           // counting by template stops being useful; checking each row goes on
+          this.fp.words(9, x, y);
           if (!valid) this.badTemplate(view);
           return;
         }
@@ -391,9 +479,12 @@ export class ReportIndexBuilder {
         this.templateNames.push(text);
         this.templateCounts.push(0);
         this.templateValid.push(valid);
+        this.templateHashA.push(x);
+        this.templateHashB.push(y);
       }
       this.lastTemplate = id;
     }
+    this.fp.words(9, this.templateHashA[id]!, this.templateHashB[id]!);
     if (!this.templateValid[id]) this.badTemplate(view);
     this.templateCounts[id]!++;
   }
@@ -406,35 +497,46 @@ export class ReportIndexBuilder {
   private insert(i: number, at: number, len: number): void {
     if (this.count * 2 > this.table.length) this.rehash();
     const arena = this.arena;
-    let slot = hashBytes(arena, at, at + len) & this.tableMask;
+    const table = this.table;
+    const mask = this.tableMask;
+    const h = hashBytes(arena, at, at + len);
+    const tag = slotTag(h, mask);
+    let slot = h & mask;
     for (;;) {
-      const e = this.table[slot]!;
-      if (e === 0) {
-        this.table[slot] = i + 1;
+      const v = table[slot]!;
+      if (v === 0) {
+        table[slot] = tag | (i + 1);
         return;
       }
-      const j = e - 1;
-      const js = this.serialStart[j]!;
-      if (sameBytes(arena, js, this.serialStart[j + 1]! - js, arena, at, len)) {
-        this.flags[i]! |= FLAG_DUPLICATE;
-        this.duplicate(j, i);
-        return;
+      // another serial's slot, unless the tags agree: then the octets tell
+      if ((v & ~mask) === tag) {
+        const j = (v & mask) - 1;
+        const js = this.serialStart[j]!;
+        if (sameBytes(arena, js, this.serialStart[j + 1]! - js, arena, at, len)) {
+          this.flags[i]! |= FLAG_DUPLICATE;
+          this.duplicate(j, i);
+          return;
+        }
       }
-      slot = (slot + 1) & this.tableMask;
+      slot = (slot + 1) & mask;
     }
   }
 
   private rehash(): void {
-    const size = this.table.length * 2;
+    const old = this.table;
+    const oldMask = this.tableMask;
+    const size = old.length * 2;
     const table = new Int32Array(size);
     const mask = size - 1;
-    for (let k = 0; k < this.table.length; k++) {
-      const e = this.table[k]!;
-      if (e === 0) continue;
+    for (let k = 0; k < old.length; k++) {
+      const v = old[k]!;
+      if (v === 0) continue;
+      const e = v & oldMask;
       const j = e - 1;
-      let slot = hashBytes(this.arena, this.serialStart[j]!, this.serialStart[j + 1]!) & mask;
+      const h = hashBytes(this.arena, this.serialStart[j]!, this.serialStart[j + 1]!);
+      let slot = h & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = e;
+      table[slot] = slotTag(h, mask) | e;
     }
     this.table = table;
     this.tableMask = mask;
@@ -460,7 +562,9 @@ export class ReportIndexBuilder {
     this.fpExt = i32(this.fpExt);
     this.revokedAt = f64(this.revokedAt);
     this.notAfter = f64(this.notAfter);
-    this.offset = f64(this.offset);
+    const o = this.offset instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap);
+    o.set(this.offset);
+    this.offset = o;
     this.reason = growU8(this.reason, cap);
     this.flags = growU8(this.flags, cap);
     this.caId = growU8(this.caId, cap);
@@ -668,16 +772,31 @@ function lastIndexOf(b: Uint8Array, s: number, e: number, needle: Uint8Array): n
   return -1;
 }
 
+/**
+ * The bits of a hash table value above the slot mask: the serial's hash bits above those that chose
+ * the slot. A table of 2^k slots holds fewer than 2^(k-1) entries, so entry + 1 fits under the mask
+ * and the value (tag | entry + 1) stays a positive Int32; a probe compares octets only when the tags
+ * agree.
+ */
+function slotTag(hash: number, mask: number): number {
+  return hash & ~mask & 0x7fffffff;
+}
+
 /** Entry index of the serial whose octets are bytes[start, end) in the index, or -1. */
 export function findSerial(index: ReportIndex, bytes: Uint8Array, start: number, end: number): number {
-  const mask = index.table.length - 1;
-  let slot = hashBytes(bytes, start, end) & mask;
+  const table = index.table;
+  const mask = table.length - 1;
+  const h = hashBytes(bytes, start, end);
+  const tag = slotTag(h, mask);
+  let slot = h & mask;
   for (;;) {
-    const e = index.table[slot]!;
-    if (e === 0) return -1;
-    const j = e - 1;
-    const js = index.serialStart[j]!;
-    if (sameBytes(index.arena, js, index.serialStart[j + 1]! - js, bytes, start, end - start)) return j;
+    const v = table[slot]!;
+    if (v === 0) return -1;
+    if ((v & ~mask) === tag) {
+      const j = (v & mask) - 1;
+      const js = index.serialStart[j]!;
+      if (sameBytes(index.arena, js, index.serialStart[j + 1]! - js, bytes, start, end - start)) return j;
+    }
     slot = (slot + 1) & mask;
   }
 }

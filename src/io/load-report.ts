@@ -1,6 +1,9 @@
+import { once } from 'node:events';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { MessageChannel } from 'node:worker_threads';
 import type { AuditRecord, RecordView } from '../core/audit-record.js';
 import { CsvReportScanner } from '../core/csv-report-scanner.js';
+import { releaseJoinColumns } from '../core/diff.js';
 import { JsonReportScanner } from '../core/json-report-scanner.js';
 import type { ReportIndex } from '../core/report-index.js';
 import type { RowsByOffset } from '../core/report-model.js';
@@ -28,12 +31,34 @@ export async function loadReport(file: ReportFile, options: LoadOptions): Promis
   }
 }
 
+/**
+ * releaseJoinColumns on each index, and their memory freed now rather than at the next full GC
+ * (which a busy tail may not run before its peak): the buffers are moved into a message that is
+ * dropped unread, and dropping it frees them.
+ */
+export async function freeJoinColumns(...indexes: ReportIndex[]): Promise<void> {
+  const buffers = [...new Set(indexes.flatMap(releaseJoinColumns))].filter((b) => b.byteLength > 0);
+  const { port1, port2 } = new MessageChannel();
+  const closed = once(port2, 'close');
+  try {
+    port1.postMessage(null, buffers);
+  } catch {
+    // a buffer that cannot be moved is left to the GC, like the others would be
+  }
+  port1.close();
+  port2.close();
+  await closed;
+}
+
 function asInputError(file: ReportFile, err: unknown): unknown {
   if (err instanceof ReportSyntaxError) return new InputError(file.name, err.message, { cause: err });
   return err;
 }
 
 const STOP = Symbol('stop');
+/** bytes read for a row at first (more when it is longer), and the most read at once for nearby rows */
+const ROW_WINDOW = 4096;
+const BLOCK = 256 * 1024;
 
 /**
  * Reads rows back by byte offset. Plain files are read at each offset (a header or '[' is fed
@@ -80,21 +105,84 @@ export async function fetchRows(
         prefix = new Uint8Array(headerEnd);
         readSync(fd, prefix, 0, headerEnd, 0);
       }
-      let window = new Uint8Array(4096);
-      for (const offset of offsets) {
-        for (let size = window.length; ; size *= 4) {
-          if (window.length < size) window = new Uint8Array(size);
-          const buf = window;
-          const bytesRead = readSync(fd, buf, 0, size, offset);
+      // A run of rows close to one another (new certificates are appended, so most of a diff's rows
+      // are) is read with one pread and scanned in one pass: the block holds file bytes [blockStart, blockStart + blockLength).
+      const block = new Uint8Array(BLOCK);
+      let blockStart = 0;
+      let blockLength = 0;
+      let blockAtEnd = false;
+      /** the index after the run of offsets from k: each within a row window of the one before */
+      const runEnd = (k: number): number => {
+        let j = k + 1;
+        while (
+          j < offsets.length &&
+          offsets[j]! - offsets[j - 1]! <= ROW_WINDOW &&
+          offsets[j]! + ROW_WINDOW - offsets[k]! <= BLOCK
+        ) {
+          j++;
+        }
+        return j;
+      };
+      /** file bytes [offset, offset + size), fewer only at the end of the file */
+      const bytesAt = (k: number, offset: number, size: number): Uint8Array => {
+        const from = offset - blockStart;
+        if (from >= 0 && (from + size <= blockLength || (blockAtEnd && from <= blockLength))) {
+          return block.subarray(from, Math.min(from + size, blockLength));
+        }
+        if (size > BLOCK) {
+          const buf = new Uint8Array(size);
+          return buf.subarray(0, readSync(fd, buf, 0, size, offset));
+        }
+        const want = Math.max(size, offsets[runEnd(k) - 1]! + ROW_WINDOW - offset);
+        blockStart = offset;
+        blockLength = readSync(fd, block, 0, want, offset);
+        blockAtEnd = blockLength < want;
+        return block.subarray(0, Math.min(size, blockLength));
+      };
+      const newScanner = (sink: (view: RecordView) => void) =>
+        index.format === 'json' ? new JsonReportScanner(sink) : new CsvReportScanner(sink);
+      /**
+       * The rows of the run offsets[k, m) with one scanner over the bytes read for them; a row it
+       * does not settle (cut off at the end, or anything unexpected) is left to the row-by-row read.
+       */
+      const scanRun = (k: number, m: number): void => {
+        const start = offsets[k]!;
+        const bytes = bytesAt(k, start, offsets[m - 1]! + ROW_WINDOW - start);
+        const wanted = new Set(offsets.slice(k, m));
+        let left = wanted.size;
+        const scanner = newScanner((view) => {
+          const at = start + view.offset - prefix.length;
+          if (!wanted.has(at)) return;
+          out.set(at, { ...view.toRecord(), offset: at, line: lineOf(at) ?? view.line });
+          if (--left === 0) throw STOP;
+        });
+        try {
+          scanner.push(prefix);
+          scanner.push(bytes);
+        } catch (err) {
+          if (err !== STOP && !(err instanceof ReportSyntaxError)) throw err;
+        }
+      };
+      for (let k = 0; k < offsets.length; k++) {
+        const offset = offsets[k]!;
+        if (out.has(offset)) continue;
+        const m = runEnd(k);
+        if (m - k > 1) {
+          scanRun(k, m);
+          if (out.has(offset)) continue;
+        }
+        for (let size = ROW_WINDOW; ; size *= 4) {
+          const buf = bytesAt(k, offset, size);
+          const bytesRead = buf.length;
           let got: (AuditRecord & { line: number }) | undefined;
           const sink = (view: RecordView) => {
             got = { ...view.toRecord(), offset, line: lineOf(offset) ?? view.line };
             throw STOP;
           };
-          const scanner = index.format === 'json' ? new JsonReportScanner(sink) : new CsvReportScanner(sink);
+          const scanner = newScanner(sink);
           try {
             scanner.push(prefix);
-            scanner.push(buf.subarray(0, bytesRead));
+            scanner.push(buf);
             if (bytesRead < size) scanner.end();
           } catch (err) {
             if (err !== STOP) throw err;

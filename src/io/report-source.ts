@@ -112,18 +112,26 @@ export async function* readChunks(file: ReportFile, from = 0): AsyncGenerator<Ui
     return;
   }
   const handle = await open(file.path, 'r');
+  // The next read is in flight while the consumer scans the current chunk. Three buffers in turn:
+  // one being read into, the one just yielded, and the one before it, which a scanner may still
+  // hold (its unfinished row) until it is handed the next chunk.
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let position = from;
+  const readInto = (k: number) => handle.read(buffers[k]!, 0, CHUNK, position);
+  let pending = readInto(0);
   try {
-    // two buffers in turn: a scanner holds on to the latest chunk only until it gets the next one
-    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    let position = from;
-    for (let k = 0; ; k ^= 1) {
-      const buf = buffers[k]!;
-      const { bytesRead } = await handle.read(buf, 0, CHUNK, position);
+    for (let k = 0; ; ) {
+      const { bytesRead } = await pending;
       if (bytesRead === 0) return;
       position += bytesRead;
-      yield buf.subarray(0, bytesRead);
+      const chunk = buffers[k]!.subarray(0, bytesRead);
+      k = k === 2 ? 0 : k + 1;
+      pending = readInto(k);
+      yield chunk;
     }
   } finally {
+    // a consumer that stops early leaves a read in flight: let it land before closing
+    await pending.catch(() => {});
     await handle.close();
   }
 }

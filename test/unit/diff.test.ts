@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { diffIndexes } from '../../src/core/diff.js';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
 import type { DiffOutput } from '../../src/core/report-model.js';
 import {
@@ -482,6 +483,52 @@ describe('diff window', () => {
     const out = await diffOf(text, text, WINDOW);
     expect(out.old.summary).toMatchObject({ certificates: 3, active: 3, expired: 0, revoked: 0 });
     expect(out.new.summary).toMatchObject({ certificates: 3, active: 1, expired: 1, revoked: 1 });
+  });
+});
+
+describe('diff: joining in file order and by hash agree', () => {
+  // OLD: a duplicate serial, a row without a serial, a revoked row; NEW: the same rows but the
+  // repeat, one changed, one gone, one new. In file order the join mostly takes the next OLD entry; reversed, the hash table.
+  const old = [
+    ...base(4),
+    aRecord({ serial: aSerial(1), subject: 'CN=again' }),
+    aRecord({ serial: undefined }),
+    aRecord({ serial: aSerial(30), revokedAt: '2026-10-01T00:00:00+0000', revocationReason: 'SUPERSEDED' }),
+    ...someRecords(3, () => ({ notAfter: '2027-06-01T00:00:00+0000' }), 40),
+  ];
+  const next = old
+    .filter((r) => r.serial !== aSerial(41) && r.subject !== 'CN=again')
+    .map((r) => (r.serial === aSerial(2) ? aRecord({ ...r, subject: 'CN=moved' }) : r))
+    .concat([aRecord({ serial: aSerial(50), issuedAt: '2026-11-19T12:00:00+0000' })]);
+  const summary = (out: DiffOutput) => ({
+    changes: {
+      issued: serials(out.changes.issued),
+      revoked: serials(out.changes.revoked),
+      expired: serials(out.changes.expired),
+    },
+    findings: out.findings
+      .map((f) => `${f.code} ${f.serial ?? ''} ${f.message.replace(/line \d+/g, '')}`)
+      .sort(),
+  });
+
+  it.each([
+    ['same order', (rows: ReportRecord[]) => rows],
+    ['reversed', (rows: ReportRecord[]) => [...rows].reverse()],
+  ])('%s', async (_name, order) => {
+    const inOrder = await diffOf(toJsonReport(old), toJsonReport(next), WINDOW);
+    const other = await diffOf(toJsonReport(old), toJsonReport(order(next)), WINDOW);
+    expect(summary(other)).toEqual(summary(inOrder));
+    expect(codes(inOrder)).toContain('CERTIFICATE_CHANGED');
+    expect(codes(inOrder)).toContain('CERTIFICATE_DISAPPEARED');
+    expect(serials(inOrder.changes.issued)).toEqual([aSerial(50)]);
+  });
+});
+
+describe('releaseJoinColumns', () => {
+  it('a released index cannot be joined again', async () => {
+    const { oldIndex, newIndex } = await diffRun(toJsonReport(base()), toJsonReport(base()), WINDOW);
+    expect(oldIndex.arena).toHaveLength(0);
+    expect(() => diffIndexes(oldIndex, newIndex)).toThrow(/join columns were released/);
   });
 });
 

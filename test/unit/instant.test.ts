@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { daysFromCivil, formatInstant, parseInstant, parseInstantBytes } from '../../src/core/instant.js';
+import { rng } from '../builders.js';
 
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) =>
   Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
@@ -170,5 +171,32 @@ describe('formatInstant', () => {
       const back = parseInstant(formatInstant(t));
       expect(Math.abs(back - t), `${text} -> ${formatInstant(t)}`).toBeLessThan(0.001);
     }
+  });
+});
+
+describe('parseInstant: the AWS form (read at once) agrees with the colon-offset form (read the long way)', () => {
+  it('on 20000 instants, valid and broken', () => {
+    const random = rng(2026);
+    const pick = (s: string) => s[Math.floor(random() * s.length)]!;
+    const two = (max: number) => String(Math.floor(random() * max)).padStart(2, '0');
+    let valid = 0;
+    for (let k = 0; k < 20000; k++) {
+      const year = String(Math.floor(random() * 10000)).padStart(4, '0');
+      const chars = [
+        ...`${year}-${two(14)}-${two(33)}T${two(26)}:${two(62)}:${two(62)}${pick('+-')}${two(26)}${two(62)}`,
+      ];
+      // now and then a byte that does not belong
+      if (random() < 0.2) chars[Math.floor(random() * chars.length)] = pick('0123456789-:T+Z .x\u00e9/');
+      const aws = chars.join('');
+      const colon = `${aws.slice(0, 22)}:${aws.slice(22)}`;
+      const a = parseInstant(aws);
+      const b = parseInstant(colon);
+      if (Number.isNaN(b)) expect(a, aws).toBeNaN();
+      else {
+        expect(a, aws).toBe(b);
+        valid++;
+      }
+    }
+    expect(valid).toBeGreaterThan(1000);
   });
 });

@@ -261,6 +261,29 @@ describe('JsonReportScanner agrees with JSON.parse', () => {
     expectSameAsJsonParse(JSON.stringify(records));
   });
 
+  it('every subset of the keys in the AWS order, reversed, and with keys the tool does not know', () => {
+    const full = aRecord({
+      serial: aSerial(1),
+      requestedByServicePrincipal: 'acm.amazonaws.com',
+      revokedAt: '2026-10-01T00:00:00+0000',
+      revocationReason: 'KEY_COMPROMISE',
+    });
+    const names = FIELD_NAMES.filter((n) => full[n] !== undefined);
+    const random = rng(7);
+    const rows: Array<Record<string, string>> = [];
+    for (let k = 0; k < 300; k++) {
+      const kept = names.filter(() => random() < 0.7);
+      const row: Record<string, string> = {};
+      const order = k % 3 === 1 ? [...kept].reverse() : kept;
+      for (const n of order) {
+        if (k % 3 === 2 && random() < 0.3) row[`${n}X`] = 'unknown';
+        row[n] = full[n]!;
+      }
+      rows.push(row);
+    }
+    expectSameAsJsonParse(JSON.stringify(rows));
+  });
+
   it('decodes escapes: \\u00e9 and é are the same text, \\\\, is a backslash-comma', () => {
     const text = '[{"subject":"CN=caf\\u00e9,O=A\\\\, B","serial":"0\\u0031"}]';
     expect(scan(text, 1).rows[0]!.fields).toEqual({ subject: 'CN=café,O=A\\, B', serial: '01' });

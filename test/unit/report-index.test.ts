@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
+import { JsonReportScanner } from '../../src/core/json-report-scanner.js';
 import {
   FLAG_DUPLICATE,
   FLAG_INVALID,
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
   type ReportIndex,
+  ReportIndexBuilder,
 } from '../../src/core/report-index.js';
 import {
   aRecord,
@@ -427,5 +429,105 @@ describe('report index: format-specific', () => {
       lineOf(2),
     ]);
     expect([...index.flags.subarray(0, 3)].map((x) => x & FLAG_INVALID)).toEqual([8, 8, 8]);
+  });
+});
+
+describe('report index: fingerprints do not depend on the rows before', () => {
+  const fingerprint = (index: ReportIndex, i: number) => [index.fpA[i], index.fpB[i], index.fpExt[i]];
+  const X = aRecord({ serial: aSerial(7) });
+
+  /** X first (nothing cached yet), and X after rows of the same CA and template (cached). */
+  async function both(x: ReportRecord, before: ReportRecord[]): Promise<[number[], number[]]> {
+    const alone = await indexOf(toJsonReport([x]));
+    const after = await indexOf(toJsonReport([...before, x]));
+    return [fingerprint(alone, 0) as number[], fingerprint(after, before.length) as number[]];
+  }
+
+  it('a canonical ARN and a template: the same whether first or after others', async () => {
+    const [a, b] = await both(X, someRecords(3));
+    expect(b).toEqual(a);
+  });
+
+  it('after rows of another CA and another template, too', async () => {
+    const others = someRecords(3, (i) => ({
+      certificateArn: certificateArnOf(aSerial(100 + i), OTHER_CA_ARN),
+      serial: aSerial(100 + i),
+      templateArn: SERVER_TEMPLATE,
+    }));
+    const [a, b] = await both(X, others);
+    expect(b).toEqual(a);
+  });
+
+  it('JSON and CSV agree', async () => {
+    const rows = [...someRecords(3, () => ({})), X];
+    const json = await indexOf(toJsonReport(rows));
+    const csv = await indexOf(toCsvReport(rows));
+    expect(fingerprint(csv, 3)).toEqual(fingerprint(json, 3));
+  });
+
+  it('another CA in the ARN changes the fingerprint', async () => {
+    const moved = aRecord({ ...X, certificateArn: certificateArnOf(X.serial!, OTHER_CA_ARN) });
+    const [a] = await both(X, []);
+    const [, b] = await both(
+      moved,
+      someRecords(2, () => ({})),
+    );
+    expect(b[0] === a[0] && b[1] === a[1]).toBe(false);
+  });
+
+  it('the serial in the ARN written in uppercase changes the fingerprint', async () => {
+    const upper = aRecord({
+      ...X,
+      certificateArn: `${CA_ARN}/certificate/${X.serial!.replace(/:/g, '').toUpperCase()}`,
+    });
+    const [a] = await both(X, []);
+    const [c, b] = await both(
+      upper,
+      someRecords(2, () => ({})),
+    );
+    expect(b).toEqual(c);
+    expect(b[0] === a[0] && b[1] === a[1]).toBe(false);
+  });
+
+  it('another template changes the extended fingerprint only', async () => {
+    const [a] = await both(X, []);
+    const [, b] = await both(
+      aRecord({ ...X, templateArn: SERVER_TEMPLATE }),
+      someRecords(2, () => ({})),
+    );
+    expect(b.slice(0, 2)).toEqual(a.slice(0, 2));
+    expect(b[2]).not.toBe(a[2]);
+  });
+
+  it('beyond 1000 templates (no longer counted), a template still fingerprints as before', async () => {
+    const many = someRecords(1001, (i) => ({ templateArn: `arn:aws:acm-pca:::template/T${i}/V1` }), 2000);
+    const [a, b] = await both(X, many);
+    expect(b).toEqual(a);
+  });
+});
+
+describe('report index: offsets', () => {
+  it('32-bit while they fit', async () => {
+    const index = await indexOf(toJsonReport(someRecords(3)));
+    expect(index.offset).toBeInstanceOf(Uint32Array);
+  });
+
+  it('past 4 GiB (a big gzip report): the column turns to 64-bit floats and keeps the earlier offsets', () => {
+    const builder = new ReportIndexBuilder({ source: 'big', format: 'json', expectedRows: 1 });
+    const shift = [0, 2 ** 32 + 5, 2 ** 40];
+    let k = 0;
+    const scanner = new JsonReportScanner((view) => {
+      const real = view.offset;
+      view.offset = real + shift[k++]!;
+      builder.add(view);
+      view.offset = real;
+    });
+    scanner.push(new TextEncoder().encode(toJsonReport(someRecords(3))));
+    scanner.end();
+    const index = builder.finish();
+    expect(index.offset).toBeInstanceOf(Float64Array);
+    expect(index.offset[0]).toBe(2);
+    expect(index.offset[1]! - shift[1]!).toBeGreaterThan(2);
+    expect(index.offset[2]! - shift[2]!).toBeGreaterThan(index.offset[1]! - shift[1]!);
   });
 });
