@@ -1,10 +1,11 @@
 /** What commands get from the shell: AWS clients, the clock, and stderr for humans. */
-import { type AwsClients, type AwsOptions, makeClients } from '../aws/clients.js';
+import type { AwsClients, AwsOptions } from '../aws/clients.js';
 import { parseInstant } from '../core/instant.js';
 import { UsageError } from './errors.js';
 
 export interface CliContext {
-  aws(): AwsClients;
+  /** the AWS clients; the SDK is loaded on first use, so local-only commands start fast and lean */
+  aws(): Promise<AwsClients>;
   /** epoch seconds */
   now(): number;
   sleep(seconds: number): Promise<void>;
@@ -28,12 +29,12 @@ function clock(env: NodeJS.ProcessEnv): () => number {
 }
 
 export function makeContext(options: AwsOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
-  let clients: AwsClients | undefined;
+  let clients: Promise<AwsClients> | undefined;
   const tty = process.stderr.isTTY === true;
   let shown = false;
   return {
     aws: () => {
-      clients ??= makeClients(options, env);
+      clients ??= import('../aws/clients.js').then((m) => m.makeClients(options, env));
       return clients;
     },
     now: clock(env),

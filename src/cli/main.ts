@@ -5,14 +5,9 @@ import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
 import { StateError } from '../store/fs-store.js';
-import { runBootstrap } from './commands/bootstrap.js';
 import { runDiff } from './commands/diff.js';
-import { runDoctorCommand } from './commands/doctor.js';
 import { runEvents } from './commands/events.js';
-import { runGenerate } from './commands/generate.js';
-import { runIamPolicy } from './commands/iam-policy.js';
 import { runInspect } from './commands/inspect.js';
-import { runRun } from './commands/run.js';
 import { type CliContext, makeContext } from './context.js';
 import { EXIT_AWS, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { FAIL_ON_LEVELS, type FailOn } from './fail-on.js';
@@ -340,6 +335,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           )
           .epilogue(EXIT_CODES),
       async (a) => {
+        const { runGenerate } = await import('./commands/generate.js');
         code = await runGenerate(
           {
             ca: a.ca,
@@ -396,6 +392,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           )
           .epilogue(EXIT_CODES),
       async (a) => {
+        const { runBootstrap } = await import('./commands/bootstrap.js');
         code = await runBootstrap(
           {
             bucket: a.bucket,
@@ -435,6 +432,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           )
           .epilogue(EXIT_CODES),
       async (a) => {
+        const { runDoctorCommand } = await import('./commands/doctor.js');
         code = await runDoctorCommand(
           {
             ca: a.ca,
@@ -467,6 +465,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           })
           .example('$0 iam-policy --command generate --bucket my-audit-reports', 'what generate needs'),
       async (a) => {
+        const { runIamPolicy } = await import('./commands/iam-policy.js');
         code = await runIamPolicy({
           ...(a.command === undefined ? {} : { command: a.command as IamCommand }),
           bucket: (a.bucket ?? []).map(String),
@@ -543,6 +542,8 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           .example('$0 run --config /etc/pca-audit.json', 'settings from a file')
           .epilogue(EXIT_CODES),
       async (a) => {
+        // the AWS SDK is loaded only by the commands that talk to AWS
+        const { runRun } = await import('./commands/run.js');
         code = await runRun(
           {
             dryRun: a['dry-run'],

@@ -5,9 +5,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lookupEvents } from '../aws/cloudtrail.js';
-import { downloadObject } from '../aws/s3.js';
-import { trailObjectKeys } from '../aws/trail-bucket.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { PCA_SOURCE } from '../core/cloudtrail/event.js';
 import { isS3Uri, parseS3Uri } from '../core/s3-uri.js';
@@ -59,7 +56,8 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
       const start = Math.max(ctx.from - 3600, ctx.now() - 90 * 86400);
       const end = Math.min(ctx.to + 3600, ctx.now());
       let n = 0;
-      for await (const e of lookupEvents(ctx.inputs.aws().cloudtrail(ca.region), {
+      const { lookupEvents } = await import('../aws/cloudtrail.js');
+      for await (const e of lookupEvents((await ctx.inputs.aws()).cloudtrail(ca.region), {
         start,
         end,
         eventSource: PCA_SOURCE,
@@ -95,7 +93,9 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
       }
       needWindow(source, ctx);
       const ca = ctx.ca!;
-      const s3 = ctx.inputs.aws().s3(ca.region);
+      const { downloadObject } = await import('../aws/s3.js');
+      const { trailObjectKeys } = await import('../aws/trail-bucket.js');
+      const s3 = (await ctx.inputs.aws()).s3(ca.region);
       const keys = await trailObjectKeys(s3, {
         bucket,
         prefix: key,

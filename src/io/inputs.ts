@@ -6,13 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
-import { downloadObject } from '../aws/s3.js';
 import { isS3Uri, parseS3Uri } from '../core/s3-uri.js';
 import { InputError, openReportFile, type ReportFile } from './report-source.js';
 
 export interface InputContext {
   /** the AWS clients, built on first use */
-  aws(): AwsClients;
+  aws(): Promise<AwsClients>;
   /** the Region to use for S3 when nothing else tells (the CA's) */
   region?: string;
   stdin?: NodeJS.ReadableStream;
@@ -39,7 +38,8 @@ export async function fetchS3(
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     const path = join(dir, key.split('/').pop() || 'object');
-    const got = await downloadObject(ctx.aws().s3(ctx.region), bucket, key, path);
+    const { downloadObject } = await import('../aws/s3.js');
+    const got = await downloadObject((await ctx.aws()).s3(ctx.region), bucket, key, path);
     return { path, lastModified: got.lastModified, remove };
   } catch (err) {
     await remove();

@@ -310,7 +310,7 @@ async function notify(
 async function resolveCas(s: RunSettings, deps: RunDeps): Promise<CaArn[]> {
   const arns = new Set(s.cas);
   if (s.all) {
-    const pca = deps.ctx.aws().pca();
+    const pca = (await deps.ctx.aws()).pca();
     for (const shared of [false, true]) {
       for (const ca of await listCas(pca, shared)) {
         if (ca.status === 'ACTIVE' || ca.status === 'DISABLED') arns.add(ca.arn);
@@ -344,7 +344,7 @@ async function processCa(
     // the newest report: made now (30-minute rule), or in a dry run only read from the bucket
     let report: { id: string; key: string; format: 'json' | 'csv'; createdAt: number; path: string };
     if (s.dryRun) {
-      const [newest] = await listReports(ctx.aws(), s.bucket, ca);
+      const [newest] = await listReports(await ctx.aws(), s.bucket, ca);
       if (!newest)
         throw new InputError(
           `s3://${s.bucket}/audit-report/${ca.id}/`,
@@ -353,13 +353,13 @@ async function processCa(
         );
       temp = await mkdtemp(join(tmpdir(), 'pca-audit-dry-'));
       const path = join(temp, `${newest.id}.${newest.format}`);
-      const got = await downloadObject(ctx.aws().s3(ca.region), s.bucket, newest.key, path);
+      const got = await downloadObject((await ctx.aws()).s3(ca.region), s.bucket, newest.key, path);
       report = { id: newest.id, key: newest.key, format: newest.format, createdAt: got.lastModified, path };
     } else {
       await mkdir(reportsDir, { recursive: true });
       const g = await generateReport(
         {
-          clients: ctx.aws(),
+          clients: await ctx.aws(),
           now: ctx.now,
           sleep: ctx.sleep,
           note: (m) => ctx.note(`${ca.id}: ${m}`),

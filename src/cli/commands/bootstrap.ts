@@ -125,7 +125,7 @@ export async function runBootstrap(
   let r: BootstrapResult;
   try {
     r = await bootstrapBucket(
-      { s3: ctx.aws().s3(region), ...(beforeWrite ? { beforeWrite } : {}) },
+      { s3: (await ctx.aws()).s3(region), ...(beforeWrite ? { beforeWrite } : {}) },
       { bucket: cmd.bucket, cas, create: cmd.create, dryRun: cmd.dryRun },
     );
   } catch (err) {

@@ -1,4 +1,3 @@
-import { listObjects } from '../../aws/s3.js';
 import { parseCaArn, reportKeyInfo, reportPrefix } from '../../core/ca-arn.js';
 import type { Crl } from '../../core/crl.js';
 import { checkCrl } from '../../core/crl-check.js';
@@ -74,7 +73,8 @@ async function latestReports(
   let prefix = parsed.location.key;
   const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
   if (prefix === '' && ca) prefix = reportPrefix(ca);
-  const objects = await listObjects(ctx.aws().s3(region), bucket, prefix);
+  const { listObjects } = await import('../../aws/s3.js');
+  const objects = await listObjects((await ctx.aws()).s3(region), bucket, prefix);
   const reports = objects
     .filter((o) => reportKeyInfo(o.key) !== undefined)
     .sort((a, b) => b.lastModified - a.lastModified || (a.key < b.key ? 1 : -1));
@@ -217,6 +217,9 @@ export async function diffFiles(
     ...(oldMade ? { oldCreatedAt: oldMade.at, oldCreatedAtBasis: oldMade.basis } : {}),
     ...(newMade ? { newCreatedAt: newMade.at, newCreatedAtBasis: newMade.basis } : {}),
   });
+  // without CloudTrail or a CRL nothing needs the serials past the join: free them before rows are read back
+  const freed = eventSet === undefined && crl === undefined;
+  if (freed) await freeJoinColumns(oldIndex, newIndex);
   const needed = rowsForDiff(plan, oldIndex, newIndex);
   const oldRows = new Map(await fetchRows(oldFile, oldIndex, needed.old));
   const newRows = new Map(await fetchRows(newFile, newIndex, needed.new));
@@ -226,7 +229,7 @@ export async function diffFiles(
   }
   if (crl !== undefined) extras.crl = crlSection(cmd, crl, plan, newIndex);
   // ~40 MiB a million rows per report that nothing after the join and the reconciliation reads
-  await freeJoinColumns(oldIndex, newIndex);
+  if (!freed) await freeJoinColumns(oldIndex, newIndex);
   // the rows the findings quote, beyond those already read
   const evidence = evidenceOffsets([...plan.findings.findings, ...oldIndex.findings, ...newIndex.findings]);
   const more = (have: Map<number, unknown>, offsets: number[] | undefined) =>

@@ -39,7 +39,7 @@ export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Pro
     );
   }
   const checks = await runDoctor(
-    { clients: ctx.aws(), now: ctx.now },
+    { clients: await ctx.aws(), now: ctx.now },
     { ca, bucket: cmd.bucket, maxReportAge: cmd.maxReportAge },
   );
   const count = (s: Check['status']) => checks.filter((c) => c.status === s).length;

@@ -27,7 +27,7 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
   }
   await mkdir(cmd.out, { recursive: true });
   const r = await generateReport(
-    { clients: ctx.aws(), now: ctx.now, sleep: ctx.sleep, note: ctx.note, progress: ctx.progress },
+    { clients: await ctx.aws(), now: ctx.now, sleep: ctx.sleep, note: ctx.note, progress: ctx.progress },
     {
       ca,
       bucket: cmd.bucket,

@@ -241,7 +241,7 @@ export async function runRun(
     if (!settings.dryRun) {
       const region = settings.cas.map((c) => parseCaArn(c)?.region).find(Boolean);
       s3state = await openS3State(
-        ctx.aws().s3(region),
+        (await ctx.aws()).s3(region),
         parsed.location.bucket,
         parsed.location.key,
         work,
