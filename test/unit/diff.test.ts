@@ -406,11 +406,9 @@ describe('diff across formats', () => {
     ]);
   });
 
-  // BUG: src/core/report-reader.ts indexReport sets hasExtended only when every extended key
-  // (requestedByServicePrincipal AND templateArn) occurs in some row. In JSON a key is absent when
-  // it has no value, and requestedByServicePrincipal only appears on ACM-requested certificates, so
-  // two current JSON reports of a CA without ACM certificates compare no templateArn: a changed
-  // template goes unreported (and byTemplate never shows '(none)').
+  // Regression: hasExtended once needed both extended keys in some row; in JSON a key is absent
+  // when it has no value, and requestedByServicePrincipal only appears on ACM-requested
+  // certificates, so a changed template went unreported between two such reports.
   it('JSON vs JSON without any ACM-requested certificate: a changed templateArn is CERTIFICATE_CHANGED', async () => {
     const old = base(3);
     const now = withChange(old, 1, { templateArn: SERVER_TEMPLATE });
@@ -420,9 +418,8 @@ describe('diff across formats', () => {
     ]);
   });
 
-  // BUG: src/core/fingerprint.ts Fingerprint.number mixes in `value | 0` and the high word only, so
-  // the fraction of an instant is dropped: a notAfter that moves by half a second (a different
-  // instant) leaves the fingerprint unchanged and diffIndexes never lists the pair as changed.
+  // Regression: the fingerprint once dropped the fraction of an instant, so a notAfter that moved
+  // by half a second left it unchanged.
   it('CERTIFICATE_CHANGED when notAfter moves by a fraction of a second', async () => {
     const old = base(2);
     const now = withChange(old, 0, { notAfter: '2027-06-01T00:00:00.500+0000' });
