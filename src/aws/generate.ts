@@ -83,9 +83,22 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
   const pca = clients.pca(o.ca.region);
   const started = now();
   const deadline = started + o.timeout;
+  // a caller that may not list the bucket still gets its report: the 30-minute rule is then judged
+  // by AWS's answers alone (said once)
+  let listable = true;
   const recent = async () => {
-    const [newest] = await listReports(clients, o.bucket, o.ca);
-    return newest && now() - newest.lastModified < REPORT_INTERVAL_SECONDS ? newest : undefined;
+    if (!listable) return undefined;
+    try {
+      const [newest] = await listReports(clients, o.bucket, o.ca);
+      return newest && now() - newest.lastModified < REPORT_INTERVAL_SECONDS ? newest : undefined;
+    } catch (err) {
+      if ((err as AwsError).errorName !== 'AccessDenied') throw err;
+      listable = false;
+      note(
+        `may not list s3://${o.bucket}/${reportPrefix(o.ca)} (AccessDenied): a recent report cannot be reused, AWS's answer decides`,
+      );
+      return undefined;
+    }
   };
 
   let target: { id: string; key: string; reused: boolean } | undefined;
@@ -169,7 +182,7 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
   const info = reportKeyInfo(key);
   const format = info?.format ?? o.format;
   const path = join(o.outDir, `${target.id}.${format}`);
-  const objects = await listObjects(clients.s3(o.ca.region), status.bucket ?? o.bucket, key);
+  const objects = listable ? await listObjects(clients.s3(o.ca.region), status.bucket ?? o.bucket, key) : [];
   const object = objects.find((x) => x.key === key);
   const existing = await stat(path).catch(() => undefined);
   const kept = existing !== undefined && object !== undefined && existing.size === object.size;

@@ -597,4 +597,68 @@ describe('run: the nightly job', () => {
     expect(after.code).toBe(0);
     expect(JSON.parse(after.stdout).cas[0].findings.error).toBe(0);
   });
+
+  it('generate without s3:ListBucket: AWS decides the 30-minute rule, and the report is still kept', async () => {
+    await createBucket(stack, 'audit-reports');
+    const ca = await createCa();
+    await issue(ca);
+    Object.assign(process.env, {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    const { makeClients } = await import('../../src/aws/clients.js');
+    const { generateReport } = await import('../../src/aws/generate.js');
+    const { parseCaArn } = await import('../../src/core/ca-arn.js');
+    const real = makeClients({ endpointUrl: stack.motoUrl, retryMode: 'standard', maxAttempts: 1 }, {});
+    const pcaClients = makeClients(
+      { endpointUrl: stack.emulatorUrl, retryMode: 'standard', maxAttempts: 1 },
+      {},
+    );
+    const denied = Object.assign(new Error('Access Denied'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    const s3 = real.s3(stack.region);
+    const guarded = {
+      send: (command: { constructor: { name: string } }) =>
+        command.constructor.name === 'ListObjectsV2Command'
+          ? Promise.reject(denied)
+          : (s3.send as (c: unknown) => Promise<unknown>)(command),
+    };
+    const clients = { ...pcaClients, s3: () => guarded as unknown as typeof s3 };
+    const notes: string[] = [];
+    const clock = await now();
+    const out = join(work, 'nolist');
+    const deps = {
+      clients,
+      now: () => clock,
+      sleep: (sec: number) => new Promise<void>((r) => setTimeout(r, sec * 100)),
+      note: (m: string) => notes.push(m),
+      progress: () => {},
+    };
+    const options = {
+      ca: parseCaArn(ca)!,
+      bucket: 'audit-reports',
+      format: 'json' as const,
+      outDir: out,
+      timeout: 60,
+      pollInterval: 1,
+      waitForSlot: false,
+    };
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(out, { recursive: true });
+    const first = await generateReport(deps, options);
+    expect(first).toMatchObject({ reused: false, alreadyDownloaded: false });
+    expect(readdirSync(out)).toEqual([`${first.id}.json`]);
+    expect(notes[0]).toMatch(
+      /may not list s3:\/\/audit-reports\/audit-report\/.*\/ \(AccessDenied\): a recent report cannot be reused, AWS's answer decides/,
+    );
+    // a second request inside the 30 minutes: the stand-in hands the earlier report back, and that is said
+    const second = await generateReport({ ...deps, now: () => clock + 600 }, options);
+    expect(second.id).toBe(first.id);
+    expect(second.reused).toBe(true);
+    expect(notes.join('\n')).toMatch(/AWS handed back report .*, made 10 min ago/);
+  });
 });
