@@ -9,6 +9,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type CaArn, REPORT_INTERVAL_SECONDS, reportKeyInfo, reportPrefix } from '../core/ca-arn.js';
 import type { AwsClients } from './clients.js';
 import { diagnoseReportFailure } from './diagnose.js';
@@ -66,8 +67,17 @@ interface ReportObject {
 }
 
 /** Reports of the CA in the bucket, newest first. */
-export async function listReports(clients: AwsClients, bucket: string, ca: CaArn): Promise<ReportObject[]> {
-  const objects = await listObjects(clients.s3(ca.region), bucket, reportPrefix(ca));
+export function listReports(clients: AwsClients, bucket: string, ca: CaArn): Promise<ReportObject[]> {
+  return listReportsUnder(clients.s3(ca.region), bucket, reportPrefix(ca));
+}
+
+/** Report objects (`…/<AuditReportId>.json|.csv`) under a prefix, newest first. */
+export async function listReportsUnder(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<ReportObject[]> {
+  const objects = await listObjects(s3, bucket, prefix);
   const out: ReportObject[] = [];
   for (const o of objects) {
     const info = reportKeyInfo(o.key);

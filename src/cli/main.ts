@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { AwsError } from '../aws/errors.js';
+import { FAIL_ON_LEVELS, type FailOn } from '../core/fail-on.js';
 import { IAM_COMMANDS, type IamCommand } from '../core/iam-policy.js';
 import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
@@ -10,7 +11,6 @@ import { runEvents } from './commands/events.js';
 import { runInspect } from './commands/inspect.js';
 import { type CliContext, makeContext } from './context.js';
 import { EXIT_AWS, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
-import { FAIL_ON_LEVELS, type FailOn } from './fail-on.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
 import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
 

@@ -7,6 +7,7 @@ import {
   FLAG_DUPLICATE,
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
+  findSerialHex,
   type ReportIndex,
 } from './report-index.js';
 import { reasonName } from './revocation-reason.js';
@@ -57,8 +58,6 @@ export function checkCrl(
     notExpected: 0,
     afterNewReport: 0,
   };
-  const onCrl = new Map<string, CrlEntry>();
-  for (const e of crl.entries) onCrl.set(e.serial, e);
   const crlRef = (e?: CrlEntry) => ({
     source: options.source,
     thisUpdate: formatInstant(crl.thisUpdate),
@@ -73,28 +72,26 @@ export function checkCrl(
     line: newIndex.line[i]!,
     byte: newIndex.offset[i]!,
   });
-  const seen = new Set<string>();
-  const stateOf = new Map<string, number>();
+  // each CRL entry, looked up in NEW's serial table: revoked in NEW (matched), or not
+  const entryOf = new Int32Array(newIndex.count).fill(-1);
+  const unknown: Array<[CrlEntry, number]> = [];
+  crl.entries.forEach((e, k) => {
+    const i = findSerialHex(newIndex, e.serial);
+    if (i >= 0 && entryOf[i]! >= 0) return; // the same serial listed twice
+    if (i >= 0 && (newIndex.flags[i]! & FLAG_REVOKED) !== 0) entryOf[i] = k;
+    else unknown.push([e, i]);
+  });
+  // every revoked certificate of NEW: on the CRL with its reason, or missing where it should be
   for (let i = 0; i < newIndex.count; i++) {
     const flags = newIndex.flags[i]!;
-    if ((flags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
-    const revoked = (flags & FLAG_REVOKED) !== 0;
-    if (!revoked) {
-      if (onCrl.size > 0) {
-        const hex = entrySerialHex(newIndex, i);
-        if (onCrl.has(hex)) stateOf.set(hex, i);
-      }
-      continue;
-    }
-    const hex = entrySerialHex(newIndex, i);
-    const entry = onCrl.get(hex);
+    if ((flags & FLAG_REVOKED) === 0 || (flags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
     const reason = reasonName(newIndex.reason[i]!);
+    const entry = entryOf[i]! >= 0 ? crl.entries[entryOf[i]!] : undefined;
     if (entry !== undefined) {
-      seen.add(hex);
       summary.matched++;
       if (reason !== undefined && entry.reason !== reason) {
         add('CRL_REASON_MISMATCH', {
-          serial: formatSerial(hex),
+          serial: formatSerial(entry.serial),
           message: `the CRL gives reason ${entry.reason}${entry.reasonGiven ? '' : ' (no reasonCode)'}, the new report ${reason}`,
           evidence: { crl: crlRef(entry), new: rowOf(i) },
         });
@@ -113,25 +110,24 @@ export function checkCrl(
       continue;
     }
     add('CRL_MISSING_REVOCATION', {
-      serial: formatSerial(hex),
+      serial: formatSerial(entrySerialHex(newIndex, i)),
       message: `revoked in the new report (${reason ?? 'no reason'} at ${formatInstant(revokedAt)}), unexpired, but not on the CRL of ${formatInstant(crl.thisUpdate)}`,
       evidence: { crl: crlRef(), new: rowOf(i) },
     });
   }
-  for (const e of crl.entries) {
-    if (seen.has(e.serial)) continue;
+  // entries NEW does not show revoked (those revoked after NEW was made cannot be in it)
+  for (const [e, i] of unknown) {
     if (!Number.isNaN(options.newCreatedAt) && e.revokedAt > options.newCreatedAt) {
       summary.afterNewReport++;
       continue;
     }
-    const i = stateOf.get(e.serial);
     add('CRL_UNKNOWN_ENTRY', {
       serial: formatSerial(e.serial),
       message:
-        i === undefined
+        i < 0
           ? `on the CRL (revoked at ${formatInstant(e.revokedAt)}), but not in the new report`
           : `on the CRL (revoked at ${formatInstant(e.revokedAt)}), but not revoked in the new report`,
-      evidence: { crl: crlRef(e), ...(i === undefined ? {} : { new: rowOf(i) }) },
+      evidence: { crl: crlRef(e), ...(i < 0 ? {} : { new: rowOf(i) }) },
     });
   }
   return summary;

@@ -13,7 +13,7 @@ import {
   type Severity,
 } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
-import { FLAG_REVOKED, findSerial, type ReportIndex } from './report-index.js';
+import { entrySerialHex, FLAG_REVOKED, findSerialHex, type ReportIndex } from './report-index.js';
 import type { RowsByOffset } from './report-model.js';
 import { reasonName } from './revocation-reason.js';
 import { formatSerial } from './serial.js';
@@ -55,18 +55,6 @@ export interface ReconciliationSummary {
   issuance: { checked: boolean; why: string };
   /** the time span the sources' records cover */
   coverage?: { from: string; to: string };
-}
-
-/** A serial in canonical hex → its octets. */
-export function serialOctets(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function entryOf(index: ReportIndex, hex: string): number {
-  const b = serialOctets(hex);
-  return findSerial(index, b, 0, b.length);
 }
 
 /** The evidence an event gives: who, when, what, and where it was read. */
@@ -189,11 +177,11 @@ export function reconcile(
     }
     if (e.kind !== 'revoke') continue;
     const serial = formatSerial(e.serial);
-    const n = entryOf(newIndex, e.serial);
+    const n = findSerialHex(newIndex, e.serial);
     const young = !Number.isNaN(to) && to - t < options.propagationAllowance;
     const age = Number.isNaN(to) ? '' : ` (${duration(to - t)} before the new report was made)`;
     if (n < 0) {
-      const o = entryOf(oldIndex, e.serial);
+      const o = findSerialHex(oldIndex, e.serial);
       if (o >= 0) continue; // CERTIFICATE_DISAPPEARED says it already
       add(
         'EVENT_FOR_UNKNOWN_CERTIFICATE',
@@ -206,7 +194,7 @@ export function reconcile(
       );
       continue;
     }
-    const o = entryOf(oldIndex, e.serial);
+    const o = findSerialHex(oldIndex, e.serial);
     const rows = { ...(o >= 0 ? { old: rowOf(oldIndex, o) } : {}), new: rowOf(newIndex, n) };
     if ((newIndex.flags[n]! & FLAG_REVOKED) === 0) {
       add(
@@ -223,9 +211,9 @@ export function reconcile(
 
   // every revocation new in NEW, against the successful revoke events for its serial
   for (const n of plan.revoked) {
-    const hex = hexOf(newIndex, n);
+    const hex = entrySerialHex(newIndex, n);
     const serial = formatSerial(hex);
-    const o = entryOf(oldIndex, hex);
+    const o = findSerialHex(oldIndex, hex);
     const rows = { ...(o >= 0 ? { old: rowOf(oldIndex, o) } : {}), new: rowOf(newIndex, n) };
     const candidates = revokesBySerial.get(hex);
     const revokedAt = newIndex.revokedAt[n]!;
@@ -273,7 +261,7 @@ export function reconcile(
       why: `${issueEvents} IssueCertificate event${issueEvents === 1 ? '' : 's'} of this CA; certificates issued from ${spanText || 'nowhere'} checked`,
     };
     for (const n of plan.issued) {
-      const hex = hexOf(newIndex, n);
+      const hex = entrySerialHex(newIndex, n);
       if (issuedSerials.has(hex)) continue;
       const issuedAt = parseInstant(newRows.get(newIndex.offset[n]!)?.fields.issuedAt ?? '');
       // only certificates issued while the sources were recording can be expected in them
@@ -286,14 +274,6 @@ export function reconcile(
     }
   }
   return summary;
-}
-
-function hexOf(index: ReportIndex, i: number): string {
-  let s = '';
-  for (let k = index.serialStart[i]!; k < index.serialStart[i + 1]!; k++) {
-    s += index.arena[k]!.toString(16).padStart(2, '0');
-  }
-  return s;
 }
 
 function nearest(events: CloudTrailEvent[], t: number): CloudTrailEvent {
@@ -323,7 +303,9 @@ function belongsToCa(
 ): 'ours' | 'other' {
   if (e.caArn !== undefined) return caArn === undefined || e.caArn === caArn ? 'ours' : 'other';
   if (e.serial !== undefined) {
-    return entryOf(newIndex, e.serial) >= 0 || entryOf(oldIndex, e.serial) >= 0 ? 'ours' : 'other';
+    return findSerialHex(newIndex, e.serial) >= 0 || findSerialHex(oldIndex, e.serial) >= 0
+      ? 'ours'
+      : 'other';
   }
   return 'ours';
 }

@@ -19,7 +19,7 @@ import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } fr
 import { Fingerprint, hashBytes, hashOf } from './fingerprint.js';
 import { parseInstantBytes } from './instant.js';
 import { INVALID_REASON, NO_REASON, reasonCodeOf, reasonName } from './revocation-reason.js';
-import { formatSerial, octetsToHex, serialErrorReason, writeSerialOctets } from './serial.js';
+import { formatSerial, hexToOctets, octetsToHex, serialErrorReason, writeSerialOctets } from './serial.js';
 import { checkSubjectBytes } from './subject.js';
 
 export type ReportFormat = 'json' | 'csv';
@@ -799,6 +799,12 @@ export function findSerial(index: ReportIndex, bytes: Uint8Array, start: number,
     }
     slot = (slot + 1) & mask;
   }
+}
+
+/** Entry index of a serial given in canonical hex (see parseSerial), or -1. */
+export function findSerialHex(index: ReportIndex, hex: string): number {
+  const b = hexToOctets(hex);
+  return findSerial(index, b, 0, b.length);
 }
 
 export function entrySerialHex(index: ReportIndex, i: number): string {

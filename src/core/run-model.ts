@@ -4,6 +4,7 @@
  */
 import { FINDING_SEVERITY, type Finding, type FindingCode, type Severity } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
+import { mdCell } from './render/markdown.js';
 import type { DiffOutput } from './report-model.js';
 import { formatSerial, parseSerial } from './serial.js';
 
@@ -196,13 +197,6 @@ export function summariseRun(
   };
 }
 
-const md = (s: string) =>
-  s
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/([*_`[\]<>])/g, '\\$1')
-    .replace(/\r?\n/g, ' ');
-
 /** The morning summary: one table of CAs, then the new alerts. */
 export function renderRunMarkdown(s: RunSummary): string {
   const lines = [
@@ -215,7 +209,7 @@ export function renderRunMarkdown(s: RunSummary): string {
   ];
   for (const c of s.cas) {
     lines.push(
-      `| ${md(c.ca)} | ${c.status}${c.error ? `: ${md(c.error)}` : ''} | ${c.reportId ?? ''} | ${c.issued ?? ''} | ${c.revoked ?? ''} | ${c.expired ?? ''} | ${c.findings.error} | ${c.findings.warning} | ${c.findings.info} | ${c.newAlerts.length} |`,
+      `| ${mdCell(c.ca)} | ${c.status}${c.error ? `: ${mdCell(c.error)}` : ''} | ${c.reportId ?? ''} | ${c.issued ?? ''} | ${c.revoked ?? ''} | ${c.expired ?? ''} | ${c.findings.error} | ${c.findings.warning} | ${c.findings.info} | ${c.newAlerts.length} |`,
     );
   }
   const alerts = s.cas.flatMap((c) => c.newAlerts.map((a) => ({ ca: c.ca, ...a })));
@@ -230,14 +224,14 @@ export function renderRunMarkdown(s: RunSummary): string {
     );
     for (const a of alerts) {
       lines.push(
-        `| ${md(a.ca.split('/').pop() ?? a.ca)} | ${a.severity} | ${a.code} | ${a.serial ?? ''} | ${md(a.message)} |`,
+        `| ${mdCell(a.ca.split('/').pop() ?? a.ca)} | ${a.severity} | ${a.code} | ${a.serial ?? ''} | ${mdCell(a.message)} |`,
       );
     }
   }
   if (s.expiredAcknowledgements.length > 0) {
     lines.push('', '### Expired acknowledgements', '');
     for (const a of s.expiredAcknowledgements)
-      lines.push(`- ${a.code} ${a.serial}: ${md(a.reason)} (expired ${a.expires ?? ''})`);
+      lines.push(`- ${a.code} ${a.serial}: ${mdCell(a.reason)} (expired ${a.expires ?? ''})`);
   }
   return `${lines.join('\n')}\n`;
 }

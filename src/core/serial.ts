@@ -116,6 +116,14 @@ export function octetsToHex(bytes: Uint8Array, start: number, end: number): stri
   return s;
 }
 
+/** Canonical hex (see parseSerial) → its octets. */
+export function hexToOctets(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++)
+    out[i] = (hexValue(hex.charCodeAt(2 * i)) << 4) | hexValue(hex.charCodeAt(2 * i + 1));
+  return out;
+}
+
 /** `e8cbd2` → `e8:cb:d2`, the form reports use. */
 export function formatSerial(hex: string): string {
   let s = '';

@@ -21,7 +21,8 @@ import { generateReport, listReports } from '../aws/generate.js';
 import { listCas } from '../aws/pca.js';
 import { downloadObject } from '../aws/s3.js';
 import { type CaArn, parseCaArn } from '../core/ca-arn.js';
-import { countBySeverity, FINDING_SEVERITY, type Finding, severityRank } from '../core/finding.js';
+import { exitCodeFor, type FailOn, failsAt } from '../core/fail-on.js';
+import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { formatInstant } from '../core/instant.js';
 import { renderDiffMarkdown } from '../core/render/markdown.js';
 import type { DiffOutput } from '../core/report-model.js';
@@ -54,7 +55,7 @@ export interface RunSettings {
   stateDir: string;
   format: 'json' | 'csv';
   cloudtrail: string[];
-  failOn: 'error' | 'warning' | 'info' | 'never';
+  failOn: FailOn;
   concurrency: number;
   dryRun: boolean;
   acks: Ack[];
@@ -195,19 +196,6 @@ export async function verifyHistory(dir: string, cp: Checkpoint): Promise<Findin
       runId: cp.runId,
     },
   }));
-}
-
-function exitFor(
-  counts: Record<'error' | 'warning' | 'info', number>,
-  failOn: RunSettings['failOn'],
-): number {
-  if (failOn === 'never') return 0;
-  const min = severityRank(failOn);
-  return (Object.entries(counts) as Array<['error' | 'warning' | 'info', number]>).some(
-    ([s, n]) => n > 0 && severityRank(s) >= min,
-  )
-    ? 1
-    : 0;
 }
 
 function exitForError(err: unknown): number {
@@ -438,9 +426,8 @@ async function processCa(
       diff.summary.findings = counts;
     }
     const alerted = (await readJson<Record<string, string>>(join(dir, 'alerted.json'))) ?? {};
-    const min = s.failOn === 'never' ? 4 : severityRank(s.failOn);
     const newAlerts = acked.filter(
-      (f) => severityRank(f.severity) >= min && !(findingKey(ca.id, f) in alerted),
+      (f) => failsAt(f.severity, s.failOn) && !(findingKey(ca.id, f) in alerted),
     );
     // results first: JSON and Markdown for this CA
     const result = {
@@ -463,7 +450,7 @@ async function processCa(
       if (outcome.status !== 'unchanged') commit.checkpoints[ca.id] = { ...next, hash: checkpointHash(next) };
       commit.alerted[ca.id] = newAlerts.map((f) => findingKey(ca.id, f));
     }
-    return { ca: ca.arn, outcome, newAlerts, counts, exitCode: exitFor(counts, s.failOn) };
+    return { ca: ca.arn, outcome, newAlerts, counts, exitCode: exitCodeFor(counts, s.failOn) };
   } finally {
     if (temp) await rm(temp, { recursive: true, force: true });
   }

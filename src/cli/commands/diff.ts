@@ -1,8 +1,9 @@
-import { parseCaArn, reportKeyInfo, reportPrefix } from '../../core/ca-arn.js';
+import { parseCaArn, reportPrefix } from '../../core/ca-arn.js';
 import type { Crl } from '../../core/crl.js';
 import { checkCrl } from '../../core/crl-check.js';
 import { diffIndexes, type WindowBasis } from '../../core/diff.js';
 import { completeDiff, rowsForDiff } from '../../core/diff-report.js';
+import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
 import { formatInstant, parseInstant } from '../../core/instant.js';
 import { reconcile, reportCreationEvent } from '../../core/reconcile.js';
 import { renderDiffCsv } from '../../core/render/csv.js';
@@ -22,7 +23,6 @@ import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.
 import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { exitCodeFor, type FailOn } from '../fail-on.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
 
 const RENDERERS: Record<OutputFormat, (out: DiffOutput, style: TextStyle) => string> = {
@@ -73,11 +73,8 @@ async function latestReports(
   let prefix = parsed.location.key;
   const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
   if (prefix === '' && ca) prefix = reportPrefix(ca);
-  const { listObjects } = await import('../../aws/s3.js');
-  const objects = await listObjects((await ctx.aws()).s3(region), bucket, prefix);
-  const reports = objects
-    .filter((o) => reportKeyInfo(o.key) !== undefined)
-    .sort((a, b) => b.lastModified - a.lastModified || (a.key < b.key ? 1 : -1));
+  const { listReportsUnder } = await import('../../aws/generate.js');
+  const reports = await listReportsUnder((await ctx.aws()).s3(region), bucket, prefix);
   const cas = new Set(reports.map((r) => r.key.split('/').slice(-2, -1)[0]));
   if (cas.size > 1) {
     throw new UsageError(

@@ -1,3 +1,4 @@
+import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
 import { completeInspect, inspectSeverityCounts, rowsForInspect } from '../../core/inspect-report.js';
 import { renderInspectCsv } from '../../core/render/csv.js';
 import { renderJson } from '../../core/render/json.js';
@@ -8,7 +9,6 @@ import { evidenceOffsets, type InspectOutput } from '../../core/report-model.js'
 import { openInput } from '../../io/inputs.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
 import type { CliContext } from '../context.js';
-import { exitCodeFor, type FailOn } from '../fail-on.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
 
 const RENDERERS: Record<OutputFormat, (out: InspectOutput, style: TextStyle) => string> = {

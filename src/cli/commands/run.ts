@@ -7,6 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseCaArn } from '../../core/ca-arn.js';
+import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
 import { paint, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
@@ -14,7 +15,7 @@ import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { FAIL_ON_LEVELS, type FailOn } from '../fail-on.js';
+import { useColor } from '../output.js';
 import { parseDurationFlag } from '../parse-values.js';
 import { diffFiles } from './diff.js';
 
@@ -300,7 +301,7 @@ async function runWith(
   });
   if (flags.format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
-    const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+    const color = useColor('text', undefined);
     const lines = [
       `run ${summary.runId}${summary.dryRun ? ' (dry run: nothing made, nothing stored)' : ''}, started ${summary.startedAt}`,
     ];
