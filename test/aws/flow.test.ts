@@ -3,58 +3,23 @@
  * built CLI: create a CA, issue, revoke, generate, generate again 30 simulated minutes later, diff
  * with LookupEvents; then the nightly job two nights in a row, crashes, the lock, a missing bucket.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ACMPCAClient,
-  CreateCertificateAuthorityCommand,
-  IssueCertificateCommand,
-  RevokeCertificateCommand,
-} from '@aws-sdk/client-acm-pca';
+import { RevokeCertificateCommand } from '@aws-sdk/client-acm-pca';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { assertBuilt, runCli } from '../e2e/cli.js';
-import {
-  createBucket,
-  isolatedEnv,
-  knob,
-  readKnob,
-  resetStack,
-  TEST_CREDENTIALS,
-} from '../support/aws-stack.js';
+import { assertBuilt } from '../e2e/cli.js';
+import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
+import { cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 let work: string;
-let csr: Uint8Array;
-let pca: ACMPCAClient;
+let pca: TestPca;
 
 beforeAll(() => {
   assertBuilt();
   work = mkdtempSync(join(tmpdir(), 'pca-audit-flow-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-new',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(work, 'key.pem'),
-      '-subj',
-      '/CN=svc-ledger.prod.example.internal/O=Example Corp/C=IE',
-      '-out',
-      join(work, 'req.csr'),
-    ],
-    { stdio: 'ignore' },
-  );
-  csr = readFileSync(join(work, 'req.csr'));
-  pca = new ACMPCAClient({
-    region: stack.region,
-    endpoint: stack.emulatorUrl,
-    credentials: TEST_CREDENTIALS,
-  });
+  pca = testPca(stack, work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 beforeEach(async () => {
@@ -62,45 +27,30 @@ beforeEach(async () => {
   await knob(stack, 'config', { reportDelayMs: 100 });
 });
 
-async function createCa(): Promise<string> {
-  const r = await pca.send(
-    new CreateCertificateAuthorityCommand({
-      CertificateAuthorityType: 'ROOT',
-      CertificateAuthorityConfiguration: {
-        KeyAlgorithm: 'RSA_2048',
-        SigningAlgorithm: 'SHA256WITHRSA',
-        Subject: { CommonName: 'Example Test Root', Organization: 'Example Corp' },
-      },
-    }),
-  );
-  return r.CertificateAuthorityArn!;
-}
+const createCa = () => pca.createCa();
+const issue = (ca: string) => pca.issue(ca);
+const now = () => emulatorNow(stack);
+const cli = (args: string[], extra: Record<string, string> = {}) => cliOnStack(stack, args, extra, 60_000);
 
-/** Issues a certificate; returns its serial as lowercase hex (from the ARN). */
-async function issue(ca: string): Promise<string> {
-  const r = await pca.send(
-    new IssueCertificateCommand({
-      CertificateAuthorityArn: ca,
-      Csr: csr,
-      SigningAlgorithm: 'SHA256WITHRSA',
-      Validity: { Type: 'DAYS', Value: 90 },
-    }),
-  );
-  return r.CertificateArn!.split('/').pop()!;
-}
-
-const colon = (hex: string) => hex.match(/../g)!.join(':');
-
-async function now(): Promise<number> {
-  return (await readKnob<{ now: number }>(stack, 'clock')).now;
-}
-
-/** The CLI with the stack's environment and its clock set to the emulator's. */
-async function cli(args: string[], extra: Record<string, string> = {}) {
-  return runCli(args, {
-    env: isolatedEnv(stack, { PCA_AUDIT_NOW: String(await now()), ...extra }),
-    timeoutMs: 60_000,
-  });
+/** `generate --json` into dir; what it made. */
+async function generate(
+  ca: string,
+  dir: string,
+): Promise<{ reportId: string; path: string; createdAt: string }> {
+  const r = await cli([
+    'generate',
+    '--ca',
+    ca,
+    '--bucket',
+    'audit-reports',
+    '--out',
+    dir,
+    '--poll-interval',
+    '1s',
+    '--json',
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
 }
 
 function codes(out: { findings: Array<{ code: string; serial?: string }> }): string[] {
@@ -187,25 +137,12 @@ describe('generate and diff against the stand-in', () => {
     const changed = await issue(ca);
     const gone = await issue(ca);
     const dir = join(work, 'g2');
-    const g1 = await cli([
-      'generate',
-      '--ca',
-      ca,
-      '--bucket',
-      'audit-reports',
-      '--out',
-      dir,
-      '--poll-interval',
-      '1s',
-      '--json',
-    ]);
-    expect(g1.code).toBe(0);
-    const old = JSON.parse(g1.stdout);
+    const old = await generate(ca, dir);
 
     await knob(stack, 'clock', { advance: 3600 });
     const fresh = await issue(ca);
     // a revocation with its CloudTrail record (serial written uppercase with a 00 octet), one without
-    await pca.send(
+    await pca.client.send(
       new RevokeCertificateCommand({
         CertificateAuthorityArn: ca,
         CertificateSerial: `00${revokeLater}`.toUpperCase(),
@@ -226,20 +163,7 @@ describe('generate and diff against the stand-in', () => {
       value: 'CN=forged.example.internal',
     });
     await knob(stack, 'clock', { advance: 60 });
-    const g2 = await cli([
-      'generate',
-      '--ca',
-      ca,
-      '--bucket',
-      'audit-reports',
-      '--out',
-      dir,
-      '--poll-interval',
-      '1s',
-      '--json',
-    ]);
-    expect(g2.code).toBe(0);
-    const neu = JSON.parse(g2.stdout);
+    const neu = await generate(ca, dir);
 
     const diff = await cli([
       'diff',

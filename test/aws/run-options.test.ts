@@ -2,32 +2,19 @@
  * `run` settings and side channels against the stand-in: the webhook (delivered, failed and retried
  * next run), acknowledgements, the config file against the environment and flags, --dry-run.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ACMPCAClient,
-  CreateCertificateAuthorityCommand,
-  IssueCertificateCommand,
-} from '@aws-sdk/client-acm-pca';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { assertBuilt, runCli } from '../e2e/cli.js';
-import {
-  createBucket,
-  isolatedEnv,
-  knob,
-  readKnob,
-  resetStack,
-  TEST_CREDENTIALS,
-} from '../support/aws-stack.js';
+import { assertBuilt } from '../e2e/cli.js';
+import { createBucket, knob, readKnob, resetStack } from '../support/aws-stack.js';
+import { cliOnStack, colon, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 let work: string;
-let csr: Uint8Array;
-let pca: ACMPCAClient;
+let pca: TestPca;
 
 /** A loopback webhook receiver that answers each POST with the next status of `statuses`. */
 interface Hook {
@@ -58,29 +45,7 @@ async function hook(statuses: number[]): Promise<Hook> {
 beforeAll(() => {
   assertBuilt();
   work = mkdtempSync(join(tmpdir(), 'pca-audit-runopts-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-new',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(work, 'k.pem'),
-      '-subj',
-      '/CN=svc',
-      '-out',
-      join(work, 'r.csr'),
-    ],
-    { stdio: 'ignore' },
-  );
-  csr = readFileSync(join(work, 'r.csr'));
-  pca = new ACMPCAClient({
-    region: stack.region,
-    endpoint: stack.emulatorUrl,
-    credentials: TEST_CREDENTIALS,
-  });
+  pca = testPca(stack, work, '/CN=svc');
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 beforeEach(async () => {
@@ -89,41 +54,9 @@ beforeEach(async () => {
   await createBucket(stack, 'audit-reports');
 });
 
-async function createCa(): Promise<string> {
-  const r = await pca.send(
-    new CreateCertificateAuthorityCommand({
-      CertificateAuthorityType: 'ROOT',
-      CertificateAuthorityConfiguration: {
-        KeyAlgorithm: 'RSA_2048',
-        SigningAlgorithm: 'SHA256WITHRSA',
-        Subject: { CommonName: 'Opts Root' },
-      },
-    }),
-  );
-  return r.CertificateAuthorityArn!;
-}
-
-async function issue(ca: string): Promise<string> {
-  const r = await pca.send(
-    new IssueCertificateCommand({
-      CertificateAuthorityArn: ca,
-      Csr: csr,
-      SigningAlgorithm: 'SHA256WITHRSA',
-      Validity: { Type: 'DAYS', Value: 30 },
-    }),
-  );
-  return r.CertificateArn!.split('/').pop()!;
-}
-
-async function cli(args: string[], extra: Record<string, string> = {}) {
-  const now = (await readKnob<{ now: number }>(stack, 'clock')).now;
-  return runCli(args, {
-    env: isolatedEnv(stack, { PCA_AUDIT_NOW: String(now), ...extra }),
-    timeoutMs: 90_000,
-  });
-}
-
-const colon = (hex: string) => hex.match(/../g)!.join(':');
+const createCa = () => pca.createCa('Opts Root');
+const issue = (ca: string) => pca.issue(ca, 30);
+const cli = (args: string[], extra: Record<string, string> = {}) => cliOnStack(stack, args, extra);
 
 describe('run notifications and settings', () => {
   it('the webhook gets the summary with the run id as Idempotency-Key; a failure is retried on the next run', async () => {

@@ -2,25 +2,13 @@
  * Live CloudTrail sources through the built CLI: LookupEvents (paginated, throttled, retried) from the
  * emulator, and a trail bucket in moto walked by account, Region and day.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import {
-  ACMPCAClient,
-  CreateCertificateAuthorityCommand,
-  IssueCertificateCommand,
-} from '@aws-sdk/client-acm-pca';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { assertBuilt, ROOT, runCli } from '../e2e/cli.js';
-import {
-  createBucket,
-  isolatedEnv,
-  knob,
-  readKnob,
-  resetStack,
-  TEST_CREDENTIALS,
-} from '../support/aws-stack.js';
+import { assertBuilt, ROOT } from '../e2e/cli.js';
+import { createBucket, knob, resetStack } from '../support/aws-stack.js';
+import { cliOnStack, emulatorNow, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 let work: string;
@@ -32,61 +20,15 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 beforeEach(() => resetStack(stack));
 
-async function cli(args: string[]) {
-  const now = (await readKnob<{ now: number }>(stack, 'clock')).now;
-  return runCli(args, { env: isolatedEnv(stack, { PCA_AUDIT_NOW: String(now) }), timeoutMs: 90_000 });
-}
+const cli = (args: string[]) => cliOnStack(stack, args);
 
 describe('--cloudtrail lookup', () => {
   it('pages through more than 50 events, within 2 requests a second, retrying a throttled call', async () => {
-    const pca = new ACMPCAClient({
-      region: stack.region,
-      endpoint: stack.emulatorUrl,
-      credentials: TEST_CREDENTIALS,
-    });
-    const ca = (
-      await pca.send(
-        new CreateCertificateAuthorityCommand({
-          CertificateAuthorityType: 'ROOT',
-          CertificateAuthorityConfiguration: {
-            KeyAlgorithm: 'RSA_2048',
-            SigningAlgorithm: 'SHA256WITHRSA',
-            Subject: { CommonName: 'Lookup Test Root' },
-          },
-        }),
-      )
-    ).CertificateAuthorityArn!;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(work, 'k.pem'),
-        '-subj',
-        '/CN=batch',
-        '-out',
-        join(work, 'r.csr'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const csr = readFileSync(join(work, 'r.csr'));
-    const start = (await readKnob<{ now: number }>(stack, 'clock')).now;
+    const pca = testPca(stack, work, '/CN=batch');
+    const ca = await pca.createCa('Lookup Test Root');
+    const start = await emulatorNow(stack);
     const serials: string[] = [];
-    for (let i = 0; i < 120; i++) {
-      const r = await pca.send(
-        new IssueCertificateCommand({
-          CertificateAuthorityArn: ca,
-          Csr: csr,
-          SigningAlgorithm: 'SHA256WITHRSA',
-          Validity: { Type: 'DAYS', Value: 7 },
-        }),
-      );
-      serials.push(r.CertificateArn!.split('/').pop()!);
-    }
+    for (let i = 0; i < 120; i++) serials.push(await pca.issue(ca, 7));
     await knob(stack, 'clock', { advance: 60 });
     await knob(stack, 'fault', { operation: 'LookupEvents', count: 2, kind: 'throttle' });
     const since = new Date((start - 5) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
