@@ -31,6 +31,10 @@ const OPTIONAL_COLUMNS = new Set<number>([F_REQUESTED_BY, F_TEMPLATE]);
 export class CsvReportScanner extends ChunkedScanner {
   /** field index per column, -1 for a column the tool does not use; null until the header is read */
   private columns: Int32Array | null = null;
+  /** field index per column once the header is read (-1: a column the tool does not use) */
+  get columnFields(): readonly number[] | null {
+    return this.columns === null ? null : Array.from(this.columns);
+  }
   private readonly view = new RecordView();
   /** header cells as read */
   headerNames: string[] = [];

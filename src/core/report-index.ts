@@ -210,7 +210,7 @@ export class ReportIndexBuilder {
     for (let f = 0; f < kind.length; f++) {
       if (kind[f] === KIND_NOT_STRING) {
         this.notString |= 1 << f;
-        this.invalid(view, f, 'is not a string');
+        this.invalid(view, f, WHAT_NOT_STRING);
         flags |= FLAG_INVALID;
         kind[f] = KIND_ABSENT; // judged once; the checks below see it as absent
       }
@@ -224,7 +224,7 @@ export class ReportIndexBuilder {
       this.missing(view, F_SERIAL);
       flags |= FLAG_NO_SERIAL | FLAG_INVALID;
     } else if (end[F_SERIAL]! - start[F_SERIAL]! > 512) {
-      this.invalid(view, F_SERIAL, 'is longer than any certificate serial');
+      this.invalid(view, F_SERIAL, WHAT_SERIAL_LONG);
       flags |= FLAG_NO_SERIAL | FLAG_INVALID;
     } else {
       serialLen = writeSerialOctets(buf[F_SERIAL]!, start[F_SERIAL]!, end[F_SERIAL]!, this.arena, serialAt);
@@ -247,7 +247,7 @@ export class ReportIndexBuilder {
       let ok = e - s === 12;
       for (let k = s; ok && k < e; k++) ok = b[k]! >= 0x30 && b[k]! <= 0x39;
       if (!ok) {
-        this.invalid(view, F_ACCOUNT, 'is not a 12-digit AWS account id');
+        this.invalid(view, F_ACCOUNT, WHAT_ACCOUNT);
         flags |= FLAG_INVALID;
       }
       fp.bytes(1, b, s, e);
@@ -293,7 +293,7 @@ export class ReportIndexBuilder {
       const e = end[F_SUBJECT]!;
       const problem = checkSubjectBytes(b, s, e);
       if (problem !== null) {
-        this.invalid(view, F_SUBJECT, `is not an RFC 2253 name (${problem})`);
+        this.invalid(view, F_SUBJECT, subjectWhat(problem));
         flags |= FLAG_INVALID;
       }
       fp.bytes(3, b, s, e);
@@ -326,7 +326,7 @@ export class ReportIndexBuilder {
     if (hasReason) {
       reason = reasonCodeOf(buf[F_REASON]!, start[F_REASON]!, end[F_REASON]!);
       if (reason === INVALID_REASON) {
-        this.invalid(view, F_REASON, 'is not a revocation reason');
+        this.invalid(view, F_REASON, WHAT_REASON);
         flags |= FLAG_INVALID;
       }
     }
@@ -364,7 +364,7 @@ export class ReportIndexBuilder {
       return Number.NaN;
     }
     const v = parseInstantBytes(view.buf[field]!, view.start[field]!, view.end[field]!);
-    if (Number.isNaN(v)) this.invalid(view, field, 'is not a timestamp like 2018-02-26T18:39:57+0000');
+    if (Number.isNaN(v)) this.invalid(view, field, WHAT_INSTANT);
     return v;
   }
 
@@ -391,18 +391,18 @@ export class ReportIndexBuilder {
     let canonical = false;
     const cut = lastIndexOf(b, s, e, CERTIFICATE_SEGMENT);
     if (cut < 0 || !startsWith(b, s, e, ARN_PREFIX)) {
-      this.invalid(view, F_ARN, 'is not a certificate ARN (…/certificate/<serial>)');
+      this.invalid(view, F_ARN, WHAT_ARN_NOT_ARN);
       invalid = 0x100;
     } else {
       ca = this.caOf(b, s, cut);
       if (ca === CA_UNKNOWN) {
-        this.invalid(view, F_ARN, 'does not name a certificate authority');
+        this.invalid(view, F_ARN, WHAT_ARN_NO_CA);
         invalid = 0x100;
       }
       const sufStart = cut + CERTIFICATE_SEGMENT.length;
       const n = e - sufStart > MAX_ARN_SERIAL ? -1 : writeSerialOctets(b, sufStart, e, this.scratchSerial, 0);
       if (n < 0) {
-        this.invalid(view, F_ARN, 'does not end in a hexadecimal serial');
+        this.invalid(view, F_ARN, WHAT_ARN_NO_SERIAL);
         invalid = 0x100;
       } else if (serialLen >= 0 && !sameBytes(this.scratchSerial, 0, n, this.arena, serialAt, serialLen)) {
         this.mismatch(view, i, n);
@@ -490,7 +490,7 @@ export class ReportIndexBuilder {
   }
 
   private badTemplate(view: RecordView): void {
-    this.invalid(view, F_TEMPLATE, 'is not a template ARN (arn:aws:acm-pca:::template/<name>/V<n>)');
+    this.invalid(view, F_TEMPLATE, WHAT_TEMPLATE);
     this.flags[this.count - 1]! |= FLAG_INVALID;
   }
 
@@ -582,11 +582,7 @@ export class ReportIndexBuilder {
     return e > s ? formatSerial(octetsToHex(this.arena, s, e)) : undefined;
   }
 
-  private row(view: RecordView): { report: string; line: number; byte: number } {
-    return { report: this.options.source, line: view.line, byte: view.offset };
-  }
-
-  private add1(code: FindingCode, build: () => Omit<Finding, 'code' | 'severity'>): void {
+  private add1(code: FindingCode, build: () => FindingBody): void {
     if (!this.collector.wants(code)) {
       this.collector.count(code);
       return;
@@ -598,113 +594,45 @@ export class ReportIndexBuilder {
   private notString = 0;
 
   private missing(view: RecordView, field: number): void {
-    if ((this.notString & (1 << field)) === 0) this.invalid(view, field, 'is missing');
+    if ((this.notString & (1 << field)) === 0) this.invalid(view, field, WHAT_MISSING);
   }
 
   private invalid(view: RecordView, field: number, what: string): void {
-    this.add1('INVALID_RECORD', () => {
-      const name = FIELD_NAMES[field]!;
-      const value = view.kind[field] === KIND_ABSENT ? undefined : view.text(field);
-      const serial = field === F_SERIAL ? undefined : serialOfView(view);
-      return {
-        ...(serial === undefined ? {} : { serial }),
-        message: `line ${view.line}, field ${name}: ${value === undefined ? '' : `${JSON.stringify(clip(value))} `}${what}`,
-        evidence: { field: name, ...(value === undefined ? {} : { value }), row: this.row(view) },
-      };
-    });
+    this.add1('INVALID_RECORD', () => invalidFinding(this.options.source, view, field, what));
   }
 
   private mismatch(view: RecordView, i: number, n: number): void {
-    this.add1('SERIAL_ARN_MISMATCH', () => ({
-      serial: this.serialText(i)!,
-      message: `certificateArn ends in ${octetsToHex(this.scratchSerial, 0, n)}, not the serial ${this.serialText(i)}`,
-      evidence: { certificateArn: view.text(F_ARN), row: this.row(view) },
-    }));
+    this.add1('SERIAL_ARN_MISMATCH', () =>
+      mismatchFinding(this.options.source, view, this.serialText(i)!, octetsToHex(this.scratchSerial, 0, n)),
+    );
   }
 
   private incomplete(view: RecordView, i: number, hasTime: boolean): void {
-    this.add1('REVOCATION_INCOMPLETE', () => {
-      const serial = this.serialText(i);
-      return {
-        ...(serial === undefined ? {} : { serial }),
-        message: hasTime
-          ? `revoked at ${view.text(F_REVOKED_AT)} without a revocationReason`
-          : `revocationReason ${view.text(F_REASON)} without a revokedAt`,
-        evidence: { row: this.row(view) },
-      };
-    });
+    this.add1('REVOCATION_INCOMPLETE', () =>
+      incompleteFinding(this.options.source, view, this.serialText(i), hasTime),
+    );
   }
 
   private validityInverted(view: RecordView, i: number): void {
-    this.add1('VALIDITY_INVERTED', () => {
-      const serial = this.serialText(i);
-      return {
-        ...(serial === undefined ? {} : { serial }),
-        message: `notBefore ${view.text(F_NOT_BEFORE)} is after notAfter ${view.text(F_NOT_AFTER)}`,
-        evidence: {
-          notBefore: view.text(F_NOT_BEFORE),
-          notAfter: view.text(F_NOT_AFTER),
-          row: this.row(view),
-        },
-      };
-    });
+    this.add1('VALIDITY_INVERTED', () => invertedFinding(this.options.source, view, this.serialText(i)));
   }
 
   private duplicate(first: number, dup: number): void {
-    this.add1('DUPLICATE_SERIAL', () => ({
-      serial: this.serialText(dup)!,
-      message: `serial ${this.serialText(dup)} appears again on line ${this.line[dup]} (first on line ${this.line[first]})`,
-      evidence: {
-        first: { report: this.options.source, line: this.line[first]!, byte: this.offset[first]! },
-        again: { report: this.options.source, line: this.line[dup]!, byte: this.offset[dup]! },
-      },
-    }));
+    this.add1('DUPLICATE_SERIAL', () =>
+      duplicateFinding(
+        this.options.source,
+        this.serialText(dup)!,
+        { line: this.line[first]!, byte: this.offset[first]! },
+        { line: this.line[dup]!, byte: this.offset[dup]! },
+      ),
+    );
   }
 
   finish(): ReportIndex {
-    // the CA the report is of: the expected one, else the one most rows name
-    let main = 0;
-    for (let id = 1; id < this.caCounts.length; id++)
-      if (this.caCounts[id]! > (this.caCounts[main] ?? 0)) main = id;
-    const caArns = this.caPrefixes.map((p) => DECODER.decode(p));
-    const expected = this.options.expectedCa;
-    if (expected !== undefined) main = caArns.indexOf(expected);
-    const caArn = expected ?? (main > 0 ? caArns[main] : undefined);
-    if (caArn !== undefined) {
-      for (let i = 0; i < this.count; i++) {
-        const ca = this.caId[i]!;
-        if (ca === CA_UNKNOWN || ca === main) continue;
-        const other = ca === CA_OVERFLOW ? 'another CA' : caArns[ca]!;
-        this.add1('FOREIGN_CA', () => {
-          const serial = this.serialText(i);
-          return {
-            ...(serial === undefined ? {} : { serial }),
-            message: `certificateArn names ${other}, not ${caArn}`,
-            evidence: {
-              ca: other,
-              expected: caArn,
-              row: { report: this.options.source, line: this.line[i]!, byte: this.offset[i]! },
-            },
-          };
-        });
-      }
-    }
-    const revokedByReason: Record<string, number> = {};
-    for (let r = 0; r < this.reasonCounts.length; r++) {
-      const n = this.reasonCounts[r]!;
-      if (n === 0) continue;
-      revokedByReason[r === NO_REASON ? '(none)' : r === INVALID_REASON ? '(invalid)' : reasonName(r)!] = n;
-    }
-    const byTemplate: Record<string, number> = {};
-    this.templateNames.forEach((name, t) => {
-      byTemplate[name] = this.templateCounts[t]!;
-    });
-    if (this.noTemplate > 0 && this.seenExtended) byTemplate['(none)'] = this.noTemplate;
-    const counts: Record<string, number> = {};
-    for (const [code, n] of this.collector.counts) counts[code] = n;
-    return {
+    return finishIndex({
       source: this.options.source,
       format: this.options.format,
+      expectedCa: this.options.expectedCa,
       count: this.count,
       arena: this.arena,
       serialStart: this.serialStart,
@@ -720,17 +648,182 @@ export class ReportIndexBuilder {
       line: this.line,
       table: this.table,
       hasExtended: this.seenExtended,
-      caArns,
+      caArns: this.caPrefixes.map((p) => DECODER.decode(p)),
       caCounts: this.caCounts,
-      caArn,
       revoked: this.revoked,
-      revokedByReason,
-      byTemplate,
+      reasonCounts: this.reasonCounts,
+      templateNames: this.templateNames,
+      templateCounts: this.templateCounts,
+      noTemplate: this.noTemplate,
       latestInstant: this.latest,
-      findings: this.collector.findings,
-      findingCounts: counts,
-    };
+      collector: this.collector,
+    });
   }
+}
+
+/** What a builder (this one or the native one) gathered, before the report-wide findings. */
+export interface IndexParts
+  extends Omit<ReportIndex, 'caArn' | 'revokedByReason' | 'byTemplate' | 'findings' | 'findingCounts'> {
+  expectedCa: string | undefined;
+  /** rows per reason code (revocation-reason.ts), INVALID_REASON included */
+  reasonCounts: ArrayLike<number>;
+  templateNames: string[];
+  templateCounts: ArrayLike<number>;
+  /** rows without a templateArn */
+  noTemplate: number;
+  collector: FindingCollector;
+}
+
+/** The index of a report from its builder's parts: the report's CA, FOREIGN_CA, and the counts. */
+export function finishIndex(parts: IndexParts): ReportIndex {
+  const { collector, caArns, caCounts, expectedCa, source } = parts;
+  // the CA the report is of: the expected one, else the one most rows name
+  let main = 0;
+  for (let id = 1; id < caCounts.length; id++) if (caCounts[id]! > (caCounts[main] ?? 0)) main = id;
+  if (expectedCa !== undefined) main = caArns.indexOf(expectedCa);
+  const caArn = expectedCa ?? (main > 0 ? caArns[main] : undefined);
+  if (caArn !== undefined) {
+    for (let i = 0; i < parts.count; i++) {
+      const ca = parts.caId[i]!;
+      if (ca === CA_UNKNOWN || ca === main) continue;
+      const other = ca === CA_OVERFLOW ? 'another CA' : caArns[ca]!;
+      const code = 'FOREIGN_CA';
+      if (!collector.wants(code)) {
+        collector.count(code);
+        continue;
+      }
+      const s = parts.serialStart[i]!;
+      const e = parts.serialStart[i + 1]!;
+      const serial = e > s ? formatSerial(octetsToHex(parts.arena, s, e)) : undefined;
+      collector.add({
+        code,
+        severity: FINDING_SEVERITY[code],
+        ...(serial === undefined ? {} : { serial }),
+        message: `certificateArn names ${other}, not ${caArn}`,
+        evidence: {
+          ca: other,
+          expected: caArn,
+          row: { report: source, line: parts.line[i]!, byte: parts.offset[i]! },
+        },
+      });
+    }
+  }
+  const revokedByReason: Record<string, number> = {};
+  for (let r = 0; r <= INVALID_REASON; r++) {
+    const n = parts.reasonCounts[r] ?? 0;
+    if (n === 0) continue;
+    revokedByReason[r === NO_REASON ? '(none)' : r === INVALID_REASON ? '(invalid)' : reasonName(r)!] = n;
+  }
+  const byTemplate: Record<string, number> = {};
+  parts.templateNames.forEach((name, t) => {
+    byTemplate[name] = parts.templateCounts[t]!;
+  });
+  if (parts.noTemplate > 0 && parts.hasExtended) byTemplate['(none)'] = parts.noTemplate;
+  const counts: Record<string, number> = {};
+  for (const [code, n] of collector.counts) counts[code] = n;
+  const {
+    expectedCa: _e,
+    reasonCounts: _r,
+    templateNames: _n,
+    templateCounts: _c,
+    noTemplate: _t,
+    collector: _k,
+    ...index
+  } = parts;
+  return {
+    ...index,
+    caArn,
+    revokedByReason,
+    byTemplate,
+    findings: collector.findings,
+    findingCounts: counts,
+  };
+}
+
+type FindingBody = Omit<Finding, 'code' | 'severity'>;
+
+export const WHAT_NOT_STRING = 'is not a string';
+export const WHAT_MISSING = 'is missing';
+export const WHAT_SERIAL_LONG = 'is longer than any certificate serial';
+export const WHAT_ACCOUNT = 'is not a 12-digit AWS account id';
+export const WHAT_ARN_NOT_ARN = 'is not a certificate ARN (…/certificate/<serial>)';
+export const WHAT_ARN_NO_CA = 'does not name a certificate authority';
+export const WHAT_ARN_NO_SERIAL = 'does not end in a hexadecimal serial';
+export const WHAT_INSTANT = 'is not a timestamp like 2018-02-26T18:39:57+0000';
+export const WHAT_REASON = 'is not a revocation reason';
+export const WHAT_TEMPLATE = 'is not a template ARN (arn:aws:acm-pca:::template/<name>/V<n>)';
+export function subjectWhat(problem: string): string {
+  return `is not an RFC 2253 name (${problem})`;
+}
+
+function rowOf(source: string, view: RecordView): { report: string; line: number; byte: number } {
+  return { report: source, line: view.line, byte: view.offset };
+}
+
+// The wording of the single-report findings, for this builder and the native index's finisher.
+
+export function invalidFinding(source: string, view: RecordView, field: number, what: string): FindingBody {
+  const name = FIELD_NAMES[field]!;
+  const value = view.kind[field] === KIND_ABSENT ? undefined : view.text(field);
+  const serial = field === F_SERIAL ? undefined : serialOfView(view);
+  return {
+    ...(serial === undefined ? {} : { serial }),
+    message: `line ${view.line}, field ${name}: ${value === undefined ? '' : `${JSON.stringify(clip(value))} `}${what}`,
+    evidence: { field: name, ...(value === undefined ? {} : { value }), row: rowOf(source, view) },
+  };
+}
+
+export function mismatchFinding(
+  source: string,
+  view: RecordView,
+  serial: string,
+  arnSerialHex: string,
+): FindingBody {
+  return {
+    serial,
+    message: `certificateArn ends in ${arnSerialHex}, not the serial ${serial}`,
+    evidence: { certificateArn: view.text(F_ARN), row: rowOf(source, view) },
+  };
+}
+
+export function incompleteFinding(
+  source: string,
+  view: RecordView,
+  serial: string | undefined,
+  hasTime: boolean,
+): FindingBody {
+  return {
+    ...(serial === undefined ? {} : { serial }),
+    message: hasTime
+      ? `revoked at ${view.text(F_REVOKED_AT)} without a revocationReason`
+      : `revocationReason ${view.text(F_REASON)} without a revokedAt`,
+    evidence: { row: rowOf(source, view) },
+  };
+}
+
+export function invertedFinding(source: string, view: RecordView, serial: string | undefined): FindingBody {
+  return {
+    ...(serial === undefined ? {} : { serial }),
+    message: `notBefore ${view.text(F_NOT_BEFORE)} is after notAfter ${view.text(F_NOT_AFTER)}`,
+    evidence: {
+      notBefore: view.text(F_NOT_BEFORE),
+      notAfter: view.text(F_NOT_AFTER),
+      row: rowOf(source, view),
+    },
+  };
+}
+
+export function duplicateFinding(
+  source: string,
+  serial: string,
+  first: { line: number; byte: number },
+  again: { line: number; byte: number },
+): FindingBody {
+  return {
+    serial,
+    message: `serial ${serial} appears again on line ${again.line} (first on line ${first.line})`,
+    evidence: { first: { report: source, ...first }, again: { report: source, ...again } },
+  };
 }
 
 function clip(s: string): string {

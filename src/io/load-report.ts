@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
-import type { AuditRecord, RecordView } from '../core/audit-record.js';
+import type { RecordView } from '../core/audit-record.js';
 import { CsvReportScanner } from '../core/csv-report-scanner.js';
 import { releaseJoinColumns } from '../core/diff.js';
 import { JsonReportScanner } from '../core/json-report-scanner.js';
@@ -9,6 +9,7 @@ import type { ReportIndex } from '../core/report-index.js';
 import type { RowsByOffset } from '../core/report-model.js';
 import { indexReport, readRowsAt } from '../core/report-reader.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
+import { loadReportNative } from './native-index.js';
 import { InputError, type ReportFile, readChunks } from './report-source.js';
 
 export interface LoadOptions {
@@ -19,6 +20,8 @@ export interface LoadOptions {
 /** Indexes a report file; a malformed report becomes an InputError naming the file and position. */
 export async function loadReport(file: ReportFile, options: LoadOptions): Promise<ReportIndex> {
   try {
+    const native = await loadReportNative(file, options);
+    if (native !== undefined) return native;
     return await indexReport(readChunks(file), {
       source: file.name,
       // about 450 bytes a row; over-estimating costs address space only, never touched memory
@@ -83,18 +86,38 @@ export async function fetchRows(
   index: ReportIndex,
   offsets: readonly number[],
 ): Promise<RowsByOffset> {
-  const out = new Map<number, AuditRecord & { line: number }>();
-  if (offsets.length === 0) return out;
+  if (offsets.length === 0) return new Map();
+  if (file.gzip) {
+    try {
+      return await readRowsAt(readChunks(file), offsets);
+    } catch (err) {
+      throw asInputError(file, err);
+    }
+  }
   const lineOf = (offset: number) => {
     const i = entryAt(index, offset);
     return i < 0 ? undefined : index.line[i];
   };
+  return readBack(file, index, offsets, (view, at) => ({
+    ...view.toRecord(),
+    offset: at,
+    line: lineOf(at) ?? view.line,
+  }));
+}
+
+/**
+ * The rows at the given byte offsets (ascending) of a plain (not gzip) report, each as make() turns
+ * the scanner's view of it (valid only during the call) into a value.
+ */
+export function readBack<T>(
+  file: ReportFile,
+  index: ReportIndex,
+  offsets: readonly number[],
+  make: (view: RecordView, offset: number) => T,
+): Map<number, T> {
+  const out = new Map<number, T>();
+  if (offsets.length === 0) return out;
   try {
-    if (file.gzip) {
-      const rows = await readRowsAt(readChunks(file), offsets);
-      for (const [k, v] of rows) out.set(k, v);
-      return out;
-    }
     // synchronous preads: thousands of small reads cost far less without a thread-pool round trip
     const fd = openSync(file.path, 'r');
     try {
@@ -153,7 +176,7 @@ export async function fetchRows(
         const scanner = newScanner((view) => {
           const at = start + view.offset - prefix.length;
           if (!wanted.has(at)) return;
-          out.set(at, { ...view.toRecord(), offset: at, line: lineOf(at) ?? view.line });
+          out.set(at, make(view, at));
           if (--left === 0) throw STOP;
         });
         try {
@@ -174,9 +197,9 @@ export async function fetchRows(
         for (let size = ROW_WINDOW; ; size *= 4) {
           const buf = bytesAt(k, offset, size);
           const bytesRead = buf.length;
-          let got: (AuditRecord & { line: number }) | undefined;
+          let got: { value: T } | undefined;
           const sink = (view: RecordView) => {
-            got = { ...view.toRecord(), offset, line: lineOf(offset) ?? view.line };
+            got = { value: make(view, offset) };
             throw STOP;
           };
           const scanner = newScanner(sink);
@@ -188,7 +211,7 @@ export async function fetchRows(
             if (err !== STOP) throw err;
           }
           if (got) {
-            out.set(offset, got);
+            out.set(offset, got.value);
             break;
           }
           if (bytesRead < size)

@@ -21,6 +21,7 @@ import type { EventSet } from '../../io/event-source.js';
 import { loadReportInWorker } from '../../io/index-worker.js';
 import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.js';
 import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
+import { nativeAddon } from '../../io/native-index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
@@ -154,7 +155,9 @@ export async function diffFiles(
   const inputs: InputContext = { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) };
   const load = { findingLimit: cmd.maxFindings, ...(cmd.ca ? { expectedCa: cmd.ca } : {}) };
   // two big reports: index one in a worker thread while this thread indexes the other
-  const parallel = oldFile.size + newFile.size > PARALLEL_THRESHOLD;
+  // (the native indexer runs on the thread pool: two plain files are indexed at once without one)
+  const parallel =
+    oldFile.size + newFile.size > PARALLEL_THRESHOLD && (oldFile.gzip || nativeAddon() === undefined);
   const [oldIndex, newIndex, crl] = await Promise.all([
     parallel ? loadReportInWorker(oldFile, load) : loadReport(oldFile, load),
     loadReport(newFile, load),
@@ -209,8 +212,10 @@ export async function diffFiles(
       'give the older report first',
     );
   }
+  const native = nativeAddon();
   const plan = diffIndexes(oldIndex, newIndex, {
     findingLimit: cmd.maxFindings,
+    ...(native ? { joinSerials: (o: ReportIndex, n: ReportIndex) => native.joinSerials(o, n) } : {}),
     ...(oldMade ? { oldCreatedAt: oldMade.at, oldCreatedAtBasis: oldMade.basis } : {}),
     ...(newMade ? { newCreatedAt: newMade.at, newCreatedAtBasis: newMade.basis } : {}),
   });

@@ -1,0 +1,394 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIELD_NAMES } from '../../src/core/audit-record.js';
+import { diffIndexes } from '../../src/core/diff.js';
+import { parseInstantBytes } from '../../src/core/instant.js';
+import type { ReportIndex } from '../../src/core/report-index.js';
+import { detectFormat, indexReport } from '../../src/core/report-reader.js';
+import { checkSubjectBytes } from '../../src/core/subject.js';
+import {
+  csvStartOf,
+  loadReportNative,
+  type NativeAddon,
+  nativeAddon,
+  nativeLoadError,
+} from '../../src/io/native-index.js';
+import {
+  aSerial,
+  CA_ARN,
+  certificateArnOf,
+  chunksOf,
+  END_ENTITY_TEMPLATE,
+  OTHER_CA_ARN,
+  type ReportRecord,
+  rng,
+  SERVER_TEMPLATE,
+  toCsvReport,
+  utf8,
+} from '../builders.js';
+
+// The native indexer must be equal to the TypeScript core, bit for bit: every column, the hash
+// table, the counts and every finding, on the samples, the fixtures and randomised reports with
+// every kind of bad field, and it must reject exactly the files the TypeScript rejects.
+
+function addon(): NativeAddon {
+  const a = nativeAddon();
+  if (a === undefined) {
+    throw new Error(
+      `the native indexer is not built (${nativeLoadError() ?? 'PCA_AUDIT_NATIVE=0'}): run npm run build`,
+    );
+  }
+  return a;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pca-audit-native-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let fileNo = 0;
+
+const FINDING_LIMIT = 5;
+
+async function tsIndex(bytes: Uint8Array, sizes: number | readonly number[]): Promise<ReportIndex | Error> {
+  try {
+    return await indexReport(chunksOf(bytes, sizes), {
+      source: 'report',
+      findingLimit: FINDING_LIMIT,
+      expectedRows: bytes.length / 300,
+    });
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+async function nativeIndex(bytes: Uint8Array): Promise<ReportIndex | Error | undefined> {
+  const path = join(dir, `r${fileNo++}`);
+  writeFileSync(path, bytes);
+  try {
+    return await loadReportNative(
+      { name: 'report', path, gzip: false, size: bytes.length, dispose: async () => {} },
+      { findingLimit: FINDING_LIMIT },
+      addon(),
+    );
+  } catch (err) {
+    return err as Error;
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/** Whether the addon's own scanner accepts the bytes (fed `block` bytes at a time). */
+function nativeAccepts(bytes: Uint8Array, block: number): boolean | undefined {
+  const format = detectFormat(bytes.subarray(0, 1 << 16));
+  if (format === undefined) return undefined;
+  if (format === 'json') return addon().indexBuffer(bytes, { csv: false, block }).ok;
+  let start: ReturnType<typeof csvStartOf>;
+  try {
+    start = csvStartOf(bytes, true);
+  } catch {
+    return undefined; // the header (read by the TypeScript) is wrong
+  }
+  if (start === undefined) return undefined;
+  return addon().indexBuffer(bytes, { csv: true, ...start, block }).ok;
+}
+
+function prefix(a: ArrayLike<number>, n: number): number[] {
+  return Array.from({ length: n }, (_v, i) => a[i]!);
+}
+
+/** Every part of an index, in a form toEqual compares exactly (NaN included). */
+function comparable(index: ReportIndex): Record<string, unknown> {
+  const n = index.count;
+  return {
+    count: n,
+    format: index.format,
+    arena: prefix(index.arena, index.serialStart[n]!),
+    serialStart: prefix(index.serialStart, n + 1),
+    fpA: prefix(index.fpA, n),
+    fpB: prefix(index.fpB, n),
+    fpExt: prefix(index.fpExt, n),
+    revokedAt: prefix(index.revokedAt, n).map(String),
+    notAfter: prefix(index.notAfter, n).map(String),
+    reason: prefix(index.reason, n),
+    flags: prefix(index.flags, n),
+    caId: prefix(index.caId, n),
+    offset: prefix(index.offset, n),
+    offsetKind: index.offset.constructor.name,
+    line: prefix(index.line, n),
+    table: Array.from(index.table),
+    hasExtended: index.hasExtended,
+    caArns: index.caArns,
+    caCounts: index.caCounts,
+    caArn: index.caArn,
+    revoked: index.revoked,
+    revokedByReason: index.revokedByReason,
+    byTemplate: index.byTemplate,
+    latestInstant: String(index.latestInstant),
+    findings: index.findings,
+    findingCounts: index.findingCounts,
+  };
+}
+
+/** Indexes bytes both ways and expects the same index, or the same refusal. */
+async function expectSame(bytes: Uint8Array, label: string): Promise<void> {
+  const ts = await tsIndex(bytes, 4096);
+  const native = await nativeIndex(bytes);
+  if (ts instanceof Error) {
+    // refused natively (the caller then rescans with the TypeScript), or by the header read first
+    if (native instanceof Error) expect(native.message, label).toBe(ts.message);
+    else
+      expect(native, `${label}: the TypeScript rejects it (${ts.message}); native must too`).toBeUndefined();
+  } else if (native instanceof Error) {
+    throw native;
+  } else if (native !== undefined) {
+    expect(comparable(native), label).toEqual(comparable(ts));
+  }
+  // the scanner alone, with rows cut at odd places, agrees on whether the file is sound
+  for (const block of [1, 7, 64, 4096]) {
+    const accepts = nativeAccepts(bytes, block);
+    if (accepts === undefined) continue;
+    expect(accepts, `${label}, block ${block}: ${ts instanceof Error ? ts.message : 'accepted'}`).toBe(
+      !(ts instanceof Error),
+    );
+  }
+}
+
+// ---- randomised reports ----
+
+type Rand = () => number;
+const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+
+const SUBJECTS = [
+  'CN=orders-api.prod.eu-west-1.example.internal,OU=Commerce,O=Example Corp,L=Dublin,C=IE',
+  'CN=Jos\\C3\\A9 M\\C3\\BCller,O=Example',
+  'CN=caf\u00e9.example,O=Ex\u00e4mple',
+  '2.5.4.3=#0c03616263,O=x',
+  'CN=a\\,b\\+c,O="quoted"',
+  'CN=bad\\zz',
+  'CN=#13016',
+  '',
+  ',,CN=empty rdns',
+  'CN=x+OU=y,O=z',
+  'CN=\u0001control',
+  'CN=tab\there',
+  'O=Example;CN=semi',
+  'CN=\ud83d\ude00 emoji',
+  '1.2.840.113549.1.9.1=#160f6a6f6540657861 6d706c652e636f6d',
+];
+const TIMES = [
+  '2026-02-26T18:39:57+0000',
+  '2026-02-26T18:39:57Z',
+  '2026-02-26T18:39:57.123+01:00',
+  '2026-02-26T18:39:57-0530',
+  '2024-02-29T00:00:00+0000',
+  '2025-02-29T00:00:00+0000',
+  '2026-13-01T00:00:00+0000',
+  '2026-02-26 18:39:57+0000',
+  '2026-02-26T24:00:00+0000',
+  '9999-12-31T23:59:59+0000',
+  '0000-01-01T00:00:00+0000',
+  '2026-02-26T18:39:57+2400',
+  '2026-02-26T18:39:57.+0000',
+  'yesterday',
+  '',
+];
+const REASONS = ['KEY_COMPROMISE', 'SUPERSEDED', 'UNSPECIFIED', 'A_A_COMPROMISE', 'key_compromise', 'NOPE'];
+
+function randomSerial(r: Rand, n: number): string {
+  const s = aSerial(n);
+  switch (Math.floor(r() * 12)) {
+    case 0:
+      return s.replace(/:/g, '');
+    case 1:
+      return s.toUpperCase();
+    case 2:
+      return `00:${s}`;
+    case 3:
+      return s.replace(/:/g, '').slice(1);
+    case 4:
+      return `${s}:zz`;
+    case 5:
+      return `${s}:`;
+    case 6:
+      return 'a'.repeat(600);
+    case 7:
+      return '0';
+    default:
+      return s;
+  }
+}
+
+function randomRecord(r: Rand, n: number, serials: string[]): ReportRecord {
+  const serial = serials.length > 0 && r() < 0.05 ? pick(r, serials) : randomSerial(r, n);
+  serials.push(serial);
+  const rec: Record<string, string> = {
+    awsAccountId: r() < 0.95 ? '111122223333' : pick(r, ['11112222333', '11112222333x', '']),
+    serial,
+    certificateArn: certificateArnOf(serial.replace(/[^0-9a-fA-F:]/g, '') || '00'),
+    subject: r() < 0.7 ? SUBJECTS[0]! : pick(r, SUBJECTS),
+    notBefore: r() < 0.8 ? TIMES[0]! : pick(r, TIMES),
+    notAfter: r() < 0.8 ? '2027-02-26T18:39:57+0000' : pick(r, TIMES),
+    issuedAt: r() < 0.8 ? TIMES[0]! : pick(r, TIMES),
+    templateArn:
+      r() < 0.8
+        ? END_ENTITY_TEMPLATE
+        : pick(r, [SERVER_TEMPLATE, 'arn:aws:acm-pca:::template/Bad Name/V1', '']),
+  };
+  const arn = Math.floor(r() * 14);
+  if (arn === 0) rec.certificateArn = certificateArnOf(aSerial(n + 1));
+  else if (arn === 1)
+    rec.certificateArn = certificateArnOf(serial.replace(/[^0-9a-fA-F:]/g, '') || '00', OTHER_CA_ARN);
+  else if (arn === 2) rec.certificateArn = `${CA_ARN}/certificate/${serial.replace(/:/g, '').toUpperCase()}`;
+  else if (arn === 3) rec.certificateArn = 'not-an-arn';
+  else if (arn === 4)
+    rec.certificateArn = `arn:aws:acm-pca:eu-west-1:1:certificate-authority/x/certificate/01`;
+  else if (arn === 5) rec.certificateArn = `${CA_ARN}/certificate/`;
+  if (r() < 0.1) rec.revokedAt = pick(r, TIMES);
+  if (r() < 0.1) rec.revocationReason = pick(r, REASONS);
+  if (r() < 0.1) rec.requestedByServicePrincipal = 'acm.amazonaws.com';
+  for (const name of FIELD_NAMES) if (r() < 0.02) delete rec[name];
+  return rec;
+}
+
+const ESCAPE_CHOICES = ['\\u00e9', '\\/', '\\"', '\\\\', '\\n', '\\ud83d\\ude00', '\\ud800', '\\u0041'];
+
+/** A JSON report with the liberties JSON allows (and some AWS never takes). */
+function randomJson(r: Rand, records: ReportRecord[]): string {
+  const ws = () => pick(r, ['', '', '', ' ', '\n', '\r\n  ', '\t']);
+  const str = (s: string) => {
+    let out = JSON.stringify(s);
+    if (r() < 0.05) out = `"${out.slice(1, -1)}${pick(r, ESCAPE_CHOICES)}"`;
+    return out;
+  };
+  const rows = records.map((rec) => {
+    const entries: string[] = [];
+    for (const [k, v] of Object.entries(rec)) {
+      if (v === undefined) continue;
+      const value =
+        r() < 0.02 ? pick(r, ['null', '12', '-1.5e3', 'true', '{"a":[1,{"b":"\\u00e9"}]}', '[]']) : str(v);
+      entries.push(`${ws()}${r() < 0.02 ? '"\\u0073erial"' : JSON.stringify(k)}${ws()}:${ws()}${value}`);
+    }
+    if (r() < 0.05)
+      entries.splice(Math.floor(r() * entries.length), 0, `"extra":${pick(r, ['"x"', '[1,2]', 'null'])}`);
+    if (r() < 0.05) entries.reverse();
+    return `{${entries.join(',')}${ws()}}`;
+  });
+  return `${r() < 0.1 ? '\ufeff' : ''}[${ws()}${rows.join(`,${ws()}`)}${ws()}]${ws()}`;
+}
+
+function randomCsv(r: Rand, records: ReportRecord[]): string {
+  const columns = r() < 0.3 ? 9 : 11;
+  let text = toCsvReport(records, { columns, crlf: r() < 0.3, quoteAll: r() < 0.2, bom: r() < 0.1 });
+  if (r() < 0.3) {
+    // an extra column AWS does not write, and cells that need quoting
+    text = text
+      .split('\n')
+      .map((line, i) =>
+        line === ''
+          ? line
+          : `${line.replace(/\r$/, '')},${i === 0 ? 'note' : '"a ""b""\nc"'}${line.endsWith('\r') ? '\r' : ''}`,
+      )
+      .join('\n');
+  }
+  return text;
+}
+
+const MUTATION_BYTES = utf8('"{}[],:\\\n\r x0ue');
+
+/** The bytes with one random edit: a byte dropped, one inserted, or the tail cut off. */
+function mutate(r: Rand, bytes: Uint8Array): Uint8Array {
+  const at = Math.floor(r() * bytes.length);
+  const kind = Math.floor(r() * 3);
+  if (kind === 0) return Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(at + 1)]);
+  if (kind === 1)
+    return Uint8Array.from([...bytes.subarray(0, at), pick(r, [...MUTATION_BYTES]), ...bytes.subarray(at)]);
+  return bytes.slice(0, at);
+}
+
+describe('the native indexer', () => {
+  it('is built and loads (CI requires it)', () => {
+    if (process.env.PCA_AUDIT_REQUIRE_NATIVE === '1' || nativeLoadError() === undefined) addon();
+    expect(typeof addon().indexFile).toBe('function');
+  });
+
+  it('equals the TypeScript index on the samples and every report fixture', async () => {
+    const files = [
+      ...readdirSync('samples')
+        .filter((f) => /\.(json|csv)$/.test(f))
+        .map((f) => join('samples', f)),
+      ...readdirSync('test/fixtures/e2e')
+        .filter((f) => /\.(json|csv)$/.test(f))
+        .map((f) => join('test/fixtures/e2e', f)),
+    ];
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) await expectSame(readFileSync(f), f);
+  });
+
+  it('equals the TypeScript index on randomised JSON reports with bad fields of every kind', async () => {
+    const r = rng(7);
+    for (let round = 0; round < 60; round++) {
+      const serials: string[] = [];
+      const records = Array.from({ length: 1 + Math.floor(r() * 40) }, (_v, i) =>
+        randomRecord(r, i, serials),
+      );
+      await expectSame(utf8(randomJson(r, records)), `json round ${round}`);
+    }
+  });
+
+  it('equals the TypeScript index on randomised CSV reports (9 and 11 columns, CRLF, quoting)', async () => {
+    const r = rng(11);
+    for (let round = 0; round < 60; round++) {
+      const serials: string[] = [];
+      const records = Array.from({ length: 1 + Math.floor(r() * 40) }, (_v, i) =>
+        randomRecord(r, i, serials),
+      );
+      await expectSame(utf8(randomCsv(r, records)), `csv round ${round}`);
+    }
+  });
+
+  it('rejects exactly the damaged files the TypeScript rejects', async () => {
+    const r = rng(13);
+    for (let round = 0; round < 150; round++) {
+      const serials: string[] = [];
+      const records = Array.from({ length: 1 + Math.floor(r() * 6) }, (_v, i) => randomRecord(r, i, serials));
+      const text = round % 2 === 0 ? randomJson(r, records) : randomCsv(r, records);
+      await expectSame(mutate(r, utf8(text)), `damaged ${round % 2 === 0 ? 'json' : 'csv'} ${round}`);
+    }
+  });
+
+  it('joins two reports on the serial exactly as the TypeScript join does', async () => {
+    const r = rng(17);
+    for (let round = 0; round < 30; round++) {
+      const serials: string[] = [];
+      const old = Array.from({ length: 1 + Math.floor(r() * 60) }, (_v, i) => randomRecord(r, i, serials));
+      // NEW: most of OLD in order, some dropped or moved, some new, a few changed
+      const next = old.filter(() => r() < 0.9);
+      for (let k = 0; k < 5; k++)
+        next.splice(Math.floor(r() * next.length), 0, randomRecord(r, 100 + round * 10 + k, serials));
+      if (next.length > 2 && r() < 0.5) next.reverse();
+      const [oldIndex, newIndex] = [
+        await tsIndex(utf8(randomJson(r, old)), 4096),
+        await tsIndex(utf8(randomJson(r, next)), 4096),
+      ];
+      if (oldIndex instanceof Error || newIndex instanceof Error) continue;
+      const plain = diffIndexes(oldIndex, newIndex, { findingLimit: 50 });
+      const joined = diffIndexes(oldIndex, newIndex, {
+        findingLimit: 50,
+        joinSerials: (o, n) => addon().joinSerials(o, n),
+      });
+      expect(joined, `round ${round}`).toEqual(plain);
+    }
+  });
+
+  it('parses instants and checks subjects exactly as the TypeScript does', () => {
+    const a = addon();
+    for (const t of TIMES) {
+      const b = utf8(t);
+      expect(String(a.parseInstant(b)), t).toBe(String(parseInstantBytes(b, 0, b.length)));
+    }
+    for (const s of SUBJECTS) {
+      const b = utf8(s);
+      expect(a.subjectOk(b), s).toBe(checkSubjectBytes(b, 0, b.length) === null);
+    }
+  });
+});
