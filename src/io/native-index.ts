@@ -32,6 +32,7 @@ import {
   WHAT_TEMPLATE,
 } from '../core/report-index.js';
 import { detectFormat } from '../core/report-reader.js';
+import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { formatSerial, octetsToHex, serialErrorReason, writeSerialOctets } from '../core/serial.js';
 import { checkSubjectBytes } from '../core/subject.js';
 import type { LoadOptions } from './load-report.js';
@@ -215,18 +216,35 @@ export async function loadReportNative(
   native = nativeAddon(),
 ): Promise<ReportIndex | undefined> {
   if (native === undefined || file.gzip) return undefined;
-  const format = headFormat(file.path);
+  // a file that cannot be read here is left to the TypeScript path, which says what is wrong
+  let format: ReportFormat | undefined;
+  try {
+    format = headFormat(file.path);
+  } catch {
+    return undefined;
+  }
   if (format === undefined) return undefined;
   let csv: CsvStart | undefined;
   if (format === 'csv') {
-    csv = csvStart(file.path);
+    try {
+      csv = csvStart(file.path);
+    } catch (err) {
+      if (err instanceof ReportSyntaxError) throw err;
+      return undefined;
+    }
     if (csv === undefined) return undefined;
   }
-  const result = await native.indexFile(file.path, {
-    csv: format === 'csv',
-    ...(csv ?? {}),
-    expectedRows: file.size / 300,
-  });
+  let result: NativeResult;
+  try {
+    result = await native.indexFile(file.path, {
+      csv: format === 'csv',
+      ...(csv ?? {}),
+      expectedRows: file.size / 300,
+    });
+  } catch {
+    // the addon could not read the file or ran out of memory: the TypeScript path says what is wrong
+    return undefined;
+  }
   if (!result.ok) return undefined;
   return finishNative(result, { file, format, csvColumns: csv?.columns, options });
 }
