@@ -113,7 +113,7 @@ export function nativeAddon(): NativeAddon | undefined {
   return addon ?? undefined;
 }
 
-/** Why the addon did not load (for `pca-audit doctor`-style reporting and the tests). */
+/** Why the addon did not load (the tests say it when CI requires the addon). */
 export function nativeLoadError(): string | undefined {
   nativeAddon();
   return loadError;

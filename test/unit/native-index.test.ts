@@ -346,6 +346,20 @@ describe('the native indexer', () => {
     }
   });
 
+  it('equals the TypeScript index when its columns grow and its hash table is rehashed', async () => {
+    // short rows: far more of them than the size-based estimate makes room for
+    const r = rng(19);
+    const serials: string[] = [];
+    const rows = Array.from({ length: 6000 }, (_v, i) => {
+      const rec = randomRecord(r, i, serials);
+      return { serial: rec.serial, revocationReason: rec.revocationReason };
+    });
+    const json = utf8(`[${rows.map((row) => JSON.stringify(row)).join(',\n')}]`);
+    expect(rows.length).toBeGreaterThan((2 * json.length) / 300);
+    await expectSame(json, 'short JSON rows');
+    await expectSame(utf8(toCsvReport(rows as ReportRecord[], { columns: 9 })), 'short CSV rows');
+  });
+
   it('rejects exactly the damaged files the TypeScript rejects', async () => {
     const r = rng(13);
     for (let round = 0; round < 150; round++) {
