@@ -577,9 +577,7 @@ export class ReportIndexBuilder {
   // ---- findings of a report against itself ----
 
   serialText(i: number): string | undefined {
-    const s = this.serialStart[i]!;
-    const e = this.serialStart[i + 1]!;
-    return e > s ? formatSerial(octetsToHex(this.arena, s, e)) : undefined;
+    return entrySerialText(this, i);
   }
 
   private add1(code: FindingCode, build: () => FindingBody): void {
@@ -692,9 +690,7 @@ export function finishIndex(parts: IndexParts): ReportIndex {
         collector.count(code);
         continue;
       }
-      const s = parts.serialStart[i]!;
-      const e = parts.serialStart[i + 1]!;
-      const serial = e > s ? formatSerial(octetsToHex(parts.arena, s, e)) : undefined;
+      const serial = entrySerialText(parts, i);
       collector.add({
         code,
         severity: FINDING_SEVERITY[code],
@@ -898,6 +894,16 @@ export function findSerial(index: ReportIndex, bytes: Uint8Array, start: number,
 export function findSerialHex(index: ReportIndex, hex: string): number {
   const b = hexToOctets(hex);
   return findSerial(index, b, 0, b.length);
+}
+
+/** The serial of entry i in the report's colon form, undefined for a row without a usable serial. */
+export function entrySerialText(
+  index: Pick<ReportIndex, 'arena' | 'serialStart'>,
+  i: number,
+): string | undefined {
+  const s = index.serialStart[i]!;
+  const e = index.serialStart[i + 1]!;
+  return e > s ? formatSerial(octetsToHex(index.arena, s, e)) : undefined;
 }
 
 export function entrySerialHex(index: ReportIndex, i: number): string {

@@ -12,6 +12,7 @@ import { CsvReportScanner } from '../core/csv-report-scanner.js';
 import { FINDING_SEVERITY, type FindingCode, FindingCollector } from '../core/finding.js';
 import {
   duplicateFinding,
+  entrySerialText,
   finishIndex,
   incompleteFinding,
   invalidFinding,
@@ -33,7 +34,7 @@ import {
 } from '../core/report-index.js';
 import { detectFormat } from '../core/report-reader.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
-import { formatSerial, octetsToHex, serialErrorReason, writeSerialOctets } from '../core/serial.js';
+import { octetsToHex, serialErrorReason, writeSerialOctets } from '../core/serial.js';
 import { checkSubjectBytes } from '../core/subject.js';
 import type { LoadOptions } from './load-report.js';
 import { readBack } from './load-report.js';
@@ -301,12 +302,6 @@ export function finishNative(r: Extract<NativeResult, { ok: true }>, ctx: Finish
 
 type Columns = Pick<ReportIndex, 'count' | 'arena' | 'serialStart' | 'offset' | 'line' | 'format'>;
 
-function serialText(index: Columns, i: number): string | undefined {
-  const s = index.serialStart[i]!;
-  const e = index.serialStart[i + 1]!;
-  return e > s ? formatSerial(octetsToHex(index.arena, s, e)) : undefined;
-}
-
 /** A copy of a scanner's view that outlives the scan. */
 function cloneView(view: RecordView, offset: number, line: number): RecordView {
   const copy = new RecordView();
@@ -388,7 +383,7 @@ function wordEvents(events: Int32Array, index: Columns, file: ReportFile, collec
         collector.add({
           code,
           severity,
-          ...mismatchFinding(source, view, serialText(index, i)!, octetsToHex(out, 0, Math.max(n, 0))),
+          ...mismatchFinding(source, view, entrySerialText(index, i)!, octetsToHex(out, 0, Math.max(n, 0))),
         });
         break;
       }
@@ -396,11 +391,11 @@ function wordEvents(events: Int32Array, index: Columns, file: ReportFile, collec
         collector.add({
           code,
           severity,
-          ...incompleteFinding(source, viewOf(i), serialText(index, i), events[k + 3] === 1),
+          ...incompleteFinding(source, viewOf(i), entrySerialText(index, i), events[k + 3] === 1),
         });
         break;
       case EV_INVERTED:
-        collector.add({ code, severity, ...invertedFinding(source, viewOf(i), serialText(index, i)) });
+        collector.add({ code, severity, ...invertedFinding(source, viewOf(i), entrySerialText(index, i)) });
         break;
       case EV_DUPLICATE: {
         const j = events[k + 2]!;
@@ -409,7 +404,7 @@ function wordEvents(events: Int32Array, index: Columns, file: ReportFile, collec
           severity,
           ...duplicateFinding(
             source,
-            serialText(index, i)!,
+            entrySerialText(index, i)!,
             { line: index.line[j]!, byte: index.offset[j]! },
             { line: index.line[i]!, byte: index.offset[i]! },
           ),
