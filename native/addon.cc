@@ -1,8 +1,10 @@
 // Node-API glue for the native indexer: src/io/native-index.ts is its only caller.
 #include <node_api.h>
+#include <v8.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -54,13 +56,28 @@ bool read_options(napi_env env, napi_value obj, pca::IndexOptions& o) {
   return true;
 }
 
+/**
+ * A column as an ArrayBuffer over the native memory itself: no copy (a copy costs time on the main
+ * thread and, while it is made, the column twice). Made with V8's own API, not Node-API's
+ * external buffers: those are freed only when the garbage collector finalises them, while this
+ * memory is freed as soon as the buffer is detached (see detach) or collected.
+ */
 napi_value column(napi_env env, pca::Column& c) {
   napi_value ab;
-  void* data = nullptr;
-  if (napi_create_arraybuffer(env, c.bytes, &data, &ab) != napi_ok) return nullptr;
-  if (c.bytes > 0) std::memcpy(data, c.data, c.bytes);
-  std::free(c.data);
+  if (c.bytes == 0 || c.data == nullptr) {
+    void* data = nullptr;
+    if (napi_create_arraybuffer(env, 0, &data, &ab) != napi_ok) return nullptr;
+    std::free(c.data);
+    c.data = nullptr;
+    return ab;
+  }
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      c.data, c.bytes, [](void* data, size_t, void*) { std::free(data); }, nullptr);
   c.data = nullptr;
+  v8::Local<v8::ArrayBuffer> local = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), std::move(store));
+  // a napi_value is a v8::Local<v8::Value> (Node-API's own conversion is this cast)
+  static_assert(sizeof(ab) == sizeof(local), "napi_value and v8::Local differ in size");
+  std::memcpy(&ab, &local, sizeof ab);
   return ab;
 }
 
@@ -80,7 +97,7 @@ napi_value bytes_value(napi_env env, const std::string& s) {
   return arr;
 }
 
-/** The result as a plain object (its columns copied into ArrayBuffers, freed here as they go). */
+/** The result as a plain object, its columns handed over as external ArrayBuffers. */
 napi_value to_js(napi_env env, pca::IndexResult& r) {
   if (!r.systemError.empty()) {
     pca::free_result(r);
@@ -250,55 +267,112 @@ napi_value IndexBuffer(napi_env env, napi_callback_info info) {
   return to_js(env, result);
 }
 
-bool typed(napi_env env, napi_value v, size_t* n, void** data) {
+bool typed(napi_env env, napi_value v, napi_typedarray_type want, size_t* n, void** data) {
   napi_typedarray_type type;
   napi_value ab;
   size_t offset;
-  return napi_get_typedarray_info(env, v, &type, n, data, &ab, &offset) == napi_ok;
+  return napi_get_typedarray_info(env, v, &type, n, data, &ab, &offset) == napi_ok && type == want;
 }
 
-bool join_side(napi_env env, napi_value obj, pca::JoinSide& side) {
-  napi_value v;
-  size_t n;
-  void* p;
-  const char* keys[] = {"arena", "serialStart", "flags", "table"};
-  void* ptrs[4];
-  size_t lens[4];
-  for (int k = 0; k < 4; k++) {
-    if (napi_get_named_property(env, obj, keys[k], &v) != napi_ok || !typed(env, v, &n, &p)) return false;
-    ptrs[k] = p;
-    lens[k] = n;
-  }
+/** The index's columns the diff reads, each checked to be of its type and to cover count entries. */
+bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
   double count;
-  if (!get_number(env, obj, "count", &count)) return false;
-  side.arena = static_cast<const uint8_t*>(ptrs[0]);
-  side.serialStart = static_cast<const uint32_t*>(ptrs[1]);
-  side.flags = static_cast<const uint8_t*>(ptrs[2]);
-  side.table = static_cast<const int32_t*>(ptrs[3]);
-  side.tableSize = lens[3];
+  if (!get_number(env, obj, "count", &count) || !(count >= 0 && count < 4294967296.0)) return false;
   side.count = static_cast<uint32_t>(count);
-  // the columns must cover count entries, and the table be a power of two
-  return lens[1] >= side.count + 1 && lens[2] >= side.count && side.tableSize > 0 &&
-         (side.tableSize & (side.tableSize - 1)) == 0 &&
-         (side.count == 0 || lens[0] >= side.serialStart[side.count]);
+  struct {
+    const char* key;
+    napi_typedarray_type type;
+    const void** ptr;
+    size_t need;
+    size_t len = 0;
+  } cols[] = {
+      {"arena", napi_uint8_array, reinterpret_cast<const void**>(&side.arena), 0},
+      {"serialStart", napi_uint32_array, reinterpret_cast<const void**>(&side.serialStart), side.count + size_t{1}},
+      {"flags", napi_uint8_array, reinterpret_cast<const void**>(&side.flags), side.count},
+      {"table", napi_int32_array, reinterpret_cast<const void**>(&side.table), 1},
+      {"fpA", napi_int32_array, reinterpret_cast<const void**>(&side.fpA), side.count},
+      {"fpB", napi_int32_array, reinterpret_cast<const void**>(&side.fpB), side.count},
+      {"fpExt", napi_int32_array, reinterpret_cast<const void**>(&side.fpExt), side.count},
+      {"notAfter", napi_float64_array, reinterpret_cast<const void**>(&side.notAfter), side.count},
+      {"revokedAt", napi_float64_array, reinterpret_cast<const void**>(&side.revokedAt), side.count},
+      {"reason", napi_uint8_array, reinterpret_cast<const void**>(&side.reason), side.count},
+  };
+  for (auto& c : cols) {
+    napi_value v;
+    void* p;
+    if (napi_get_named_property(env, obj, c.key, &v) != napi_ok || !typed(env, v, c.type, &c.len, &p) ||
+        c.len < c.need) {
+      return false;
+    }
+    *c.ptr = p;
+  }
+  side.tableSize = cols[3].len;
+  // the table a power of two, and the arena holding every serial
+  return (side.tableSize & (side.tableSize - 1)) == 0 && cols[0].len >= side.serialStart[side.count];
 }
 
-/** joinSerials(oldIndex, newIndex): Int32Array, see pca::join_serials. */
-napi_value JoinSerials(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  pca::JoinSide o, n;
-  if (argc < 2 || !join_side(env, argv[0], o) || !join_side(env, argv[1], n)) {
-    napi_throw_type_error(env, nullptr, "joinSerials: expected two report indexes");
-    return nullptr;
-  }
+napi_value int32s(napi_env env, const std::vector<int32_t>& v) {
   napi_value ab, out;
   void* data;
-  CHECK(napi_create_arraybuffer(env, static_cast<size_t>(n.count) * 4, &data, &ab));
-  pca::join_serials(o, n, static_cast<int32_t*>(data));
-  CHECK(napi_create_typedarray(env, napi_int32_array, n.count, ab, 0, &out));
+  if (napi_create_arraybuffer(env, v.size() * 4, &data, &ab) != napi_ok) return nullptr;
+  if (!v.empty()) std::memcpy(data, v.data(), v.size() * 4);
+  if (napi_create_typedarray(env, napi_int32_array, v.size(), ab, 0, &out) != napi_ok) return nullptr;
   return out;
+}
+
+/**
+ * detach(buffers): detaches each ArrayBuffer, so that the memory under it (a column's, for one
+ * made here) is freed now rather than when the garbage collector gets to it. A buffer that cannot
+ * be detached is left as it is.
+ */
+napi_value Detach(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value list;
+  CHECK(napi_get_cb_info(env, info, &argc, &list, nullptr, nullptr));
+  uint32_t n = 0;
+  CHECK(napi_get_array_length(env, list, &n));
+  for (uint32_t k = 0; k < n; k++) {
+    napi_value ab;
+    bool is = false;
+    if (napi_get_element(env, list, k, &ab) == napi_ok && napi_is_arraybuffer(env, ab, &is) == napi_ok && is) {
+      napi_detach_arraybuffer(env, ab);
+    }
+  }
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+/** diffScan(oldIndex, newIndex, from, to, compareExtended): see pca::diff_scan and JoinScan. */
+napi_value DiffScan(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  pca::DiffSide o, n;
+  double from, to;
+  bool compareExtended;
+  if (argc < 5 || !diff_side(env, argv[0], o) || !diff_side(env, argv[1], n) ||
+      napi_get_value_double(env, argv[2], &from) != napi_ok || napi_get_value_double(env, argv[3], &to) != napi_ok ||
+      napi_get_value_bool(env, argv[4], &compareExtended) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "diffScan: expected two report indexes, a window and a boolean");
+    return nullptr;
+  }
+  pca::DiffScan scan;
+  pca::diff_scan(o, n, from, to, compareExtended, scan);
+  napi_value obj;
+  CHECK(napi_create_object(env, &obj));
+  const std::pair<const char*, const std::vector<int32_t>*> lists[] = {
+      {"issued", &scan.issued},   {"revoked", &scan.revoked}, {"expired", &scan.expired},
+      {"changed", &scan.changed}, {"events", &scan.events},   {"disappeared", &scan.disappeared}};
+  for (const auto& [key, list] : lists) {
+    napi_value v = int32s(env, *list);
+    if (v == nullptr) {
+      napi_throw_error(env, "ENATIVE", "out of memory");
+      return nullptr;
+    }
+    set(env, obj, key, v);
+  }
+  return obj;
 }
 
 /** A building block over one Uint8Array argument, for the tests: parseInstant and subjectOk. */
@@ -330,8 +404,8 @@ napi_value subject_ok_of(napi_env env, const uint8_t* data, size_t n) {
 
 napi_value Init(napi_env env, napi_value exports) {
 #ifdef __GLIBC__
-  // The index's columns are tens of MiB, allocated on pool threads and freed once copied into the
-  // JavaScript heap. glibc would raise its mmap threshold after the first such free and keep later
+  // The index's columns are tens of MiB, allocated on pool threads and freed when JavaScript lets
+  // go of them. glibc would raise its mmap threshold after the first such free and keep later
   // columns in its arenas, resident after free: a fixed threshold keeps every big block mmap'd, so
   // freeing it gives the memory back at once.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
@@ -339,7 +413,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"indexFile", nullptr, IndexFile, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"indexBuffer", nullptr, IndexBuffer, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"joinSerials", nullptr, JoinSerials, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"diffScan", nullptr, DiffScan, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"parseInstant", nullptr, OverBytes<instant_of>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"subjectOk", nullptr, OverBytes<subject_ok_of>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

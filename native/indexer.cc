@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -431,7 +432,12 @@ struct Vec {
     p = nullptr;
     cap = 0;
   }
+  /** Hands over the first n, the room past them given back (glibc shrinks a mapped block in place). */
   Column take(size_t n) {
+    if (p != nullptr && n < cap) {
+      void* q = std::realloc(p, (n > 0 ? n : 1) * sizeof(T));
+      if (q != nullptr) p = static_cast<T*>(q);
+    }
     Column c{p, n * sizeof(T)};
     p = nullptr;
     cap = 0;
@@ -1690,6 +1696,62 @@ void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {
     }
     if (found >= 0) guess = static_cast<uint32_t>(found) + 1;
     oldOf[k] = static_cast<int32_t>(found);
+  }
+}
+
+void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, bool compareExtended, DiffScan& out) {
+  std::vector<int32_t> oldOf(n.count);
+  join_serials(o, n, oldOf.data());
+  std::vector<uint8_t> matched(o.count);
+  for (uint32_t k = 0; k < n.count; k++) {
+    const int32_t j = oldOf[k];
+    if (j == -2) continue;
+    const bool nRevoked = (n.flags[k] & FLAG_REVOKED) != 0;
+    const double na = n.notAfter[k];
+    if (!nRevoked && na > from && na <= to) out.expired.push_back(static_cast<int32_t>(k));
+    if (j < 0) {
+      out.issued.push_back(static_cast<int32_t>(k));
+      if (nRevoked) out.revoked.push_back(static_cast<int32_t>(k));
+      continue;
+    }
+    matched[j] = 1;
+    if (o.fpA[j] != n.fpA[k] || o.fpB[j] != n.fpB[k] || (compareExtended && o.fpExt[j] != n.fpExt[k])) {
+      out.changed.push_back(j);
+      out.changed.push_back(static_cast<int32_t>(k));
+    }
+    const bool oRevoked = (o.flags[j] & FLAG_REVOKED) != 0;
+    if (!oRevoked && nRevoked) {
+      out.revoked.push_back(static_cast<int32_t>(k));
+    } else if (oRevoked && !nRevoked) {
+      out.events.insert(out.events.end(), {DIFF_UNREVOKED, j, static_cast<int32_t>(k)});
+    } else if (oRevoked && nRevoked) {
+      const double ot = o.revokedAt[j];
+      const double nt = n.revokedAt[k];
+      const bool sameTime = ot == nt || (std::isnan(ot) && std::isnan(nt));
+      if (!sameTime || o.reason[j] != n.reason[k])
+        out.events.insert(out.events.end(), {DIFF_REVOCATION_CHANGED, j, static_cast<int32_t>(k)});
+    }
+  }
+  for (uint32_t j = 0; j < o.count; j++) {
+    if (matched[j] == 0 && (o.flags[j] & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) == 0)
+      out.disappeared.push_back(static_cast<int32_t>(j));
+  }
+  // serial order: by magnitude (length, then octets), as compareEntrySerials
+  auto before = [&n](int32_t a, int32_t b) {
+    const uint32_t as = n.serialStart[a], al = n.serialStart[a + 1] - as;
+    const uint32_t bs = n.serialStart[b], bl = n.serialStart[b + 1] - bs;
+    if (al != bl) return al < bl;
+    return std::memcmp(n.arena + as, n.arena + bs, al) < 0;
+  };
+  std::stable_sort(out.issued.begin(), out.issued.end(), before);
+  std::stable_sort(out.revoked.begin(), out.revoked.end(), before);
+  std::stable_sort(out.expired.begin(), out.expired.end(), before);
+  std::vector<std::pair<int32_t, int32_t>> pairs;
+  for (size_t k = 0; k < out.changed.size(); k += 2) pairs.emplace_back(out.changed[k], out.changed[k + 1]);
+  std::stable_sort(pairs.begin(), pairs.end(), [&before](const auto& a, const auto& b) { return before(a.second, b.second); });
+  for (size_t k = 0; k < pairs.size(); k++) {
+    out.changed[2 * k] = pairs[k].first;
+    out.changed[2 * k + 1] = pairs[k].second;
   }
 }
 

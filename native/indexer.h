@@ -118,6 +118,30 @@ struct JoinSide {
  */
 void join_serials(const JoinSide& oldSide, const JoinSide& newSide, int32_t* oldOf);
 
+/** The columns of one index the diff reads besides the join's. */
+struct DiffSide : JoinSide {
+  const int32_t* fpA;
+  const int32_t* fpB;
+  const int32_t* fpExt;
+  const double* notAfter;
+  const double* revokedAt;
+  const uint8_t* reason;
+};
+
+/** Event kinds of DiffScan::events. */
+enum DiffEvent : int32_t { DIFF_UNREVOKED = 1, DIFF_REVOCATION_CHANGED = 2 };
+
+/** What the join finds (see JoinScan in src/core/diff.ts): the twin of scanJoin. */
+struct DiffScan {
+  std::vector<int32_t> issued, revoked, expired;  // NEW entries, in serial order
+  std::vector<int32_t> changed;                   // [old, new] pairs, in the NEW serial's order
+  std::vector<int32_t> events;                    // [kind, old, new], in NEW order
+  std::vector<int32_t> disappeared;               // OLD entries, in OLD order
+};
+
+void diff_scan(const DiffSide& oldSide, const DiffSide& newSide, double from, double to, bool compareExtended,
+               DiffScan& out);
+
 // the building blocks, exported for the tests
 double parse_instant(const uint8_t* b, size_t n);
 int write_serial_octets(const uint8_t* b, size_t n, uint8_t* out);

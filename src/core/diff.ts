@@ -56,12 +56,26 @@ export interface DiffOptions {
   oldCreatedAtBasis?: WindowBasis;
   newCreatedAtBasis?: WindowBasis;
   findingLimit?: number;
-  /**
-   * A faster equivalent of the join's serial lookup (the native addon's joinSerials): for each NEW
-   * entry, the OLD entry with its serial, -1 when none, -2 when the NEW entry cannot be joined.
-   */
-  joinSerials?: (oldIndex: ReportIndex, newIndex: ReportIndex) => Int32Array;
+  /** A faster twin of scanJoin (the native addon's diffScan): same arguments, same answers. */
+  scan?: typeof scanJoin;
 }
+
+/** What the join finds, before any of it is worded as a finding. */
+export interface JoinScan {
+  /** NEW entries, each list in serial order */
+  issued: ArrayLike<number>;
+  revoked: ArrayLike<number>;
+  expired: ArrayLike<number>;
+  /** [old entry, new entry] pairs whose immutable fields differ (by fingerprint), flat, in the NEW serial's order */
+  changed: ArrayLike<number>;
+  /** [kind, old entry, new entry], flat, in NEW order: kind UNREVOKED or REVOCATION_CHANGED */
+  events: ArrayLike<number>;
+  /** OLD entries whose serial NEW lacks, in OLD order */
+  disappeared: ArrayLike<number>;
+}
+
+export const SCAN_UNREVOKED = 1;
+export const SCAN_REVOCATION_CHANGED = 2;
 
 /**
  * Joins two report indexes on the serial. Revoked certificates never leave a report and nothing
@@ -87,11 +101,7 @@ export function diffIndexes(
   };
   const findings = new FindingCollector(options.findingLimit ?? 1000);
   const compareExtended = oldIndex.hasExtended && newIndex.hasExtended;
-  const matched = new Uint8Array(oldIndex.count);
-  const issued: number[] = [];
-  const revoked: number[] = [];
-  const expired: number[] = [];
-  const changed: Array<[number, number]> = [];
+  const scan = (options.scan ?? scanJoin)(oldIndex, newIndex, window.from, window.to, compareExtended);
   const rowOf = (index: ReportIndex, i: number) => ({
     report: index.source,
     line: index.line[i]!,
@@ -108,7 +118,66 @@ export function diffIndexes(
     }
     findings.add({ code, severity: FINDING_SEVERITY[code], serial: formatSerial(serialHex), ...build() });
   };
+  const { events } = scan;
+  for (let k = 0; k < events.length; k += 3) {
+    const o = events[k + 1]!;
+    const n = events[k + 2]!;
+    if (events[k] === SCAN_UNREVOKED) {
+      add('CERTIFICATE_UNREVOKED', entrySerialHex(newIndex, n), () => ({
+        message: `revoked in the old report (${describeRevocation(oldIndex, o)}), not in the new one`,
+        evidence: { old: rowOf(oldIndex, o), new: rowOf(newIndex, n) },
+      }));
+    } else {
+      add('REVOCATION_CHANGED', entrySerialHex(newIndex, n), () => ({
+        message: `revocation changed from ${describeRevocation(oldIndex, o)} to ${describeRevocation(newIndex, n)}`,
+        evidence: {
+          oldRevocation: revocationOf(oldIndex, o),
+          newRevocation: revocationOf(newIndex, n),
+          old: rowOf(oldIndex, o),
+          new: rowOf(newIndex, n),
+        },
+      }));
+    }
+  }
+  for (let k = 0; k < scan.disappeared.length; k++) {
+    const o = scan.disappeared[k]!;
+    add('CERTIFICATE_DISAPPEARED', entrySerialHex(oldIndex, o), () => ({
+      message: 'in the old report, missing from the new one',
+      evidence: { old: rowOf(oldIndex, o) },
+    }));
+  }
+  const changed: Array<[number, number]> = [];
+  for (let k = 0; k < scan.changed.length; k += 2) changed.push([scan.changed[k]!, scan.changed[k + 1]!]);
+  return {
+    window,
+    issued: Array.from(scan.issued),
+    revoked: Array.from(scan.revoked),
+    expired: Array.from(scan.expired),
+    changed,
+    compareExtended,
+    findings,
+  };
+}
 
+/**
+ * The join itself, in one pass over NEW: each NEW entry is looked up in OLD by serial and its
+ * fingerprints and revocation compared; what is rare (findings) is only recorded here, so that
+ * the loop stays small. `from` and `to` bound the expiry window (NaN: nothing expired).
+ */
+export function scanJoin(
+  oldIndex: ReportIndex,
+  newIndex: ReportIndex,
+  from: number,
+  to: number,
+  compareExtended: boolean,
+): JoinScan {
+  const matched = new Uint8Array(oldIndex.count);
+  const issued: number[] = [];
+  const revoked: number[] = [];
+  const expired: number[] = [];
+  const changed: Array<[number, number]> = [];
+  const events: number[] = [];
+  const disappeared: number[] = [];
   // the columns in locals: an index that crossed from a worker is a slow-properties object
   const nb = newIndex.arena;
   const ob = oldIndex.arena;
@@ -123,33 +192,29 @@ export function diffIndexes(
   const oB = oldIndex.fpB;
   const nExt = newIndex.fpExt;
   const oExt = oldIndex.fpExt;
-  const from = window.from;
-  const to = window.to;
+  const oRevokedAt = oldIndex.revokedAt;
+  const nRevokedAt = newIndex.revokedAt;
+  const oReason = oldIndex.reason;
+  const nReason = newIndex.reason;
   const newCount = newIndex.count;
   const oldCount = oldIndex.count;
   // successive reports mostly list the same certificates in the same order: the OLD entry after
   // the last one matched is tried before the hash table
   let guess = 0;
-  const oldOf = options.joinSerials?.(oldIndex, newIndex);
   for (let n = 0; n < newCount; n++) {
     const nflags = nFlags[n]!;
+    // rows without a usable serial, and repeats (DUPLICATE_SERIAL already), cannot be joined
+    if ((nflags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
+    const ns = nStart[n]!;
+    const ne = nStart[n + 1]!;
     let o = -1;
-    if (oldOf !== undefined) {
-      o = oldOf[n]!;
-      if (o === -2) continue;
-    } else {
-      // rows without a usable serial, and repeats (DUPLICATE_SERIAL already), cannot be joined
-      if ((nflags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
-      const ns = nStart[n]!;
-      const ne = nStart[n + 1]!;
-      // an entry without these flags is the one the hash table holds for its serial
-      if (guess < oldCount && (oFlags[guess]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) === 0) {
-        const gs = oStart[guess]!;
-        if (sameBytes(ob, gs, oStart[guess + 1]! - gs, nb, ns, ne - ns)) o = guess;
-      }
-      if (o < 0) o = findSerial(oldIndex, nb, ns, ne);
-      if (o >= 0) guess = o + 1;
+    // an entry without these flags is the one the hash table holds for its serial
+    if (guess < oldCount && (oFlags[guess]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) === 0) {
+      const gs = oStart[guess]!;
+      if (sameBytes(ob, gs, oStart[guess + 1]! - gs, nb, ns, ne - ns)) o = guess;
     }
+    if (o < 0) o = findSerial(oldIndex, nb, ns, ne);
+    if (o >= 0) guess = o + 1;
     const na = nNotAfter[n]!;
     const nRevoked = (nflags & FLAG_REVOKED) !== 0;
     if (!nRevoked && na > from && na <= to) expired.push(n);
@@ -166,43 +231,23 @@ export function diffIndexes(
     if (!oRevoked && nRevoked) {
       revoked.push(n);
     } else if (oRevoked && !nRevoked) {
-      const hex = entrySerialHex(newIndex, n);
-      add('CERTIFICATE_UNREVOKED', hex, () => ({
-        message: `revoked in the old report (${describeRevocation(oldIndex, o)}), not in the new one`,
-        evidence: { old: rowOf(oldIndex, o), new: rowOf(newIndex, n) },
-      }));
+      events.push(SCAN_UNREVOKED, o, n);
     } else if (oRevoked && nRevoked) {
-      const ot = oldIndex.revokedAt[o]!;
-      const nt = newIndex.revokedAt[n]!;
+      const ot = oRevokedAt[o]!;
+      const nt = nRevokedAt[n]!;
       const sameTime = ot === nt || (Number.isNaN(ot) && Number.isNaN(nt));
-      if (!sameTime || oldIndex.reason[o] !== newIndex.reason[n]) {
-        const hex = entrySerialHex(newIndex, n);
-        add('REVOCATION_CHANGED', hex, () => ({
-          message: `revocation changed from ${describeRevocation(oldIndex, o)} to ${describeRevocation(newIndex, n)}`,
-          evidence: {
-            oldRevocation: revocationOf(oldIndex, o),
-            newRevocation: revocationOf(newIndex, n),
-            old: rowOf(oldIndex, o),
-            new: rowOf(newIndex, n),
-          },
-        }));
-      }
+      if (!sameTime || oReason[o] !== nReason[n]) events.push(SCAN_REVOCATION_CHANGED, o, n);
     }
   }
-  for (let o = 0; o < oldIndex.count; o++) {
-    if (matched[o] === 1 || (oFlags[o]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
-    const hex = entrySerialHex(oldIndex, o);
-    add('CERTIFICATE_DISAPPEARED', hex, () => ({
-      message: 'in the old report, missing from the new one',
-      evidence: { old: rowOf(oldIndex, o) },
-    }));
+  for (let o = 0; o < oldCount; o++) {
+    if (matched[o] === 0 && (oFlags[o]! & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) === 0) disappeared.push(o);
   }
-  const bySerial = (index: ReportIndex) => (a: number, b: number) => compareEntrySerials(index, a, index, b);
-  issued.sort(bySerial(newIndex));
-  revoked.sort(bySerial(newIndex));
-  expired.sort(bySerial(newIndex));
-  changed.sort((a, b) => compareEntrySerials(newIndex, a[1], newIndex, b[1]));
-  return { window, issued, revoked, expired, changed, compareExtended, findings };
+  const bySerial = (a: number, b: number) => compareEntrySerials(newIndex, a, newIndex, b);
+  issued.sort(bySerial);
+  revoked.sort(bySerial);
+  expired.sort(bySerial);
+  changed.sort((a, b) => bySerial(a[1], b[1]));
+  return { issued, revoked, expired, changed: changed.flat(), events, disappeared };
 }
 
 /**

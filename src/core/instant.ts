@@ -164,7 +164,20 @@ export function parseInstantBytes(bytes: Uint8Array, start: number, end: number)
 
 const ENCODER = new TextEncoder();
 
+/** room for the usual form, copied from a string without encoding it */
+const USUAL = new Uint8Array(24);
+
 export function parseInstant(text: string): number {
+  if (text.length === 24) {
+    let i = 0;
+    for (; i < 24; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) break;
+      USUAL[i] = c;
+    }
+    const t = i === 24 ? parseUsualInstant(USUAL, 0) : Number.NaN;
+    if (!Number.isNaN(t)) return t;
+  }
   const bytes = ENCODER.encode(text);
   return parseInstantBytes(bytes, 0, bytes.length);
 }

@@ -5,7 +5,7 @@ import { formatInstant, parseInstant } from './instant.js';
 import type { ReconciliationSummary } from './reconcile.js';
 import type { ReportFormat } from './report-index.js';
 import type { ReportSummary } from './report-summary.js';
-import { formatSerial, parseSerial } from './serial.js';
+import { displaySerial } from './serial.js';
 
 /**
  * The JSON output contract (`--format json`). Deterministic: sorted, UTC, no run timestamps.
@@ -85,14 +85,16 @@ const INSTANT_FIELDS = new Set(['notBefore', 'notAfter', 'issuedAt', 'revokedAt'
 export function displayValue(field: string, value: string): string {
   if (!INSTANT_FIELDS.has(field)) return value;
   const t = parseInstant(value);
-  return Number.isNaN(t) ? value : formatInstant(t);
+  if (Number.isNaN(t)) return value;
+  // the form reports write, already in UTC to the second: formatInstant would give its first 19 characters and Z
+  if (value.length === 24 && value.endsWith('+0000')) return `${value.slice(0, 19)}Z`;
+  return formatInstant(t);
 }
 
 export function certificateRow(record: AuditRecord & { line: number }): CertificateRow {
   const f = record.fields;
-  const serial = f.serial === undefined ? undefined : parseSerial(f.serial);
   const row: CertificateRow = {
-    serial: serial?.ok ? formatSerial(serial.hex) : (f.serial ?? ''),
+    serial: (f.serial === undefined ? undefined : displaySerial(f.serial)) ?? f.serial ?? '',
     line: record.line,
   };
   const put = (k: keyof AuditRecordFields & keyof CertificateRow) => {

@@ -16,9 +16,11 @@ export interface ReportSummary {
 export function summarise(index: ReportIndex, at: number): ReportSummary {
   let revoked = 0;
   let expired = 0;
-  for (let i = 0; i < index.count; i++) {
-    if ((index.flags[i]! & FLAG_REVOKED) !== 0 && !(index.revokedAt[i]! > at)) revoked++;
-    else if (index.notAfter[i]! <= at) expired++;
+  // the columns in locals: a property load per row costs more than the row's test
+  const { flags, revokedAt, notAfter, count } = index;
+  for (let i = 0; i < count; i++) {
+    if ((flags[i]! & FLAG_REVOKED) !== 0 && !(revokedAt[i]! > at)) revoked++;
+    else if (notAfter[i]! <= at) expired++;
   }
   return {
     certificates: index.count,

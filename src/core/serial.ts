@@ -124,6 +124,19 @@ export function hexToOctets(hex: string): Uint8Array {
   return out;
 }
 
+/** The colon form of a canonical serial: lowercase pairs, no leading zero octet. */
+const COLON_FORM = /^(?!00)[0-9a-f]{2}(?::[0-9a-f]{2})*$/;
+
+/**
+ * A serial as outputs show it (the colon form of its canonical hex), or undefined when it does
+ * not parse. A serial already in that form, as reports write it, is returned as it is.
+ */
+export function displaySerial(text: string): string | undefined {
+  if (COLON_FORM.test(text)) return text;
+  const serial = parseSerial(text);
+  return serial.ok ? formatSerial(serial.hex) : undefined;
+}
+
 /** `e8cbd2` → `e8:cb:d2`, the form reports use. */
 export function formatSerial(hex: string): string {
   let s = '';

@@ -9,7 +9,7 @@ import type { ReportIndex } from '../core/report-index.js';
 import type { RowsByOffset } from '../core/report-model.js';
 import { indexReport, readRowsAt } from '../core/report-reader.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
-import { loadReportNative } from './native-index.js';
+import { loadReportNative, nativeAddon } from './native-index.js';
 import { InputError, type ReportFile, readChunks } from './report-source.js';
 
 export interface LoadOptions {
@@ -36,11 +36,17 @@ export async function loadReport(file: ReportFile, options: LoadOptions): Promis
 
 /**
  * releaseJoinColumns on each index, and their memory freed now rather than at the next full GC
- * (which a busy tail may not run before its peak): the buffers are moved into a message that is
- * dropped unread, and dropping it frees them.
+ * (which a busy tail may not run before its peak). The native addon detaches the buffers, which
+ * frees them (its own columns, outside the JavaScript heap, cannot be moved); without it they are
+ * moved into a message that is dropped unread, and dropping it frees them.
  */
 export async function freeJoinColumns(...indexes: ReportIndex[]): Promise<void> {
   const buffers = [...new Set(indexes.flatMap(releaseJoinColumns))].filter((b) => b.byteLength > 0);
+  const native = nativeAddon();
+  if (native !== undefined) {
+    native.detach(buffers);
+    return;
+  }
   const { port1, port2 } = new MessageChannel();
   const closed = once(port2, 'close');
   try {

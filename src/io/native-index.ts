@@ -9,6 +9,7 @@ import {
   RecordView,
 } from '../core/audit-record.js';
 import { CsvReportScanner } from '../core/csv-report-scanner.js';
+import type { JoinScan } from '../core/diff.js';
 import { FINDING_SEVERITY, type FindingCode, FindingCollector } from '../core/finding.js';
 import {
   duplicateFinding,
@@ -91,8 +92,16 @@ export type NativeResult =
 export interface NativeAddon {
   indexFile(path: string, options: NativeOptions): Promise<NativeResult>;
   indexBuffer(bytes: Uint8Array, options: NativeOptions): NativeResult;
-  /** see DiffOptions.joinSerials */
-  joinSerials(oldIndex: ReportIndex, newIndex: ReportIndex): Int32Array;
+  /** detaches each buffer, freeing the memory under it now (a column's: see freeJoinColumns) */
+  detach(buffers: ArrayBuffer[]): void;
+  /** the twin of scanJoin (see DiffOptions.scan) */
+  diffScan(
+    oldIndex: ReportIndex,
+    newIndex: ReportIndex,
+    from: number,
+    to: number,
+    compareExtended: boolean,
+  ): JoinScan;
   parseInstant(bytes: Uint8Array): number;
   subjectOk(bytes: Uint8Array): boolean;
 }

@@ -370,13 +370,28 @@ describe('the native indexer', () => {
     }
   });
 
-  it('joins two reports on the serial exactly as the TypeScript join does', async () => {
+  it('diffs two reports (join, changes, revocations, expiry) exactly as the TypeScript does', async () => {
     const r = rng(17);
-    for (let round = 0; round < 30; round++) {
+    let rich = 0;
+    const codes = new Set<string>();
+    for (let round = 0; round < 60; round++) {
       const serials: string[] = [];
       const old = Array.from({ length: 1 + Math.floor(r() * 60) }, (_v, i) => randomRecord(r, i, serials));
-      // NEW: most of OLD in order, some dropped or moved, some new, a few changed
-      const next = old.filter(() => r() < 0.9);
+      // NEW: most of OLD in order, some dropped or moved, some new, some changed: a field, the
+      // revocation added, dropped or altered
+      const next = old
+        .filter(() => r() < 0.9)
+        .map((rec) => {
+          if (r() > 0.3) return rec;
+          const copy = { ...rec };
+          const what = Math.floor(r() * 5);
+          if (what === 0) copy.subject = pick(r, SUBJECTS);
+          else if (what === 1) copy.requestedByServicePrincipal = 'acm.amazonaws.com';
+          else if (what === 2) delete copy.revokedAt;
+          else if (what === 3) copy.revokedAt = pick(r, TIMES);
+          else copy.revocationReason = pick(r, REASONS);
+          return copy;
+        });
       for (let k = 0; k < 5; k++)
         next.splice(Math.floor(r() * next.length), 0, randomRecord(r, 100 + round * 10 + k, serials));
       if (next.length > 2 && r() < 0.5) next.reverse();
@@ -385,13 +400,23 @@ describe('the native indexer', () => {
         await tsIndex(utf8(randomJson(r, next)), 4096),
       ];
       if (oldIndex instanceof Error || newIndex instanceof Error) continue;
-      const plain = diffIndexes(oldIndex, newIndex, { findingLimit: 50 });
-      const joined = diffIndexes(oldIndex, newIndex, {
-        findingLimit: 50,
-        joinSerials: (o, n) => addon().joinSerials(o, n),
-      });
-      expect(joined, `round ${round}`).toEqual(plain);
+      // the window: derived from the reports, or given around the instants the records use
+      const from = 1.7e9 + r() * 1.1e8;
+      const given = r() < 0.5 ? {} : { oldCreatedAt: from, newCreatedAt: from + r() * 6e7 };
+      const options = { findingLimit: 3, ...given };
+      const plain = diffIndexes(oldIndex, newIndex, options);
+      const scanned = diffIndexes(oldIndex, newIndex, { ...options, scan: addon().diffScan.bind(addon()) });
+      expect(scanned, `round ${round}`).toEqual(plain);
+      if (plain.changed.length > 0 && plain.revoked.length > 0 && plain.expired.length > 0) rich++;
+      for (const f of plain.findings.findings) codes.add(f.code);
     }
+    // the rounds must have had something to disagree about
+    expect(rich).toBeGreaterThan(5);
+    expect([...codes].sort()).toEqual([
+      'CERTIFICATE_DISAPPEARED',
+      'CERTIFICATE_UNREVOKED',
+      'REVOCATION_CHANGED',
+    ]);
   });
 
   it('parses instants and checks subjects exactly as the TypeScript does', () => {

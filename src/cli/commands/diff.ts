@@ -215,7 +215,7 @@ export async function diffFiles(
   const native = nativeAddon();
   const plan = diffIndexes(oldIndex, newIndex, {
     findingLimit: cmd.maxFindings,
-    ...(native ? { joinSerials: (o: ReportIndex, n: ReportIndex) => native.joinSerials(o, n) } : {}),
+    ...(native ? { scan: native.diffScan.bind(native) } : {}),
     ...(oldMade ? { oldCreatedAt: oldMade.at, oldCreatedAtBasis: oldMade.basis } : {}),
     ...(newMade ? { newCreatedAt: newMade.at, newCreatedAtBasis: newMade.basis } : {}),
   });
