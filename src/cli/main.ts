@@ -6,9 +6,6 @@ import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
 import { StateError } from '../store/fs-store.js';
-import { runDiff } from './commands/diff.js';
-import { runEvents } from './commands/events.js';
-import { runInspect } from './commands/inspect.js';
 import { type CliContext, makeContext } from './context.js';
 import { EXIT_AWS, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
@@ -161,6 +158,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           .example('$0 inspect report.csv.gz --format json --at 2026-11-20', 'as JSON, as of a date')
           .epilogue(EXIT_CODES),
       async (a) => {
+        const { runInspect } = await import('./commands/inspect.js');
         code = await runInspect(
           {
             report: dash(a.report),
@@ -238,6 +236,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
         if (latest !== undefined && !Number.isInteger(latest)) {
           throw new UsageError(`--latest: "${a.latest}" is not a whole number`);
         }
+        const { runDiff } = await import('./commands/diff.js');
         code = await runDiff(
           {
             old: dash(a.old),
@@ -290,6 +289,7 @@ export async function main(args: string[], now: () => number = () => Date.now() 
           .example('$0 events --cloudtrail samples/cloudtrail/ --ca arn:aws:acm-pca:...', "one CA's events")
           .epilogue(EXIT_CODES),
       async (a) => {
+        const { runEvents } = await import('./commands/events.js');
         code = await runEvents(
           {
             cloudtrail: (a.cloudtrail ?? []).map((s) => dash(String(s))),
@@ -583,12 +583,25 @@ export async function main(args: string[], now: () => number = () => Date.now() 
     .fail((msg, err) => {
       throw err ?? new UsageError(oneLine(msg));
     });
+  skipHelpCache(cli);
   try {
     await cli.parseAsync();
     return code ?? 0;
   } catch (err) {
     return reportError(err);
   }
+}
+
+/**
+ * yargs renders a command's whole help before running its handler, in case the handler fails and
+ * help is to be shown (~30 ms of text wrapping on every run). Our fail() handler never shows it:
+ * the rendering is skipped. Help asked for (--help) is rendered as before.
+ */
+function skipHelpCache(cli: Argv): void {
+  const internal = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => unknown } })
+    .getInternalMethods?.()
+    ?.getUsageInstance?.() as { cacheHelpMessage?: () => void } | undefined;
+  if (typeof internal?.cacheHelpMessage === 'function') internal.cacheHelpMessage = () => {};
 }
 
 /** One line, no terminal control sequences: messages quote report content. */

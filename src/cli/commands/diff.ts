@@ -1,24 +1,15 @@
 import { parseCaArn, reportPrefix } from '../../core/ca-arn.js';
-import type { Crl } from '../../core/crl.js';
-import { checkCrl } from '../../core/crl-check.js';
+import type { checkCrl } from '../../core/crl-check.js';
 import { diffIndexes, type WindowBasis } from '../../core/diff.js';
 import { completeDiff, rowsForDiff } from '../../core/diff-report.js';
 import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
 import { formatInstant, parseInstant } from '../../core/instant.js';
-import { reconcile, reportCreationEvent } from '../../core/reconcile.js';
-import { renderDiffCsv } from '../../core/render/csv.js';
-import { renderJson } from '../../core/render/json.js';
-import { renderDiffMarkdown } from '../../core/render/markdown.js';
 import { safeText, type TextStyle } from '../../core/render/style.js';
-import { renderDiffText } from '../../core/render/text.js';
 import type { ReportIndex } from '../../core/report-index.js';
 import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/report-model.js';
 import { evidenceOffsets } from '../../core/report-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
-import { readCrl } from '../../io/crl-source.js';
-import { collectEvents } from '../../io/event-inputs.js';
 import type { EventSet } from '../../io/event-source.js';
-import { loadReportInWorker } from '../../io/index-worker.js';
 import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.js';
 import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
 import { nativeAddon } from '../../io/native-index.js';
@@ -26,12 +17,19 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
 
-const RENDERERS: Record<OutputFormat, (out: DiffOutput, style: TextStyle) => string> = {
-  text: renderDiffText,
-  json: renderJson,
-  csv: renderDiffCsv,
-  markdown: renderDiffMarkdown,
-};
+/** The renderer of a format, loaded when it is used (the CSV one brings csv-stringify). */
+async function diffRenderer(format: OutputFormat): Promise<(out: DiffOutput, style: TextStyle) => string> {
+  switch (format) {
+    case 'json':
+      return (await import('../../core/render/json.js')).renderJson;
+    case 'csv':
+      return (await import('../../core/render/csv.js')).renderDiffCsv;
+    case 'markdown':
+      return (await import('../../core/render/markdown.js')).renderDiffMarkdown;
+    default:
+      return (await import('../../core/render/text.js')).renderDiffText;
+  }
+}
 
 /** Below this many bytes in all, a worker thread costs more than it saves. */
 const PARALLEL_THRESHOLD = 32 * 1024 * 1024;
@@ -126,7 +124,8 @@ export async function runDiff(given: DiffCommand, ctx: CliContext): Promise<numb
     const newFile = await openInput(cmd.new, inputs);
     files.push(newFile);
     const { out, eventSet } = await diffFiles(oldFile, newFile, cmd, ctx);
-    const text = RENDERERS[cmd.format](out, { color: useColor(cmd.format, cmd.output) });
+    const render = await diffRenderer(cmd.format);
+    const text = render(out, { color: useColor(cmd.format, cmd.output) });
     await writeOutput(text, cmd.output, cmd.force);
     if (eventSet && eventSet.stats.malformed > 0) warnMalformed(eventSet);
     return exitCodeFor(out.summary.findings, cmd.failOn);
@@ -159,9 +158,13 @@ export async function diffFiles(
   const parallel =
     oldFile.size + newFile.size > PARALLEL_THRESHOLD && (oldFile.gzip || nativeAddon() === undefined);
   const [oldIndex, newIndex, crl] = await Promise.all([
-    parallel ? loadReportInWorker(oldFile, load) : loadReport(oldFile, load),
+    parallel
+      ? import('../../io/index-worker.js').then((m) => m.loadReportInWorker(oldFile, load))
+      : loadReport(oldFile, load),
     loadReport(newFile, load),
-    cmd.crl === undefined ? undefined : readCrl(cmd.crl, inputs),
+    cmd.crl === undefined
+      ? undefined
+      : import('../../io/crl-source.js').then((m) => m.readCrl(cmd.crl ?? '', inputs)),
   ]);
   if (cmd.ca === undefined && oldIndex.caArn && newIndex.caArn && oldIndex.caArn !== newIndex.caArn) {
     throw new UsageError(
@@ -187,6 +190,7 @@ export async function diffFiles(
   let eventSet: EventSet | undefined;
   if (cmd.cloudtrail.length > 0) {
     const caInfo = caArn === undefined ? undefined : parseCaArn(caArn);
+    const { collectEvents } = await import('../../io/event-inputs.js');
     eventSet = await collectEvents(cmd.cloudtrail, {
       lenient: cmd.lenient,
       inputs: caInfo ? { ...inputs, region: caInfo.region } : inputs,
@@ -198,10 +202,12 @@ export async function diffFiles(
       progress: ctx.progress,
     });
   }
+  // the reconciliation's code is loaded only when there are events to reconcile
+  const reconciler = eventSet === undefined ? undefined : await import('../../core/reconcile.js');
   const events = eventSet?.events ?? [];
   const made = (m: Made, source: string): Made => {
-    if (m?.basis === 'given') return m;
-    const e = reportCreationEvent(source, events, caArn);
+    if (m?.basis === 'given' || reconciler === undefined) return m;
+    const e = reconciler.reportCreationEvent(source, events, caArn);
     return e === undefined ? m : { at: parseInstant(e.eventTime), basis: 'cloudtrail' };
   };
   const oldMade = made(first[0], oldFile.name);
@@ -226,10 +232,26 @@ export async function diffFiles(
   const oldRows = new Map(await fetchRows(oldFile, oldIndex, needed.old));
   const newRows = new Map(await fetchRows(newFile, newIndex, needed.new));
   const extras: { reconciliation?: CloudTrailSection; crl?: ReturnType<typeof checkCrl> } = {};
-  if (eventSet !== undefined) {
-    extras.reconciliation = reconcileSection(cmd, eventSet, plan, oldIndex, newIndex, newRows, caArn);
+  if (eventSet !== undefined && reconciler !== undefined) {
+    extras.reconciliation = reconcileSection(
+      reconciler.reconcile,
+      cmd,
+      eventSet,
+      plan,
+      oldIndex,
+      newIndex,
+      newRows,
+      caArn,
+    );
   }
-  if (crl !== undefined) extras.crl = crlSection(cmd, crl, plan, newIndex);
+  if (crl !== undefined) {
+    const { checkCrl } = await import('../../core/crl-check.js');
+    extras.crl = checkCrl(newIndex, crl, plan.findings, {
+      source: cmd.crl ?? '',
+      newCreatedAt: plan.window.to,
+      allowance: cmd.propagationAllowance,
+    });
+  }
   // ~40 MiB a million rows per report that nothing after the join and the reconciliation reads
   if (!freed) await freeJoinColumns(oldIndex, newIndex);
   // the rows the findings quote, beyond those already read
@@ -250,6 +272,7 @@ export async function diffFiles(
 }
 
 function reconcileSection(
+  reconcile: typeof import('../../core/reconcile.js').reconcile,
   cmd: DiffSettings,
   eventSet: EventSet,
   plan: ReturnType<typeof diffIndexes>,
@@ -281,19 +304,6 @@ function reconcileSection(
     timeToleranceSeconds: cmd.timeTolerance,
     ...summary,
   };
-}
-
-function crlSection(
-  cmd: DiffSettings,
-  crl: Crl,
-  plan: ReturnType<typeof diffIndexes>,
-  newIndex: ReportIndex,
-) {
-  return checkCrl(newIndex, crl, plan.findings, {
-    source: cmd.crl ?? '',
-    newCreatedAt: plan.window.to,
-    allowance: cmd.propagationAllowance,
-  });
 }
 
 /** Malformed records skipped under --lenient: said on stderr, so it is never silent. */
