@@ -959,6 +959,42 @@ inline long find_stop(const uint8_t* buf, long q, long end) {
   return end;
 }
 
+/** CSV: the first of , \n \r " in buf[q, end) (an unquoted cell's end), or end. */
+inline long find_unquoted_stop(const uint8_t* buf, long q, long end) {
+#ifdef __SSE2__
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i quote = _mm_set1_epi8('"');
+  while (q + 16 <= end) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + q));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, lf)),
+                               _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, quote)));
+    int m = _mm_movemask_epi8(hit);
+    if (m != 0) return q + __builtin_ctz(static_cast<unsigned>(m));
+    q += 16;
+  }
+#endif
+  while (q < end && T.unquotedStop[buf[q]] == 0) q++;
+  return q;
+}
+
+/** CSV: the first " or \n in buf[q, end) (inside a quoted cell), or end. */
+inline long find_quoted_stop(const uint8_t* buf, long q, long end) {
+#ifdef __SSE2__
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i quote = _mm_set1_epi8('"');
+  while (q + 16 <= end) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + q));
+    int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, quote)));
+    if (m != 0) return q + __builtin_ctz(static_cast<unsigned>(m));
+    q += 16;
+  }
+#endif
+  while (q < end && T.quotedStop[buf[q]] == 0) q++;
+  return q;
+}
+
 /** The bytes being scanned: buf[0, end) is the input from absolute offset base. */
 struct Input {
   const uint8_t* buf = nullptr;
@@ -1476,7 +1512,7 @@ class CsvScanner {
         bool doubled = false;
         for (;;) {
           if (r >= end) return final ? fail(open) : NEED_MORE;
-          while (r < end && T.quotedStop[buf[r]] == 0) r++;
+          r = find_quoted_stop(buf, r, end);
           if (r >= end) continue;
           uint8_t c = buf[r];
           if (c == '"') {
@@ -1512,7 +1548,7 @@ class CsvScanner {
         }
       } else {
         long r = q;
-        while (r < end && T.unquotedStop[buf[r]] == 0) r++;
+        r = find_unquoted_stop(buf, r, end);
         if (r < end && buf[r] == '"') return fail(r);
         cellPtr_[cell] = buf + q;
         cellLen_[cell] = static_cast<size_t>(r - q);
