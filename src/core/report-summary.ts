@@ -16,11 +16,14 @@ export interface ReportSummary {
 export function summarise(index: ReportIndex, at: number): ReportSummary {
   let revoked = 0;
   let expired = 0;
-  // the columns in locals: a property load per row costs more than the row's test
+  // the columns in locals, and no branch on a row's state (expired or not is a coin toss the CPU
+  // would mispredict): revoked = flagged and not revoked after `at`; expired = the rest with notAfter ≤ at
   const { flags, revokedAt, notAfter, count } = index;
+  const shift = Math.clz32(1) - Math.clz32(FLAG_REVOKED);
   for (let i = 0; i < count; i++) {
-    if ((flags[i]! & FLAG_REVOKED) !== 0 && !(revokedAt[i]! > at)) revoked++;
-    else if (notAfter[i]! <= at) expired++;
+    const r = (flags[i]! >> shift) & 1 & +!(revokedAt[i]! > at);
+    revoked += r;
+    expired += (r ^ 1) & +(notAfter[i]! <= at);
   }
   return {
     certificates: index.count,
