@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { daysFromCivil, formatInstant, parseInstant, parseInstantBytes } from '../../src/core/instant.js';
+import { displayValue } from '../../src/core/report-model.js';
 import { rng } from '../builders.js';
 
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) =>
@@ -198,5 +199,28 @@ describe('parseInstant: the AWS form (read at once) agrees with the colon-offset
       }
     }
     expect(valid).toBeGreaterThan(1000);
+  });
+});
+
+describe('the string fast paths agree with the byte parser and formatInstant', () => {
+  it('parseInstant(text) and displayValue on random 24-character instants, valid or not', () => {
+    const r = rng(41);
+    const pool = '0123456789-:T+Z. tZ\u00e9\u0660';
+    const base = '2026-02-28T23:59:59+0000';
+    let fast = 0;
+    for (let k = 0; k < 20000; k++) {
+      const chars = [...base];
+      // a few characters changed, mostly to digits, sometimes to separators or non-ASCII look-alikes
+      for (let m = Math.floor(r() * 4); m > 0; m--)
+        chars[Math.floor(r() * 24)] = pool[Math.floor(r() * pool.length)]!;
+      const text = chars.join('');
+      const bytes = new TextEncoder().encode(text);
+      const t = parseInstant(text);
+      expect(String(t), text).toBe(String(parseInstantBytes(bytes, 0, bytes.length)));
+      const shown = displayValue('notAfter', text);
+      expect(shown, text).toBe(Number.isNaN(t) ? text : formatInstant(t));
+      if (!Number.isNaN(t) && text.endsWith('+0000')) fast++;
+    }
+    expect(fast).toBeGreaterThan(1000);
   });
 });

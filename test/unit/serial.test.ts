@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  displaySerial,
   formatSerial,
   hexValue,
   octetsToHex,
@@ -7,6 +8,8 @@ import {
   serialErrorReason,
   writeSerialOctets,
 } from '../../src/core/serial.js';
+
+import { rng } from '../builders.js';
 
 const encoder = new TextEncoder();
 
@@ -139,6 +142,26 @@ describe('formatSerial and hex helpers', () => {
       const hex = `7f${b.toString(16).padStart(2, '0')}`;
       expect(hexOf(formatSerial(hex))).toBe(hex);
       expect(hexOf(hex.toUpperCase())).toBe(hex);
+    }
+  });
+});
+
+describe('displaySerial', () => {
+  it('returns the colon form as the slow path (parse, then format) does, for random serials in every form', () => {
+    const r = rng(43);
+    const digits = '0123456789abcdefABCDEF: g';
+    for (let k = 0; k < 20000; k++) {
+      const octets = Array.from({ length: 1 + Math.floor(r() * 20) }, () =>
+        Math.floor(r() * (r() < 0.2 ? 2 : 256)),
+      );
+      let text = octets.map((o) => o.toString(16).padStart(2, '0')).join(r() < 0.7 ? ':' : '');
+      if (r() < 0.2) text = text.toUpperCase();
+      if (r() < 0.2) {
+        const at = Math.floor(r() * text.length);
+        text = text.slice(0, at) + digits[Math.floor(r() * digits.length)] + text.slice(at + 1);
+      }
+      const parsed = parseSerial(text);
+      expect(displaySerial(text), text).toBe(parsed.ok ? formatSerial(parsed.hex) : undefined);
     }
   });
 });
