@@ -55,17 +55,11 @@ const char LOWER_HEX[] = "0123456789abcdef";
 struct Tables {
   int8_t hex[256];
   int8_t digit[256];
-  uint8_t stringStop[256];
-  uint8_t unquotedStop[256];
-  uint8_t quotedStop[256];
   uint8_t strict[FIELD_COUNT];
   Tables() {
     for (int i = 0; i < 256; i++) {
       hex[i] = -1;
       digit[i] = -1;
-      stringStop[i] = i < 0x20 || i == '"' || i == '\\';
-      unquotedStop[i] = i == ',' || i == '\n' || i == '\r' || i == '"';
-      quotedStop[i] = i == '"' || i == '\n';
     }
     for (int i = 0; i < 10; i++) {
       hex['0' + i] = i;
@@ -932,67 +926,45 @@ class Builder {
 inline bool is_ws(uint8_t b) { return b == ' ' || b == '\n' || b == '\r' || b == '\t'; }
 
 /**
- * The first index in [q, end) holding a quote or a backslash, or (when controls) a byte under
- * 0x20; end if none. Sixteen bytes a step where SSE2 is there.
+ * The first index in [q, end) holding one of the stop bytes or (when controls) a byte under 0x20;
+ * end if none. Sixteen bytes a step where SSE2 is there.
  */
-template <bool controls>
-inline long find_stop(const uint8_t* buf, long q, long end) {
+template <bool controls, char... stops>
+inline long find_first_of(const uint8_t* buf, long q, long end) {
 #ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i high = _mm_set1_epi8(static_cast<char>(0xe0));
   const __m128i zero = _mm_setzero_si128();
   while (q + 16 <= end) {
     __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + q));
-    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash));
+    __m128i hit = zero;
+    ((hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8(stops)))), ...);
     if (controls) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_and_si128(x, high), zero));
     int m = _mm_movemask_epi8(hit);
     if (m != 0) return q + __builtin_ctz(static_cast<unsigned>(m));
     q += 16;
   }
 #endif
-  while (q < end) {
-    uint8_t c = buf[q];
-    if (c == '"' || c == '\\' || (controls && c < 0x20)) return q;
-    q++;
+  for (; q < end; q++) {
+    const uint8_t c = buf[q];
+    if (((c == static_cast<uint8_t>(stops)) || ...) || (controls && c < 0x20)) return q;
   }
   return end;
 }
 
-/** CSV: the first of , \n \r " in buf[q, end) (an unquoted cell's end), or end. */
-inline long find_unquoted_stop(const uint8_t* buf, long q, long end) {
-#ifdef __SSE2__
-  const __m128i comma = _mm_set1_epi8(',');
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i cr = _mm_set1_epi8('\r');
-  const __m128i quote = _mm_set1_epi8('"');
-  while (q + 16 <= end) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + q));
-    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, lf)),
-                               _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, quote)));
-    int m = _mm_movemask_epi8(hit);
-    if (m != 0) return q + __builtin_ctz(static_cast<unsigned>(m));
-    q += 16;
-  }
-#endif
-  while (q < end && T.unquotedStop[buf[q]] == 0) q++;
-  return q;
+/** JSON: where a string's plain run ends (a quote, a backslash, or when controls a control byte). */
+template <bool controls>
+inline long find_stop(const uint8_t* buf, long q, long end) {
+  return find_first_of<controls, '"', '\\'>(buf, q, end);
 }
 
-/** CSV: the first " or \n in buf[q, end) (inside a quoted cell), or end. */
+/** CSV: where an unquoted cell ends (, \n \r, or a stray quote). */
+inline long find_unquoted_stop(const uint8_t* buf, long q, long end) {
+  return find_first_of<false, ',', '\n', '\r', '"'>(buf, q, end);
+}
+
+/** CSV: where a quoted cell's plain run ends (a quote, or a newline to count). */
 inline long find_quoted_stop(const uint8_t* buf, long q, long end) {
-#ifdef __SSE2__
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i quote = _mm_set1_epi8('"');
-  while (q + 16 <= end) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + q));
-    int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, quote)));
-    if (m != 0) return q + __builtin_ctz(static_cast<unsigned>(m));
-    q += 16;
-  }
-#endif
-  while (q < end && T.quotedStop[buf[q]] == 0) q++;
-  return q;
+  return find_first_of<false, '"', '\n'>(buf, q, end);
 }
 
 /** The bytes being scanned: buf[0, end) is the input from absolute offset base. */
