@@ -118,10 +118,21 @@ napi_value to_js(napi_env env, pca::IndexResult& r) {
   struct {
     const char* key;
     pca::Column* col;
-  } cols[] = {{"arena", &r.arena},         {"serialStart", &r.serialStart}, {"fpA", &r.fpA},
-              {"fpB", &r.fpB},             {"fpExt", &r.fpExt},             {"revokedAt", &r.revokedAt},
-              {"notAfter", &r.notAfter},   {"reason", &r.reason},           {"flags", &r.flags},
-              {"caId", &r.caId},           {"offset", &r.offset},           {"line", &r.line},
+  } cols[] = {{"arena", &r.arena},
+              {"serialStart", &r.serialStart},
+              {"fpA", &r.fpA},
+              {"fpB", &r.fpB},
+              {"fpExt", &r.fpExt},
+              {"notAfter", &r.notAfter},
+              {"revokedEntry", &r.revokedEntry},
+              {"revokedTime", &r.revokedTime},
+              {"revokedReason", &r.revokedReason},
+              {"flags", &r.flags},
+              {"caId", &r.caId},
+              {"offset", &r.offset},
+              {"lineRunEntry", &r.lineRunEntry},
+              {"lineRunFirst", &r.lineRunFirst},
+              {"lineRunStep", &r.lineRunStep},
               {"table", &r.table}};
   for (auto& c : cols) {
     napi_value ab = column(env, *c.col);
@@ -294,8 +305,9 @@ bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
       {"fpB", napi_int32_array, reinterpret_cast<const void**>(&side.fpB), side.count},
       {"fpExt", napi_int32_array, reinterpret_cast<const void**>(&side.fpExt), side.count},
       {"notAfter", napi_float64_array, reinterpret_cast<const void**>(&side.notAfter), side.count},
-      {"revokedAt", napi_float64_array, reinterpret_cast<const void**>(&side.revokedAt), side.count},
-      {"reason", napi_uint8_array, reinterpret_cast<const void**>(&side.reason), side.count},
+      {"revokedEntry", napi_uint32_array, reinterpret_cast<const void**>(&side.revokedEntry), 0},
+      {"revokedTime", napi_float64_array, reinterpret_cast<const void**>(&side.revokedTime), 0},
+      {"revokedReason", napi_uint8_array, reinterpret_cast<const void**>(&side.revokedReason), 0},
   };
   for (auto& c : cols) {
     napi_value v;
@@ -307,6 +319,9 @@ bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
     *c.ptr = p;
   }
   side.tableSize = cols[3].len;
+  // the three revocation columns of one length
+  if (cols[8].len != cols[9].len || cols[8].len != cols[10].len || cols[8].len > UINT32_MAX) return false;
+  side.revokedCount = static_cast<uint32_t>(cols[8].len);
   // the table a power of two, and the arena holding every serial
   return (side.tableSize & (side.tableSize - 1)) == 0 && cols[0].len >= side.serialStart[side.count];
 }

@@ -458,9 +458,10 @@ class Builder {
     double e = std::ceil(expectedRows);
     cap_ = e > 1024 ? static_cast<size_t>(e) : 1024;
     if (!arena_.reserve(cap_ * 17) || !serialStart_.reserve(cap_ + 1) || !fpA_.reserve(cap_) ||
-        !fpB_.reserve(cap_) || !fpExt_.reserve(cap_) || !revokedAt_.reserve(cap_) || !notAfter_.reserve(cap_) ||
-        !reason_.reserve(cap_) || !flags_.reserve(cap_) || !caId_.reserve(cap_) || !off32_.reserve(cap_) ||
-        !line_.reserve(cap_)) {
+        !fpB_.reserve(cap_) || !fpExt_.reserve(cap_) || !notAfter_.reserve(cap_) || !flags_.reserve(cap_) ||
+        !caId_.reserve(cap_) || !off32_.reserve(cap_) || !revokedEntry_.reserve(256) || !revokedTime_.reserve(256) ||
+        !revokedReason_.reserve(256) || !lineRunEntry_.reserve(16) || !lineRunFirst_.reserve(16) ||
+        !lineRunStep_.reserve(16)) {
       oom = true;
     }
     size_t size = 1024;
@@ -482,14 +483,17 @@ class Builder {
     fpA_.release();
     fpB_.release();
     fpExt_.release();
-    revokedAt_.release();
+    revokedEntry_.release();
+    revokedTime_.release();
+    revokedReason_.release();
+    lineRunEntry_.release();
+    lineRunFirst_.release();
+    lineRunStep_.release();
     notAfter_.release();
-    reason_.release();
     flags_.release();
     caId_.release();
     off32_.release();
     off64_.release();
-    line_.release();
     table_.release();
   }
 
@@ -513,7 +517,10 @@ class Builder {
       off64_.p[i] = static_cast<double>(v.offset);
     else
       off32_.p[i] = static_cast<uint32_t>(v.offset);
-    line_.p[i] = v.line;
+    if (!add_line(i, v.line)) {
+      oom = true;
+      return;
+    }
 
     notString_ = 0;
     for (int f = 0; f < FIELD_COUNT; f++) {
@@ -643,9 +650,11 @@ class Builder {
       revoked_++;
       reasonCounts_[reason]++;
       if (hasTime != hasReason) event(EV_INCOMPLETE, i, 0, hasTime ? 1 : 0);
+      if (!push_revocation(i, revokedAt, reason)) {
+        oom = true;
+        return;
+      }
     }
-    revokedAt_.p[i] = revokedAt;
-    reason_.p[i] = reason;
 
     fp.reset();
     if (v.kind[F_REQUESTED_BY] != KIND_ABSENT) fp.bytes(8, v.ptr[F_REQUESTED_BY], v.len[F_REQUESTED_BY]);
@@ -667,14 +676,17 @@ class Builder {
     out.fpA = fpA_.take(count_);
     out.fpB = fpB_.take(count_);
     out.fpExt = fpExt_.take(count_);
-    out.revokedAt = revokedAt_.take(count_);
+    out.revokedEntry = revokedEntry_.take(revokedCount_);
+    out.revokedTime = revokedTime_.take(revokedCount_);
+    out.revokedReason = revokedReason_.take(revokedCount_);
     out.notAfter = notAfter_.take(count_);
-    out.reason = reason_.take(count_);
     out.flags = flags_.take(count_);
     out.caId = caId_.take(count_);
     out.offset64 = offset64_;
     out.offset = offset64_ ? off64_.take(count_) : off32_.take(count_);
-    out.line = line_.take(count_);
+    out.lineRunEntry = lineRunEntry_.take(lineRuns_);
+    out.lineRunFirst = lineRunFirst_.take(lineRuns_);
+    out.lineRunStep = lineRunStep_.take(lineRuns_);
     out.table = table_.take(tableSize_);
     out.revoked = revoked_;
     for (int r = 0; r < 256; r++) out.reasonCounts[r] = reasonCounts_[r];
@@ -694,12 +706,20 @@ class Builder {
   size_t arenaUsed_ = 0;
   Vec<uint32_t> serialStart_;
   Vec<int32_t> fpA_, fpB_, fpExt_;
-  Vec<double> revokedAt_, notAfter_;
-  Vec<uint8_t> reason_, flags_, caId_;
+  Vec<double> notAfter_;
+  Vec<uint8_t> flags_, caId_;
+  // the revocations, kept apart (see ReportIndex.revokedEntry)
+  Vec<uint32_t> revokedEntry_;
+  Vec<double> revokedTime_;
+  Vec<uint8_t> revokedReason_;
+  size_t revokedCount_ = 0;
+  // the lines, in runs (see ReportIndex.lineRunEntry)
+  Vec<uint32_t> lineRunEntry_, lineRunFirst_, lineRunStep_;
+  size_t lineRuns_ = 0;
+  bool lineRunSingle_ = false;
   Vec<uint32_t> off32_;
   Vec<double> off64_;
   bool offset64_ = false;
-  Vec<uint32_t> line_;
   Vec<int32_t> table_;
   size_t tableSize_;
   uint32_t mask_;
@@ -911,11 +931,53 @@ class Builder {
     return true;
   }
 
+  /** The twin of RevocationColumns.push. */
+  bool push_revocation(uint32_t i, double time, uint8_t reason) {
+    size_t n = revokedCount_;
+    if (n == revokedEntry_.cap &&
+        !(revokedEntry_.reserve(n * 2) && revokedTime_.reserve(n * 2) && revokedReason_.reserve(n * 2))) {
+      return false;
+    }
+    revokedEntry_.p[n] = i;
+    revokedTime_.p[n] = time;
+    revokedReason_.p[n] = reason;
+    revokedCount_ = n + 1;
+    return true;
+  }
+
+  /** The twin of LineRuns.add: a row extends the last run when it lies where the run's step puts it. */
+  bool add_line(uint32_t i, uint32_t line) {
+    if (lineRuns_ > 0) {
+      size_t k = lineRuns_ - 1;
+      uint64_t first = lineRunFirst_.p[k];
+      if (lineRunSingle_) {
+        if (line >= first) {
+          lineRunStep_.p[k] = static_cast<uint32_t>(line - first);
+          lineRunSingle_ = false;
+          return true;
+        }
+      } else if (first + static_cast<uint64_t>(i - lineRunEntry_.p[k]) * lineRunStep_.p[k] == line) {
+        return true;
+      }
+    }
+    size_t n = lineRuns_;
+    if (n == lineRunEntry_.cap &&
+        !(lineRunEntry_.reserve(n * 2) && lineRunFirst_.reserve(n * 2) && lineRunStep_.reserve(n * 2))) {
+      return false;
+    }
+    lineRunEntry_.p[n] = i;
+    lineRunFirst_.p[n] = line;
+    lineRunStep_.p[n] = 0;
+    lineRuns_ = n + 1;
+    lineRunSingle_ = true;
+    return true;
+  }
+
   bool grow() {
     size_t cap = static_cast<size_t>(std::ceil(cap_ * 1.5));
     bool ok = serialStart_.reserve(cap + 1) && fpA_.reserve(cap) && fpB_.reserve(cap) && fpExt_.reserve(cap) &&
-              revokedAt_.reserve(cap) && notAfter_.reserve(cap) && reason_.reserve(cap) && flags_.reserve(cap) &&
-              caId_.reserve(cap) && line_.reserve(cap) && (offset64_ ? off64_.reserve(cap) : off32_.reserve(cap));
+              notAfter_.reserve(cap) && flags_.reserve(cap) && caId_.reserve(cap) &&
+              (offset64_ ? off64_.reserve(cap) : off32_.reserve(cap));
     if (ok) cap_ = cap;
     return ok;
   }
@@ -1707,6 +1769,13 @@ void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {
   }
 }
 
+/** Where entry i's revocation is kept, or -1 (the twin of revocationSlot). */
+static int64_t revocation_slot(const DiffSide& side, uint32_t i) {
+  const uint32_t* end = side.revokedEntry + side.revokedCount;
+  const uint32_t* at = std::lower_bound(side.revokedEntry, end, i);
+  return at != end && *at == i ? at - side.revokedEntry : -1;
+}
+
 void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, bool compareExtended, DiffScan& out) {
   std::vector<int32_t> oldOf(n.count);
   join_serials(o, n, oldOf.data());
@@ -1733,10 +1802,14 @@ void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, boo
     } else if (oRevoked && !nRevoked) {
       out.events.insert(out.events.end(), {DIFF_UNREVOKED, j, static_cast<int32_t>(k)});
     } else if (oRevoked && nRevoked) {
-      const double ot = o.revokedAt[j];
-      const double nt = n.revokedAt[k];
+      const int64_t os = revocation_slot(o, static_cast<uint32_t>(j));
+      const int64_t ns = revocation_slot(n, k);
+      const double ot = os < 0 ? NaN : o.revokedTime[os];
+      const double nt = ns < 0 ? NaN : n.revokedTime[ns];
       const bool sameTime = ot == nt || (std::isnan(ot) && std::isnan(nt));
-      if (!sameTime || o.reason[j] != n.reason[k])
+      const int oReason = os < 0 ? NO_REASON : o.revokedReason[os];
+      const int nReason = ns < 0 ? NO_REASON : n.revokedReason[ns];
+      if (!sameTime || oReason != nReason)
         out.events.insert(out.events.end(), {DIFF_REVOCATION_CHANGED, j, static_cast<int32_t>(k)});
     }
   }
@@ -1764,8 +1837,9 @@ void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, boo
 }
 
 void free_result(IndexResult& out) {
-  for (Column* c : {&out.arena, &out.serialStart, &out.fpA, &out.fpB, &out.fpExt, &out.revokedAt, &out.notAfter,
-                    &out.reason, &out.flags, &out.caId, &out.offset, &out.line, &out.table}) {
+  for (Column* c : {&out.arena, &out.serialStart, &out.fpA, &out.fpB, &out.fpExt, &out.notAfter, &out.revokedEntry,
+                    &out.revokedTime, &out.revokedReason, &out.flags, &out.caId, &out.offset, &out.lineRunEntry,
+                    &out.lineRunFirst, &out.lineRunStep, &out.table}) {
     std::free(c->data);
     c->data = nullptr;
   }

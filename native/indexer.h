@@ -81,7 +81,11 @@ struct IndexResult {
   std::string systemError;
 
   uint32_t count = 0;
-  Column arena, serialStart, fpA, fpB, fpExt, revokedAt, notAfter, reason, flags, caId, offset, line, table;
+  Column arena, serialStart, fpA, fpB, fpExt, notAfter, flags, caId, offset, table;
+  /** the revocations (see ReportIndex.revokedEntry in src/core/report-index.ts) */
+  Column revokedEntry, revokedTime, revokedReason;
+  /** the lines, in runs (see ReportIndex.lineRunEntry) */
+  Column lineRunEntry, lineRunFirst, lineRunStep;
   bool offset64 = false;
   uint32_t revoked = 0;
   uint32_t reasonCounts[256] = {};
@@ -124,8 +128,11 @@ struct DiffSide : JoinSide {
   const int32_t* fpB;
   const int32_t* fpExt;
   const double* notAfter;
-  const double* revokedAt;
-  const uint8_t* reason;
+  /** the revocations: revokedCount entries, ascending, with their times and reasons */
+  const uint32_t* revokedEntry;
+  const double* revokedTime;
+  const uint8_t* revokedReason;
+  uint32_t revokedCount;
 };
 
 /** Event kinds of DiffScan::events. */

@@ -8,7 +8,10 @@ import {
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
   findSerialHex,
+  lineOf,
   type ReportIndex,
+  reasonOf,
+  revokedAtOf,
 } from './report-index.js';
 import { reasonName } from './revocation-reason.js';
 import { formatSerial } from './serial.js';
@@ -69,7 +72,7 @@ export function checkCrl(
   });
   const rowOf = (i: number) => ({
     report: newIndex.source,
-    line: newIndex.line[i]!,
+    line: lineOf(newIndex, i),
     byte: newIndex.offset[i]!,
   });
   // each CRL entry, looked up in NEW's serial table: revoked in NEW (matched), or not
@@ -85,7 +88,7 @@ export function checkCrl(
   for (let i = 0; i < newIndex.count; i++) {
     const flags = newIndex.flags[i]!;
     if ((flags & FLAG_REVOKED) === 0 || (flags & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) !== 0) continue;
-    const reason = reasonName(newIndex.reason[i]!);
+    const reason = reasonName(reasonOf(newIndex, i));
     const entry = entryOf[i]! >= 0 ? crl.entries[entryOf[i]!] : undefined;
     if (entry !== undefined) {
       summary.matched++;
@@ -98,7 +101,7 @@ export function checkCrl(
       }
       continue;
     }
-    const revokedAt = newIndex.revokedAt[i]!;
+    const revokedAt = revokedAtOf(newIndex, i);
     const notAfter = newIndex.notAfter[i]!;
     // expired certificates may leave the CRL; a revocation younger than the allowance may not be on it yet
     const expectedOnCrl =

@@ -2,7 +2,7 @@ import { FIELD_NAMES } from './audit-record.js';
 import type { DiffPlan, WindowBasis } from './diff.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding, type FindingCode } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
-import type { ReportIndex } from './report-index.js';
+import { lineOf, type ReportIndex } from './report-index.js';
 import {
   attachEvidence,
   certificateRow,
@@ -59,7 +59,7 @@ export function completeDiff(
   const findings = plan.findings;
   const rowOf = (index: ReportIndex, i: number) => ({
     report: index.source,
-    line: index.line[i]!,
+    line: lineOf(index, i),
     byte: index.offset[i]!,
   });
   const add = (code: FindingCode, f: Omit<Finding, 'code' | 'severity'>) => {
@@ -95,7 +95,7 @@ export function completeDiff(
       newRows.get(newIndex.offset[i]!) ?? {
         offset: newIndex.offset[i]!,
         fields: {},
-        line: newIndex.line[i]!,
+        line: lineOf(newIndex, i),
       },
     );
   const issued = plan.issued.map(cert);

@@ -6,7 +6,10 @@ import {
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
   findSerial,
+  lineOf,
   type ReportIndex,
+  reasonOf,
+  revokedAtOf,
   sameBytes,
 } from './report-index.js';
 import { reasonName } from './revocation-reason.js';
@@ -104,7 +107,7 @@ export function diffIndexes(
   const scan = (options.scan ?? scanJoin)(oldIndex, newIndex, window.from, window.to, compareExtended);
   const rowOf = (index: ReportIndex, i: number) => ({
     report: index.source,
-    line: index.line[i]!,
+    line: lineOf(index, i),
     byte: index.offset[i]!,
   });
   const add = (
@@ -192,10 +195,6 @@ export function scanJoin(
   const oB = oldIndex.fpB;
   const nExt = newIndex.fpExt;
   const oExt = oldIndex.fpExt;
-  const oRevokedAt = oldIndex.revokedAt;
-  const nRevokedAt = newIndex.revokedAt;
-  const oReason = oldIndex.reason;
-  const nReason = newIndex.reason;
   const newCount = newIndex.count;
   const oldCount = oldIndex.count;
   // successive reports mostly list the same certificates in the same order: the OLD entry after
@@ -233,10 +232,11 @@ export function scanJoin(
     } else if (oRevoked && !nRevoked) {
       events.push(SCAN_UNREVOKED, o, n);
     } else if (oRevoked && nRevoked) {
-      const ot = oRevokedAt[o]!;
-      const nt = nRevokedAt[n]!;
+      const ot = revokedAtOf(oldIndex, o);
+      const nt = revokedAtOf(newIndex, n);
       const sameTime = ot === nt || (Number.isNaN(ot) && Number.isNaN(nt));
-      if (!sameTime || oReason[o] !== nReason[n]) events.push(SCAN_REVOCATION_CHANGED, o, n);
+      if (!sameTime || reasonOf(oldIndex, o) !== reasonOf(newIndex, n))
+        events.push(SCAN_REVOCATION_CHANGED, o, n);
     }
   }
   for (let o = 0; o < oldCount; o++) {
@@ -277,8 +277,8 @@ export function releaseJoinColumns(index: ReportIndex): ArrayBuffer[] {
 }
 
 function revocationOf(index: ReportIndex, i: number): { revokedAt?: string; reason?: string } {
-  const t = index.revokedAt[i]!;
-  const r = reasonName(index.reason[i]!);
+  const t = revokedAtOf(index, i);
+  const r = reasonName(reasonOf(index, i));
   return {
     ...(Number.isNaN(t) ? {} : { revokedAt: formatInstant(t) }),
     ...(r === undefined ? {} : { reason: r }),

@@ -1,6 +1,6 @@
 import { countBySeverity } from './finding.js';
 import { formatInstant } from './instant.js';
-import type { ReportIndex } from './report-index.js';
+import { lineOf, type ReportIndex } from './report-index.js';
 import {
   attachEvidence,
   certificateRow,
@@ -32,7 +32,7 @@ export function completeInspect(
   const own = rows.get(index.source) ?? new Map();
   const expiring = expiringEntries(index, options.at, options.expiringWithin).map((i) =>
     certificateRow(
-      own.get(index.offset[i]!) ?? { offset: index.offset[i]!, fields: {}, line: index.line[i]! },
+      own.get(index.offset[i]!) ?? { offset: index.offset[i]!, fields: {}, line: lineOf(index, i) },
     ),
   );
   const omitted: Record<string, number> = {};

@@ -13,7 +13,15 @@ import {
   type Severity,
 } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
-import { entrySerialHex, FLAG_REVOKED, findSerialHex, type ReportIndex } from './report-index.js';
+import {
+  entrySerialHex,
+  FLAG_REVOKED,
+  findSerialHex,
+  lineOf,
+  type ReportIndex,
+  reasonOf,
+  revokedAtOf,
+} from './report-index.js';
 import type { RowsByOffset } from './report-model.js';
 import { reasonName } from './revocation-reason.js';
 import { formatSerial } from './serial.js';
@@ -105,7 +113,7 @@ export function reconcile(
   const { from, to, caArn } = options;
   const rowOf = (index: ReportIndex, i: number) => ({
     report: index.source,
-    line: index.line[i]!,
+    line: lineOf(index, i),
     byte: index.offset[i]!,
   });
   const add = (code: FindingCode, f: Omit<Finding, 'code' | 'severity'>, severity?: Severity) => {
@@ -216,8 +224,8 @@ export function reconcile(
     const o = findSerialHex(oldIndex, hex);
     const rows = { ...(o >= 0 ? { old: rowOf(oldIndex, o) } : {}), new: rowOf(newIndex, n) };
     const candidates = revokesBySerial.get(hex);
-    const revokedAt = newIndex.revokedAt[n]!;
-    const reason = reasonName(newIndex.reason[n]!);
+    const revokedAt = revokedAtOf(newIndex, n);
+    const reason = reasonName(reasonOf(newIndex, n));
     const revocation = {
       ...(Number.isNaN(revokedAt) ? {} : { revokedAt: formatInstant(revokedAt) }),
       ...(reason === undefined ? {} : { reason }),

@@ -53,15 +53,27 @@ export interface ReportIndex {
   fpB: Int32Array;
   fpExt: Int32Array;
   /** epoch seconds; NaN when absent or invalid */
-  revokedAt: Float64Array;
   notAfter: Float64Array;
-  /** revocation reason code (revocation-reason.ts) */
-  reason: Uint8Array;
+  /**
+   * The revocations, kept apart (few rows carry one): the entries flagged FLAG_REVOKED in
+   * ascending order, each with its revokedAt (epoch seconds, NaN when absent or invalid) and
+   * reason code (revocation-reason.ts). See revocationSlot.
+   */
+  revokedEntry: Uint32Array;
+  revokedTime: Float64Array;
+  revokedReason: Uint8Array;
   flags: Uint8Array;
   caId: Uint8Array;
   /** byte offset of the row: 32 bits while every offset fits, else 64-bit floats */
   offset: Uint32Array | Float64Array;
-  line: Uint32Array;
+  /**
+   * The rows' lines as runs (a report's rows mostly take the same number of lines each): run k
+   * covers the entries from lineRunEntry[k] (ascending, the first is 0) to the next run's, entry
+   * i of it on line lineRunFirst[k] + (i - lineRunEntry[k]) * lineRunStep[k]. See lineOf.
+   */
+  lineRunEntry: Uint32Array;
+  lineRunFirst: Uint32Array;
+  lineRunStep: Uint32Array;
   /**
    * open addressing on the serial, 0 = empty; length is a power of two, and a value is entry
    * index + 1 in the bits under length - 1, the hash's higher bits above them (see slotTag)
@@ -131,13 +143,12 @@ export class ReportIndexBuilder {
   fpA: Int32Array;
   fpB: Int32Array;
   fpExt: Int32Array;
-  revokedAt: Float64Array;
   notAfter: Float64Array;
-  reason: Uint8Array;
+  readonly revocations = new RevocationColumns();
   flags: Uint8Array;
   caId: Uint8Array;
   offset: Uint32Array | Float64Array;
-  line: Uint32Array;
+  readonly lines = new LineRuns();
   private table: Int32Array;
   private tableMask: number;
 
@@ -172,13 +183,10 @@ export class ReportIndexBuilder {
     this.fpA = new Int32Array(cap);
     this.fpB = new Int32Array(cap);
     this.fpExt = new Int32Array(cap);
-    this.revokedAt = new Float64Array(cap);
     this.notAfter = new Float64Array(cap);
-    this.reason = new Uint8Array(cap);
     this.flags = new Uint8Array(cap);
     this.caId = new Uint8Array(cap);
     this.offset = new Uint32Array(cap);
-    this.line = new Uint32Array(cap);
     // sized for about half the estimate (a generous one): rehashing copes with more rows
     let size = 1024;
     while (size < cap) size *= 2;
@@ -204,7 +212,7 @@ export class ReportIndexBuilder {
       this.offset = Float64Array.from(this.offset);
     }
     this.offset[i] = view.offset;
-    this.line[i] = view.line;
+    this.lines.add(i, view.line);
 
     this.notString = 0;
     for (let f = 0; f < kind.length; f++) {
@@ -335,9 +343,8 @@ export class ReportIndexBuilder {
       this.revoked++;
       this.reasonCounts[reason]!++;
       if (hasTime !== hasReason) this.incomplete(view, i, hasTime);
+      this.revocations.push(i, revokedAt, reason);
     }
-    this.revokedAt[i] = revokedAt;
-    this.reason[i] = reason;
 
     // the extended fields, fingerprinted apart: a 9-column CSV cannot speak for them
     fp.reset();
@@ -560,17 +567,12 @@ export class ReportIndexBuilder {
     this.fpA = i32(this.fpA);
     this.fpB = i32(this.fpB);
     this.fpExt = i32(this.fpExt);
-    this.revokedAt = f64(this.revokedAt);
     this.notAfter = f64(this.notAfter);
     const o = this.offset instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap);
     o.set(this.offset);
     this.offset = o;
-    this.reason = growU8(this.reason, cap);
     this.flags = growU8(this.flags, cap);
     this.caId = growU8(this.caId, cap);
-    const l = new Uint32Array(cap);
-    l.set(this.line);
-    this.line = l;
     this.cap = cap;
   }
 
@@ -620,8 +622,8 @@ export class ReportIndexBuilder {
       duplicateFinding(
         this.options.source,
         this.serialText(dup)!,
-        { line: this.line[first]!, byte: this.offset[first]! },
-        { line: this.line[dup]!, byte: this.offset[dup]! },
+        { line: this.lines.at(first), byte: this.offset[first]! },
+        { line: this.lines.at(dup), byte: this.offset[dup]! },
       ),
     );
   }
@@ -637,13 +639,12 @@ export class ReportIndexBuilder {
       fpA: this.fpA,
       fpB: this.fpB,
       fpExt: this.fpExt,
-      revokedAt: this.revokedAt,
       notAfter: this.notAfter,
-      reason: this.reason,
+      ...this.revocations.columns(),
       flags: this.flags,
       caId: this.caId,
       offset: this.offset,
-      line: this.line,
+      ...this.lines.columns(),
       table: this.table,
       hasExtended: this.seenExtended,
       caArns: this.caPrefixes.map((p) => DECODER.decode(p)),
@@ -699,7 +700,7 @@ export function finishIndex(parts: IndexParts): ReportIndex {
         evidence: {
           ca: other,
           expected: caArn,
-          row: { report: source, line: parts.line[i]!, byte: parts.offset[i]! },
+          row: { report: source, line: lineOf(parts, i), byte: parts.offset[i]! },
         },
       });
     }
@@ -908,4 +909,140 @@ export function entrySerialText(
 
 export function entrySerialHex(index: ReportIndex, i: number): string {
   return octetsToHex(index.arena, index.serialStart[i]!, index.serialStart[i + 1]!);
+}
+
+/** The last k with a[k] <= i, a ascending; -1 when there is none. */
+function lastAtOrBefore(a: Uint32Array, i: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** Where entry i's revocation is kept (revokedTime, revokedReason), or -1 when its row carries none. */
+export function revocationSlot(index: Pick<ReportIndex, 'revokedEntry'>, i: number): number {
+  const k = lastAtOrBefore(index.revokedEntry, i);
+  return k >= 0 && index.revokedEntry[k] === i ? k : -1;
+}
+
+/** Entry i's revokedAt in epoch seconds; NaN when absent or invalid. */
+export function revokedAtOf(index: Pick<ReportIndex, 'revokedEntry' | 'revokedTime'>, i: number): number {
+  const k = revocationSlot(index, i);
+  return k < 0 ? Number.NaN : index.revokedTime[k]!;
+}
+
+/** Entry i's revocation reason code (NO_REASON when it has none). */
+export function reasonOf(index: Pick<ReportIndex, 'revokedEntry' | 'revokedReason'>, i: number): number {
+  const k = revocationSlot(index, i);
+  return k < 0 ? NO_REASON : index.revokedReason[k]!;
+}
+
+/** The line entry i's row starts on. */
+export function lineOf(
+  index: Pick<ReportIndex, 'lineRunEntry' | 'lineRunFirst' | 'lineRunStep'>,
+  i: number,
+): number {
+  const k = lastAtOrBefore(index.lineRunEntry, i);
+  return index.lineRunFirst[k]! + (i - index.lineRunEntry[k]!) * index.lineRunStep[k]!;
+}
+
+/** The revocations of a report being indexed, entry by entry (the twin of the native builder's). */
+export class RevocationColumns {
+  entry = new Uint32Array(256);
+  time = new Float64Array(256);
+  reason = new Uint8Array(256);
+  count = 0;
+
+  push(i: number, time: number, reason: number): void {
+    const n = this.count;
+    if (n === this.entry.length) {
+      const e = new Uint32Array(n * 2);
+      e.set(this.entry);
+      this.entry = e;
+      const t = new Float64Array(n * 2);
+      t.set(this.time);
+      this.time = t;
+      const r = new Uint8Array(n * 2);
+      r.set(this.reason);
+      this.reason = r;
+    }
+    this.entry[n] = i;
+    this.time[n] = time;
+    this.reason[n] = reason;
+    this.count = n + 1;
+  }
+
+  columns(): Pick<ReportIndex, 'revokedEntry' | 'revokedTime' | 'revokedReason'> {
+    const n = this.count;
+    return {
+      revokedEntry: this.entry.slice(0, n),
+      revokedTime: this.time.slice(0, n),
+      revokedReason: this.reason.slice(0, n),
+    };
+  }
+}
+
+/**
+ * The lines of a report's rows as they are indexed, in runs (see ReportIndex.lineRunEntry): a row
+ * extends the last run when it lies where the run's step puts it; a run's second row sets its step.
+ */
+export class LineRuns {
+  entry = new Uint32Array(16);
+  first = new Uint32Array(16);
+  step = new Uint32Array(16);
+  count = 0;
+  /** the last run has one row so far: its step is not set */
+  private single = false;
+
+  add(i: number, line: number): void {
+    const k = this.count - 1;
+    if (k >= 0) {
+      const first = this.first[k]!;
+      if (this.single) {
+        if (line >= first) {
+          this.step[k] = line - first;
+          this.single = false;
+          return;
+        }
+      } else if (first + (i - this.entry[k]!) * this.step[k]! === line) {
+        return;
+      }
+    }
+    if (this.count === this.entry.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.entry = grow(this.entry);
+      this.first = grow(this.first);
+      this.step = grow(this.step);
+    }
+    this.entry[this.count] = i;
+    this.first[this.count] = line;
+    this.step[this.count] = 0;
+    this.count++;
+    this.single = true;
+  }
+
+  /** The line of entry i, one already added. */
+  at(i: number): number {
+    return lineOf(
+      { lineRunEntry: this.entry.subarray(0, this.count), lineRunFirst: this.first, lineRunStep: this.step },
+      i,
+    );
+  }
+
+  columns(): Pick<ReportIndex, 'lineRunEntry' | 'lineRunFirst' | 'lineRunStep'> {
+    const n = this.count;
+    return {
+      lineRunEntry: this.entry.slice(0, n),
+      lineRunFirst: this.first.slice(0, n),
+      lineRunStep: this.step.slice(0, n),
+    };
+  }
 }

@@ -5,7 +5,7 @@ import type { RecordView } from '../core/audit-record.js';
 import { CsvReportScanner } from '../core/csv-report-scanner.js';
 import { releaseJoinColumns } from '../core/diff.js';
 import { JsonReportScanner } from '../core/json-report-scanner.js';
-import type { ReportIndex } from '../core/report-index.js';
+import { lineOf, type ReportIndex } from '../core/report-index.js';
 import type { RowsByOffset } from '../core/report-model.js';
 import { indexReport, readRowsAt } from '../core/report-reader.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
@@ -100,14 +100,14 @@ export async function fetchRows(
       throw asInputError(file, err);
     }
   }
-  const lineOf = (offset: number) => {
+  const lineAt = (offset: number) => {
     const i = entryAt(index, offset);
-    return i < 0 ? undefined : index.line[i];
+    return i < 0 ? undefined : lineOf(index, i);
   };
   return readBack(file, index, offsets, (view, at) => ({
     ...view.toRecord(),
     offset: at,
-    line: lineOf(at) ?? view.line,
+    line: lineAt(at) ?? view.line,
   }));
 }
 

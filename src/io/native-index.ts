@@ -18,6 +18,7 @@ import {
   incompleteFinding,
   invalidFinding,
   invertedFinding,
+  lineOf,
   mismatchFinding,
   type ReportFormat,
   type ReportIndex,
@@ -68,14 +69,17 @@ export type NativeResult =
       fpA: ArrayBuffer;
       fpB: ArrayBuffer;
       fpExt: ArrayBuffer;
-      revokedAt: ArrayBuffer;
       notAfter: ArrayBuffer;
-      reason: ArrayBuffer;
+      revokedEntry: ArrayBuffer;
+      revokedTime: ArrayBuffer;
+      revokedReason: ArrayBuffer;
       flags: ArrayBuffer;
       caId: ArrayBuffer;
       offset: ArrayBuffer;
       offset64: boolean;
-      line: ArrayBuffer;
+      lineRunEntry: ArrayBuffer;
+      lineRunFirst: ArrayBuffer;
+      lineRunStep: ArrayBuffer;
       table: ArrayBuffer;
       revoked: number;
       reasonCounts: number[];
@@ -282,13 +286,16 @@ export function finishNative(r: Extract<NativeResult, { ok: true }>, ctx: Finish
     fpA: new Int32Array(r.fpA),
     fpB: new Int32Array(r.fpB),
     fpExt: new Int32Array(r.fpExt),
-    revokedAt: new Float64Array(r.revokedAt),
     notAfter: new Float64Array(r.notAfter),
-    reason: new Uint8Array(r.reason),
+    revokedEntry: new Uint32Array(r.revokedEntry),
+    revokedTime: new Float64Array(r.revokedTime),
+    revokedReason: new Uint8Array(r.revokedReason),
     flags: new Uint8Array(r.flags),
     caId: new Uint8Array(r.caId),
     offset: r.offset64 ? new Float64Array(r.offset) : new Uint32Array(r.offset),
-    line: new Uint32Array(r.line),
+    lineRunEntry: new Uint32Array(r.lineRunEntry),
+    lineRunFirst: new Uint32Array(r.lineRunFirst),
+    lineRunStep: new Uint32Array(r.lineRunStep),
     table: new Int32Array(r.table),
     hasExtended,
   };
@@ -309,7 +316,10 @@ export function finishNative(r: Extract<NativeResult, { ok: true }>, ctx: Finish
   });
 }
 
-type Columns = Pick<ReportIndex, 'count' | 'arena' | 'serialStart' | 'offset' | 'line' | 'format'>;
+type Columns = Pick<
+  ReportIndex,
+  'count' | 'arena' | 'serialStart' | 'offset' | 'lineRunEntry' | 'lineRunFirst' | 'lineRunStep' | 'format'
+>;
 
 /** A copy of a scanner's view that outlives the scan. */
 function cloneView(view: RecordView, offset: number, line: number): RecordView {
@@ -346,7 +356,7 @@ function wordEvents(events: Int32Array, index: Columns, file: ReportFile, collec
   const entries = [...rows].sort((a, b) => a - b);
   const entryAt = new Map(entries.map((i) => [index.offset[i]!, i]));
   const views = readBack(file, index as ReportIndex, [...entryAt.keys()], (view, at) =>
-    cloneView(view, at, index.line[entryAt.get(at)!]!),
+    cloneView(view, at, lineOf(index, entryAt.get(at)!)),
   );
   const viewOf = (i: number) => {
     const v = views.get(index.offset[i]!);
@@ -414,8 +424,8 @@ function wordEvents(events: Int32Array, index: Columns, file: ReportFile, collec
           ...duplicateFinding(
             source,
             entrySerialText(index, i)!,
-            { line: index.line[j]!, byte: index.offset[j]! },
-            { line: index.line[i]!, byte: index.offset[i]! },
+            { line: lineOf(index, j), byte: index.offset[j]! },
+            { line: lineOf(index, i), byte: index.offset[i]! },
           ),
         });
         break;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ReportIndex } from '../../src/core/report-index.js';
+import { lineOf, type ReportIndex } from '../../src/core/report-index.js';
 import { detectFormat, readRowsAt } from '../../src/core/report-reader.js';
 import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
 import {
@@ -28,11 +28,12 @@ function essence(index: ReportIndex) {
     fpB: index.fpB.slice(0, n),
     fpExt: index.fpExt.slice(0, n),
     flags: index.flags.slice(0, n),
-    reason: index.reason.slice(0, n),
     offset: index.offset.slice(0, n),
-    line: index.line.slice(0, n),
+    line: Array.from({ length: n }, (_v, i) => lineOf(index, i)),
     notAfter: index.notAfter.slice(0, n),
-    revokedAt: index.revokedAt.slice(0, n),
+    revokedEntry: index.revokedEntry,
+    revokedTime: index.revokedTime,
+    revokedReason: index.revokedReason,
     caArn: index.caArn,
     hasExtended: index.hasExtended,
     revokedByReason: index.revokedByReason,
