@@ -124,6 +124,8 @@ napi_value to_js(napi_env env, pca::IndexResult& r) {
               {"fpB", &r.fpB},
               {"fpExt", &r.fpExt},
               {"notAfter", &r.notAfter},
+              {"notAfterOtherEntry", &r.notAfterOtherEntry},
+              {"notAfterOtherValue", &r.notAfterOtherValue},
               {"revokedEntry", &r.revokedEntry},
               {"revokedTime", &r.revokedTime},
               {"revokedReason", &r.revokedReason},
@@ -304,10 +306,12 @@ bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
       {"fpA", napi_int32_array, reinterpret_cast<const void**>(&side.fpA), side.count},
       {"fpB", napi_int32_array, reinterpret_cast<const void**>(&side.fpB), side.count},
       {"fpExt", napi_int32_array, reinterpret_cast<const void**>(&side.fpExt), side.count},
-      {"notAfter", napi_float64_array, reinterpret_cast<const void**>(&side.notAfter), side.count},
+      {"notAfter", napi_uint32_array, reinterpret_cast<const void**>(&side.notAfter), side.count},
       {"revokedEntry", napi_uint32_array, reinterpret_cast<const void**>(&side.revokedEntry), 0},
       {"revokedTime", napi_float64_array, reinterpret_cast<const void**>(&side.revokedTime), 0},
       {"revokedReason", napi_uint8_array, reinterpret_cast<const void**>(&side.revokedReason), 0},
+      {"notAfterOtherEntry", napi_uint32_array, reinterpret_cast<const void**>(&side.notAfterOtherEntry), 0},
+      {"notAfterOtherValue", napi_float64_array, reinterpret_cast<const void**>(&side.notAfterOtherValue), 0},
   };
   for (auto& c : cols) {
     napi_value v;
@@ -322,6 +326,8 @@ bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
   // the three revocation columns of one length
   if (cols[8].len != cols[9].len || cols[8].len != cols[10].len || cols[8].len > UINT32_MAX) return false;
   side.revokedCount = static_cast<uint32_t>(cols[8].len);
+  if (cols[11].len != cols[12].len || cols[11].len > UINT32_MAX) return false;
+  side.notAfterOthers = static_cast<uint32_t>(cols[11].len);
   // the table a power of two, and the arena holding every serial
   return (side.tableSize & (side.tableSize - 1)) == 0 && cols[0].len >= side.serialStart[side.count];
 }

@@ -460,7 +460,7 @@ class Builder {
     if (!arena_.reserve(cap_ * 17) || !serialStart_.reserve(cap_ + 1) || !fpA_.reserve(cap_) ||
         !fpB_.reserve(cap_) || !fpExt_.reserve(cap_) || !notAfter_.reserve(cap_) || !flags_.reserve(cap_) ||
         !caId_.reserve(cap_) || !off32_.reserve(cap_) || !revokedEntry_.reserve(256) || !revokedTime_.reserve(256) ||
-        !revokedReason_.reserve(256) || !lineRunEntry_.reserve(16) || !lineRunFirst_.reserve(16) ||
+        !revokedReason_.reserve(256) || !notAfterOtherEntry_.reserve(64) || !notAfterOtherValue_.reserve(64) || !lineRunEntry_.reserve(16) || !lineRunFirst_.reserve(16) ||
         !lineRunStep_.reserve(16)) {
       oom = true;
     }
@@ -484,6 +484,8 @@ class Builder {
     fpB_.release();
     fpExt_.release();
     revokedEntry_.release();
+    notAfterOtherEntry_.release();
+    notAfterOtherValue_.release();
     revokedTime_.release();
     revokedReason_.release();
     lineRunEntry_.release();
@@ -623,7 +625,15 @@ class Builder {
     fp.number(7, issuedAt);
     fpA_.p[i] = static_cast<int32_t>(fp.a);
     fpB_.p[i] = static_cast<int32_t>(fp.b);
-    notAfter_.p[i] = notAfter;
+    if (notAfter >= 0 && notAfter < NOT_AFTER_ELSEWHERE && notAfter == std::floor(notAfter)) {
+      notAfter_.p[i] = static_cast<uint32_t>(notAfter);
+    } else {
+      notAfter_.p[i] = NOT_AFTER_ELSEWHERE;
+      if (!push_other_not_after(i, notAfter)) {
+        oom = true;
+        return;
+      }
+    }
     if (notBefore > notAfter) event(EV_INVERTED, i, 0, 0);
     if (issuedAt > latest_ || std::isnan(latest_)) latest_ = issuedAt;
 
@@ -680,6 +690,8 @@ class Builder {
     out.revokedTime = revokedTime_.take(revokedCount_);
     out.revokedReason = revokedReason_.take(revokedCount_);
     out.notAfter = notAfter_.take(count_);
+    out.notAfterOtherEntry = notAfterOtherEntry_.take(notAfterOthers_);
+    out.notAfterOtherValue = notAfterOtherValue_.take(notAfterOthers_);
     out.flags = flags_.take(count_);
     out.caId = caId_.take(count_);
     out.offset64 = offset64_;
@@ -706,7 +718,11 @@ class Builder {
   size_t arenaUsed_ = 0;
   Vec<uint32_t> serialStart_;
   Vec<int32_t> fpA_, fpB_, fpExt_;
-  Vec<double> notAfter_;
+  Vec<uint32_t> notAfter_;
+  // the notAfters that are not whole seconds from 1970 to 2106 (see ReportIndex.notAfter)
+  Vec<uint32_t> notAfterOtherEntry_;
+  Vec<double> notAfterOtherValue_;
+  size_t notAfterOthers_ = 0;
   Vec<uint8_t> flags_, caId_;
   // the revocations, kept apart (see ReportIndex.revokedEntry)
   Vec<uint32_t> revokedEntry_;
@@ -928,6 +944,18 @@ class Builder {
     table_.cap = size;
     tableSize_ = size;
     mask_ = mask;
+    return true;
+  }
+
+  /** The twin of SparseNumbers.push. */
+  bool push_other_not_after(uint32_t i, double value) {
+    size_t n = notAfterOthers_;
+    if (n == notAfterOtherEntry_.cap && !(notAfterOtherEntry_.reserve(n * 2) && notAfterOtherValue_.reserve(n * 2))) {
+      return false;
+    }
+    notAfterOtherEntry_.p[n] = i;
+    notAfterOtherValue_.p[n] = value;
+    notAfterOthers_ = n + 1;
     return true;
   }
 
@@ -1769,6 +1797,15 @@ void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {
   }
 }
 
+/** Entry i's notAfter (the twin of notAfterOf). */
+static double not_after(const DiffSide& side, uint32_t i) {
+  const uint32_t v = side.notAfter[i];
+  if (v != NOT_AFTER_ELSEWHERE) return v;
+  const uint32_t* end = side.notAfterOtherEntry + side.notAfterOthers;
+  const uint32_t* at = std::lower_bound(side.notAfterOtherEntry, end, i);
+  return at != end && *at == i ? side.notAfterOtherValue[at - side.notAfterOtherEntry] : NaN;
+}
+
 /** Where entry i's revocation is kept, or -1 (the twin of revocationSlot). */
 static int64_t revocation_slot(const DiffSide& side, uint32_t i) {
   const uint32_t* end = side.revokedEntry + side.revokedCount;
@@ -1784,7 +1821,7 @@ void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, boo
     const int32_t j = oldOf[k];
     if (j == -2) continue;
     const bool nRevoked = (n.flags[k] & FLAG_REVOKED) != 0;
-    const double na = n.notAfter[k];
+    const double na = not_after(n, k);
     if (!nRevoked && na > from && na <= to) out.expired.push_back(static_cast<int32_t>(k));
     if (j < 0) {
       out.issued.push_back(static_cast<int32_t>(k));
@@ -1837,7 +1874,8 @@ void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, boo
 }
 
 void free_result(IndexResult& out) {
-  for (Column* c : {&out.arena, &out.serialStart, &out.fpA, &out.fpB, &out.fpExt, &out.notAfter, &out.revokedEntry,
+  for (Column* c : {&out.arena, &out.serialStart, &out.fpA, &out.fpB, &out.fpExt, &out.notAfter,
+                    &out.notAfterOtherEntry, &out.notAfterOtherValue, &out.revokedEntry,
                     &out.revokedTime, &out.revokedReason, &out.flags, &out.caId, &out.offset, &out.lineRunEntry,
                     &out.lineRunFirst, &out.lineRunStep, &out.table}) {
     std::free(c->data);

@@ -14,6 +14,9 @@
 
 namespace pca {
 
+/** The notAfter column's value for "kept apart" (see ReportIndex.notAfter). */
+constexpr uint32_t NOT_AFTER_ELSEWHERE = 0xffffffffu;
+
 enum Field {
   F_ACCOUNT = 0,
   F_REQUESTED_BY,
@@ -65,7 +68,7 @@ struct IndexOptions {
   uint32_t line = 1;
   double expectedRows = 0;
   /** bytes read at a time (tests make it tiny to cut rows at every byte) */
-  size_t block = 4 << 20;
+  size_t block = 1 << 20;
 };
 
 /** A malloc'd array handed to the caller, who frees it. */
@@ -81,7 +84,9 @@ struct IndexResult {
   std::string systemError;
 
   uint32_t count = 0;
-  Column arena, serialStart, fpA, fpB, fpExt, notAfter, flags, caId, offset, table;
+  Column arena, serialStart, fpA, fpB, fpExt, flags, caId, offset, table;
+  /** notAfter in whole seconds, the others apart (see ReportIndex.notAfter) */
+  Column notAfter, notAfterOtherEntry, notAfterOtherValue;
   /** the revocations (see ReportIndex.revokedEntry in src/core/report-index.ts) */
   Column revokedEntry, revokedTime, revokedReason;
   /** the lines, in runs (see ReportIndex.lineRunEntry) */
@@ -127,7 +132,10 @@ struct DiffSide : JoinSide {
   const int32_t* fpA;
   const int32_t* fpB;
   const int32_t* fpExt;
-  const double* notAfter;
+  const uint32_t* notAfter;
+  const uint32_t* notAfterOtherEntry;
+  const double* notAfterOtherValue;
+  uint32_t notAfterOthers;
   /** the revocations: revokedCount entries, ascending, with their times and reasons */
   const uint32_t* revokedEntry;
   const double* revokedTime;

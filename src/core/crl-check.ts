@@ -9,6 +9,7 @@ import {
   FLAG_REVOKED,
   findSerialHex,
   lineOf,
+  notAfterOf,
   type ReportIndex,
   reasonOf,
   revokedAtOf,
@@ -102,7 +103,7 @@ export function checkCrl(
       continue;
     }
     const revokedAt = revokedAtOf(newIndex, i);
-    const notAfter = newIndex.notAfter[i]!;
+    const notAfter = notAfterOf(newIndex, i);
     // expired certificates may leave the CRL; a revocation younger than the allowance may not be on it yet
     const expectedOnCrl =
       !(notAfter <= crl.thisUpdate) &&

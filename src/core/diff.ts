@@ -7,6 +7,8 @@ import {
   FLAG_REVOKED,
   findSerial,
   lineOf,
+  NOT_AFTER_ELSEWHERE,
+  notAfterOf,
   type ReportIndex,
   reasonOf,
   revokedAtOf,
@@ -214,7 +216,8 @@ export function scanJoin(
     }
     if (o < 0) o = findSerial(oldIndex, nb, ns, ne);
     if (o >= 0) guess = o + 1;
-    const na = nNotAfter[n]!;
+    let na = nNotAfter[n]!;
+    if (na === NOT_AFTER_ELSEWHERE) na = notAfterOf(newIndex, n);
     const nRevoked = (nflags & FLAG_REVOKED) !== 0;
     if (!nRevoked && na > from && na <= to) expired.push(n);
     if (o < 0) {

@@ -52,8 +52,14 @@ export interface ReportIndex {
   fpA: Int32Array;
   fpB: Int32Array;
   fpExt: Int32Array;
-  /** epoch seconds; NaN when absent or invalid */
-  notAfter: Float64Array;
+  /**
+   * notAfter in epoch seconds, while it is a whole number under NOT_AFTER_ELSEWHERE (until 2106);
+   * that value sends to notAfterOtherValue, at the entry's place in notAfterOtherEntry (ascending):
+   * NaN when absent or invalid, fractions, years before 1970 or after 2106. See notAfterOf.
+   */
+  notAfter: Uint32Array;
+  notAfterOtherEntry: Uint32Array;
+  notAfterOtherValue: Float64Array;
   /**
    * The revocations, kept apart (few rows carry one): the entries flagged FLAG_REVOKED in
    * ascending order, each with its revokedAt (epoch seconds, NaN when absent or invalid) and
@@ -143,7 +149,8 @@ export class ReportIndexBuilder {
   fpA: Int32Array;
   fpB: Int32Array;
   fpExt: Int32Array;
-  notAfter: Float64Array;
+  notAfter: Uint32Array;
+  private readonly notAfterOther = new SparseNumbers();
   readonly revocations = new RevocationColumns();
   flags: Uint8Array;
   caId: Uint8Array;
@@ -183,7 +190,7 @@ export class ReportIndexBuilder {
     this.fpA = new Int32Array(cap);
     this.fpB = new Int32Array(cap);
     this.fpExt = new Int32Array(cap);
-    this.notAfter = new Float64Array(cap);
+    this.notAfter = new Uint32Array(cap);
     this.flags = new Uint8Array(cap);
     this.caId = new Uint8Array(cap);
     this.offset = new Uint32Array(cap);
@@ -317,7 +324,12 @@ export class ReportIndexBuilder {
     fp.number(7, issuedAt);
     this.fpA[i] = fp.a;
     this.fpB[i] = fp.b;
-    this.notAfter[i] = notAfter;
+    if (notAfter >= 0 && notAfter < NOT_AFTER_ELSEWHERE && Number.isInteger(notAfter)) {
+      this.notAfter[i] = notAfter;
+    } else {
+      this.notAfter[i] = NOT_AFTER_ELSEWHERE;
+      this.notAfterOther.push(i, notAfter);
+    }
     if (notBefore > notAfter) this.validityInverted(view, i);
     if (issuedAt > this.latest || Number.isNaN(this.latest)) this.latest = issuedAt;
 
@@ -551,11 +563,6 @@ export class ReportIndexBuilder {
 
   private grow(): void {
     const cap = Math.ceil(this.cap * 1.5);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
     const i32 = (a: Int32Array) => {
       const b = new Int32Array(cap);
       b.set(a);
@@ -567,7 +574,9 @@ export class ReportIndexBuilder {
     this.fpA = i32(this.fpA);
     this.fpB = i32(this.fpB);
     this.fpExt = i32(this.fpExt);
-    this.notAfter = f64(this.notAfter);
+    const na = new Uint32Array(cap);
+    na.set(this.notAfter);
+    this.notAfter = na;
     const o = this.offset instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap);
     o.set(this.offset);
     this.offset = o;
@@ -640,6 +649,7 @@ export class ReportIndexBuilder {
       fpB: this.fpB,
       fpExt: this.fpExt,
       notAfter: this.notAfter,
+      ...this.notAfterOther.columns(),
       ...this.revocations.columns(),
       flags: this.flags,
       caId: this.caId,
@@ -948,6 +958,49 @@ export function lineOf(
 ): number {
   const k = lastAtOrBefore(index.lineRunEntry, i);
   return index.lineRunFirst[k]! + (i - index.lineRunEntry[k]!) * index.lineRunStep[k]!;
+}
+
+/** The notAfter column's value for "not here": see ReportIndex.notAfter. */
+export const NOT_AFTER_ELSEWHERE = 0xffffffff;
+
+/** Entry i's notAfter in epoch seconds; NaN when absent or invalid. */
+export function notAfterOf(
+  index: Pick<ReportIndex, 'notAfter' | 'notAfterOtherEntry' | 'notAfterOtherValue'>,
+  i: number,
+): number {
+  const v = index.notAfter[i]!;
+  if (v !== NOT_AFTER_ELSEWHERE) return v;
+  const k = lastAtOrBefore(index.notAfterOtherEntry, i);
+  return k >= 0 && index.notAfterOtherEntry[k] === i ? index.notAfterOtherValue[k]! : Number.NaN;
+}
+
+/** The values of a column kept apart for the few entries that have one (notAfterOther*). */
+export class SparseNumbers {
+  entry = new Uint32Array(64);
+  value = new Float64Array(64);
+  count = 0;
+
+  push(i: number, value: number): void {
+    const n = this.count;
+    if (n === this.entry.length) {
+      const e = new Uint32Array(n * 2);
+      e.set(this.entry);
+      this.entry = e;
+      const v = new Float64Array(n * 2);
+      v.set(this.value);
+      this.value = v;
+    }
+    this.entry[n] = i;
+    this.value[n] = value;
+    this.count = n + 1;
+  }
+
+  columns(): Pick<ReportIndex, 'notAfterOtherEntry' | 'notAfterOtherValue'> {
+    return {
+      notAfterOtherEntry: this.entry.slice(0, this.count),
+      notAfterOtherValue: this.value.slice(0, this.count),
+    };
+  }
 }
 
 /** The revocations of a report being indexed, entry by entry (the twin of the native builder's). */

@@ -26,6 +26,8 @@ export function transferList(index: ReportIndex): ArrayBuffer[] {
     index.fpB,
     index.fpExt,
     index.notAfter,
+    index.notAfterOtherEntry,
+    index.notAfterOtherValue,
     index.revokedEntry,
     index.revokedTime,
     index.revokedReason,

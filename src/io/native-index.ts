@@ -70,6 +70,8 @@ export type NativeResult =
       fpB: ArrayBuffer;
       fpExt: ArrayBuffer;
       notAfter: ArrayBuffer;
+      notAfterOtherEntry: ArrayBuffer;
+      notAfterOtherValue: ArrayBuffer;
       revokedEntry: ArrayBuffer;
       revokedTime: ArrayBuffer;
       revokedReason: ArrayBuffer;
@@ -286,7 +288,9 @@ export function finishNative(r: Extract<NativeResult, { ok: true }>, ctx: Finish
     fpA: new Int32Array(r.fpA),
     fpB: new Int32Array(r.fpB),
     fpExt: new Int32Array(r.fpExt),
-    notAfter: new Float64Array(r.notAfter),
+    notAfter: new Uint32Array(r.notAfter),
+    notAfterOtherEntry: new Uint32Array(r.notAfterOtherEntry),
+    notAfterOtherValue: new Float64Array(r.notAfterOtherValue),
     revokedEntry: new Uint32Array(r.revokedEntry),
     revokedTime: new Float64Array(r.revokedTime),
     revokedReason: new Uint8Array(r.revokedReason),

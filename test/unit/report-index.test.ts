@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
+import { parseInstant } from '../../src/core/instant.js';
 import { JsonReportScanner } from '../../src/core/json-report-scanner.js';
 import {
   FLAG_DUPLICATE,
@@ -8,6 +9,8 @@ import {
   FLAG_REVOKED,
   lineOf as indexLineOf,
   LineRuns,
+  NOT_AFTER_ELSEWHERE,
+  notAfterOf,
   type ReportIndex,
   ReportIndexBuilder,
   RevocationColumns,
@@ -15,6 +18,7 @@ import {
   revocationSlot,
   revokedAtOf,
 } from '../../src/core/report-index.js';
+import { summarise } from '../../src/core/report-summary.js';
 import {
   aRecord,
   aSerial,
@@ -611,6 +615,32 @@ describe('report index: lines in runs, revocations apart', () => {
         expect(revokedAtOf(index, i)).toEqual(w[0]);
         expect(reasonOf(index, i)).toBe(w[1]);
       }
+    }
+  });
+});
+
+describe('report index: notAfter in whole seconds, the rest apart', () => {
+  it('keeps every notAfter exactly, and counts expired ones as of any instant', async () => {
+    const notAfters = [
+      '2027-02-26T18:39:57+0000', // whole seconds: in the column
+      '9999-12-31T23:59:59+0000', // RFC 5280's "no expiry": past 2106
+      '1969-12-31T23:59:59+0000', // before 1970
+      '2026-03-01T00:00:00.250+0000', // a fraction
+      '2026-03-01 00:00:00+0000', // invalid: NaN
+      '2106-02-07T06:28:14+0000', // 2^32 - 2: the last value the column holds
+      '2106-02-07T06:28:15+0000', // 2^32 - 1: the marker's value, so apart
+    ];
+    const records = notAfters.map((notAfter, k) => aRecord({ serial: aSerial(k), notAfter }));
+    const index = await indexOf(toJsonReport(records));
+    const parsed = notAfters.map((t) => parseInstant(t));
+    expect(Array.from({ length: index.count }, (_v, i) => notAfterOf(index, i))).toEqual(parsed);
+    expect(index.notAfter[0]).toBe(parsed[0]);
+    expect(index.notAfter[5]).toBe(2 ** 32 - 2);
+    expect([1, 2, 3, 4, 6].map((i) => index.notAfter[i])).toEqual(Array(5).fill(NOT_AFTER_ELSEWHERE));
+    expect(Array.from(index.notAfterOtherEntry)).toEqual([1, 2, 3, 4, 6]);
+    for (const at of [-10, 0, parsed[3]! - 1, parsed[3]!, parsed[0]!, 2 ** 32 - 1, 2 ** 32, 3e11]) {
+      const expired = parsed.filter((na) => na <= at).length;
+      expect(summarise(index, at).expired, `as of ${at}`).toBe(expired);
     }
   });
 });

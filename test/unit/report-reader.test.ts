@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lineOf, type ReportIndex } from '../../src/core/report-index.js';
+import { lineOf, notAfterOf, type ReportIndex } from '../../src/core/report-index.js';
 import { detectFormat, readRowsAt } from '../../src/core/report-reader.js';
 import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
 import {
@@ -30,7 +30,7 @@ function essence(index: ReportIndex) {
     flags: index.flags.slice(0, n),
     offset: index.offset.slice(0, n),
     line: Array.from({ length: n }, (_v, i) => lineOf(index, i)),
-    notAfter: index.notAfter.slice(0, n),
+    notAfter: Array.from({ length: n }, (_v, i) => notAfterOf(index, i)),
     revokedEntry: index.revokedEntry,
     revokedTime: index.revokedTime,
     revokedReason: index.revokedReason,
