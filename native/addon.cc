@@ -122,7 +122,12 @@ napi_value to_js(napi_env env, pca::IndexResult& r) {
               {"serialStart", &r.serialStart},
               {"fpA", &r.fpA},
               {"fpB", &r.fpB},
-              {"fpExt", &r.fpExt},
+              {"group", &r.group},
+              {"groupCa", &r.groupCa},
+              {"groupExt", &r.groupExt},
+              {"groupOtherEntry", &r.groupOtherEntry},
+              {"groupOtherCa", &r.groupOtherCa},
+              {"groupOtherExt", &r.groupOtherExt},
               {"notAfter", &r.notAfter},
               {"notAfterOtherEntry", &r.notAfterOtherEntry},
               {"notAfterOtherValue", &r.notAfterOtherValue},
@@ -130,7 +135,6 @@ napi_value to_js(napi_env env, pca::IndexResult& r) {
               {"revokedTime", &r.revokedTime},
               {"revokedReason", &r.revokedReason},
               {"flags", &r.flags},
-              {"caId", &r.caId},
               {"offset", &r.offset},
               {"lineRunEntry", &r.lineRunEntry},
               {"lineRunFirst", &r.lineRunFirst},
@@ -305,13 +309,16 @@ bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
       {"table", napi_int32_array, reinterpret_cast<const void**>(&side.table), 1},
       {"fpA", napi_int32_array, reinterpret_cast<const void**>(&side.fpA), side.count},
       {"fpB", napi_int32_array, reinterpret_cast<const void**>(&side.fpB), side.count},
-      {"fpExt", napi_int32_array, reinterpret_cast<const void**>(&side.fpExt), side.count},
+      {"group", napi_uint8_array, reinterpret_cast<const void**>(&side.group), side.count},
       {"notAfter", napi_uint32_array, reinterpret_cast<const void**>(&side.notAfter), side.count},
       {"revokedEntry", napi_uint32_array, reinterpret_cast<const void**>(&side.revokedEntry), 0},
       {"revokedTime", napi_float64_array, reinterpret_cast<const void**>(&side.revokedTime), 0},
       {"revokedReason", napi_uint8_array, reinterpret_cast<const void**>(&side.revokedReason), 0},
       {"notAfterOtherEntry", napi_uint32_array, reinterpret_cast<const void**>(&side.notAfterOtherEntry), 0},
       {"notAfterOtherValue", napi_float64_array, reinterpret_cast<const void**>(&side.notAfterOtherValue), 0},
+      {"groupExt", napi_int32_array, reinterpret_cast<const void**>(&side.groupExt), 0},
+      {"groupOtherEntry", napi_uint32_array, reinterpret_cast<const void**>(&side.groupOtherEntry), 0},
+      {"groupOtherExt", napi_int32_array, reinterpret_cast<const void**>(&side.groupOtherExt), 0},
   };
   for (auto& c : cols) {
     napi_value v;
@@ -328,6 +335,9 @@ bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
   side.revokedCount = static_cast<uint32_t>(cols[8].len);
   if (cols[11].len != cols[12].len || cols[11].len > UINT32_MAX) return false;
   side.notAfterOthers = static_cast<uint32_t>(cols[11].len);
+  if (cols[13].len > 255 || cols[14].len != cols[15].len || cols[14].len > UINT32_MAX) return false;
+  side.groups = static_cast<uint32_t>(cols[13].len);
+  side.groupOthers = static_cast<uint32_t>(cols[14].len);
   // the table a power of two, and the arena holding every serial
   return (side.tableSize & (side.tableSize - 1)) == 0 && cols[0].len >= side.serialStart[side.count];
 }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 
 #include "subject.h"
 
@@ -458,8 +459,9 @@ class Builder {
     double e = std::ceil(expectedRows);
     cap_ = e > 1024 ? static_cast<size_t>(e) : 1024;
     if (!arena_.reserve(cap_ * 17) || !serialStart_.reserve(cap_ + 1) || !fpA_.reserve(cap_) ||
-        !fpB_.reserve(cap_) || !fpExt_.reserve(cap_) || !notAfter_.reserve(cap_) || !flags_.reserve(cap_) ||
-        !caId_.reserve(cap_) || !off32_.reserve(cap_) || !revokedEntry_.reserve(256) || !revokedTime_.reserve(256) ||
+        !fpB_.reserve(cap_) || !group_.reserve(cap_) || !notAfter_.reserve(cap_) || !flags_.reserve(cap_) ||
+        !off32_.reserve(cap_) || !groupOtherEntry_.reserve(16) || !groupOtherCa_.reserve(16) ||
+        !groupOtherExt_.reserve(16) || !revokedEntry_.reserve(256) || !revokedTime_.reserve(256) ||
         !revokedReason_.reserve(256) || !notAfterOtherEntry_.reserve(64) || !notAfterOtherValue_.reserve(64) || !lineRunEntry_.reserve(16) || !lineRunFirst_.reserve(16) ||
         !lineRunStep_.reserve(16)) {
       oom = true;
@@ -482,7 +484,10 @@ class Builder {
     serialStart_.release();
     fpA_.release();
     fpB_.release();
-    fpExt_.release();
+    group_.release();
+    groupOtherEntry_.release();
+    groupOtherCa_.release();
+    groupOtherExt_.release();
     revokedEntry_.release();
     notAfterOtherEntry_.release();
     notAfterOtherValue_.release();
@@ -493,7 +498,6 @@ class Builder {
     lineRunStep_.release();
     notAfter_.release();
     flags_.release();
-    caId_.release();
     off32_.release();
     off64_.release();
     table_.release();
@@ -605,7 +609,6 @@ class Builder {
       missing(i, F_ARN);
       flags |= FLAG_INVALID;
     }
-    caId_.p[i] = ca;
     if (ca != CA_UNKNOWN) caCounts_[ca]++;
 
     if (v.kind[F_SUBJECT] != KIND_ABSENT) {
@@ -673,7 +676,12 @@ class Builder {
     } else {
       noTemplate_++;
     }
-    fpExt_.p[i] = static_cast<int32_t>(fp.a ^ imul(fp.b, 0x27d4eb2du));
+    int g = group_of(i, ca, static_cast<int32_t>(fp.a ^ imul(fp.b, 0x27d4eb2du)));
+    if (g < 0) {
+      oom = true;
+      return;
+    }
+    group_.p[i] = static_cast<uint8_t>(g);
     flags_.p[i] = flags;
 
     if ((flags & FLAG_NO_SERIAL) == 0) insert(i, serialAt, serialLen, serialHash);
@@ -685,7 +693,12 @@ class Builder {
     out.serialStart = serialStart_.take(count_ + 1);
     out.fpA = fpA_.take(count_);
     out.fpB = fpB_.take(count_);
-    out.fpExt = fpExt_.take(count_);
+    out.group = group_.take(count_);
+    out.groupCa = copy_of(groupCa_);
+    out.groupExt = copy_of(groupExt_);
+    out.groupOtherEntry = groupOtherEntry_.take(groupOthers_);
+    out.groupOtherCa = groupOtherCa_.take(groupOthers_);
+    out.groupOtherExt = groupOtherExt_.take(groupOthers_);
     out.revokedEntry = revokedEntry_.take(revokedCount_);
     out.revokedTime = revokedTime_.take(revokedCount_);
     out.revokedReason = revokedReason_.take(revokedCount_);
@@ -693,7 +706,6 @@ class Builder {
     out.notAfterOtherEntry = notAfterOtherEntry_.take(notAfterOthers_);
     out.notAfterOtherValue = notAfterOtherValue_.take(notAfterOthers_);
     out.flags = flags_.take(count_);
-    out.caId = caId_.take(count_);
     out.offset64 = offset64_;
     out.offset = offset64_ ? off64_.take(count_) : off32_.take(count_);
     out.lineRunEntry = lineRunEntry_.take(lineRuns_);
@@ -717,13 +729,25 @@ class Builder {
   Vec<uint8_t> arena_;
   size_t arenaUsed_ = 0;
   Vec<uint32_t> serialStart_;
-  Vec<int32_t> fpA_, fpB_, fpExt_;
+  Vec<int32_t> fpA_, fpB_;
+  // the rows' groups (see ReportIndex.group)
+  Vec<uint8_t> group_;
+  std::vector<uint8_t> groupCa_;
+  std::vector<int32_t> groupExt_;
+  std::unordered_map<uint64_t, uint8_t> groupIds_;
+  int lastGroupCa_ = -1;
+  int32_t lastGroupExt_ = 0;
+  uint8_t lastGroup_ = 0;
+  Vec<uint32_t> groupOtherEntry_;
+  Vec<uint8_t> groupOtherCa_;
+  Vec<int32_t> groupOtherExt_;
+  size_t groupOthers_ = 0;
   Vec<uint32_t> notAfter_;
   // the notAfters that are not whole seconds from 1970 to 2106 (see ReportIndex.notAfter)
   Vec<uint32_t> notAfterOtherEntry_;
   Vec<double> notAfterOtherValue_;
   size_t notAfterOthers_ = 0;
-  Vec<uint8_t> flags_, caId_;
+  Vec<uint8_t> flags_;
   // the revocations, kept apart (see ReportIndex.revokedEntry)
   Vec<uint32_t> revokedEntry_;
   Vec<double> revokedTime_;
@@ -947,6 +971,46 @@ class Builder {
     return true;
   }
 
+  /** The twin of RowGroups.of: the group of entry i, of CA id ca and extended fingerprint ext; -1 out of memory. */
+  int group_of(uint32_t i, uint8_t ca, int32_t ext) {
+    if (ca == lastGroupCa_ && ext == lastGroupExt_) return lastGroup_;
+    const uint64_t key = (static_cast<uint64_t>(ca) << 32) | static_cast<uint32_t>(ext);
+    auto it = groupIds_.find(key);
+    uint8_t id;
+    if (it != groupIds_.end()) {
+      id = it->second;
+    } else {
+      if (groupCa_.size() == GROUP_ELSEWHERE) {
+        size_t n = groupOthers_;
+        if (n == groupOtherEntry_.cap &&
+            !(groupOtherEntry_.reserve(n * 2) && groupOtherCa_.reserve(n * 2) && groupOtherExt_.reserve(n * 2))) {
+          return -1;
+        }
+        groupOtherEntry_.p[n] = i;
+        groupOtherCa_.p[n] = ca;
+        groupOtherExt_.p[n] = ext;
+        groupOthers_ = n + 1;
+        return GROUP_ELSEWHERE;
+      }
+      id = static_cast<uint8_t>(groupCa_.size());
+      groupIds_.emplace(key, id);
+      groupCa_.push_back(ca);
+      groupExt_.push_back(ext);
+    }
+    lastGroupCa_ = ca;
+    lastGroupExt_ = ext;
+    lastGroup_ = id;
+    return id;
+  }
+
+  /** A malloc'd copy of a small vector, to hand over as a column. */
+  template <class T>
+  static Column copy_of(const std::vector<T>& v) {
+    void* p = std::malloc(v.empty() ? 1 : v.size() * sizeof(T));
+    if (p != nullptr && !v.empty()) std::memcpy(p, v.data(), v.size() * sizeof(T));
+    return Column{p, p == nullptr ? 0 : v.size() * sizeof(T)};
+  }
+
   /** The twin of SparseNumbers.push. */
   bool push_other_not_after(uint32_t i, double value) {
     size_t n = notAfterOthers_;
@@ -1003,8 +1067,8 @@ class Builder {
 
   bool grow() {
     size_t cap = static_cast<size_t>(std::ceil(cap_ * 1.5));
-    bool ok = serialStart_.reserve(cap + 1) && fpA_.reserve(cap) && fpB_.reserve(cap) && fpExt_.reserve(cap) &&
-              notAfter_.reserve(cap) && flags_.reserve(cap) && caId_.reserve(cap) &&
+    bool ok = serialStart_.reserve(cap + 1) && fpA_.reserve(cap) && fpB_.reserve(cap) && group_.reserve(cap) &&
+              notAfter_.reserve(cap) && flags_.reserve(cap) &&
               (offset64_ ? off64_.reserve(cap) : off32_.reserve(cap));
     if (ok) cap_ = cap;
     return ok;
@@ -1797,6 +1861,15 @@ void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {
   }
 }
 
+/** Entry i's fingerprint of the extended fields (the twin of fpExtOf). */
+static int32_t fp_ext(const DiffSide& side, uint32_t i) {
+  const uint8_t g = side.group[i];
+  if (g != GROUP_ELSEWHERE) return g < side.groups ? side.groupExt[g] : 0;
+  const uint32_t* end = side.groupOtherEntry + side.groupOthers;
+  const uint32_t* at = std::lower_bound(side.groupOtherEntry, end, i);
+  return at != end && *at == i ? side.groupOtherExt[at - side.groupOtherEntry] : 0;
+}
+
 /** Entry i's notAfter (the twin of notAfterOf). */
 static double not_after(const DiffSide& side, uint32_t i) {
   const uint32_t v = side.notAfter[i];
@@ -1829,7 +1902,7 @@ void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, boo
       continue;
     }
     matched[j] = 1;
-    if (o.fpA[j] != n.fpA[k] || o.fpB[j] != n.fpB[k] || (compareExtended && o.fpExt[j] != n.fpExt[k])) {
+    if (o.fpA[j] != n.fpA[k] || o.fpB[j] != n.fpB[k] || (compareExtended && fp_ext(o, static_cast<uint32_t>(j)) != fp_ext(n, k))) {
       out.changed.push_back(j);
       out.changed.push_back(static_cast<int32_t>(k));
     }
@@ -1874,9 +1947,10 @@ void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, boo
 }
 
 void free_result(IndexResult& out) {
-  for (Column* c : {&out.arena, &out.serialStart, &out.fpA, &out.fpB, &out.fpExt, &out.notAfter,
+  for (Column* c : {&out.arena, &out.serialStart, &out.fpA, &out.fpB, &out.group, &out.groupCa, &out.groupExt,
+                    &out.groupOtherEntry, &out.groupOtherCa, &out.groupOtherExt, &out.notAfter,
                     &out.notAfterOtherEntry, &out.notAfterOtherValue, &out.revokedEntry,
-                    &out.revokedTime, &out.revokedReason, &out.flags, &out.caId, &out.offset, &out.lineRunEntry,
+                    &out.revokedTime, &out.revokedReason, &out.flags, &out.offset, &out.lineRunEntry,
                     &out.lineRunFirst, &out.lineRunStep, &out.table}) {
     std::free(c->data);
     c->data = nullptr;

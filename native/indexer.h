@@ -16,6 +16,8 @@ namespace pca {
 
 /** The notAfter column's value for "kept apart" (see ReportIndex.notAfter). */
 constexpr uint32_t NOT_AFTER_ELSEWHERE = 0xffffffffu;
+/** The group of a row whose pair is kept apart (see ReportIndex.group). */
+constexpr uint8_t GROUP_ELSEWHERE = 255;
 
 enum Field {
   F_ACCOUNT = 0,
@@ -84,7 +86,9 @@ struct IndexResult {
   std::string systemError;
 
   uint32_t count = 0;
-  Column arena, serialStart, fpA, fpB, fpExt, flags, caId, offset, table;
+  Column arena, serialStart, fpA, fpB, flags, offset, table;
+  /** the rows' groups: (CA id, extended fingerprint) pairs (see ReportIndex.group) */
+  Column group, groupCa, groupExt, groupOtherEntry, groupOtherCa, groupOtherExt;
   /** notAfter in whole seconds, the others apart (see ReportIndex.notAfter) */
   Column notAfter, notAfterOtherEntry, notAfterOtherValue;
   /** the revocations (see ReportIndex.revokedEntry in src/core/report-index.ts) */
@@ -131,7 +135,12 @@ void join_serials(const JoinSide& oldSide, const JoinSide& newSide, int32_t* old
 struct DiffSide : JoinSide {
   const int32_t* fpA;
   const int32_t* fpB;
-  const int32_t* fpExt;
+  const uint8_t* group;
+  const int32_t* groupExt;
+  uint32_t groups;
+  const uint32_t* groupOtherEntry;
+  const int32_t* groupOtherExt;
+  uint32_t groupOthers;
   const uint32_t* notAfter;
   const uint32_t* notAfterOtherEntry;
   const double* notAfterOtherValue;

@@ -6,6 +6,7 @@ import {
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
   findSerial,
+  fpExtOf,
   lineOf,
   NOT_AFTER_ELSEWHERE,
   notAfterOf,
@@ -195,8 +196,6 @@ export function scanJoin(
   const oA = oldIndex.fpA;
   const nB = newIndex.fpB;
   const oB = oldIndex.fpB;
-  const nExt = newIndex.fpExt;
-  const oExt = oldIndex.fpExt;
   const newCount = newIndex.count;
   const oldCount = oldIndex.count;
   // successive reports mostly list the same certificates in the same order: the OLD entry after
@@ -226,7 +225,11 @@ export function scanJoin(
       continue;
     }
     matched[o] = 1;
-    if (oA[o] !== nA[n] || oB[o] !== nB[n] || (compareExtended && oExt[o] !== nExt[n])) {
+    if (
+      oA[o] !== nA[n] ||
+      oB[o] !== nB[n] ||
+      (compareExtended && fpExtOf(oldIndex, o) !== fpExtOf(newIndex, n))
+    ) {
       changed.push([o, n]);
     }
     const oRevoked = (oFlags[o]! & FLAG_REVOKED) !== 0;
@@ -265,17 +268,25 @@ export function releaseJoinColumns(index: ReportIndex): ArrayBuffer[] {
     index.serialStart,
     index.fpA,
     index.fpB,
-    index.fpExt,
+    index.group,
+    index.groupCa,
+    index.groupExt,
+    index.groupOtherEntry,
+    index.groupOtherCa,
+    index.groupOtherExt,
     index.table,
-    index.caId,
   ].map((a) => a.buffer as ArrayBuffer);
   index.arena = new Uint8Array(0);
   index.serialStart = new Uint32Array(0);
   index.fpA = new Int32Array(0);
   index.fpB = new Int32Array(0);
-  index.fpExt = new Int32Array(0);
+  index.group = new Uint8Array(0);
+  index.groupCa = new Uint8Array(0);
+  index.groupExt = new Int32Array(0);
+  index.groupOtherEntry = new Uint32Array(0);
+  index.groupOtherCa = new Uint8Array(0);
+  index.groupOtherExt = new Int32Array(0);
   index.table = new Int32Array(0);
-  index.caId = new Uint8Array(0);
   return buffers;
 }
 

@@ -51,7 +51,18 @@ export interface ReportIndex {
   /** fingerprint of the fields every report carries, and of the two extended ones */
   fpA: Int32Array;
   fpB: Int32Array;
-  fpExt: Int32Array;
+  /**
+   * Each row's group: the pair it shares with many others of (CA id, fingerprint of the extended
+   * fields requestedByServicePrincipal and templateArn), a report having few. The first 255 pairs
+   * met get ids (groupCa, groupExt by id); a row of any later pair is in group GROUP_ELSEWHERE, its
+   * pair at its entry's place in groupOtherEntry (ascending). See caIdOf and fpExtOf.
+   */
+  group: Uint8Array;
+  groupCa: Uint8Array;
+  groupExt: Int32Array;
+  groupOtherEntry: Uint32Array;
+  groupOtherCa: Uint8Array;
+  groupOtherExt: Int32Array;
   /**
    * notAfter in epoch seconds, while it is a whole number under NOT_AFTER_ELSEWHERE (until 2106);
    * that value sends to notAfterOtherValue, at the entry's place in notAfterOtherEntry (ascending):
@@ -69,7 +80,6 @@ export interface ReportIndex {
   revokedTime: Float64Array;
   revokedReason: Uint8Array;
   flags: Uint8Array;
-  caId: Uint8Array;
   /** byte offset of the row: 32 bits while every offset fits, else 64-bit floats */
   offset: Uint32Array | Float64Array;
   /**
@@ -148,12 +158,12 @@ export class ReportIndexBuilder {
   serialStart: Uint32Array;
   fpA: Int32Array;
   fpB: Int32Array;
-  fpExt: Int32Array;
+  group: Uint8Array;
+  private readonly groups = new RowGroups();
   notAfter: Uint32Array;
   private readonly notAfterOther = new SparseNumbers();
   readonly revocations = new RevocationColumns();
   flags: Uint8Array;
-  caId: Uint8Array;
   offset: Uint32Array | Float64Array;
   readonly lines = new LineRuns();
   private table: Int32Array;
@@ -189,10 +199,9 @@ export class ReportIndexBuilder {
     this.serialStart = new Uint32Array(cap + 1);
     this.fpA = new Int32Array(cap);
     this.fpB = new Int32Array(cap);
-    this.fpExt = new Int32Array(cap);
+    this.group = new Uint8Array(cap);
     this.notAfter = new Uint32Array(cap);
     this.flags = new Uint8Array(cap);
-    this.caId = new Uint8Array(cap);
     this.offset = new Uint32Array(cap);
     // sized for about half the estimate (a generous one): rehashing copes with more rows
     let size = 1024;
@@ -298,7 +307,6 @@ export class ReportIndexBuilder {
       this.missing(view, F_ARN);
       flags |= FLAG_INVALID;
     }
-    this.caId[i] = ca;
     if (ca !== CA_UNKNOWN) this.caCounts[ca]!++;
 
     // subject: RFC 2253; absent means an empty subject
@@ -371,7 +379,7 @@ export class ReportIndexBuilder {
     } else {
       this.noTemplate++;
     }
-    this.fpExt[i] = fp.a ^ Math.imul(fp.b, 0x27d4eb2d);
+    this.group[i] = this.groups.of(i, ca, fp.a ^ Math.imul(fp.b, 0x27d4eb2d));
     this.flags[i]! |= flags;
 
     if ((flags & FLAG_NO_SERIAL) === 0) this.insert(i, serialAt, serialLen);
@@ -573,7 +581,7 @@ export class ReportIndexBuilder {
     this.serialStart = s;
     this.fpA = i32(this.fpA);
     this.fpB = i32(this.fpB);
-    this.fpExt = i32(this.fpExt);
+
     const na = new Uint32Array(cap);
     na.set(this.notAfter);
     this.notAfter = na;
@@ -581,7 +589,7 @@ export class ReportIndexBuilder {
     o.set(this.offset);
     this.offset = o;
     this.flags = growU8(this.flags, cap);
-    this.caId = growU8(this.caId, cap);
+    this.group = growU8(this.group, cap);
     this.cap = cap;
   }
 
@@ -647,12 +655,12 @@ export class ReportIndexBuilder {
       serialStart: this.serialStart,
       fpA: this.fpA,
       fpB: this.fpB,
-      fpExt: this.fpExt,
+      group: this.group,
+      ...this.groups.columns(),
       notAfter: this.notAfter,
       ...this.notAfterOther.columns(),
       ...this.revocations.columns(),
       flags: this.flags,
-      caId: this.caId,
       offset: this.offset,
       ...this.lines.columns(),
       table: this.table,
@@ -693,7 +701,7 @@ export function finishIndex(parts: IndexParts): ReportIndex {
   const caArn = expectedCa ?? (main > 0 ? caArns[main] : undefined);
   if (caArn !== undefined) {
     for (let i = 0; i < parts.count; i++) {
-      const ca = parts.caId[i]!;
+      const ca = caIdOf(parts, i);
       if (ca === CA_UNKNOWN || ca === main) continue;
       const other = ca === CA_OVERFLOW ? 'another CA' : caArns[ca]!;
       const code = 'FOREIGN_CA';
@@ -958,6 +966,101 @@ export function lineOf(
 ): number {
   const k = lastAtOrBefore(index.lineRunEntry, i);
   return index.lineRunFirst[k]! + (i - index.lineRunEntry[k]!) * index.lineRunStep[k]!;
+}
+
+/** The group of a row whose (CA, extended fields) pair is kept apart: see ReportIndex.group. */
+export const GROUP_ELSEWHERE = 255;
+
+type Groups = Pick<
+  ReportIndex,
+  'group' | 'groupCa' | 'groupExt' | 'groupOtherEntry' | 'groupOtherCa' | 'groupOtherExt'
+>;
+
+/** Where entry i's group pair is kept apart (group GROUP_ELSEWHERE), or -1. */
+function groupOtherSlot(index: Groups, i: number): number {
+  const k = lastAtOrBefore(index.groupOtherEntry, i);
+  return k >= 0 && index.groupOtherEntry[k] === i ? k : -1;
+}
+
+/** Entry i's CA id (see ReportIndex.caArns). */
+export function caIdOf(index: Groups, i: number): number {
+  const g = index.group[i]!;
+  if (g !== GROUP_ELSEWHERE) return index.groupCa[g]!;
+  const k = groupOtherSlot(index, i);
+  return k < 0 ? CA_UNKNOWN : index.groupOtherCa[k]!;
+}
+
+/** Entry i's fingerprint of the extended fields. */
+export function fpExtOf(index: Groups, i: number): number {
+  const g = index.group[i]!;
+  if (g !== GROUP_ELSEWHERE) return index.groupExt[g]!;
+  const k = groupOtherSlot(index, i);
+  return k < 0 ? 0 : index.groupOtherExt[k]!;
+}
+
+/** The groups of a report being indexed (see ReportIndex.group): the twin of the native builder's. */
+export class RowGroups {
+  private readonly ids = new Map<number, number>();
+  private readonly ca: number[] = [];
+  private readonly ext: number[] = [];
+  private lastCa = -1;
+  private lastExt = 0;
+  private lastId = 0;
+  private otherEntry = new Uint32Array(16);
+  private otherCa = new Uint8Array(16);
+  private otherExt = new Int32Array(16);
+  private others = 0;
+
+  /** The group of entry i, of CA id ca and extended fingerprint ext. */
+  of(i: number, ca: number, ext: number): number {
+    if (ca === this.lastCa && ext === this.lastExt) return this.lastId;
+    const key = ca * 2 ** 32 + (ext >>> 0);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      if (this.ca.length === GROUP_ELSEWHERE) {
+        this.keepApart(i, ca, ext);
+        return GROUP_ELSEWHERE;
+      }
+      id = this.ca.length;
+      this.ids.set(key, id);
+      this.ca.push(ca);
+      this.ext.push(ext);
+    }
+    this.lastCa = ca;
+    this.lastExt = ext;
+    this.lastId = id;
+    return id;
+  }
+
+  private keepApart(i: number, ca: number, ext: number): void {
+    const n = this.others;
+    if (n === this.otherEntry.length) {
+      const e = new Uint32Array(n * 2);
+      e.set(this.otherEntry);
+      this.otherEntry = e;
+      const c = new Uint8Array(n * 2);
+      c.set(this.otherCa);
+      this.otherCa = c;
+      const x = new Int32Array(n * 2);
+      x.set(this.otherExt);
+      this.otherExt = x;
+    }
+    this.otherEntry[n] = i;
+    this.otherCa[n] = ca;
+    this.otherExt[n] = ext;
+    this.others = n + 1;
+  }
+
+  columns(): Omit<Groups, 'group'> {
+    const n = this.others;
+    return {
+      groupCa: Uint8Array.from(this.ca),
+      groupExt: Int32Array.from(this.ext),
+      groupOtherEntry: this.otherEntry.slice(0, n),
+      groupOtherCa: this.otherCa.slice(0, n),
+      groupOtherExt: this.otherExt.slice(0, n),
+    };
+  }
 }
 
 /** The notAfter column's value for "not here": see ReportIndex.notAfter. */

@@ -68,7 +68,12 @@ export type NativeResult =
       serialStart: ArrayBuffer;
       fpA: ArrayBuffer;
       fpB: ArrayBuffer;
-      fpExt: ArrayBuffer;
+      group: ArrayBuffer;
+      groupCa: ArrayBuffer;
+      groupExt: ArrayBuffer;
+      groupOtherEntry: ArrayBuffer;
+      groupOtherCa: ArrayBuffer;
+      groupOtherExt: ArrayBuffer;
       notAfter: ArrayBuffer;
       notAfterOtherEntry: ArrayBuffer;
       notAfterOtherValue: ArrayBuffer;
@@ -76,7 +81,6 @@ export type NativeResult =
       revokedTime: ArrayBuffer;
       revokedReason: ArrayBuffer;
       flags: ArrayBuffer;
-      caId: ArrayBuffer;
       offset: ArrayBuffer;
       offset64: boolean;
       lineRunEntry: ArrayBuffer;
@@ -287,7 +291,12 @@ export function finishNative(r: Extract<NativeResult, { ok: true }>, ctx: Finish
     serialStart: new Uint32Array(r.serialStart),
     fpA: new Int32Array(r.fpA),
     fpB: new Int32Array(r.fpB),
-    fpExt: new Int32Array(r.fpExt),
+    group: new Uint8Array(r.group),
+    groupCa: new Uint8Array(r.groupCa),
+    groupExt: new Int32Array(r.groupExt),
+    groupOtherEntry: new Uint32Array(r.groupOtherEntry),
+    groupOtherCa: new Uint8Array(r.groupOtherCa),
+    groupOtherExt: new Int32Array(r.groupOtherExt),
     notAfter: new Uint32Array(r.notAfter),
     notAfterOtherEntry: new Uint32Array(r.notAfterOtherEntry),
     notAfterOtherValue: new Float64Array(r.notAfterOtherValue),
@@ -295,7 +304,6 @@ export function finishNative(r: Extract<NativeResult, { ok: true }>, ctx: Finish
     revokedTime: new Float64Array(r.revokedTime),
     revokedReason: new Uint8Array(r.revokedReason),
     flags: new Uint8Array(r.flags),
-    caId: new Uint8Array(r.caId),
     offset: r.offset64 ? new Float64Array(r.offset) : new Uint32Array(r.offset),
     lineRunEntry: new Uint32Array(r.lineRunEntry),
     lineRunFirst: new Uint32Array(r.lineRunFirst),

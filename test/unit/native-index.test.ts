@@ -16,6 +16,7 @@ import {
   nativeLoadError,
 } from '../../src/io/native-index.js';
 import {
+  aRecord,
   aSerial,
   CA_ARN,
   certificateArnOf,
@@ -26,6 +27,7 @@ import {
   rng,
   SERVER_TEMPLATE,
   toCsvReport,
+  toJsonReport,
   utf8,
 } from '../builders.js';
 
@@ -106,7 +108,12 @@ function comparable(index: ReportIndex): Record<string, unknown> {
     serialStart: prefix(index.serialStart, n + 1),
     fpA: prefix(index.fpA, n),
     fpB: prefix(index.fpB, n),
-    fpExt: prefix(index.fpExt, n),
+    group: prefix(index.group, n),
+    groupCa: Array.from(index.groupCa),
+    groupExt: Array.from(index.groupExt),
+    groupOtherEntry: Array.from(index.groupOtherEntry),
+    groupOtherCa: Array.from(index.groupOtherCa),
+    groupOtherExt: Array.from(index.groupOtherExt),
     notAfter: prefix(index.notAfter, n),
     notAfterOtherEntry: Array.from(index.notAfterOtherEntry),
     notAfterOtherValue: Array.from(index.notAfterOtherValue, String),
@@ -114,7 +121,6 @@ function comparable(index: ReportIndex): Record<string, unknown> {
     revokedTime: Array.from(index.revokedTime, String),
     revokedReason: Array.from(index.revokedReason),
     flags: prefix(index.flags, n),
-    caId: prefix(index.caId, n),
     offset: prefix(index.offset, n),
     offsetKind: index.offset.constructor.name,
     lineRunEntry: Array.from(index.lineRunEntry),
@@ -363,6 +369,33 @@ describe('the native indexer', () => {
     expect(rows.length).toBeGreaterThan((2 * json.length) / 300);
     await expectSame(json, 'short JSON rows');
     await expectSame(utf8(toCsvReport(rows as ReportRecord[], { columns: 9 })), 'short CSV rows');
+  });
+
+  it('equals the TypeScript index and diff past 255 (CA, extended fields) pairs', async () => {
+    // every row its own requestedByServicePrincipal: the first 255 pairs get group ids, the rest
+    // are kept apart; NEW changes that field on some rows of each kind
+    const old = Array.from({ length: 600 }, (_v, i) =>
+      aRecord({ serial: aSerial(i), requestedByServicePrincipal: `svc-${i}.amazonaws.com` }),
+    );
+    const touched = [3, 100, 254, 255, 256, 400, 599];
+    const next = old.map((rec, i) =>
+      touched.includes(i) ? { ...rec, requestedByServicePrincipal: `other-${i}.amazonaws.com` } : rec,
+    );
+    const oldBytes = utf8(toJsonReport(old));
+    const newBytes = utf8(toJsonReport(next));
+    await expectSame(oldBytes, 'OLD, 600 pairs');
+    await expectSame(newBytes, 'NEW, 600 pairs');
+    const oldIndex = await nativeIndex(oldBytes);
+    const newIndex = await nativeIndex(newBytes);
+    if (!oldIndex || oldIndex instanceof Error || !newIndex || newIndex instanceof Error) {
+      throw new Error('the native indexer did not index the reports');
+    }
+    expect(oldIndex.groupCa.length).toBe(255);
+    expect(oldIndex.groupOtherEntry.length).toBe(600 - 255);
+    const plain = diffIndexes(oldIndex, newIndex, {});
+    const scanned = diffIndexes(oldIndex, newIndex, { scan: addon().diffScan.bind(addon()) });
+    expect(scanned).toEqual(plain);
+    expect(plain.changed.map(([, n]) => n).sort((a, b) => a - b)).toEqual(touched);
   });
 
   it('rejects exactly the damaged files the TypeScript rejects', async () => {

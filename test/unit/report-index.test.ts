@@ -7,6 +7,7 @@ import {
   FLAG_INVALID,
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
+  fpExtOf,
   lineOf as indexLineOf,
   LineRuns,
   NOT_AFTER_ELSEWHERE,
@@ -443,7 +444,7 @@ describe('report index: format-specific', () => {
 });
 
 describe('report index: fingerprints do not depend on the rows before', () => {
-  const fingerprint = (index: ReportIndex, i: number) => [index.fpA[i], index.fpB[i], index.fpExt[i]];
+  const fingerprint = (index: ReportIndex, i: number) => [index.fpA[i], index.fpB[i], fpExtOf(index, i)];
   const X = aRecord({ serial: aSerial(7) });
 
   /** X first (nothing cached yet), and X after rows of the same CA and template (cached). */

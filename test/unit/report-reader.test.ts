@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lineOf, notAfterOf, type ReportIndex } from '../../src/core/report-index.js';
+import { caIdOf, fpExtOf, lineOf, notAfterOf, type ReportIndex } from '../../src/core/report-index.js';
 import { detectFormat, readRowsAt } from '../../src/core/report-reader.js';
 import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
 import {
@@ -26,7 +26,8 @@ function essence(index: ReportIndex) {
     serialStart: index.serialStart.slice(0, n + 1),
     fpA: index.fpA.slice(0, n),
     fpB: index.fpB.slice(0, n),
-    fpExt: index.fpExt.slice(0, n),
+    fpExt: Array.from({ length: n }, (_v, i) => fpExtOf(index, i)),
+    caId: Array.from({ length: n }, (_v, i) => caIdOf(index, i)),
     flags: index.flags.slice(0, n),
     offset: index.offset.slice(0, n),
     line: Array.from({ length: n }, (_v, i) => lineOf(index, i)),
@@ -161,7 +162,8 @@ describe('the samples (real-format reports)', () => {
     expect(csv.arena.slice(0, csv.serialStart[n])).toEqual(json.arena.slice(0, json.serialStart[n]));
     expect(csv.fpA.slice(0, n)).toEqual(json.fpA.slice(0, n));
     expect(csv.fpB.slice(0, n)).toEqual(json.fpB.slice(0, n));
-    expect(csv.fpExt.slice(0, n)).toEqual(json.fpExt.slice(0, n));
+    const ext = (index: ReportIndex) => Array.from({ length: n }, (_v, i) => fpExtOf(index, i));
+    expect(ext(csv)).toEqual(ext(json));
     expect(csv.flags.slice(0, n)).toEqual(json.flags.slice(0, n));
     expect(csv.hasExtended).toBe(true);
     expect(json.hasExtended).toBe(true);
