@@ -433,6 +433,71 @@ napi_value subject_ok_of(napi_env env, const uint8_t* data, size_t n) {
   return v;
 }
 
+/** A copy of v as a new typed array of the given type. */
+template <class T>
+napi_value typed_copy(napi_env env, const std::vector<T>& v, napi_typedarray_type type) {
+  napi_value ab, out;
+  void* data;
+  if (napi_create_arraybuffer(env, v.size() * sizeof(T), &data, &ab) != napi_ok) return nullptr;
+  if (!v.empty()) std::memcpy(data, v.data(), v.size() * sizeof(T));
+  if (napi_create_typedarray(env, type, v.size(), ab, 0, &out) != napi_ok) return nullptr;
+  return out;
+}
+
+/**
+ * readRows(path, {csv, columns}, offsets: Float64Array): the rows at those offsets, scanned as the
+ * indexer scans them: {data, spans, kinds, settled} (see pca::RowsResult). Throws ENATIVE with the
+ * system's message when the file cannot be read.
+ */
+napi_value ReadRows(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  size_t len = 0;
+  if (argc < 3 || napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "readRows: path must be a string");
+    return nullptr;
+  }
+  std::string path(len + 1, '\0');
+  napi_get_value_string_utf8(env, argv[0], path.data(), len + 1, &len);
+  path.resize(len);
+  pca::IndexOptions index;
+  if (!read_options(env, argv[1], index)) {
+    napi_throw_type_error(env, nullptr, "readRows: bad options");
+    return nullptr;
+  }
+  pca::RowsOptions options;
+  options.csv = index.csv;
+  options.columns = index.columns;
+  size_t n = 0;
+  void* offsets = nullptr;
+  if (!typed(env, argv[2], napi_float64_array, &n, &offsets)) {
+    napi_throw_type_error(env, nullptr, "readRows: offsets must be a Float64Array");
+    return nullptr;
+  }
+  pca::RowsResult r;
+  pca::read_rows(path.c_str(), options, static_cast<const double*>(offsets), n, r);
+  if (!r.systemError.empty()) {
+    napi_throw_error(env, "ENATIVE", r.systemError.c_str());
+    return nullptr;
+  }
+  napi_value obj;
+  napi_create_object(env, &obj);
+  napi_value data = typed_copy(env, r.data, napi_uint8_array);
+  napi_value spans = typed_copy(env, r.spans, napi_int32_array);
+  napi_value kinds = typed_copy(env, r.kinds, napi_uint8_array);
+  napi_value settled = typed_copy(env, r.settled, napi_uint8_array);
+  if (data == nullptr || spans == nullptr || kinds == nullptr || settled == nullptr) {
+    napi_throw_error(env, "ENATIVE", "out of memory");
+    return nullptr;
+  }
+  set(env, obj, "data", data);
+  set(env, obj, "spans", spans);
+  set(env, obj, "kinds", kinds);
+  set(env, obj, "settled", settled);
+  return obj;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
 #ifdef __GLIBC__
   // The index's columns are tens of MiB, allocated on pool threads and freed when JavaScript lets
@@ -446,6 +511,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"indexBuffer", nullptr, IndexBuffer, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"diffScan", nullptr, DiffScan, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"readRows", nullptr, ReadRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"parseInstant", nullptr, OverBytes<instant_of>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"subjectOk", nullptr, OverBytes<subject_ok_of>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

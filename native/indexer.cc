@@ -455,6 +455,9 @@ class Builder {
  public:
   bool oom = false;
 
+  /** Scanners stop after a row when this says so: a builder takes every row. */
+  static constexpr bool stop() { return false; }
+
   explicit Builder(double expectedRows) {
     double e = std::ceil(expectedRows);
     cap_ = e > 1024 ? static_cast<size_t>(e) : 1024;
@@ -1128,13 +1131,15 @@ struct Input {
   uint64_t base = 0;
 };
 
+/** Sink: what takes the rows (Builder; RowSink when rows are read back). */
+template <class Sink>
 class JsonScanner {
  public:
-  Builder& builder;
+  Sink& builder;
   uint32_t seenMask = 0;
   uint32_t line;
 
-  JsonScanner(Builder& b, uint32_t startLine) : builder(b), line(startLine) {}
+  JsonScanner(Sink& b, uint32_t startLine) : builder(b), line(startLine) {}
 
   /** Scans whole rows from pos; returns where to resume, or SYNTAX (errorAt set). */
   long scan(const Input& in, long pos, bool final) {
@@ -1168,6 +1173,7 @@ class JsonScanner {
           if (next == SYNTAX) return SYNTAX;
           p = next;
           state_ = AFTER_ELEMENT;
+          if (builder.stop()) return p;
           break;
         }
         case AFTER_ELEMENT:
@@ -1570,13 +1576,14 @@ class JsonScanner {
   }
 };
 
+template <class Sink>
 class CsvScanner {
  public:
-  Builder& builder;
+  Sink& builder;
   uint32_t line;
   uint64_t errorAt = 0;
 
-  CsvScanner(Builder& b, const std::vector<int32_t>& columns, uint32_t startLine)
+  CsvScanner(Sink& b, const std::vector<int32_t>& columns, uint32_t startLine)
       : builder(b), line(startLine), columns_(columns) {}
 
   long scan(const Input& in, long pos, bool final) {
@@ -1601,6 +1608,7 @@ class CsvScanner {
       if (next == NEED_MORE) return p;
       if (next == SYNTAX) return SYNTAX;
       p = next;
+      if (builder.stop()) return p;
     }
     return p;
   }
@@ -1729,8 +1737,8 @@ void drive(const IndexOptions& options, Read read, IndexResult& out) {
     out.systemError = "out of memory";
     return;
   }
-  JsonScanner json(builder, options.line);
-  CsvScanner csv(builder, options.columns, options.line);
+  JsonScanner<Builder> json(builder, options.line);
+  CsvScanner<Builder> csv(builder, options.columns, options.line);
   std::vector<uint8_t> buf(options.block < 1 ? 1 : options.block);
   size_t have = 0;     // bytes in buf
   size_t pos = 0;      // where scanning resumes
@@ -1824,6 +1832,133 @@ void index_buffer(const uint8_t* data, size_t n, const IndexOptions& options, In
         return static_cast<long>(k);
       },
       out);
+}
+
+namespace {
+
+/** Takes the first row a scanner settles, when it starts where it was asked for, and stops it. */
+struct RowSink {
+  RowsResult& out;
+  uint64_t want = 0;
+  bool got = false;
+  bool ok = false;
+
+  bool stop() const { return got; }
+
+  void add(const View& v) {
+    if (got) return;
+    got = true;
+    ok = v.offset == want;
+    if (!ok) return;
+    for (int f = 0; f < FIELD_COUNT; f++) {
+      out.kinds.push_back(v.kind[f]);
+      const int32_t at = static_cast<int32_t>(out.data.size());
+      if (v.kind[f] == KIND_ABSENT) {
+        out.spans.push_back(at);
+        out.spans.push_back(at);
+        continue;
+      }
+      out.data.insert(out.data.end(), v.ptr[f], v.ptr[f] + v.len[f]);
+      out.spans.push_back(at);
+      out.spans.push_back(static_cast<int32_t>(out.data.size()));
+    }
+  }
+};
+
+constexpr size_t ROW_WINDOW = 4096;
+constexpr size_t ROWS_BLOCK = 256 * 1024;
+
+}  // namespace
+
+void read_rows(const char* path, const RowsOptions& options, const double* offsets, size_t n, RowsResult& out) {
+  out.settled.assign(n, 0);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    out.systemError = std::strerror(errno);
+    return;
+  }
+  std::vector<uint8_t> buf(ROWS_BLOCK);
+  uint64_t bufStart = 0;
+  size_t bufLen = 0;
+  bool bufEof = false;
+  bool any = false;
+  static const uint8_t OPEN_ARRAY[] = {'['};
+  for (size_t k = 0; k < n; k++) {
+    const double d = offsets[k];
+    if (!(d >= 0 && d < 9007199254740992.0) || d != std::floor(d)) {
+      // not a position: left to the caller
+      out.kinds.resize(out.kinds.size() + FIELD_COUNT, KIND_ABSENT);
+      out.spans.resize(out.spans.size() + 2 * FIELD_COUNT, 0);
+      continue;
+    }
+    const uint64_t off = static_cast<uint64_t>(d);
+    // the row's window in the buffer, else a read: from the row, as far as the offsets after it
+    // lie within a row window of one another (successive rows are read with one pread)
+    if (!any || off < bufStart || (off + ROW_WINDOW > bufStart + bufLen && !(bufEof && off <= bufStart + bufLen))) {
+      size_t want = ROW_WINDOW;
+      uint64_t last = off;
+      for (size_t j = k + 1; j < n; j++) {
+        const double dj = offsets[j];
+        if (!(dj >= static_cast<double>(last)) || dj - static_cast<double>(last) > ROW_WINDOW ||
+            dj + ROW_WINDOW - static_cast<double>(off) > ROWS_BLOCK) {
+          break;
+        }
+        last = static_cast<uint64_t>(dj);
+      }
+      want = static_cast<size_t>(last - off) + ROW_WINDOW;
+      size_t got = 0;
+      while (got < want) {
+        ssize_t r = pread(fd, buf.data() + got, want - got, static_cast<off_t>(off + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+          out.systemError = std::strerror(errno);
+          close(fd);
+          return;
+        }
+        if (r == 0) break;
+        got += static_cast<size_t>(r);
+      }
+      bufStart = off;
+      bufLen = got;
+      bufEof = got < want;
+      any = true;
+    }
+    const size_t from = static_cast<size_t>(off - bufStart);
+    if (from >= bufLen) {
+      out.kinds.resize(out.kinds.size() + FIELD_COUNT, KIND_ABSENT);
+      out.spans.resize(out.spans.size() + 2 * FIELD_COUNT, 0);
+      continue;
+    }
+    RowSink sink{out};
+    sink.want = off;
+    const size_t mark = out.data.size();
+    // a row window first (a scanner sizes its scratch to what it is given), all there is if the
+    // row is longer
+    const size_t avail = bufLen - from;
+    for (size_t size = avail < ROW_WINDOW ? avail : ROW_WINDOW;; size = avail) {
+      Input in{buf.data() + from, static_cast<long>(size), off};
+      const bool final = bufEof && size == avail;
+      if (options.csv) {
+        CsvScanner<RowSink> csv(sink, options.columns, 1);
+        csv.scan(in, 0, final);
+      } else {
+        JsonScanner<RowSink> json(sink, 1);
+        Input open{OPEN_ARRAY, 1, off - 1};
+        json.scan(open, 0, false);
+        json.scan(in, 0, final);
+      }
+      if (sink.got || size == avail) break;
+    }
+    if (sink.ok) {
+      out.settled[k] = 1;
+    } else {
+      // nothing of it kept: the row's kinds and spans say absent, the caller reads it itself
+      out.data.resize(mark);
+      out.kinds.resize(out.kinds.size() + FIELD_COUNT, KIND_ABSENT);
+      out.spans.resize(out.spans.size() + 2 * FIELD_COUNT, 0);
+    }
+  }
+  close(fd);
 }
 
 void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {

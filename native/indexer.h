@@ -166,6 +166,29 @@ struct DiffScan {
 void diff_scan(const DiffSide& oldSide, const DiffSide& newSide, double from, double to, bool compareExtended,
                DiffScan& out);
 
+/** Which report rows read_rows reads. */
+struct RowsOptions {
+  bool csv = false;
+  /** CSV: field per column, as for IndexOptions */
+  std::vector<int32_t> columns;
+};
+
+/** The rows read back: per row asked for, FIELD_COUNT kinds and [start, end) spans into data. */
+struct RowsResult {
+  std::string systemError;
+  std::vector<uint8_t> data;     // the fields' bytes, unescaped
+  std::vector<int32_t> spans;    // 2 * FIELD_COUNT per row
+  std::vector<uint8_t> kinds;    // FIELD_COUNT per row
+  std::vector<uint8_t> settled;  // 1: read; 0: not (cut off, not a row start, ...): the caller reads it
+};
+
+/**
+ * The rows of a plain report file at the given byte offsets (ascending; each where a row starts),
+ * scanned as the indexer scans them: the twin of readBack in src/io/load-report.ts, which reads
+ * for itself whatever this leaves unsettled.
+ */
+void read_rows(const char* path, const RowsOptions& options, const double* offsets, size_t n, RowsResult& out);
+
 // the building blocks, exported for the tests
 double parse_instant(const uint8_t* b, size_t n);
 int write_serial_octets(const uint8_t* b, size_t n, uint8_t* out);

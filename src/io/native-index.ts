@@ -99,11 +99,25 @@ export type NativeResult =
       events: Int32Array;
     };
 
+/** Rows read back natively: per row asked for, FIELD_COUNT kinds and [start, end) spans into data. */
+export interface NativeRows {
+  data: Uint8Array;
+  spans: Int32Array;
+  kinds: Uint8Array;
+  /** 1: the row was read; 0: not (cut off, not a row start...): the caller reads it */
+  settled: Uint8Array;
+}
+
 export interface NativeAddon {
   indexFile(path: string, options: NativeOptions): Promise<NativeResult>;
   indexBuffer(bytes: Uint8Array, options: NativeOptions): NativeResult;
   /** detaches each buffer, freeing the memory under it now (a column's: see freeJoinColumns) */
   detach(buffers: ArrayBuffer[]): void;
+  /**
+   * The rows of a plain report at the given offsets (ascending), scanned natively: the twin of
+   * readBack's own reading, which reads for itself each row this leaves unsettled.
+   */
+  readRows(path: string, options: { csv: boolean; columns?: number[] }, offsets: Float64Array): NativeRows;
   /** the twin of scanJoin (see DiffOptions.scan) */
   diffScan(
     oldIndex: ReportIndex,

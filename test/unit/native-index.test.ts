@@ -8,6 +8,7 @@ import { parseInstantBytes } from '../../src/core/instant.js';
 import type { ReportIndex } from '../../src/core/report-index.js';
 import { detectFormat, indexReport } from '../../src/core/report-reader.js';
 import { checkSubjectBytes } from '../../src/core/subject.js';
+import { fetchRows } from '../../src/io/load-report.js';
 import {
   csvStartOf,
   loadReportNative,
@@ -396,6 +397,50 @@ describe('the native indexer', () => {
     const scanned = diffIndexes(oldIndex, newIndex, { scan: addon().diffScan.bind(addon()) });
     expect(scanned).toEqual(plain);
     expect(plain.changed.map(([, n]) => n).sort((a, b) => a - b)).toEqual(touched);
+  });
+
+  it('reads rows back (readRows) exactly as the TypeScript reads them', async () => {
+    const r = rng(23);
+    let settled = 0;
+    for (let round = 0; round < 40; round++) {
+      const serials: string[] = [];
+      const records = Array.from({ length: 1 + Math.floor(r() * 80) }, (_v, i) =>
+        randomRecord(r, i, serials),
+      );
+      const csv = r() < 0.5;
+      const bytes = utf8(csv ? randomCsv(r, records) : randomJson(r, records));
+      const index = await tsIndex(bytes, 4096);
+      if (index instanceof Error) continue;
+      const path = join(dir, `rows${fileNo++}`);
+      writeFileSync(path, bytes);
+      const file = { name: 'report', path, gzip: false, size: bytes.length, dispose: async () => {} };
+      // every row, or a few: runs of neighbours and rows apart
+      const entries = Array.from({ length: index.count }, (_v, i) => i).filter(() => r() < 0.6);
+      const offsets = entries.map((i) => index.offset[i]!);
+      const native = await fetchRows(file, index, offsets);
+      process.env.PCA_AUDIT_NATIVE = '0';
+      let plain: Awaited<ReturnType<typeof fetchRows>>;
+      try {
+        plain = await fetchRows(file, index, offsets);
+      } finally {
+        delete process.env.PCA_AUDIT_NATIVE;
+      }
+      expect([...native.entries()], `round ${round} (${csv ? 'csv' : 'json'})`).toEqual([...plain.entries()]);
+      // and the addon read them itself, rather than leaving them to the TypeScript
+      const columns = csv ? csvStartOf(bytes, true)?.columns : undefined;
+      const rows = addon().readRows(
+        path,
+        { csv, ...(columns ? { columns } : {}) },
+        Float64Array.from(offsets),
+      );
+      settled += rows.settled.reduce((a, b) => a + b, 0);
+      expect(
+        rows.settled.every((x) => x === 1),
+        `round ${round}: every row settled natively`,
+      ).toBe(true);
+      rmSync(path, { force: true });
+    }
+    expect(settled).toBeGreaterThan(500);
   });
 
   it('rejects exactly the damaged files the TypeScript rejects', async () => {
