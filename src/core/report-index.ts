@@ -699,8 +699,18 @@ export function finishIndex(parts: IndexParts): ReportIndex {
   for (let id = 1; id < caCounts.length; id++) if (caCounts[id]! > (caCounts[main] ?? 0)) main = id;
   if (expectedCa !== undefined) main = caArns.indexOf(expectedCa);
   const caArn = expectedCa ?? (main > 0 ? caArns[main] : undefined);
-  if (caArn !== undefined) {
+  // the groups of rows naming another CA (rows kept apart may): most reports have none
+  const foreign = new Uint8Array(GROUP_ELSEWHERE + 1);
+  let anyForeign = parts.groupOtherEntry.length > 0;
+  foreign[GROUP_ELSEWHERE] = 1;
+  parts.groupCa.forEach((ca, g) => {
+    if (ca !== CA_UNKNOWN && ca !== main) anyForeign = true;
+    foreign[g] = +(ca !== CA_UNKNOWN && ca !== main);
+  });
+  if (caArn !== undefined && anyForeign) {
+    const group = parts.group;
     for (let i = 0; i < parts.count; i++) {
+      if (foreign[group[i]!] === 0) continue;
       const ca = caIdOf(parts, i);
       if (ca === CA_UNKNOWN || ca === main) continue;
       const other = ca === CA_OVERFLOW ? 'another CA' : caArns[ca]!;
