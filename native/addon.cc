@@ -446,7 +446,7 @@ napi_value typed_copy(napi_env env, const std::vector<T>& v, napi_typedarray_typ
 
 /**
  * readRows(path, {csv, columns}, offsets: Float64Array): the rows at those offsets, scanned as the
- * indexer scans them: {data, spans, kinds, settled} (see pca::RowsResult). Throws ENATIVE with the
+ * indexer scans them: {data, spans, kinds, settled, ascii} (see pca::RowsResult). Throws ENATIVE with the
  * system's message when the file cannot be read.
  */
 napi_value ReadRows(napi_env env, napi_callback_info info) {
@@ -487,7 +487,8 @@ napi_value ReadRows(napi_env env, napi_callback_info info) {
   napi_value spans = typed_copy(env, r.spans, napi_int32_array);
   napi_value kinds = typed_copy(env, r.kinds, napi_uint8_array);
   napi_value settled = typed_copy(env, r.settled, napi_uint8_array);
-  if (data == nullptr || spans == nullptr || kinds == nullptr || settled == nullptr) {
+  napi_value ascii = typed_copy(env, r.ascii, napi_uint8_array);
+  if (data == nullptr || spans == nullptr || kinds == nullptr || settled == nullptr || ascii == nullptr) {
     napi_throw_error(env, "ENATIVE", "out of memory");
     return nullptr;
   }
@@ -495,6 +496,7 @@ napi_value ReadRows(napi_env env, napi_callback_info info) {
   set(env, obj, "spans", spans);
   set(env, obj, "kinds", kinds);
   set(env, obj, "settled", settled);
+  set(env, obj, "ascii", ascii);
   return obj;
 }
 

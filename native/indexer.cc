@@ -1850,6 +1850,7 @@ struct RowSink {
     got = true;
     ok = v.offset == want;
     if (!ok) return;
+    uint8_t high = 0;
     for (int f = 0; f < FIELD_COUNT; f++) {
       out.kinds.push_back(v.kind[f]);
       const int32_t at = static_cast<int32_t>(out.data.size());
@@ -1861,7 +1862,9 @@ struct RowSink {
       out.data.insert(out.data.end(), v.ptr[f], v.ptr[f] + v.len[f]);
       out.spans.push_back(at);
       out.spans.push_back(static_cast<int32_t>(out.data.size()));
+      for (size_t k = 0; k < v.len[f]; k++) high |= v.ptr[f][k];
     }
+    out.ascii.push_back((high & 0x80) == 0);
   }
 };
 
@@ -1889,6 +1892,7 @@ void read_rows(const char* path, const RowsOptions& options, const double* offse
       // not a position: left to the caller
       out.kinds.resize(out.kinds.size() + FIELD_COUNT, KIND_ABSENT);
       out.spans.resize(out.spans.size() + 2 * FIELD_COUNT, 0);
+      out.ascii.push_back(0);
       continue;
     }
     const uint64_t off = static_cast<uint64_t>(d);
@@ -1927,6 +1931,7 @@ void read_rows(const char* path, const RowsOptions& options, const double* offse
     if (from >= bufLen) {
       out.kinds.resize(out.kinds.size() + FIELD_COUNT, KIND_ABSENT);
       out.spans.resize(out.spans.size() + 2 * FIELD_COUNT, 0);
+      out.ascii.push_back(0);
       continue;
     }
     RowSink sink{out};
@@ -1956,6 +1961,7 @@ void read_rows(const char* path, const RowsOptions& options, const double* offse
       out.data.resize(mark);
       out.kinds.resize(out.kinds.size() + FIELD_COUNT, KIND_ABSENT);
       out.spans.resize(out.spans.size() + 2 * FIELD_COUNT, 0);
+      out.ascii.push_back(0);
     }
   }
   close(fd);

@@ -180,6 +180,7 @@ struct RowsResult {
   std::vector<int32_t> spans;    // 2 * FIELD_COUNT per row
   std::vector<uint8_t> kinds;    // FIELD_COUNT per row
   std::vector<uint8_t> settled;  // 1: read; 0: not (cut off, not a row start, ...): the caller reads it
+  std::vector<uint8_t> ascii;    // 1: the row's bytes are all ASCII
 };
 
 /**

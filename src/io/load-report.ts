@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
-import { FIELD_COUNT, RecordView } from '../core/audit-record.js';
+import { FIELD_COUNT, KIND_ABSENT, RecordView } from '../core/audit-record.js';
 import { CsvReportScanner } from '../core/csv-report-scanner.js';
 import { releaseJoinColumns } from '../core/diff.js';
 import { JsonReportScanner } from '../core/json-report-scanner.js';
@@ -111,6 +111,18 @@ export async function fetchRows(
   }));
 }
 
+/** A view whose fields are slices of one string holding all its bytes (ASCII: one code unit a byte). */
+class TextRecordView extends RecordView {
+  constructor(private readonly all: string) {
+    super();
+  }
+
+  override text(field: number): string | undefined {
+    if (this.kind[field] === KIND_ABSENT) return undefined;
+    return this.all.slice(this.start[field]!, this.end[field]!);
+  }
+}
+
 /**
  * The rows at the given offsets the addon reads and scans (thousands of preads and scans in one
  * call, none of them on the way through JavaScript), put in out; what it leaves is read by readBack.
@@ -142,10 +154,14 @@ function readBackNative<T>(
     { csv: index.format === 'csv', ...(columns ? { columns } : {}) },
     Float64Array.from(offsets),
   );
-  const view = new RecordView();
-  const { data, spans, kinds, settled } = rows;
+  const { data, spans, kinds, settled, ascii } = rows;
+  // an ASCII row's fields are slices of the whole read decoded once (one code unit a byte: latin1),
+  // without a decoder call a field; another row's are decoded
+  const text = new TextRecordView(Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1'));
+  const bytes = new RecordView();
   for (let k = 0; k < offsets.length; k++) {
     if (settled[k] !== 1) continue;
+    const view = ascii[k] === 1 ? text : bytes;
     for (let f = 0; f < FIELD_COUNT; f++) {
       view.buf[f] = data;
       view.start[f] = spans[2 * (k * FIELD_COUNT + f)]!;

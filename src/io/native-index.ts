@@ -106,6 +106,8 @@ export interface NativeRows {
   kinds: Uint8Array;
   /** 1: the row was read; 0: not (cut off, not a row start...): the caller reads it */
   settled: Uint8Array;
+  /** 1: the row's bytes are all ASCII */
+  ascii: Uint8Array;
 }
 
 export interface NativeAddon {
