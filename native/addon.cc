@@ -338,8 +338,8 @@ bool diff_side(napi_env env, napi_value obj, pca::DiffSide& side) {
   if (cols[13].len > 255 || cols[14].len != cols[15].len || cols[14].len > UINT32_MAX) return false;
   side.groups = static_cast<uint32_t>(cols[13].len);
   side.groupOthers = static_cast<uint32_t>(cols[14].len);
-  // the table a power of two, and the arena holding every serial
-  return (side.tableSize & (side.tableSize - 1)) == 0 && cols[0].len >= side.serialStart[side.count];
+  // a table with room (an empty slot ends every probe), and the arena holding every serial
+  return side.tableSize > side.count && cols[0].len >= side.serialStart[side.count];
 }
 
 napi_value int32s(napi_env env, const std::vector<int32_t>& v) {

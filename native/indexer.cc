@@ -157,6 +157,21 @@ struct Fingerprint {
   }
 };
 
+/** The least b with 2^b >= size: the bits of a table value holding entry + 1 (the twin of tableBits). */
+inline int table_bits(size_t size) {
+  int b = 0;
+  while ((size_t{1} << b) < size) b++;
+  return b;
+}
+
+/** Where a hash starts probing: floor(hash * size / 2^32) (the twin of homeSlot). */
+inline size_t home_slot(uint32_t h, size_t size) {
+  return static_cast<size_t>((static_cast<uint64_t>(h) * size) >> 32);
+}
+
+/** The hash's low bits above entry + 1 in a table value (the twin of slotTag). */
+inline uint32_t slot_tag(uint32_t h, int bits) { return (bits >= 32 ? 0 : h << bits) & 0x7fffffffu; }
+
 inline uint32_t hash_bytes(const uint8_t* p, size_t n) {
   uint32_t h = 0x811c9dc5u;
   for (size_t i = 0; i < n; i++) h = imul(h ^ p[i], 0x01000193u);
@@ -469,12 +484,15 @@ class Builder {
         !lineRunStep_.reserve(16)) {
       oom = true;
     }
-    size_t size = 1024;
-    while (size < cap_) size *= 2;
+    // sized for the estimate at three quarters full (the twin of tableSizeFor): rehashing copes with more
+    const double rows = expectedRows > 0 ? expectedRows : 0;
+    const double want = std::ceil(rows * 4 / 3);
+    size_t size = want > 1024 ? static_cast<size_t>(want) : 1024;
     if (!table_.reserve(size, true)) oom = true;
     if (!oom) serialStart_.p[0] = 0;
     tableSize_ = size;
-    mask_ = static_cast<uint32_t>(size - 1);
+    bits_ = table_bits(size);
+    mask_ = static_cast<uint32_t>((uint64_t{1} << bits_) - 1);
     caPrefixes_.emplace_back();
     caLeads_.emplace_back();
     caHashA_.push_back(0);
@@ -568,12 +586,12 @@ class Builder {
     // insert once the rest of the row is checked
     uint32_t serialHash = 0;
     if ((flags & FLAG_NO_SERIAL) == 0) {
-      if (static_cast<size_t>(count_) * 2 > tableSize_ && !rehash()) {
+      if (static_cast<size_t>(count_) * 4 > tableSize_ * 3 && !rehash()) {
         oom = true;
         return;
       }
       serialHash = hash_bytes(arena_.p + serialAt, serialLen);
-      __builtin_prefetch(table_.p + (serialHash & mask_), 1);
+      __builtin_prefetch(table_.p + home_slot(serialHash, tableSize_), 1);
     }
 
     Fingerprint& fp = fp_;
@@ -765,6 +783,7 @@ class Builder {
   bool offset64_ = false;
   Vec<int32_t> table_;
   size_t tableSize_;
+  int bits_;
   uint32_t mask_;
 
   Fingerprint fp_;
@@ -923,14 +942,13 @@ class Builder {
     return valid;
   }
 
-  static uint32_t slot_tag(uint32_t h, uint32_t mask) { return h & ~mask & 0x7fffffffu; }
-
   void insert(uint32_t i, size_t at, int len, uint32_t h) {
     const uint8_t* arena = arena_.p;
     int32_t* table = table_.p;
     const uint32_t mask = mask_;
-    uint32_t tag = slot_tag(h, mask);
-    uint32_t slot = h & mask;
+    const size_t size = tableSize_;
+    uint32_t tag = slot_tag(h, bits_);
+    size_t slot = home_slot(h, size);
     for (;;) {
       uint32_t v = static_cast<uint32_t>(table[slot]);
       if (v == 0) {
@@ -946,7 +964,7 @@ class Builder {
           return;
         }
       }
-      slot = (slot + 1) & mask;
+      slot = slot + 1 == size ? 0 : slot + 1;
     }
   }
 
@@ -955,22 +973,23 @@ class Builder {
     int32_t* table = static_cast<int32_t*>(std::calloc(size, sizeof(int32_t)));
     if (table == nullptr) return false;
     const uint32_t oldMask = mask_;
-    const uint32_t mask = static_cast<uint32_t>(size - 1);
+    const int bits = table_bits(size);
     for (size_t k = 0; k < tableSize_; k++) {
       uint32_t v = static_cast<uint32_t>(table_.p[k]);
       if (v == 0) continue;
       uint32_t e = v & oldMask;
       uint32_t j = e - 1;
       uint32_t h = hash_bytes(arena_.p + serialStart_.p[j], serialStart_.p[j + 1] - serialStart_.p[j]);
-      uint32_t slot = h & mask;
-      while (table[slot] != 0) slot = (slot + 1) & mask;
-      table[slot] = static_cast<int32_t>(slot_tag(h, mask) | e);
+      size_t slot = home_slot(h, size);
+      while (table[slot] != 0) slot = slot + 1 == size ? 0 : slot + 1;
+      table[slot] = static_cast<int32_t>(slot_tag(h, bits) | e);
     }
     std::free(table_.p);
     table_.p = table;
     table_.cap = size;
     tableSize_ = size;
-    mask_ = mask;
+    bits_ = bits;
+    mask_ = static_cast<uint32_t>((uint64_t{1} << bits) - 1);
     return true;
   }
 
@@ -1968,7 +1987,9 @@ void read_rows(const char* path, const RowsOptions& options, const double* offse
 }
 
 void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {
-  const uint32_t mask = static_cast<uint32_t>(o.tableSize - 1);
+  const size_t size = o.tableSize;
+  const int bits = table_bits(size);
+  const uint32_t mask = static_cast<uint32_t>((uint64_t{1} << bits) - 1);
   uint32_t guess = 0;
   for (uint32_t k = 0; k < n.count; k++) {
     if ((n.flags[k] & (FLAG_NO_SERIAL | FLAG_DUPLICATE)) != 0) {
@@ -1984,8 +2005,8 @@ void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {
       found = guess;
     } else {
       uint32_t h = hash_bytes(s, len);
-      uint32_t tag = h & ~mask & 0x7fffffffu;
-      for (uint32_t slot = h & mask;; slot = (slot + 1) & mask) {
+      uint32_t tag = slot_tag(h, bits);
+      for (size_t slot = home_slot(h, size);; slot = slot + 1 == size ? 0 : slot + 1) {
         uint32_t v = static_cast<uint32_t>(o.table[slot]);
         if (v == 0) break;
         if ((v & ~mask) == tag) {

@@ -91,8 +91,9 @@ export interface ReportIndex {
   lineRunFirst: Uint32Array;
   lineRunStep: Uint32Array;
   /**
-   * open addressing on the serial, 0 = empty; length is a power of two, and a value is entry
-   * index + 1 in the bits under length - 1, the hash's higher bits above them (see slotTag)
+   * open addressing on the serial (linear probing from homeSlot), 0 = empty, at most three
+   * quarters full; a value is entry index + 1 in the low tableBits(length) bits, the hash's low
+   * bits above them (see slotTag)
    */
   table: Int32Array;
   /** extended fields (requestedByServicePrincipal, templateArn) this report carries at all */
@@ -167,7 +168,7 @@ export class ReportIndexBuilder {
   offset: Uint32Array | Float64Array;
   readonly lines = new LineRuns();
   private table: Int32Array;
-  private tableMask: number;
+  private tableBits: number;
 
   private readonly fp = new Fingerprint();
   private readonly collector: FindingCollector;
@@ -203,11 +204,9 @@ export class ReportIndexBuilder {
     this.notAfter = new Uint32Array(cap);
     this.flags = new Uint8Array(cap);
     this.offset = new Uint32Array(cap);
-    // sized for about half the estimate (a generous one): rehashing copes with more rows
-    let size = 1024;
-    while (size < cap) size *= 2;
-    this.table = new Int32Array(size);
-    this.tableMask = size - 1;
+    // sized for the estimate at three quarters full: rehashing copes with more rows
+    this.table = new Int32Array(tableSizeFor(options.expectedRows ?? 0));
+    this.tableBits = tableBits(this.table.length);
     this.collector = new FindingCollector(options.findingLimit ?? 1000);
   }
 
@@ -522,13 +521,15 @@ export class ReportIndexBuilder {
   }
 
   private insert(i: number, at: number, len: number): void {
-    if (this.count * 2 > this.table.length) this.rehash();
+    if (this.count * 4 > this.table.length * 3) this.rehash();
     const arena = this.arena;
     const table = this.table;
-    const mask = this.tableMask;
+    const size = table.length;
+    const bits = this.tableBits;
+    const mask = 2 ** bits - 1;
     const h = hashBytes(arena, at, at + len);
-    const tag = slotTag(h, mask);
-    let slot = h & mask;
+    const tag = slotTag(h, bits);
+    let slot = homeSlot(h, size);
     for (;;) {
       const v = table[slot]!;
       if (v === 0) {
@@ -545,28 +546,28 @@ export class ReportIndexBuilder {
           return;
         }
       }
-      slot = (slot + 1) & mask;
+      slot = slot + 1 === size ? 0 : slot + 1;
     }
   }
 
   private rehash(): void {
     const old = this.table;
-    const oldMask = this.tableMask;
+    const oldMask = 2 ** this.tableBits - 1;
     const size = old.length * 2;
     const table = new Int32Array(size);
-    const mask = size - 1;
+    const bits = tableBits(size);
     for (let k = 0; k < old.length; k++) {
       const v = old[k]!;
       if (v === 0) continue;
       const e = v & oldMask;
       const j = e - 1;
       const h = hashBytes(this.arena, this.serialStart[j]!, this.serialStart[j + 1]!);
-      let slot = h & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = slotTag(h, mask) | e;
+      let slot = homeSlot(h, size);
+      while (table[slot] !== 0) slot = slot + 1 === size ? 0 : slot + 1;
+      table[slot] = slotTag(h, bits) | e;
     }
     this.table = table;
-    this.tableMask = mask;
+    this.tableBits = bits;
   }
 
   private grow(): void {
@@ -890,23 +891,44 @@ function lastIndexOf(b: Uint8Array, s: number, e: number, needle: Uint8Array): n
   return -1;
 }
 
+/** Slots of a hash table for this many rows: at most three quarters full. */
+export function tableSizeFor(rows: number): number {
+  return Math.max(1024, Math.ceil((Math.max(0, rows || 0) * 4) / 3));
+}
+
+/** The bits that hold entry + 1 in a table of this many slots: the least b with 2^b >= size. */
+export function tableBits(size: number): number {
+  return 32 - Math.clz32(size - 1);
+}
+
 /**
- * The bits of a hash table value above the slot mask: the serial's hash bits above those that chose
- * the slot. A table of 2^k slots holds fewer than 2^(k-1) entries, so entry + 1 fits under the mask
- * and the value (tag | entry + 1) stays a positive Int32; a probe compares octets only when the tags
- * agree.
+ * The slot a serial's hash starts probing at: the hash's high bits scaled to the table's size
+ * (floor(hash * size / 2^32), exactly, in two 16-bit halves), so that any size serves.
  */
-function slotTag(hash: number, mask: number): number {
-  return hash & ~mask & 0x7fffffff;
+export function homeSlot(hash: number, size: number): number {
+  const h = hash >>> 0;
+  return Math.floor(((h >>> 16) * size + Math.floor(((h & 0xffff) * size) / 65536)) / 65536);
+}
+
+/**
+ * The bits of a hash table value above entry + 1: the serial's low hash bits (the slot comes from
+ * its high ones). A table holds fewer entries than 2^bits, so entry + 1 fits under them and the
+ * value (tag | entry + 1) stays a positive Int32; a probe compares octets only when the tags agree.
+ */
+function slotTag(hash: number, bits: number): number {
+  return (hash << bits) & 0x7fffffff;
 }
 
 /** Entry index of the serial whose octets are bytes[start, end) in the index, or -1. */
 export function findSerial(index: ReportIndex, bytes: Uint8Array, start: number, end: number): number {
   const table = index.table;
-  const mask = table.length - 1;
+  const size = table.length;
+  if (size === 0) throw new Error('findSerial: the index no longer has its hash table');
+  const bits = tableBits(size);
+  const mask = 2 ** bits - 1;
   const h = hashBytes(bytes, start, end);
-  const tag = slotTag(h, mask);
-  let slot = h & mask;
+  const tag = slotTag(h, bits);
+  let slot = homeSlot(h, size);
   for (;;) {
     const v = table[slot]!;
     if (v === 0) return -1;
@@ -915,7 +937,7 @@ export function findSerial(index: ReportIndex, bytes: Uint8Array, start: number,
       const js = index.serialStart[j]!;
       if (sameBytes(index.arena, js, index.serialStart[j + 1]! - js, bytes, start, end - start)) return j;
     }
-    slot = (slot + 1) & mask;
+    slot = slot + 1 === size ? 0 : slot + 1;
   }
 }
 

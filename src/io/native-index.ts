@@ -34,7 +34,7 @@ import {
   WHAT_SERIAL_LONG,
   WHAT_TEMPLATE,
 } from '../core/report-index.js';
-import { detectFormat } from '../core/report-reader.js';
+import { detectFormat, ESTIMATE_HEAD, estimateRows } from '../core/report-reader.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { octetsToHex, serialErrorReason, writeSerialOctets } from '../core/serial.js';
 import { checkSubjectBytes } from '../core/subject.js';
@@ -230,12 +230,14 @@ function csvStart(path: string): CsvStart | undefined {
   }
 }
 
-function headFormat(path: string): ReportFormat | undefined {
+/** The report's head: its format, and its rows estimated (see estimateRows). */
+function readHead(path: string, size: number): { format: ReportFormat | undefined; rows: number } {
   const fd = openSync(path, 'r');
   try {
-    const head = new Uint8Array(1 << 16);
+    const head = new Uint8Array(ESTIMATE_HEAD);
     const n = readSync(fd, head, 0, head.length, 0);
-    return detectFormat(head.subarray(0, n));
+    const bytes = head.subarray(0, n);
+    return { format: detectFormat(bytes), rows: estimateRows(bytes, n < head.length, size) };
   } finally {
     closeSync(fd);
   }
@@ -254,8 +256,9 @@ export async function loadReportNative(
   if (native === undefined || file.gzip) return undefined;
   // a file that cannot be read here is left to the TypeScript path, which says what is wrong
   let format: ReportFormat | undefined;
+  let rows: number;
   try {
-    format = headFormat(file.path);
+    ({ format, rows } = readHead(file.path, file.size));
   } catch {
     return undefined;
   }
@@ -275,7 +278,7 @@ export async function loadReportNative(
     result = await native.indexFile(file.path, {
       csv: format === 'csv',
       ...(csv ?? {}),
-      expectedRows: file.size / 300,
+      expectedRows: rows,
     });
   } catch {
     // the addon could not read the file or ran out of memory: the TypeScript path says what is wrong

@@ -8,6 +8,7 @@ import {
   FLAG_NO_SERIAL,
   FLAG_REVOKED,
   fpExtOf,
+  homeSlot,
   lineOf as indexLineOf,
   LineRuns,
   NOT_AFTER_ELSEWHERE,
@@ -19,6 +20,7 @@ import {
   revocationSlot,
   revokedAtOf,
 } from '../../src/core/report-index.js';
+import { ESTIMATE_HEAD, estimateRows } from '../../src/core/report-reader.js';
 import { summarise } from '../../src/core/report-summary.js';
 import {
   aRecord,
@@ -29,6 +31,7 @@ import {
   indexOf,
   OTHER_CA_ARN,
   type ReportRecord,
+  rng,
   SERVER_TEMPLATE,
   someRecords,
   toCsvReport,
@@ -642,6 +645,30 @@ describe('report index: notAfter in whole seconds, the rest apart', () => {
     for (const at of [-10, 0, parsed[3]! - 1, parsed[3]!, parsed[0]!, 2 ** 32 - 1, 2 ** 32, 3e11]) {
       const expired = parsed.filter((na) => na <= at).length;
       expect(summarise(index, at).expired, `as of ${at}`).toBe(expired);
+    }
+  });
+});
+
+describe('report index: the hash table', () => {
+  it('starts a probe at floor(hash * size / 2^32), exactly, for any size', () => {
+    const r = rng(31);
+    for (let k = 0; k < 20000; k++) {
+      const h = Math.floor(r() * 2 ** 32) | 0;
+      const size = k % 3 === 0 ? 2 ** Math.floor(r() * 31) : 1 + Math.floor(r() * 2 ** 31);
+      const want = Number((BigInt(h >>> 0) * BigInt(size)) >> 32n);
+      expect(homeSlot(h, size)).toBe(want);
+    }
+    expect(homeSlot(-1, 2 ** 31 - 1)).toBe(2 ** 31 - 2);
+    expect(homeSlot(0, 1000)).toBe(0);
+  });
+
+  it('is sized from the rows estimated from the report head, within 10% over', () => {
+    for (const write of [toJsonReport, (records: ReportRecord[]) => toCsvReport(records)]) {
+      const text = new TextEncoder().encode(write(someRecords(2000)));
+      const estimate = estimateRows(text.subarray(0, ESTIMATE_HEAD), false, text.length);
+      expect(estimate).toBeGreaterThanOrEqual(2000);
+      expect(estimate).toBeLessThan(2000 * 1.15);
+      expect(estimateRows(text, true, text.length)).toBe(2000);
     }
   });
 });
