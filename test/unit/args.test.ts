@@ -12,6 +12,7 @@ import {
   wrap,
 } from '../../src/cli/args.js';
 import { UsageError } from '../../src/cli/errors.js';
+import { PROGRAM } from '../../src/cli/main.js';
 
 /** A small program exercising every kind of option; the real table is tested below it. */
 const GLOBAL = {
@@ -334,6 +335,22 @@ describe('renderHelp', () => {
     expect(text.endsWith('\nExit codes: 0 ok\n')).toBe(true);
   });
 
+  it.each([60, 80, 110])(
+    'every line fits %i columns but the example commands (kept whole) and the epilogue (as written)',
+    (width) => {
+      for (const command of [undefined, ...PROGRAM.commands]) {
+        const text = renderHelp(PROGRAM, command, width);
+        const whole = new Set([
+          ...(command?.examples ?? []).map(([c]) => `  ${c.replaceAll('$0', 'pca-audit')}`),
+          ...PROGRAM.epilogue.split('\n'),
+        ]);
+        for (const line of text.split('\n')) {
+          if (line.length > width) expect(whole, `${JSON.stringify(line)} (${width})`).toContain(line);
+        }
+      }
+    },
+  );
+
   it('wraps descriptions under their column and keeps the facts whole when it can', () => {
     const text = renderHelp(TOY, COPY, 56);
     expect(text).toMatch(/^ {6}--format +format$/m);
@@ -342,7 +359,69 @@ describe('renderHelp', () => {
   });
 });
 
-describe('Values', () => {
+describe('the pca-audit table', () => {
+  it('no command option shadows a global one, --help/-h or --version; short names are unique', () => {
+    const globals = new Set([...Object.keys(PROGRAM.options), 'help', 'version']);
+    for (const c of PROGRAM.commands) {
+      for (const name of Object.keys(c.options)) expect(globals.has(name), `${c.name} --${name}`).toBe(false);
+      const shorts = Object.values({ ...PROGRAM.options, ...c.options }).flatMap((o) => o.short ?? []);
+      expect(new Set([...shorts, 'h']).size, c.name).toBe(shorts.length + 1);
+    }
+  });
+
+  it('the no-command message and the unknown-command hint name every command', () => {
+    const names = PROGRAM.commands.map((c) => c.name);
+    expect(names).toEqual([
+      'inspect',
+      'diff',
+      'events',
+      'generate',
+      'run',
+      'bootstrap',
+      'doctor',
+      'iam-policy',
+    ]);
+    expect(() => parseCommandLine(PROGRAM, [])).toThrow(
+      'name a command: inspect, diff, events, generate, run, bootstrap, doctor or iam-policy',
+    );
+  });
+
+  it.each([
+    [['generate'], 'name the CA with --ca ARN; name the bucket the CA writes reports into with --bucket'],
+    [['doctor', '--ca', 'x'], 'name the bucket the CA writes reports into with --bucket'],
+    [['bootstrap', '--bucket', 'b'], 'name each CA with --ca ARN'],
+    [['events'], 'name the CloudTrail records to read with --cloudtrail'],
+    [['inspect'], 'name the report to inspect (a file, or - for stdin)'],
+  ])('%j: the required-option message', (args, message) => {
+    expect(() => parseCommandLine(PROGRAM, args)).toThrow(message);
+  });
+
+  it('inspect: the output options, -o, the defaults, strings throughout', () => {
+    const r = parseCommandLine(PROGRAM, ['inspect', '-', '-o', '-', '--max-findings', '05']);
+    expect(r.kind === 'command' && r.values).toMatchObject({
+      report: '-',
+      output: '-',
+      format: 'text',
+      force: false,
+      'fail-on': 'warning',
+      'max-findings': '05',
+      'expiring-within': '30d',
+      'retry-mode': 'standard',
+      'max-attempts': '5',
+    });
+  });
+
+  it('run: flags not given stay undefined (so the environment and the config file can set them)', () => {
+    const r = parseCommandLine(PROGRAM, ['run']);
+    expect(r.kind === 'command' && r.values).toMatchObject({
+      all: undefined,
+      ca: undefined,
+      'dry-run': false,
+    });
+    const s = parseCommandLine(PROGRAM, ['run', '--no-all', '--ca', 'a', 'b']);
+    expect(s.kind === 'command' && s.values).toMatchObject({ all: false, ca: ['a', 'b'] });
+  });
+
   it('handlers get the types of their table row', () => {
     type Copy = Values<typeof COPY.options & typeof GLOBAL, typeof COPY.positionals>;
     expectTypeOf<Copy['src']>().toEqualTypeOf<string>();
