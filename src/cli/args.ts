@@ -159,12 +159,18 @@ function asked(tokens: readonly Token[], name: 'help' | 'version'): boolean {
   return tokens.some((t) => t.kind === 'option' && t.name === name);
 }
 
+function commandNames(program: ProgramSpec): string {
+  return program.commands.map((c) => c.name).join(', ');
+}
+
 function unknownCommand(program: ProgramSpec, word: string): UsageError {
-  const names = program.commands.map((c) => c.name);
-  const near = nearest(word, names);
+  const near = nearest(
+    word,
+    program.commands.map((c) => c.name),
+  );
   return new UsageError(
     `unknown command "${word}"${near ? ` (did you mean ${near}?)` : ''}`,
-    `the commands are: ${names.join(', ')}`,
+    `the commands are: ${commandNames(program)}`,
   );
 }
 
@@ -323,10 +329,6 @@ export function parseCommandLine<C extends CommandSpec>(
     out[p.name] = positionals[i];
   });
   return { kind: 'command', command, values: out };
-}
-
-function commandNames(program: ProgramSpec): string {
-  return program.commands.map((c) => c.name).join(', ');
 }
 
 // --help
