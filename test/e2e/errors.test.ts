@@ -144,8 +144,50 @@ describe.concurrent('malformed reports: exit 2, one line naming the file, the li
 
 describe.concurrent('usage errors: exit 2, one line, a hint', () => {
   it('an unknown flag is named', async () => {
-    const message = expectFailure(await runCli(['inspect', SAMPLES.new, '--frobnicate']));
-    expect(message).toContain('frobnicate');
+    const r = await runCli(['inspect', SAMPLES.new, '--frobnicate']);
+    expect(expectFailure(r)).toBe('pca-audit: unknown option --frobnicate');
+    expect(linesOf(r.stderr)[1]).toBe("hint: see 'pca-audit inspect --help'");
+  });
+
+  it('a mistyped flag is named, with the suggestion', async () => {
+    const message = expectFailure(await runCli(['inspect', SAMPLES.new, '--expiring-withn', '3d']));
+    expect(message).toBe('pca-audit: unknown option --expiring-withn (did you mean --expiring-within?)');
+  });
+
+  it("a flag of another command, or a command's flag before the command name", async () => {
+    const [lenient, before] = await Promise.all([
+      runCli(['inspect', SAMPLES.new, '--lenient']),
+      runCli(['--format', 'json', 'inspect', SAMPLES.new]),
+    ]);
+    expect(expectFailure(lenient)).toBe('pca-audit: unknown option --lenient');
+    expect(expectFailure(before)).toBe('pca-audit: unknown option --format');
+    expect(linesOf(before.stderr)[1]).toBe('hint: write --format after the command name');
+  });
+
+  it.each([
+    [['inspect', SAMPLES.new, SAMPLES.old], `unexpected argument "${SAMPLES.old}" (inspect takes <report>)`],
+    [['diff', SAMPLES.old, SAMPLES.new, 'extra'], 'unexpected argument "extra" (diff takes <old> [new])'],
+    [['events', '--cloudtrail', '-', '--', 'x'], 'unexpected argument "x" (events takes no arguments)'],
+    [['inspect'], 'name the report to inspect (a file, or - for stdin)'],
+    [['diff'], 'name the reports to compare: OLD and NEW (files, or one of them - for stdin)'],
+    [['events'], 'name the CloudTrail records to read with --cloudtrail'],
+    [['generate', '--ca', SAMPLE_CA], 'name the bucket the CA writes reports into with --bucket'],
+    [['doctor'], 'name the CA with --ca ARN; name the bucket the CA writes reports into with --bucket'],
+    [['bootstrap', '--bucket', 'my-bucket'], 'name each CA with --ca ARN'],
+    [['inspect', SAMPLES.new, '--output'], '--output needs a value'],
+    [['inspect', SAMPLES.new, '--output', '--force'], '--output needs a value, not the option --force'],
+    [['inspect', SAMPLES.new, '-o', 'a', '--output', 'b'], '--output is given more than once'],
+    [['inspect', SAMPLES.new, '--force=maybe'], '--force: "maybe" is not true or false'],
+    [
+      ['--retry-mode', 'fast', 'inspect', SAMPLES.new],
+      '--retry-mode: "fast" is not one of standard, adaptive',
+    ],
+    [
+      ['iam-policy', '--command', 'inspect'],
+      '--command: "inspect" is not one of bootstrap, doctor, generate, run, events, diff',
+    ],
+  ])('%j', async (args, message) => {
+    expect(expectFailure(await runCli(args))).toBe(`pca-audit: ${message}`);
   });
 
   it('an unknown command is named', async () => {
@@ -153,14 +195,18 @@ describe.concurrent('usage errors: exit 2, one line, a hint', () => {
     expect(message).toContain('frobnicate');
   });
 
-  // BUG: a mistyped command close to a real one gets only "pca-audit: Did you mean inspect?": the
-  // line never says that "inspekt" is not a command (yargs' recommendCommands message replaces the
-  // unknown-argument one). Input: `pca-audit inspekt samples/ca-2026-11-20.json`.
-  it('a mistyped command is named, with the suggestion', async () => {
-    const message = expectFailure(await runCli(['inspekt', SAMPLES.new]));
-    expect(message).toContain('inspekt');
-    expect(message).toContain('inspect');
-  });
+  // The line says that "inspekt" is not a command, then suggests one (it once said only "Did you
+  // mean inspect?"). Input: `pca-audit inspekt samples/ca-2026-11-20.json`, also after a global option.
+  it.each([[['inspekt', SAMPLES.new]], [['--region', 'eu-west-1', 'inspekt', SAMPLES.new]]])(
+    'a mistyped command is named, with the suggestion: %j',
+    async (args) => {
+      const r = await runCli(args);
+      expect(expectFailure(r)).toBe('pca-audit: unknown command "inspekt" (did you mean inspect?)');
+      expect(linesOf(r.stderr)[1]).toBe(
+        'hint: the commands are: inspect, diff, events, generate, run, bootstrap, doctor, iam-policy',
+      );
+    },
+  );
 
   it('no command', async () => {
     const r = await runCli([]);
@@ -204,13 +250,11 @@ describe.concurrent('usage errors: exit 2, one line, a hint', () => {
     expect(expectFailure(r)).toBe('pca-audit: --old-created-at must be before --new-created-at');
   });
 
-  // BUG: yargs turns a positional `-` into '' (yargs/yargs-parser#381), so `diff - -` never reaches
-  // the "only one of OLD and NEW can be standard input" check and says `reading report "": no such
-  // file` instead. Input: `pca-audit diff - -`.
+  // `diff - -` reaches the command's own check (a `-` once reached it as '', and the CLI said
+  // `reading report "": no such file`). Input: `pca-audit diff - -`.
   it('OLD and NEW both - (standard input)', async () => {
     const r = await runCli(['diff', '-', '-'], { stdin: readFileSync(join(ROOT, SAMPLES.new)) });
-    const message = expectFailure(r);
-    expect(message).toMatch(/standard input/);
+    expect(expectFailure(r)).toBe('pca-audit: only one of OLD and NEW can be standard input (-)');
   });
 
   it('reports of two different CAs: exit 2, both named, and a hint to --ca', async () => {
@@ -224,21 +268,23 @@ describe.concurrent('usage errors: exit 2, one line, a hint', () => {
     expect(linesOf(r.stderr)[1]).toMatch(/^hint: .*--ca/);
   });
 
-  // BUG: a choice flag with a bad value prints yargs' two-line "Invalid values:\n  Argument: ..."
-  // message, so stderr is not one `pca-audit:` line. Input: `pca-audit inspect samples/ca-2026-11-20.json --format yaml`.
-  it('a bad --format value is one line naming the flag and the value', async () => {
-    const message = expectFailure(await runCli(['inspect', SAMPLES.new, '--format', 'yaml']));
-    expect(message).toContain('format');
-    expect(message).toContain('yaml');
+  // One line naming the flag, the value and the choices (it was once a two-line "Invalid values:\n
+  // Argument: ..."). Input: `pca-audit inspect samples/ca-2026-11-20.json --format yaml`.
+  it('a bad --format value is one line naming the flag, the value and the choices', async () => {
+    const r = await runCli(['inspect', SAMPLES.new, '--format', 'yaml']);
+    expect(expectFailure(r)).toBe('pca-audit: --format: "yaml" is not one of text, json, csv, markdown');
+    expect(linesOf(r.stderr)[1]).toBe("hint: see 'pca-audit inspect --help'");
   });
 
-  // BUG: --max-findings is parsed as a number first, so a non-number is reported as "NaN", not as
-  // what the user wrote. Input: `pca-audit inspect samples/ca-2026-11-20.json --max-findings abc`
-  // prints `pca-audit: --max-findings: "NaN" is not a whole number`.
-  it('a bad --max-findings value is quoted as written', async () => {
-    const message = expectFailure(await runCli(['inspect', SAMPLES.new, '--max-findings', 'abc']));
-    expect(message).toContain('"abc"');
-  });
+  // Values reach the commands as written, never parsed as numbers first (a non-number was once
+  // reported as "NaN"). Input: `pca-audit inspect samples/ca-2026-11-20.json --max-findings abc`.
+  it.each(['abc', '1e3', '0x10', '-5'])(
+    'a bad --max-findings value %j is quoted as written',
+    async (value) => {
+      const message = expectFailure(await runCli(['inspect', SAMPLES.new, `--max-findings=${value}`]));
+      expect(message).toBe(`pca-audit: --max-findings: "${value}" is not a whole number`);
+    },
+  );
 });
 
 describe.concurrent('--output onto an existing file', () => {

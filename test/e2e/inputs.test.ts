@@ -114,8 +114,8 @@ describe.concurrent('gzip input, told by content', () => {
 });
 
 describe.concurrent('standard input (-)', () => {
-  // BUG: yargs turns a positional `-` into '' (yargs/yargs-parser#381): `pca-audit inspect -` says
-  // `reading report "": no such file` and exits 2. Input: `pca-audit inspect - < samples/ca-2026-11-20.json`.
+  // `-` is a positional like any other (it once reached the command as '', and the CLI said
+  // `reading report "": no such file`). Input: `pca-audit inspect - < samples/ca-2026-11-20.json`.
   it('inspect - reads the report from stdin', async () => {
     const [fromStdin, fromFile] = await Promise.all([
       runCli(['inspect', '-', ...INSPECT_AT, '--format', 'json'], { stdin: sample(SAMPLES.new) }),
@@ -125,7 +125,7 @@ describe.concurrent('standard input (-)', () => {
     expect(fromStdin.stdout).toBe(renamed(fromFile.stdout, SAMPLES.new, '-'));
   });
 
-  // BUG: as above; here NEW is a gzipped CSV on stdin. Input:
+  // As above; here NEW is a gzipped CSV on stdin. Input:
   // `gzip -c samples/ca-2026-11-20.csv | pca-audit diff samples/ca-2026-11-19.json - --format json`.
   it('diff OLD - reads NEW from stdin, gzip and CSV told by content', async () => {
     const [fromStdin, fromFile] = await Promise.all([
@@ -329,12 +329,11 @@ describe.concurrent('hostile text in a report', () => {
 });
 
 describe.concurrent('--output FILE', () => {
-  // BUG: yargs does not take `-` as an option's value (yargs/yargs#1312): `--output -` fails with
-  // "pca-audit: Unknown argument: -" (exit 2), though writeOutput treats '-' as stdout and
-  // `--output=-` works. Input: `pca-audit inspect samples/ca-2026-11-20.json --output -`.
-  it('--output - is stdout', async () => {
+  // `-` is an option's value like any other (it was once refused: "Unknown argument: -").
+  // Input: `pca-audit inspect samples/ca-2026-11-20.json --output -`, and the same with `-o -`, `--output=-`.
+  it.each([[['--output', '-']], [['-o', '-']], [['--output=-']]])('%j is stdout', async (flag) => {
     const args = ['inspect', SAMPLES.new, ...INSPECT_AT, '--format', 'json'];
-    const [plain, dash] = await Promise.all([runCli(args), runCli([...args, '--output', '-'])]);
+    const [plain, dash] = await Promise.all([runCli(args), runCli([...args, ...flag])]);
     expectOk(dash, 1);
     expect(dash.stdout).toBe(plain.stdout);
   });
@@ -436,15 +435,125 @@ describe.concurrent('a report larger than one read chunk (1 MiB)', () => {
 });
 
 describe.concurrent('--help', () => {
-  it.each([[['--help']], [['inspect', '--help']], [['diff', '--help']], [['help']]])(
-    '%j exits 0 and lists the exit codes',
+  it.each([
+    [['--help']],
+    [['-h']],
+    [['inspect', '--help']],
+    [['diff', '-h']],
+    [['help']],
+    [['help', 'diff']],
+  ])('%j exits 0 and lists the exit codes', async (args) => {
+    const r = await runCli(args);
+    expectOk(r, 0);
+    const text = r.stdout;
+    expect(text).toMatch(/exit codes/i);
+    for (const code of [0, 1, 2, 3, 4]) expect(text).toMatch(new RegExp(`^\\s+${code}\\s+\\S`, 'm'));
+    expect(linesOf(text).length).toBeGreaterThan(5);
+  });
+
+  it('the program: every command, the global options', async () => {
+    const r = await runCli(['--help']);
+    expectOk(r, 0);
+    for (const c of [
+      'inspect <report>',
+      'diff <old> [new]',
+      'events',
+      'generate',
+      'run',
+      'bootstrap',
+      'doctor',
+      'iam-policy',
+    ]) {
+      expect(r.stdout).toMatch(new RegExp(`^  pca-audit ${c.replace(/[[\]]/g, '\\$&')}  +\\S`, 'm'));
+    }
+    for (const o of [
+      '--region',
+      '--profile',
+      '--endpoint-url',
+      '--retry-mode',
+      '--max-attempts',
+      '--help',
+      '--version',
+    ]) {
+      expect(r.stdout).toContain(o);
+    }
+  });
+
+  it.each([
+    [
+      'inspect',
+      ['<report>', '--at', '--expiring-within', '--format', '-o, --output', '--max-findings', '--ca'],
+    ],
+    [
+      'diff',
+      ['<old> [new]', '--latest', '--cloudtrail', '--crl', '--propagation-allowance', '--time-tolerance'],
+    ],
+    ['events', ['--cloudtrail', '--since', '--until', '--lenient', '-o, --output']],
+    ['generate', ['--bucket', '--out', '--timeout', '--poll-interval', '--wait-for-slot', '--json']],
+    ['run', ['--config', '--all', '--state-dir', '--notify-command', '--keep-reports', '--dry-run']],
+    ['bootstrap', ['--bucket', '--ca', '--create', '--dry-run']],
+    ['doctor', ['--ca', '--bucket', '--max-report-age']],
+    ['iam-policy', ['--command', '--bucket', '--ca']],
+  ])('%s --help: its usage line first, its options, the global ones', async (command, shown) => {
+    const r = await runCli([command, '--help']);
+    expectOk(r, 0);
+    expect(linesOf(r.stdout)[0]).toMatch(new RegExp(`^pca-audit ${command}\\b.*\\[options\\]$`));
+    for (const s of shown) expect(r.stdout).toContain(s);
+    expect(r.stdout).toMatch(/^Global options:$/m);
+    expect(r.stdout).toContain('--region');
+  });
+});
+
+describe.concurrent('--version', () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+  it.each([[['--version']], [['diff', '--version']]])(
+    '%j prints the version of package.json',
     async (args) => {
       const r = await runCli(args);
       expectOk(r, 0);
-      const text = r.stdout;
-      expect(text).toMatch(/exit codes/i);
-      for (const code of [0, 1, 2, 3, 4]) expect(text).toMatch(new RegExp(`^\\s+${code}\\s+\\S`, 'm'));
-      expect(linesOf(text).length).toBeGreaterThan(5);
+      expect(r.stdout).toBe(`${version}\n`);
     },
   );
+});
+
+describe.concurrent('the command line', () => {
+  it('global options before or after the command name', async () => {
+    const [plain, before, after] = await Promise.all([
+      runCli([...DIFF, '--format', 'json']),
+      runCli(['--retry-mode', 'adaptive', '--max-attempts', '3', ...DIFF, '--format', 'json']),
+      runCli([...DIFF, '--format', 'json', '--retry-mode=adaptive', '--max-attempts=3']),
+    ]);
+    expectOk(before, 1);
+    expectOk(after, 1);
+    expect(before.stdout).toBe(plain.stdout);
+    expect(after.stdout).toBe(plain.stdout);
+  });
+
+  it('--cloudtrail takes every value up to the next option, or repeats', async () => {
+    const both = ['samples/cloudtrail', '-'];
+    const [greedy, repeated] = await Promise.all([
+      runCli([...DIFF, '--cloudtrail', ...both, '--format', 'json'], { stdin: '' }),
+      runCli([...DIFF, '--cloudtrail', both[0]!, '--format', 'json', '--cloudtrail', both[1]!], {
+        stdin: '',
+      }),
+    ]);
+    expectOk(greedy, 1);
+    expectOk(repeated, 1);
+    expect(JSON.parse(greedy.stdout).reconciliation.sources).toEqual(both);
+    expect(repeated.stdout).toBe(greedy.stdout);
+  });
+
+  it('--no-force is --force=false; --force=true is --force', async () => {
+    const args = ['inspect', SAMPLES.new, ...INSPECT_AT, '--format', 'json'];
+    const [plain, no, yes] = await Promise.all([
+      runCli(args),
+      runCli([...args, '--no-force']),
+      runCli([...args, '--force=true']),
+    ]);
+    expectOk(no, 1);
+    expectOk(yes, 1);
+    expect(no.stdout).toBe(plain.stdout);
+    expect(yes.stdout).toBe(plain.stdout);
+  });
 });
