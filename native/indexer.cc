@@ -1213,6 +1213,17 @@ class JsonScanner {
   bool done() const { return state_ == DONE; }
   uint64_t errorAt = 0;
 
+  /** Back to before the array, for another input (its scratch kept). */
+  void restart(uint32_t startLine) {
+    state_ = BEFORE_ARRAY;
+    line = startLine;
+    seenMask = 0;
+    errorAt = 0;
+    scratchUsed_ = 0;
+    strEnd_ = 0;
+    strEscaped_ = false;
+  }
+
  private:
   enum { BEFORE_ARRAY, FIRST_ELEMENT, AFTER_ELEMENT, ELEMENT, DONE } state_ = BEFORE_ARRAY;
   Input in_;
@@ -1905,6 +1916,10 @@ void read_rows(const char* path, const RowsOptions& options, const double* offse
   bool bufEof = false;
   bool any = false;
   static const uint8_t OPEN_ARRAY[] = {'['};
+  // one sink and one scanner for every row, their state reset a row (their buffers kept)
+  RowSink sink{out};
+  JsonScanner<RowSink> json(sink, 1);
+  CsvScanner<RowSink> csv(sink, options.columns, 1);
   for (size_t k = 0; k < n; k++) {
     const double d = offsets[k];
     if (!(d >= 0 && d < 9007199254740992.0) || d != std::floor(d)) {
@@ -1953,8 +1968,9 @@ void read_rows(const char* path, const RowsOptions& options, const double* offse
       out.ascii.push_back(0);
       continue;
     }
-    RowSink sink{out};
     sink.want = off;
+    sink.got = false;
+    sink.ok = false;
     const size_t mark = out.data.size();
     // a row window first (a scanner sizes its scratch to what it is given), all there is if the
     // row is longer
@@ -1963,10 +1979,10 @@ void read_rows(const char* path, const RowsOptions& options, const double* offse
       Input in{buf.data() + from, static_cast<long>(size), off};
       const bool final = bufEof && size == avail;
       if (options.csv) {
-        CsvScanner<RowSink> csv(sink, options.columns, 1);
+        csv.line = 1;
         csv.scan(in, 0, final);
       } else {
-        JsonScanner<RowSink> json(sink, 1);
+        json.restart(1);
         Input open{OPEN_ARRAY, 1, off - 1};
         json.scan(open, 0, false);
         json.scan(in, 0, final);
