@@ -480,8 +480,8 @@ class Builder {
         !fpB_.reserve(cap_) || !group_.reserve(cap_) || !notAfter_.reserve(cap_) || !flags_.reserve(cap_) ||
         !off32_.reserve(cap_) || !groupOtherEntry_.reserve(16) || !groupOtherCa_.reserve(16) ||
         !groupOtherExt_.reserve(16) || !revokedEntry_.reserve(256) || !revokedTime_.reserve(256) ||
-        !revokedReason_.reserve(256) || !notAfterOtherEntry_.reserve(64) || !notAfterOtherValue_.reserve(64) || !lineRunEntry_.reserve(16) || !lineRunFirst_.reserve(16) ||
-        !lineRunStep_.reserve(16)) {
+        !revokedReason_.reserve(256) || !notAfterOtherEntry_.reserve(64) || !notAfterOtherValue_.reserve(64) ||
+        !lineRunEntry_.reserve(16) || !lineRunFirst_.reserve(16) || !lineRunStep_.reserve(16)) {
       oom = true;
     }
     // sized for the estimate at three quarters full (the twin of tableSizeFor): rehashing copes with more

@@ -83,6 +83,8 @@ function asInputError(file: ReportFile, err: unknown): unknown {
 const STOP = Symbol('stop');
 /** bytes read for a row at first (more when it is longer), and the most read at once for nearby rows */
 const ROW_WINDOW = 4096;
+/** rows the addon reads back in one call (see readBackNative) */
+const READ_BATCH = 32768;
 const BLOCK = 256 * 1024;
 
 /**
@@ -165,28 +167,35 @@ function readBackNative<T>(
     }
     if (columns === undefined) return 0;
   }
-  const rows = native.readRows(
-    file.path,
-    { csv: index.format === 'csv', ...(columns ? { columns } : {}) },
-    Float64Array.from(offsets),
-  );
-  const { data, spans, kinds, settled, ascii } = rows;
-  // an ASCII row's fields are slices of the whole read decoded once (one code unit a byte: latin1),
-  // without a decoder call a field; another row's are decoded
-  const text = new TextRecordView(Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1'));
-  const bytes = new RecordView();
-  for (let k = 0; k < offsets.length; k++) {
-    if (settled[k] !== 1) continue;
-    const view = ascii[k] === 1 ? text : bytes;
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      view.buf[f] = data;
-      view.start[f] = spans[2 * (k * FIELD_COUNT + f)]!;
-      view.end[f] = spans[2 * (k * FIELD_COUNT + f) + 1]!;
-      view.kind[f] = kinds[k * FIELD_COUNT + f]!;
+  // a batch at a time: what the addon hands back for a batch stays a few tens of MB
+  const csv = index.format === 'csv';
+  for (let from = 0; from < offsets.length; from += READ_BATCH) {
+    const batch = offsets.slice(from, from + READ_BATCH);
+    const rows = native.readRows(
+      file.path,
+      { csv, ...(columns ? { columns } : {}) },
+      Float64Array.from(batch),
+    );
+    const { data, spans, kinds, settled, ascii } = rows;
+    // an ASCII row's fields are slices of the whole read decoded once (one code unit a byte:
+    // latin1), without a decoder call a field; another row's are decoded
+    const text = new TextRecordView(
+      Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1'),
+    );
+    const bytes = new RecordView();
+    for (let k = 0; k < batch.length; k++) {
+      if (settled[k] !== 1) continue;
+      const view = ascii[k] === 1 ? text : bytes;
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        view.buf[f] = data;
+        view.start[f] = spans[2 * (k * FIELD_COUNT + f)]!;
+        view.end[f] = spans[2 * (k * FIELD_COUNT + f) + 1]!;
+        view.kind[f] = kinds[k * FIELD_COUNT + f]!;
+      }
+      view.offset = batch[k]!;
+      view.line = 1;
+      out.set(batch[k]!, make(view, batch[k]!));
     }
-    view.offset = offsets[k]!;
-    view.line = 1;
-    out.set(offsets[k]!, make(view, offsets[k]!));
   }
   return out.size;
 }
