@@ -426,8 +426,11 @@ struct Vec {
     if (n <= cap) return true;
     T* q;
     if (p == nullptr) {
-      // calloc maps fresh zero pages: room estimated generously costs address space, not memory
-      q = static_cast<T*>(zero ? std::calloc(n, sizeof(T)) : std::malloc(n * sizeof(T)));
+      // fresh pages cost nothing until touched: room estimated generously costs address space, not
+      // memory. Zeroes (the hash table, probed at random) are written now: a page read before it is
+      // written maps the shared zero page, and the write after it then costs every CPU a TLB flush.
+      q = static_cast<T*>(std::malloc(n * sizeof(T)));
+      if (q != nullptr && zero) std::memset(q, 0, n * sizeof(T));
     } else {
       q = static_cast<T*>(std::realloc(p, n * sizeof(T)));
       if (q != nullptr && zero) std::memset(q + cap, 0, (n - cap) * sizeof(T));
@@ -970,8 +973,10 @@ class Builder {
 
   bool rehash() {
     size_t size = tableSize_ * 2;
-    int32_t* table = static_cast<int32_t*>(std::calloc(size, sizeof(int32_t)));
+    // written, not calloc'd (see Vec::reserve)
+    int32_t* table = static_cast<int32_t*>(std::malloc(size * sizeof(int32_t)));
     if (table == nullptr) return false;
+    std::memset(table, 0, size * sizeof(int32_t));
     const uint32_t oldMask = mask_;
     const int bits = table_bits(size);
     for (size_t k = 0; k < tableSize_; k++) {
