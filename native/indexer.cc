@@ -45,6 +45,30 @@ const char* const FIELD_NAMES[FIELD_COUNT] = {
 
 const size_t KEY_LEN[FIELD_COUNT] = {12, 27, 14, 6, 7, 9, 8, 8, 9, 16, 11};
 
+/** Whether b starts with the literal (its length a constant: the compare is inlined, not a call). */
+template <size_t N>
+inline bool starts_with(const uint8_t* b, const char (&lit)[N]) {
+  return std::memcmp(b, lit, N - 1) == 0;
+}
+
+/** Whether the KEY_LEN[f] bytes at b are field f's key, FIELD_NAMES[f]. */
+inline bool is_key(int f, const uint8_t* b) {
+  switch (f) {
+    case F_ACCOUNT: return starts_with(b, "awsAccountId");
+    case F_REQUESTED_BY: return starts_with(b, "requestedByServicePrincipal");
+    case F_ARN: return starts_with(b, "certificateArn");
+    case F_SERIAL: return starts_with(b, "serial");
+    case F_SUBJECT: return starts_with(b, "subject");
+    case F_NOT_BEFORE: return starts_with(b, "notBefore");
+    case F_NOT_AFTER: return starts_with(b, "notAfter");
+    case F_ISSUED_AT: return starts_with(b, "issuedAt");
+    case F_REVOKED_AT: return starts_with(b, "revokedAt");
+    case F_REASON: return starts_with(b, "revocationReason");
+    case F_TEMPLATE: return starts_with(b, "templateArn");
+    default: return false;
+  }
+}
+
 const char* const REASONS[8] = {"UNSPECIFIED",         "KEY_COMPROMISE",         "CERTIFICATE_AUTHORITY_COMPROMISE",
                                 "AFFILIATION_CHANGED", "SUPERSEDED",             "CESSATION_OF_OPERATION",
                                 "PRIVILEGE_WITHDRAWN", "A_A_COMPROMISE"};
@@ -1379,7 +1403,7 @@ class JsonScanner {
 
   static int field_of_key(const uint8_t* b, size_t n) {
     for (int f = 0; f < FIELD_COUNT; f++) {
-      if (KEY_LEN[f] == n && std::memcmp(FIELD_NAMES[f], b, n) == 0) return f;
+      if (KEY_LEN[f] == n && is_key(f, b)) return f;
     }
     return -1;
   }
@@ -1527,7 +1551,7 @@ class JsonScanner {
       int field = -1;
       for (int f = nextField, stop = nextField + 3 < FIELD_COUNT ? nextField + 3 : FIELD_COUNT; f < stop; f++) {
         const long keyEnd = q + 1 + static_cast<long>(KEY_LEN[f]);
-        if (keyEnd < end && buf[keyEnd] == '"' && std::memcmp(buf + q + 1, FIELD_NAMES[f], KEY_LEN[f]) == 0) {
+        if (keyEnd < end && buf[keyEnd] == '"' && is_key(f, buf + q + 1)) {
           field = f;
           strEnd_ = keyEnd;
           break;
