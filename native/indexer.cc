@@ -442,6 +442,15 @@ uint8_t reason_code_of(const uint8_t* b, size_t n) {
 // ---- growable malloc'd arrays (handed over to the caller as they are) ----
 
 template <class T>
+struct Vec;
+
+/** Room for n in each of parallel columns. */
+template <class... V>
+bool reserve_all(size_t n, V&... columns) {
+  return (columns.reserve(n) && ...);
+}
+
+template <class T>
 struct Vec {
   T* p = nullptr;
   size_t cap = 0;
@@ -1033,8 +1042,7 @@ class Builder {
     } else {
       if (groupCa_.size() == GROUP_ELSEWHERE) {
         size_t n = groupOthers_;
-        if (n == groupOtherEntry_.cap &&
-            !(groupOtherEntry_.reserve(n * 2) && groupOtherCa_.reserve(n * 2) && groupOtherExt_.reserve(n * 2))) {
+        if (n == groupOtherEntry_.cap && !reserve_all(n * 2, groupOtherEntry_, groupOtherCa_, groupOtherExt_)) {
           return -1;
         }
         groupOtherEntry_.p[n] = i;
@@ -1065,7 +1073,7 @@ class Builder {
   /** The twin of SparseNumbers.push. */
   bool push_other_not_after(uint32_t i, double value) {
     size_t n = notAfterOthers_;
-    if (n == notAfterOtherEntry_.cap && !(notAfterOtherEntry_.reserve(n * 2) && notAfterOtherValue_.reserve(n * 2))) {
+    if (n == notAfterOtherEntry_.cap && !reserve_all(n * 2, notAfterOtherEntry_, notAfterOtherValue_)) {
       return false;
     }
     notAfterOtherEntry_.p[n] = i;
@@ -1077,8 +1085,7 @@ class Builder {
   /** The twin of RevocationColumns.push. */
   bool push_revocation(uint32_t i, double time, uint8_t reason) {
     size_t n = revokedCount_;
-    if (n == revokedEntry_.cap &&
-        !(revokedEntry_.reserve(n * 2) && revokedTime_.reserve(n * 2) && revokedReason_.reserve(n * 2))) {
+    if (n == revokedEntry_.cap && !reserve_all(n * 2, revokedEntry_, revokedTime_, revokedReason_)) {
       return false;
     }
     revokedEntry_.p[n] = i;
@@ -1104,8 +1111,7 @@ class Builder {
       }
     }
     size_t n = lineRuns_;
-    if (n == lineRunEntry_.cap &&
-        !(lineRunEntry_.reserve(n * 2) && lineRunFirst_.reserve(n * 2) && lineRunStep_.reserve(n * 2))) {
+    if (n == lineRunEntry_.cap && !reserve_all(n * 2, lineRunEntry_, lineRunFirst_, lineRunStep_)) {
       return false;
     }
     lineRunEntry_.p[n] = i;
@@ -2068,29 +2074,26 @@ void join_serials(const JoinSide& o, const JoinSide& n, int32_t* oldOf) {
   }
 }
 
+/** Where entry i is among n entries kept apart (ascending), or -1 (the twin of slotOf). */
+static int64_t slot_of(const uint32_t* entries, uint32_t n, uint32_t i) {
+  const uint32_t* at = std::lower_bound(entries, entries + n, i);
+  return at != entries + n && *at == i ? at - entries : -1;
+}
+
 /** Entry i's fingerprint of the extended fields (the twin of fpExtOf). */
 static int32_t fp_ext(const DiffSide& side, uint32_t i) {
   const uint8_t g = side.group[i];
   if (g != GROUP_ELSEWHERE) return g < side.groups ? side.groupExt[g] : 0;
-  const uint32_t* end = side.groupOtherEntry + side.groupOthers;
-  const uint32_t* at = std::lower_bound(side.groupOtherEntry, end, i);
-  return at != end && *at == i ? side.groupOtherExt[at - side.groupOtherEntry] : 0;
+  const int64_t k = slot_of(side.groupOtherEntry, side.groupOthers, i);
+  return k < 0 ? 0 : side.groupOtherExt[k];
 }
 
 /** Entry i's notAfter (the twin of notAfterOf). */
 static double not_after(const DiffSide& side, uint32_t i) {
   const uint32_t v = side.notAfter[i];
   if (v != NOT_AFTER_ELSEWHERE) return v;
-  const uint32_t* end = side.notAfterOtherEntry + side.notAfterOthers;
-  const uint32_t* at = std::lower_bound(side.notAfterOtherEntry, end, i);
-  return at != end && *at == i ? side.notAfterOtherValue[at - side.notAfterOtherEntry] : NaN;
-}
-
-/** Where entry i's revocation is kept, or -1 (the twin of revocationSlot). */
-static int64_t revocation_slot(const DiffSide& side, uint32_t i) {
-  const uint32_t* end = side.revokedEntry + side.revokedCount;
-  const uint32_t* at = std::lower_bound(side.revokedEntry, end, i);
-  return at != end && *at == i ? at - side.revokedEntry : -1;
+  const int64_t k = slot_of(side.notAfterOtherEntry, side.notAfterOthers, i);
+  return k < 0 ? NaN : side.notAfterOtherValue[k];
 }
 
 void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, bool compareExtended, DiffScan& out) {
@@ -2119,8 +2122,8 @@ void diff_scan(const DiffSide& o, const DiffSide& n, double from, double to, boo
     } else if (oRevoked && !nRevoked) {
       out.events.insert(out.events.end(), {DIFF_UNREVOKED, j, static_cast<int32_t>(k)});
     } else if (oRevoked && nRevoked) {
-      const int64_t os = revocation_slot(o, static_cast<uint32_t>(j));
-      const int64_t ns = revocation_slot(n, k);
+      const int64_t os = slot_of(o.revokedEntry, o.revokedCount, static_cast<uint32_t>(j));
+      const int64_t ns = slot_of(n.revokedEntry, n.revokedCount, k);
       const double ot = os < 0 ? NaN : o.revokedTime[os];
       const double nt = ns < 0 ? NaN : n.revokedTime[ns];
       const bool sameTime = ot == nt || (std::isnan(ot) && std::isnan(nt));

@@ -70,6 +70,18 @@ const OUTPUT_OPTIONS = {
 
 type GlobalValues = Values<typeof GLOBAL_OPTIONS, []>;
 
+/** The values of OUTPUT_OPTIONS as inspect and diff take them. */
+function outputValues(a: Values<typeof OUTPUT_OPTIONS, []>) {
+  return {
+    format: a.format,
+    force: a.force,
+    failOn: a['fail-on'],
+    maxFindings: maxFindings(a['max-findings']),
+    ...(a.output === undefined ? {} : { output: a.output }),
+    ...(a.ca === undefined ? {} : { ca: a.ca }),
+  };
+}
+
 /** A row of the table: what parsing and --help read, and the handler. */
 interface Command extends CommandSpec {
   run(values: RawValues, now: () => number): Promise<number>;
@@ -139,12 +151,7 @@ const inspect = command(
         report: a.report,
         at: a.at === undefined ? Math.floor(now()) : parseInstantFlag('at', a.at),
         expiringWithin: parseDurationFlag('expiring-within', a['expiring-within']),
-        format: a.format,
-        force: a.force,
-        failOn: a['fail-on'],
-        maxFindings: maxFindings(a['max-findings']),
-        ...(a.output === undefined ? {} : { output: a.output }),
-        ...(a.ca === undefined ? {} : { ca: a.ca }),
+        ...outputValues(a),
       },
       contextFrom(a),
     );
@@ -224,18 +231,13 @@ const diff = command(
         propagationAllowance: parseDurationFlag('propagation-allowance', a['propagation-allowance']),
         timeTolerance: parseDurationFlag('time-tolerance', a['time-tolerance']),
         ...(a.crl === undefined ? {} : { crl: a.crl }),
-        format: a.format,
-        force: a.force,
-        failOn: a['fail-on'],
-        maxFindings: maxFindings(a['max-findings']),
+        ...outputValues(a),
         ...(a['old-created-at'] === undefined
           ? {}
           : { oldCreatedAt: parseInstantFlag('old-created-at', a['old-created-at']) }),
         ...(a['new-created-at'] === undefined
           ? {}
           : { newCreatedAt: parseInstantFlag('new-created-at', a['new-created-at']) }),
-        ...(a.output === undefined ? {} : { output: a.output }),
-        ...(a.ca === undefined ? {} : { ca: a.ca }),
       },
       contextFrom(a),
     );

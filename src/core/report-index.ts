@@ -145,8 +145,11 @@ function isLowerHexOf(b: Uint8Array, at: number, octets: Uint8Array, from: numbe
   return true;
 }
 
-function growU8(a: Uint8Array, n: number): Uint8Array {
-  const b = new Uint8Array(n);
+type NumberColumn = Uint8Array | Uint32Array | Int32Array | Float64Array;
+
+/** A column of n of the same kind, a's values first. */
+function grown<T extends NumberColumn>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
   b.set(a);
   return b;
 }
@@ -241,7 +244,7 @@ export class ReportIndexBuilder {
 
     // serial: the key of everything
     const serialAt = this.arenaUsed;
-    if (serialAt + 256 > this.arena.length) this.arena = growU8(this.arena, this.arena.length * 2);
+    if (serialAt + 256 > this.arena.length) this.arena = grown(this.arena, this.arena.length * 2);
     let serialLen = 0;
     if (kind[F_SERIAL] === KIND_ABSENT) {
       this.missing(view, F_SERIAL);
@@ -572,25 +575,13 @@ export class ReportIndexBuilder {
 
   private grow(): void {
     const cap = Math.ceil(this.cap * 1.5);
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    const s = new Uint32Array(cap + 1);
-    s.set(this.serialStart);
-    this.serialStart = s;
-    this.fpA = i32(this.fpA);
-    this.fpB = i32(this.fpB);
-
-    const na = new Uint32Array(cap);
-    na.set(this.notAfter);
-    this.notAfter = na;
-    const o = this.offset instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap);
-    o.set(this.offset);
-    this.offset = o;
-    this.flags = growU8(this.flags, cap);
-    this.group = growU8(this.group, cap);
+    this.serialStart = grown(this.serialStart, cap + 1);
+    this.fpA = grown(this.fpA, cap);
+    this.fpB = grown(this.fpB, cap);
+    this.notAfter = grown(this.notAfter, cap);
+    this.offset = grown(this.offset, cap);
+    this.flags = grown(this.flags, cap);
+    this.group = grown(this.group, cap);
     this.cap = cap;
   }
 
@@ -973,10 +964,15 @@ function lastAtOrBefore(a: Uint32Array, i: number): number {
   return lo - 1;
 }
 
+/** Where entry i is in a column of the entries kept apart (ascending), or -1. */
+function slotOf(entries: Uint32Array, i: number): number {
+  const k = lastAtOrBefore(entries, i);
+  return k >= 0 && entries[k] === i ? k : -1;
+}
+
 /** Where entry i's revocation is kept (revokedTime, revokedReason), or -1 when its row carries none. */
 export function revocationSlot(index: Pick<ReportIndex, 'revokedEntry'>, i: number): number {
-  const k = lastAtOrBefore(index.revokedEntry, i);
-  return k >= 0 && index.revokedEntry[k] === i ? k : -1;
+  return slotOf(index.revokedEntry, i);
 }
 
 /** Entry i's revokedAt in epoch seconds; NaN when absent or invalid. */
@@ -1008,17 +1004,11 @@ type Groups = Pick<
   'group' | 'groupCa' | 'groupExt' | 'groupOtherEntry' | 'groupOtherCa' | 'groupOtherExt'
 >;
 
-/** Where entry i's group pair is kept apart (group GROUP_ELSEWHERE), or -1. */
-function groupOtherSlot(index: Groups, i: number): number {
-  const k = lastAtOrBefore(index.groupOtherEntry, i);
-  return k >= 0 && index.groupOtherEntry[k] === i ? k : -1;
-}
-
 /** Entry i's CA id (see ReportIndex.caArns). */
 export function caIdOf(index: Groups, i: number): number {
   const g = index.group[i]!;
   if (g !== GROUP_ELSEWHERE) return index.groupCa[g]!;
-  const k = groupOtherSlot(index, i);
+  const k = slotOf(index.groupOtherEntry, i);
   return k < 0 ? CA_UNKNOWN : index.groupOtherCa[k]!;
 }
 
@@ -1026,7 +1016,7 @@ export function caIdOf(index: Groups, i: number): number {
 export function fpExtOf(index: Groups, i: number): number {
   const g = index.group[i]!;
   if (g !== GROUP_ELSEWHERE) return index.groupExt[g]!;
-  const k = groupOtherSlot(index, i);
+  const k = slotOf(index.groupOtherEntry, i);
   return k < 0 ? 0 : index.groupOtherExt[k]!;
 }
 
@@ -1067,15 +1057,9 @@ export class RowGroups {
   private keepApart(i: number, ca: number, ext: number): void {
     const n = this.others;
     if (n === this.otherEntry.length) {
-      const e = new Uint32Array(n * 2);
-      e.set(this.otherEntry);
-      this.otherEntry = e;
-      const c = new Uint8Array(n * 2);
-      c.set(this.otherCa);
-      this.otherCa = c;
-      const x = new Int32Array(n * 2);
-      x.set(this.otherExt);
-      this.otherExt = x;
+      this.otherEntry = grown(this.otherEntry, n * 2);
+      this.otherCa = grown(this.otherCa, n * 2);
+      this.otherExt = grown(this.otherExt, n * 2);
     }
     this.otherEntry[n] = i;
     this.otherCa[n] = ca;
@@ -1105,8 +1089,8 @@ export function notAfterOf(
 ): number {
   const v = index.notAfter[i]!;
   if (v !== NOT_AFTER_ELSEWHERE) return v;
-  const k = lastAtOrBefore(index.notAfterOtherEntry, i);
-  return k >= 0 && index.notAfterOtherEntry[k] === i ? index.notAfterOtherValue[k]! : Number.NaN;
+  const k = slotOf(index.notAfterOtherEntry, i);
+  return k < 0 ? Number.NaN : index.notAfterOtherValue[k]!;
 }
 
 /** The values of a column kept apart for the few entries that have one (notAfterOther*). */
@@ -1118,12 +1102,8 @@ export class SparseNumbers {
   push(i: number, value: number): void {
     const n = this.count;
     if (n === this.entry.length) {
-      const e = new Uint32Array(n * 2);
-      e.set(this.entry);
-      this.entry = e;
-      const v = new Float64Array(n * 2);
-      v.set(this.value);
-      this.value = v;
+      this.entry = grown(this.entry, n * 2);
+      this.value = grown(this.value, n * 2);
     }
     this.entry[n] = i;
     this.value[n] = value;
@@ -1148,15 +1128,9 @@ export class RevocationColumns {
   push(i: number, time: number, reason: number): void {
     const n = this.count;
     if (n === this.entry.length) {
-      const e = new Uint32Array(n * 2);
-      e.set(this.entry);
-      this.entry = e;
-      const t = new Float64Array(n * 2);
-      t.set(this.time);
-      this.time = t;
-      const r = new Uint8Array(n * 2);
-      r.set(this.reason);
-      this.reason = r;
+      this.entry = grown(this.entry, n * 2);
+      this.time = grown(this.time, n * 2);
+      this.reason = grown(this.reason, n * 2);
     }
     this.entry[n] = i;
     this.time[n] = time;
@@ -1201,14 +1175,9 @@ export class LineRuns {
       }
     }
     if (this.count === this.entry.length) {
-      const grow = (a: Uint32Array) => {
-        const b = new Uint32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.entry = grow(this.entry);
-      this.first = grow(this.first);
-      this.step = grow(this.step);
+      this.entry = grown(this.entry, this.count * 2);
+      this.first = grown(this.first, this.count * 2);
+      this.step = grown(this.step, this.count * 2);
     }
     this.entry[this.count] = i;
     this.first[this.count] = line;

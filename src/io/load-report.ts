@@ -7,9 +7,9 @@ import { releaseJoinColumns } from '../core/diff.js';
 import { JsonReportScanner } from '../core/json-report-scanner.js';
 import { lineOf, type ReportIndex } from '../core/report-index.js';
 import type { RowsByOffset } from '../core/report-model.js';
-import { ESTIMATE_HEAD, estimateRows, indexReport, readRowsAt } from '../core/report-reader.js';
+import { indexReport, readRowsAt } from '../core/report-reader.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
-import { csvStartOf, loadReportNative, nativeAddon } from './native-index.js';
+import { csvStart, loadReportNative, nativeAddon, readHead } from './native-index.js';
 import { InputError, type ReportFile, readChunks } from './report-source.js';
 
 export interface LoadOptions {
@@ -20,14 +20,7 @@ export interface LoadOptions {
 /** A plain report file's rows, estimated from its head (300 bytes a row if it cannot be read here). */
 function plainRows(file: ReportFile): number {
   try {
-    const fd = openSync(file.path, 'r');
-    try {
-      const head = new Uint8Array(ESTIMATE_HEAD);
-      const n = readSync(fd, head, 0, head.length, 0);
-      return estimateRows(head.subarray(0, n), n < head.length, file.size);
-    } finally {
-      closeSync(fd);
-    }
+    return readHead(file.path, file.size).rows;
   } catch {
     return file.size / 300;
   }
@@ -147,7 +140,6 @@ class TextRecordView extends RecordView {
  */
 function readBackNative<T>(
   file: ReportFile,
-  fd: number,
   index: ReportIndex,
   offsets: readonly number[],
   make: (view: RecordView, offset: number) => T,
@@ -157,11 +149,9 @@ function readBackNative<T>(
   if (native === undefined || offsets.length < 2) return 0;
   let columns: number[] | undefined;
   if (index.format === 'csv') {
-    // the column map, from the header and the row after it (the TypeScript reads the header)
-    const head = new Uint8Array(64 * 1024);
-    const n = readSync(fd, head, 0, head.length, 0);
+    // the column map, read from the header as for indexing
     try {
-      columns = csvStartOf(head.subarray(0, n), n < head.length)?.columns;
+      columns = csvStart(file.path)?.columns;
     } catch {
       return 0;
     }
@@ -217,7 +207,7 @@ export function readBack<T>(
     const fd = openSync(file.path, 'r');
     let settled = 0;
     try {
-      settled = readBackNative(file, fd, index, offsets, make, out);
+      settled = readBackNative(file, index, offsets, make, out);
       if (settled === offsets.length) return out;
       let prefix: Uint8Array;
       if (index.format === 'json') prefix = new Uint8Array([0x5b]);

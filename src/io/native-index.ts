@@ -219,7 +219,7 @@ export function csvStartOf(head: Uint8Array, complete: boolean): CsvStart | unde
   return { columns: [...columns], start: first.offset, line: first.line };
 }
 
-function csvStart(path: string): CsvStart | undefined {
+export function csvStart(path: string): CsvStart | undefined {
   const fd = openSync(path, 'r');
   try {
     const head = new Uint8Array(1 << 20);
@@ -231,7 +231,7 @@ function csvStart(path: string): CsvStart | undefined {
 }
 
 /** The report's head: its format, and its rows estimated (see estimateRows). */
-function readHead(path: string, size: number): { format: ReportFormat | undefined; rows: number } {
+export function readHead(path: string, size: number): { format: ReportFormat | undefined; rows: number } {
   const fd = openSync(path, 'r');
   try {
     const head = new Uint8Array(ESTIMATE_HEAD);
