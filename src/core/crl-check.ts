@@ -26,6 +26,29 @@ export interface CrlCheckOptions {
   allowance: number;
 }
 
+/**
+ * What a partitioned or delta CRL lets the check compare. A complete CRL has no scope: every
+ * revoked, unexpired certificate of NEW must be on it.
+ */
+export interface CrlScope {
+  kind: 'partition' | 'delta';
+  /** the partition's distribution point name (issuingDistributionPoint) */
+  distributionPoint?: string;
+  onlyContainsUserCerts?: true;
+  onlyContainsCACerts?: true;
+  /** the only reasons the CRL covers */
+  onlySomeReasons?: string[];
+  /** a delta CRL: its base CRL's number */
+  deltaOf?: string;
+  /**
+   * 'none': no CRL_MISSING_REVOCATION at all, since nothing in a report row says whether the CRL
+   * covers the certificate; 'reasons-only': only for revocations with a reason the CRL covers
+   */
+  missingRevocationCheck: 'none' | 'reasons-only';
+  /** revoked certificates of NEW not on the CRL that it may not cover, hence not checked */
+  notCovered: number;
+}
+
 export interface CrlSummary {
   source: string;
   issuer: string;
@@ -39,6 +62,33 @@ export interface CrlSummary {
   notExpected: number;
   /** CRL entries revoked after NEW was made */
   afterNewReport: number;
+  /** present for a partitioned or delta CRL: what it covers, and so what was not checked */
+  scope?: CrlScope;
+}
+
+/** The scope of a partitioned or delta CRL, undefined for a complete one. */
+export function crlScope(crl: Crl): CrlScope | undefined {
+  if (crl.deltaOf !== undefined) {
+    // a delta lists only the changes since its base: an absent revocation may be on the base CRL
+    return { kind: 'delta', deltaOf: crl.deltaOf, missingRevocationCheck: 'none', notCovered: 0 };
+  }
+  const p = crl.partition;
+  if (p === undefined) return undefined;
+  return {
+    kind: 'partition',
+    ...(p.distributionPoint === undefined ? {} : { distributionPoint: p.distributionPoint }),
+    ...(p.onlyContainsUserCerts ? { onlyContainsUserCerts: true as const } : {}),
+    ...(p.onlyContainsCACerts ? { onlyContainsCACerts: true as const } : {}),
+    ...(p.onlySomeReasons === undefined ? {} : { onlySomeReasons: p.onlySomeReasons }),
+    // a report row names the revocation's reason, but neither the certificate's partition (its
+    // CRL distribution point) nor whether it is a CA certificate: only a reasons-only CRL can be
+    // held to its missing revocations
+    missingRevocationCheck:
+      p.distributionPoint === undefined && !p.onlyContainsUserCerts && !p.onlyContainsCACerts
+        ? 'reasons-only'
+        : 'none',
+    notCovered: 0,
+  };
 }
 
 export function checkCrl(
@@ -62,6 +112,8 @@ export function checkCrl(
     notExpected: 0,
     afterNewReport: 0,
   };
+  const scope = crlScope(crl);
+  if (scope !== undefined) summary.scope = scope;
   const crlRef = (e?: CrlEntry) => ({
     source: options.source,
     thisUpdate: formatInstant(crl.thisUpdate),
@@ -83,6 +135,8 @@ export function checkCrl(
     const i = findSerialHex(newIndex, e.serial);
     if (i >= 0 && entryOf[i]! >= 0) return; // the same serial listed twice
     if (i >= 0 && (newIndex.flags[i]! & FLAG_REVOKED) !== 0) entryOf[i] = k;
+    // a delta's removeFromCRL says the certificate is no longer revoked: consistent with NEW
+    else if (scope?.kind === 'delta' && e.reason === 'REMOVE_FROM_CRL') return;
     else unknown.push([e, i]);
   });
   // every revoked certificate of NEW: on the CRL with its reason, or missing where it should be
@@ -100,6 +154,15 @@ export function checkCrl(
           evidence: { crl: crlRef(entry), new: rowOf(i) },
         });
       }
+      continue;
+    }
+    if (
+      scope !== undefined &&
+      (scope.missingRevocationCheck === 'none' ||
+        reason === undefined ||
+        !(scope.onlySomeReasons ?? []).includes(reason))
+    ) {
+      scope.notCovered++;
       continue;
     }
     const revokedAt = revokedAtOf(newIndex, i);

@@ -1,7 +1,9 @@
 /**
  * X.509 CRLs (RFC 5280 §5), DER or PEM, read by a small DER reader: the fields pca-audit compares
- * (issuer, thisUpdate, nextUpdate, and each entry's serial, revocation date and reason). The
- * signature is not verified: the CRL is compared with the report, not trusted.
+ * (issuer, thisUpdate, nextUpdate, and each entry's serial, revocation date and reason) and what the
+ * CRL covers (issuingDistributionPoint, deltaCRLIndicator). The signature is not verified: the CRL is
+ * compared with the report, not trusted. A critical extension this reader does not know is refused:
+ * it may narrow what the CRL covers, and a CRL read as complete when it is not gives false findings.
  */
 import { formatInstant } from './instant.js';
 import type { RevocationReason } from './revocation-reason.js';
@@ -28,11 +30,29 @@ export interface CrlEntry {
   reasonGiven: boolean;
 }
 
+/**
+ * What an issuingDistributionPoint says the CRL covers (RFC 5280 §5.2.5). Absent: every certificate
+ * of the issuer, every reason. AWS PCA's PARTITIONED CRLs name a distribution point (the partition);
+ * nothing in an audit report row says which partition a certificate is in.
+ */
+export interface CrlPartition {
+  /** the distribution point name as text (a URI, or the name as written), when the IDP has one */
+  distributionPoint?: string;
+  onlyContainsUserCerts: boolean;
+  onlyContainsCACerts: boolean;
+  /** the reasons the CRL covers (PCA's names), when it covers only some */
+  onlySomeReasons?: string[];
+}
+
 export interface Crl {
   issuer: string;
   thisUpdate: number;
   nextUpdate?: number;
   crlNumber?: string;
+  /** present when an issuingDistributionPoint narrows what the CRL covers */
+  partition?: CrlPartition;
+  /** a delta CRL (deltaCRLIndicator): the cRLNumber of its base CRL, canonical hex */
+  deltaOf?: string;
   entries: CrlEntry[];
 }
 
@@ -52,6 +72,42 @@ const CRL_REASONS: Record<number, CrlEntry['reason']> = {
 
 const OID_REASON_CODE = '2.5.29.21';
 const OID_CRL_NUMBER = '2.5.29.20';
+const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
+const OID_ISSUING_DISTRIBUTION_POINT = '2.5.29.28';
+
+/**
+ * CRL extensions whose meaning is known and does not change what the CRL covers (or is read here):
+ * authorityKeyIdentifier, issuerAltName, cRLNumber, deltaCRLIndicator, issuingDistributionPoint,
+ * freshestCRL, authorityInfoAccess. Any other critical one is refused.
+ */
+const KNOWN_CRL_EXTENSIONS = new Set([
+  '2.5.29.35',
+  '2.5.29.18',
+  OID_CRL_NUMBER,
+  OID_DELTA_CRL_INDICATOR,
+  OID_ISSUING_DISTRIBUTION_POINT,
+  '2.5.29.46',
+  '1.3.6.1.5.5.7.1.1',
+]);
+/**
+ * Entry extensions known: reasonCode, invalidityDate, holdInstructionCode. certificateIssuer
+ * (2.5.29.29, critical, indirect CRLs only) is not: it says the entries that follow belong to
+ * another CA, so it is refused with the rest.
+ */
+const KNOWN_ENTRY_EXTENSIONS = new Set([OID_REASON_CODE, '2.5.29.24', '2.5.29.23']);
+
+/** ReasonFlags bits (RFC 5280 §4.2.1.13), in PCA's names; bit 0 is unused. */
+const REASON_FLAGS = [
+  'unused',
+  'KEY_COMPROMISE',
+  'CERTIFICATE_AUTHORITY_COMPROMISE',
+  'AFFILIATION_CHANGED',
+  'SUPERSEDED',
+  'CESSATION_OF_OPERATION',
+  'CERTIFICATE_HOLD',
+  'PRIVILEGE_WITHDRAWN',
+  'A_A_COMPROMISE',
+];
 
 interface Tlv {
   tag: number;
@@ -183,18 +239,141 @@ function nameText(der: Der, t: Tlv): string {
   return rdns.reverse().join(',');
 }
 
-function extensions(der: Der, t: Tlv, visit: (oid: string, value: Tlv) => void): void {
+function extensions(
+  der: Der,
+  t: Tlv,
+  visit: (oid: string, value: Tlv, critical: boolean, at: number) => void,
+): void {
   for (let p = t.start; p < t.end; ) {
     const ext = der.read(p, t.end, SEQUENCE, 'extension');
     const oid = der.read(ext.start, ext.end, OID, 'extension id');
     let q = oid.end;
     const next = der.read(q, ext.end, undefined, 'extension value');
-    if (next.tag === BOOLEAN) q = next.end;
+    let critical = false;
+    if (next.tag === BOOLEAN) {
+      critical = booleanOf(der.b, next);
+      q = next.end;
+    }
     const value = der.read(q, ext.end, OCTET_STRING, 'extension value');
-    visit(oidText(der.b, oid.start, oid.end), value);
+    visit(oidText(der.b, oid.start, oid.end), value, critical, ext.at);
     p = ext.end;
   }
 }
+
+function booleanOf(b: Uint8Array, t: Tlv): boolean {
+  if (t.end - t.start !== 1) throw new CrlError('a BOOLEAN is not one byte', t.at);
+  return b[t.start] !== 0;
+}
+
+/** A GeneralName as text: a URI, DNS name or directory name as written, anything else by its tag. */
+function generalNameText(der: Der, g: Tlv): string {
+  const b = der.b;
+  switch (g.tag) {
+    case 0x86: // uniformResourceIdentifier
+    case 0x82: // dNSName
+    case 0x81: // rfc822Name
+      return new TextDecoder().decode(b.subarray(g.start, g.end));
+    case 0xa4: // directoryName: [4] EXPLICIT Name
+      return nameText(der, der.read(g.start, g.end, SEQUENCE, 'directoryName'));
+    default:
+      return `[${g.tag & 0x1f}]`;
+  }
+}
+
+/** issuingDistributionPoint (RFC 5280 §5.2.5): what the CRL covers. */
+function readPartition(der: Der, value: Tlv): CrlPartition {
+  const b = der.b;
+  const idp = der.read(value.start, value.end, SEQUENCE, 'issuingDistributionPoint');
+  const out: CrlPartition = { onlyContainsUserCerts: false, onlyContainsCACerts: false };
+  for (let p = idp.start; p < idp.end; ) {
+    const f = der.read(p, idp.end, undefined, 'issuingDistributionPoint field');
+    switch (f.tag) {
+      case 0xa0: {
+        // distributionPoint: fullName [0] GeneralNames | nameRelativeToCRLIssuer [1] RDN
+        const name = der.read(f.start, f.end, undefined, 'distributionPoint name');
+        if (name.tag === 0xa0) {
+          const names: string[] = [];
+          for (let q = name.start; q < name.end; ) {
+            const g = der.read(q, name.end, undefined, 'GeneralName');
+            names.push(generalNameText(der, g));
+            q = g.end;
+          }
+          out.distributionPoint = names.join(', ');
+        } else if (name.tag === 0xa1) {
+          // a SET OF attributes relative to the issuer: read as a one-RDN name
+          const one = rdnAsName(b, name);
+          const d = new Der(one);
+          out.distributionPoint = nameText(d, d.read(0, one.length, SEQUENCE, 'distributionPoint name'));
+        } else {
+          throw new CrlError('issuingDistributionPoint: unknown distributionPoint name form', name.at);
+        }
+        break;
+      }
+      case 0x81:
+        out.onlyContainsUserCerts = booleanOf(b, f);
+        break;
+      case 0x82:
+        out.onlyContainsCACerts = booleanOf(b, f);
+        break;
+      case 0x83: {
+        // ReasonFlags, a BIT STRING: the first content byte counts the unused bits
+        const reasons: string[] = [];
+        for (let i = 1; i < f.end - f.start; i++) {
+          for (let bit = 0; bit < 8; bit++) {
+            if ((b[f.start + i]! & (0x80 >> bit)) === 0) continue;
+            const n = (i - 1) * 8 + bit;
+            reasons.push(REASON_FLAGS[n] ?? `BIT_${n}`);
+          }
+        }
+        out.onlySomeReasons = reasons;
+        break;
+      }
+      case 0x84:
+        if (booleanOf(b, f)) {
+          throw new CrlError(
+            'an indirect CRL (issuingDistributionPoint indirectCRL): its entries may be of other CAs, which pca-audit cannot tell apart',
+            f.at,
+          );
+        }
+        break;
+      case 0x85:
+        if (booleanOf(b, f)) {
+          throw new CrlError(
+            'an attribute-certificate CRL (onlyContainsAttributeCerts): it lists no certificate of an audit report',
+            f.at,
+          );
+        }
+        break;
+      default:
+        throw new CrlError(`issuingDistributionPoint: unknown field [${f.tag & 0x1f}]`, f.at);
+    }
+    p = f.end;
+  }
+  return out;
+}
+
+/** The content of a [1] RelativeDistinguishedName as the DER of a one-RDN Name (SEQUENCE { SET }). */
+function rdnAsName(b: Uint8Array, rdn: Tlv): Uint8Array {
+  const set = derOf(SET, b.subarray(rdn.start, rdn.end));
+  return derOf(SEQUENCE, set);
+}
+
+function derOf(tag: number, content: Uint8Array): Uint8Array {
+  const n = content.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : undefined;
+  if (len === undefined) throw new CrlError('a distribution point name longer than 64 KiB', 0);
+  const out = new Uint8Array(1 + len.length + n);
+  out[0] = tag;
+  out.set(len, 1);
+  out.set(content, 1 + len.length);
+  return out;
+}
+
+const unknownCritical = (what: string, oid: string, at: number) =>
+  new CrlError(
+    `unknown critical ${what} extension ${oid}: it may change what the CRL covers, so it is not read as a complete CRL`,
+    at,
+  );
 
 const PEM = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/;
 
@@ -257,7 +436,8 @@ export function parseCrl(b: Uint8Array): Crl {
         };
         if (date.end < entry.end) {
           const exts = der.read(date.end, entry.end, SEQUENCE, 'crlEntryExtensions');
-          extensions(der, exts, (oid, value) => {
+          extensions(der, exts, (oid, value, critical, at) => {
+            if (critical && !KNOWN_ENTRY_EXTENSIONS.has(oid)) throw unknownCritical('CRL entry', oid, at);
             if (oid !== OID_REASON_CODE) return;
             const code = der.read(value.start, value.end, ENUMERATED, 'reasonCode');
             const n = code.end - code.start === 1 ? b[code.start]! : -1;
@@ -274,10 +454,26 @@ export function parseCrl(b: Uint8Array): Crl {
   if (p < tbs.end) {
     const exts = der.read(p, tbs.end, 0xa0, 'crlExtensions');
     const inner = der.read(exts.start, exts.end, SEQUENCE, 'crlExtensions');
-    extensions(der, inner, (oid, value) => {
-      if (oid !== OID_CRL_NUMBER) return;
-      const n = der.read(value.start, value.end, INTEGER, 'cRLNumber');
-      crl.crlNumber = integerHex(b, n);
+    extensions(der, inner, (oid, value, critical, at) => {
+      if (critical && !KNOWN_CRL_EXTENSIONS.has(oid)) throw unknownCritical('CRL', oid, at);
+      if (oid === OID_CRL_NUMBER) {
+        const n = der.read(value.start, value.end, INTEGER, 'cRLNumber');
+        crl.crlNumber = integerHex(b, n);
+      } else if (oid === OID_DELTA_CRL_INDICATOR) {
+        const n = der.read(value.start, value.end, INTEGER, 'BaseCRLNumber');
+        crl.deltaOf = integerHex(b, n);
+      } else if (oid === OID_ISSUING_DISTRIBUTION_POINT) {
+        const partition = readPartition(der, value);
+        // an IDP that narrows nothing (all fields absent or false) leaves the CRL complete
+        if (
+          partition.distributionPoint !== undefined ||
+          partition.onlyContainsUserCerts ||
+          partition.onlyContainsCACerts ||
+          partition.onlySomeReasons !== undefined
+        ) {
+          crl.partition = partition;
+        }
+      }
     });
   }
   return crl;

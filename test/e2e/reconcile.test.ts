@@ -103,7 +103,7 @@ function positionOf(message: string, file: string): { line: number; byte: number
 }
 
 // a CA for openssl ca -gencrl
-function makeCrl(entries: string, name: string): { der: string; pem: string } {
+function makeCrl(entries: string, name: string, crlExt: string[] = []): { der: string; pem: string } {
   const d = p(`ca-${name}`);
   mkdirSync(d);
   writeFileSync(join(d, 'index.txt'), entries);
@@ -118,6 +118,7 @@ function makeCrl(entries: string, name: string): { der: string; pem: string } {
       `private_key = ${p('ca.key')}`,
       `crlnumber = ${join(d, 'crlnumber')}`,
       'default_md = sha256',
+      ...(crlExt.length ? ['crl_extensions = crl_ext', '[ crl_ext ]', ...crlExt] : []),
       '',
     ].join('\n'),
   );
@@ -423,6 +424,46 @@ describe('diff --crl', () => {
       'CRL_UNKNOWN_ENTRY',
       'REVOKED_WITHOUT_EVENT',
     ]);
+  });
+
+  it('issue 13 item 12: a partitioned CRL: no CRL_MISSING_REVOCATION, and the output says why', async () => {
+    const serial1 = aSerial(1).replace(/:/g, '').toUpperCase();
+    const uri = 'http://crl.example.internal/crl/partition-7.crl';
+    const part = makeCrl(
+      `R\t271119000000Z\t261119140311Z,keyCompromise\t${serial1}\tunknown\t/CN=a\n` +
+        'R\t271119000000Z\t261119120000Z,superseded\t7F0002\tunknown\t/CN=b\n',
+      'partition',
+      ['issuingDistributionPoint=critical,@idp', '[ idp ]', `fullname=URI:${uri}`],
+    );
+    const args = ['--crl', part.der, '--new-created-at', '2026-11-20T02:00:00Z'];
+    const out = json(await diff(...args, '--format', 'json'));
+    expect(out.crl).toMatchObject({
+      entries: 2,
+      matched: 1,
+      scope: { kind: 'partition', distributionPoint: uri, missingRevocationCheck: 'none', notCovered: 1 },
+    });
+    // certificate 2 is revoked and not on this partition: it may be on another one
+    expect(out.findings.map((f) => [f.code, f.serial])).toEqual([['CRL_UNKNOWN_ENTRY', '7f:00:02']]);
+    const text = await diff(...args);
+    expect(text.code).toBe(1);
+    expect(linesOf(text.stdout)).toContain(
+      `           partition ${uri}: only entries compared, no missing-revocation check (a report row does not say which certificates the CRL covers); 1 revocation of the new report not on it, not checked`,
+    );
+  });
+
+  it('issue 13 item 12: a delta CRL, and a CRL with an unknown critical extension (exit 2)', async () => {
+    const delta = makeCrl('R\t271119000000Z\t261119120000Z,superseded\t7F0002\tunknown\t/CN=b\n', 'delta', [
+      '2.5.29.27=critical,ASN1:INTEGER:41',
+    ]);
+    const out = json(await diff('--crl', delta.der, '--format', 'json'));
+    expect(out.crl).toMatchObject({
+      scope: { kind: 'delta', deltaOf: '29', missingRevocationCheck: 'none' },
+    });
+    expect(codes(out)).not.toContain('CRL_MISSING_REVOCATION');
+    const odd = makeCrl('', 'odd', ['1.3.6.1.4.1.99999.7=critical,ASN1:NULL']);
+    expect(expectFailure(await diff('--crl', odd.der))).toMatch(
+      /^pca-audit: reading CRL ".*odd\.crl": byte \d+: unknown critical CRL extension 1\.3\.6\.1\.4\.1\.99999\.7/,
+    );
   });
 
   it('a file that is not a CRL: exit 2, one line', async () => {

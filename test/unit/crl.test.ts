@@ -45,7 +45,15 @@ interface Made {
 /** Runs openssl ca -gencrl over these index entries. */
 function makeCrl(
   entries: IndexEntry[],
-  options: { crlNumber?: string; extensions?: boolean; lastUpdate?: string; nextUpdate?: string } = {},
+  options: {
+    crlNumber?: string;
+    extensions?: boolean;
+    lastUpdate?: string;
+    nextUpdate?: string;
+    /** more lines of the [ crl_ext ] section, and sections after it */
+    crlExt?: string[];
+    sections?: string[];
+  } = {},
 ): Made {
   const d = join(dir, `ca${n++}`);
   execFileSync('mkdir', ['-p', d]);
@@ -67,7 +75,13 @@ function makeCrl(
     ...(options.crlNumber === undefined ? [] : [`crlnumber = ${join(d, 'crlnumber')}`]),
     ...(options.extensions === false
       ? []
-      : ['crl_extensions = crl_ext', '[ crl_ext ]', 'authorityKeyIdentifier=keyid:always']),
+      : [
+          'crl_extensions = crl_ext',
+          '[ crl_ext ]',
+          'authorityKeyIdentifier=keyid:always',
+          ...(options.crlExt ?? []),
+          ...(options.sections ?? []),
+        ]),
     '',
   ].join('\n');
   writeFileSync(join(d, 'ca.conf'), conf);
@@ -586,5 +600,189 @@ describe('checkCrl', () => {
       ['CRL_UNKNOWN_ENTRY', '7f:01'],
     ]);
     expect(r.summary).toMatchObject({ entries: 3, matched: 2 });
+  });
+});
+
+// ---- issue 13 item 12: partitioned and delta CRLs, unknown critical extensions ----
+
+const PARTITION_URI = 'http://crl.example.internal/crl/5f1c2a7e-partition-1.crl';
+const IDP = (...fields: string[]) => ({
+  crlExt: ['issuingDistributionPoint=critical,@idp'],
+  sections: ['[ idp ]', ...fields],
+});
+
+describe('parseCrl: what a CRL covers (issue 13 item 12)', () => {
+  const crlError = (f: () => unknown): CrlError => {
+    try {
+      f();
+    } catch (err) {
+      expect(err).toBeInstanceOf(CrlError);
+      return err as CrlError;
+    }
+    throw new Error('no CrlError');
+  };
+
+  it('issue 13 item 12: a partition (critical IDP with a distribution point URI), as openssl prints it', () => {
+    const made = makeCrl(ENTRIES.slice(0, 2), IDP(`fullname=URI:${PARTITION_URI}`));
+    expect(made.text).toMatch(/Issuing Distribution Point: critical/);
+    expect(made.text).toContain(`URI:${PARTITION_URI}`);
+    const crl = parseCrl(made.der);
+    expect(crl.partition).toEqual({
+      distributionPoint: PARTITION_URI,
+      onlyContainsUserCerts: false,
+      onlyContainsCACerts: false,
+    });
+    expect(crl.deltaOf).toBeUndefined();
+    const { partition: _, ...rest } = crl;
+    expect(sorted(rest)).toEqual(sorted(oracle(made.text)));
+  });
+
+  it('issue 13 item 12: IDP onlyContainsUserCerts / onlyContainsCACerts / onlySomeReasons', () => {
+    const user = parseCrl(
+      makeCrl([], IDP('onlyuser=TRUE', 'onlysomereasons=keyCompromise,CACompromise')).der,
+    );
+    expect(user.partition).toEqual({
+      onlyContainsUserCerts: true,
+      onlyContainsCACerts: false,
+      onlySomeReasons: ['KEY_COMPROMISE', 'CERTIFICATE_AUTHORITY_COMPROMISE'],
+    });
+    const cas = parseCrl(makeCrl([], IDP('onlyCA=TRUE', 'onlysomereasons=superseded,AACompromise')).der);
+    expect(cas.partition).toEqual({
+      onlyContainsUserCerts: false,
+      onlyContainsCACerts: true,
+      onlySomeReasons: ['SUPERSEDED', 'A_A_COMPROMISE'],
+    });
+  });
+
+  it('issue 13 item 12: an indirect CRL and an attribute-certificate CRL are refused', () => {
+    expect(crlError(() => parseCrl(makeCrl([], IDP('indirectCRL=TRUE')).der)).what).toMatch(/indirect CRL/);
+    expect(crlError(() => parseCrl(makeCrl([], IDP('onlyAA=TRUE')).der)).what).toMatch(
+      /onlyContainsAttributeCerts/,
+    );
+  });
+
+  it('issue 13 item 12: a delta CRL (critical deltaCRLIndicator) names its base', () => {
+    const made = makeCrl(ENTRIES.slice(0, 2), {
+      crlNumber: '11',
+      crlExt: ['2.5.29.27=critical,ASN1:INTEGER:16'],
+    });
+    expect(made.text).toMatch(/Delta CRL Indicator: critical\s+16/);
+    const crl = parseCrl(made.der);
+    expect(crl.deltaOf).toBe('10');
+    expect(crl.crlNumber).toBe('11');
+    expect(crl.partition).toBeUndefined();
+  });
+
+  it('issue 13 item 12: an unknown critical CRL extension is refused; a non-critical one is ignored', () => {
+    const critical = makeCrl(ENTRIES.slice(0, 1), { crlExt: ['1.3.6.1.4.1.99999.1=critical,ASN1:NULL'] });
+    expect(crlError(() => parseCrl(critical.der)).what).toMatch(
+      /unknown critical CRL extension 1\.3\.6\.1\.4\.1\.99999\.1/,
+    );
+    const plain = makeCrl(ENTRIES.slice(0, 1), { crlExt: ['1.3.6.1.4.1.99999.1=ASN1:NULL'] });
+    expect(parseCrl(plain.der).entries).toHaveLength(1);
+  });
+
+  it('issue 13 item 12: an unknown critical CRL entry extension is refused', () => {
+    const made = makeCrl([{ serial: '05', revoked: '261119150000Z', reason: 'keyCompromise' }]);
+    // the entry's reasonCode extension, rewritten in place (same length) as a critical 2.5.29.99
+    const hex = Buffer.from(made.der).toString('hex');
+    const reasonExt = '300c300a0603551d150403' + '0a0101';
+    expect(hex).toContain(reasonExt);
+    const bad = Buffer.from(hex.replace(reasonExt, '300c300a0603551d630101ff0400'), 'hex');
+    expect(opensslText(bad)).toMatch(/2\.5\.29\.99: critical/);
+    expect(crlError(() => parseCrl(new Uint8Array(bad))).what).toMatch(
+      /unknown critical CRL entry extension 2\.5\.29\.99/,
+    );
+  });
+});
+
+describe('checkCrl: partitioned and delta CRLs (issue 13 item 12)', () => {
+  /** revoked 1..3 in NEW, well before thisUpdate; only 1 is on the CRL; 7f:00:01 is on it but in no report */
+  function scenario(): ReportRecord[] {
+    const records = base();
+    records[1] = revoke(records[1]!, '2026-11-10T00:00:00+0000');
+    records[2] = revoke(records[2]!, '2026-11-10T00:00:00+0000', 'SUPERSEDED');
+    records[3] = revoke(records[3]!, '2026-11-10T00:00:00+0000', 'KEY_COMPROMISE');
+    return records;
+  }
+  const entries = () => [{ serial: hexOf(aSerial(1)) }, { serial: '7f0001' }];
+
+  it('issue 13 item 12: a partition gives no CRL_MISSING_REVOCATION, still checks its entries, and says so', async () => {
+    const crl: Crl = {
+      ...aCrl(entries()),
+      partition: {
+        distributionPoint: PARTITION_URI,
+        onlyContainsUserCerts: false,
+        onlyContainsCACerts: false,
+      },
+    };
+    const r = await crlCheckRun(toJsonReport(scenario()), crl, { newCreatedAt: NEW_AT });
+    expect(r.findings.map((f) => [f.code, f.serial])).toEqual([['CRL_UNKNOWN_ENTRY', '7f:00:01']]);
+    expect(r.summary.matched).toBe(1);
+    expect(r.summary.scope).toEqual({
+      kind: 'partition',
+      distributionPoint: PARTITION_URI,
+      missingRevocationCheck: 'none',
+      notCovered: 2,
+    });
+    // the same CRL read as complete: the two revocations not on it are findings
+    const complete = await crlCheckRun(toJsonReport(scenario()), aCrl(entries()), { newCreatedAt: NEW_AT });
+    expect(complete.findings.filter((f) => f.code === 'CRL_MISSING_REVOCATION')).toHaveLength(2);
+    expect(complete.summary).not.toHaveProperty('scope');
+  });
+
+  it('issue 13 item 12: a delta CRL: only entries compared, no missing-revocation check', async () => {
+    const crl: Crl = {
+      ...aCrl([...entries(), { serial: hexOf(aSerial(4)), reason: 'REMOVE_FROM_CRL' }]),
+      deltaOf: '0fff',
+    };
+    const r = await crlCheckRun(toJsonReport(scenario()), crl, { newCreatedAt: NEW_AT });
+    // removeFromCRL of a certificate NEW does not show revoked is consistent, not an unknown entry
+    expect(r.findings.map((f) => [f.code, f.serial])).toEqual([['CRL_UNKNOWN_ENTRY', '7f:00:01']]);
+    expect(r.summary.scope).toEqual({
+      kind: 'delta',
+      deltaOf: '0fff',
+      missingRevocationCheck: 'none',
+      notCovered: 2,
+    });
+  });
+
+  it('issue 13 item 12: onlySomeReasons alone: missing revocations checked for those reasons only', async () => {
+    const crl: Crl = {
+      ...aCrl(entries()),
+      partition: {
+        onlyContainsUserCerts: false,
+        onlyContainsCACerts: false,
+        onlySomeReasons: ['KEY_COMPROMISE'],
+      },
+    };
+    const r = await crlCheckRun(toJsonReport(scenario()), crl, { newCreatedAt: NEW_AT });
+    expect(r.findings.map((f) => [f.code, f.serial])).toEqual([
+      ['CRL_MISSING_REVOCATION', aSerial(3)],
+      ['CRL_UNKNOWN_ENTRY', '7f:00:01'],
+    ]);
+    expect(r.summary.scope).toMatchObject({ missingRevocationCheck: 'reasons-only', notCovered: 1 });
+  });
+
+  it('issue 13 item 12: onlyContainsCACerts: no missing-revocation check (a row does not say it is a CA)', async () => {
+    const crl: Crl = {
+      ...aCrl(entries()),
+      partition: { onlyContainsUserCerts: false, onlyContainsCACerts: true },
+    };
+    const r = await crlCheckRun(toJsonReport(scenario()), crl, { newCreatedAt: NEW_AT });
+    expect(r.findings.map((f) => f.code)).toEqual(['CRL_UNKNOWN_ENTRY']);
+    expect(r.summary.scope).toMatchObject({ onlyContainsCACerts: true, missingRevocationCheck: 'none' });
+  });
+
+  it('issue 13 item 12: a partition made by openssl, against a report', async () => {
+    const made = makeCrl(ENTRIES.slice(0, 1), {
+      ...IDP(`fullname=URI:${PARTITION_URI}`),
+      lastUpdate: '20261120013000Z',
+    });
+    const high = aRecord({ ...base(1)[0]!, serial: '8c:95:8e:28:c9:54:a2:28:28:64:80:31:8e:8e:34:a7' });
+    const rows = [revoke(high, '2026-11-19T14:03:11+0000'), revoke(base(2)[1]!, '2026-11-10T00:00:00+0000')];
+    const r = await crlCheckRun(toJsonReport(rows), parseCrl(made.der), { newCreatedAt: NEW_AT });
+    expect(r.findings).toEqual([]);
+    expect(r.summary).toMatchObject({ matched: 1, scope: { kind: 'partition', notCovered: 1 } });
   });
 });

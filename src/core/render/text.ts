@@ -1,3 +1,4 @@
+import type { CrlScope } from '../crl-check.js';
 import type { Finding } from '../finding.js';
 import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
 import type { ReportSummary } from '../report-summary.js';
@@ -39,6 +40,25 @@ function where(f: Finding): string {
   return parts.join(' ') || '-';
 }
 
+/** What a partitioned or delta CRL covers, and so what was not compared. */
+export function crlScopeText(s: CrlScope): string {
+  const notCovered = `${plural(s.notCovered, 'revocation')} of the new report not on it, not checked`;
+  if (s.kind === 'delta') {
+    return `delta CRL of base ${s.deltaOf}: only entries compared, no missing-revocation check; ${notCovered}`;
+  }
+  const what = [
+    s.distributionPoint === undefined ? '' : `partition ${s.distributionPoint}`,
+    s.onlyContainsUserCerts ? 'only end-entity certificates' : '',
+    s.onlyContainsCACerts ? 'only CA certificates' : '',
+    s.onlySomeReasons === undefined ? '' : `only reasons ${s.onlySomeReasons.join(', ') || '(none)'}`,
+  ].filter(Boolean);
+  const check =
+    s.missingRevocationCheck === 'none'
+      ? 'only entries compared, no missing-revocation check (a report row does not say which certificates the CRL covers)'
+      : 'missing revocations checked for those reasons only';
+  return `${what.join(', ')}: ${check}; ${notCovered}`;
+}
+
 /** What the events and the CRL were, in a few lines (empty without them). */
 export function sourceLines(out: DiffOutput): string[] {
   const lines: string[] = [];
@@ -63,6 +83,7 @@ export function sourceLines(out: DiffOutput): string[] {
       `crl        ${safeText(c.source)}: ${safeText(c.issuer)}, thisUpdate ${c.thisUpdate}, ${plural(c.entries, 'entry', 'entries')}; ` +
         `${c.matched} matched, ${c.notExpected} not expected yet or expired, ${c.afterNewReport} after the new report`,
     );
+    if (c.scope) lines.push(`           ${safeText(crlScopeText(c.scope))}`);
   }
   return lines;
 }
