@@ -5,8 +5,10 @@
  * policy is still the one the merge started from.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { caCanWrite, PCA_PRINCIPAL, unconditionedServiceGrants } from '../core/bucket-policy.js';
 import type { CaArn } from '../core/ca-arn.js';
 import {
+  DELIVERY_SID,
   grantFor,
   kmsKeyStatement,
   type MergeAction,
@@ -47,6 +49,11 @@ export interface BootstrapDeps {
   /** an S3 client for the CAs' Region */
   s3: S3Client;
   /**
+   * DescribeCertificateAuthority of a CA: its status. Throws an AwsError (ResourceNotFoundException
+   * for a CA that does not exist). Without it, the CAs are granted unchecked (tests of the merge).
+   */
+  describeCa?: (arn: string) => Promise<{ status: string }>;
+  /**
    * Called after the policy is read and merged, just before it is read again and written. Tests
    * change the policy here to prove a concurrent change is detected and never overwritten.
    */
@@ -71,6 +78,48 @@ export interface BootstrapResult {
   kms?: { keyId: string; statement: Record<string, unknown> };
   /** Block Public Access settings that are off (the CA does not need any of them off) */
   publicAccessOff: string[];
+  /** what was done but should be looked at: CAs that could not be checked, grants without conditions */
+  warnings: string[];
+}
+
+/** Failures no warning can get past (the S3 calls would fail alike): they stop bootstrap. */
+const FATAL = new Set([
+  'NetworkError',
+  'MissingRegion',
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+]);
+
+/**
+ * Each CA, described: one that does not exist is refused (granting it would let nothing write, and
+ * hide a typo); one that cannot be described (another account's CA, a role without
+ * acm-pca:DescribeCertificateAuthority) is granted as given, with a warning.
+ */
+async function checkCas(deps: BootstrapDeps, cas: CaArn[], warnings: string[]): Promise<void> {
+  const describe = deps.describeCa;
+  if (!describe) return;
+  for (const ca of cas) {
+    try {
+      const { status } = await describe(ca.arn);
+      if (status === 'DELETED' || status === 'FAILED') {
+        warnings.push(`CA ${ca.arn} is ${status}: it makes no reports (granted anyway)`);
+      }
+    } catch (err) {
+      if (!(err instanceof AwsError) || FATAL.has(err.errorName)) throw err;
+      if (err.errorName === 'ResourceNotFoundException') {
+        throw new BucketSetupError(
+          `CA ${ca.arn} does not exist (DescribeCertificateAuthority: ResourceNotFoundException); nothing written`,
+          `check the ARN (aws acm-pca list-certificate-authorities --region ${ca.region})`,
+        );
+      }
+      warnings.push(
+        `could not check that CA ${ca.arn} exists (DescribeCertificateAuthority failed: ${err.errorName}); granted as given`,
+      );
+    }
+  }
 }
 
 export async function bootstrapBucket(deps: BootstrapDeps, o: BootstrapOptions): Promise<BootstrapResult> {
@@ -79,6 +128,9 @@ export async function bootstrapBucket(deps: BootstrapDeps, o: BootstrapOptions):
   if (!ca) throw new BucketSetupError('no CA given', 'name each CA with --ca ARN');
   const region = ca.region;
   const again = `pca-audit bootstrap --bucket ${o.bucket} ${o.cas.map((c) => `--ca ${c.arn}`).join(' ')}`;
+
+  const warnings: string[] = [];
+  await checkCas(deps, o.cas, warnings);
 
   const found = await bucketRegion(s3, o.bucket);
   let bucketCreated = false;
@@ -122,6 +174,23 @@ export async function bootstrapBucket(deps: BootstrapDeps, o: BootstrapOptions):
 
   const before = bucketCreated ? undefined : await readBucketPolicy(s3, o.bucket);
   const merged = mergeDeliveryStatement(before, grantFor(o.bucket, o.cas));
+  // the merged policy, evaluated as S3 would: a Deny elsewhere blocks what our statement allows
+  const doc: unknown = JSON.parse(merged.text);
+  for (const ca of o.cas) {
+    const d = caCanWrite(doc, o.bucket, ca.arn, ca.account);
+    if (!d.allowed && d.denied) {
+      throw new BucketSetupError(
+        `bucket ${o.bucket}: statement ${d.denied.statement} of the policy denies ${PCA_PRINCIPAL} ${d.denied.action}, so CA ${ca.arn} could not write reports even with statement ${DELIVERY_SID}; nothing written`,
+        `change or remove statement ${d.denied.statement} by hand (bootstrap changes no statement but its own), then run again: ${again}`,
+      );
+    }
+  }
+  const loose = unconditionedServiceGrants(doc, o.bucket);
+  if (loose.length) {
+    warnings.push(
+      `statement ${loose.join(', ')} of the policy of bucket ${o.bucket} lets ${PCA_PRINCIPAL} write without an aws:SourceAccount or aws:SourceArn condition, so any account's CA could write into the bucket (confused deputy); add those conditions to it by hand, or remove it (statement ${DELIVERY_SID} has them)`,
+    );
+  }
   const result: BootstrapResult = {
     bucket: o.bucket,
     region,
@@ -134,6 +203,7 @@ export async function bootstrapBucket(deps: BootstrapDeps, o: BootstrapOptions):
     keptCaArns: merged.keptCaArns,
     ...(kms ? { kms } : {}),
     publicAccessOff,
+    warnings,
   };
   if (merged.action === 'unchanged' || o.dryRun) return result;
 

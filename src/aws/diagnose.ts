@@ -50,7 +50,13 @@ export async function diagnoseReportFailure(s3: S3Client, bucket: string, ca: Ca
     }
     if (doc !== undefined) {
       const d = caCanWrite(doc, bucket, ca.arn, ca.account);
-      if (!d.allowed) causes.push(`the bucket policy does not let this CA write reports: ${d.why}`);
+      if (!d.allowed) {
+        causes.push(
+          `the bucket policy does not let this CA write reports: ${d.why}` +
+            // bootstrap only adds an Allow: a Deny must be changed by hand
+            (d.denied ? ` (change or remove statement ${d.denied.statement} by hand)` : ''),
+        );
+      }
     }
   }
   const enc = await attempt('GetBucketEncryption', () =>

@@ -3,7 +3,7 @@
  * The policy is evaluated (statements, conditions, Deny), not merely found. A check that cannot run
  * because an earlier one found no bucket is SKIP; a check whose call fails is FAIL with the error.
  */
-import { caCanWrite } from '../core/bucket-policy.js';
+import { caCanWrite, PCA_PRINCIPAL, unconditionedServiceGrants } from '../core/bucket-policy.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { PROBE_KEY } from '../core/iam-policy.js';
 import { formatInstant } from '../core/instant.js';
@@ -20,7 +20,8 @@ import { AwsError } from './errors.js';
 import { listReports } from './generate.js';
 import { describeCa } from './pca.js';
 
-export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
+/** WARN: the check passed, but something in it is unsafe; it does not fail the run. */
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL' | 'SKIP';
 
 export interface Check {
   id: string;
@@ -153,17 +154,26 @@ export async function runDoctor(deps: DoctorDeps, o: DoctorOptions): Promise<Che
       };
     }
     const d = caCanWrite(doc, bucket, ca.arn, ca.account);
+    const loose = unconditionedServiceGrants(doc, bucket);
+    const deputy = loose.length
+      ? `statement ${loose.join(', ')} lets ${PCA_PRINCIPAL} write without an aws:SourceAccount or aws:SourceArn condition, so any account's CA could write into the bucket (confused deputy)`
+      : '';
+    const deputyFix = `add "Condition": {"StringEquals": {"aws:SourceAccount": "${ca.account}", "aws:SourceArn": "${ca.arn}"}} to statement ${loose.join(', ')} by hand, or remove it and run ${bootstrap}`;
     if (d.allowed) {
+      const detail = `the policy lets this CA write reports${d.sid ? ` (statement ${d.sid})` : ''}`;
+      if (loose.length) return { status: 'WARN', detail: `${detail}, but ${deputy}`, fix: deputyFix };
+      return { status: 'PASS', detail };
+    }
+    const detail = `the policy does not let this CA write reports: ${d.why}${loose.length ? `; also, ${deputy}` : ''}`;
+    if (d.denied) {
+      // bootstrap only ever rewrites its own Allow statement: no run of it can lift a Deny
       return {
-        status: 'PASS',
-        detail: `the policy lets this CA write reports${d.sid ? ` (statement ${d.sid})` : ''}`,
+        status: 'FAIL',
+        detail,
+        fix: `change or remove statement ${d.denied.statement} by hand (it denies ${PCA_PRINCIPAL} ${d.denied.action}; aws s3api get-bucket-policy --bucket ${bucket}, edit, aws s3api put-bucket-policy), then run ${bootstrap}`,
       };
     }
-    return {
-      status: 'FAIL',
-      detail: `the policy does not let this CA write reports: ${d.why}`,
-      fix: bootstrap,
-    };
+    return { status: 'FAIL', detail, fix: bootstrap };
   });
 
   await check('block-public-access', async () => {

@@ -525,16 +525,33 @@ const iamPolicy = command(
       },
       bucket: { type: 'string', multiple: true, describe: 'limit S3 access to this bucket (repeatable)' },
       ca: { type: 'string', multiple: true, describe: 'limit ACM PCA access to this CA (repeatable)' },
+      'trail-bucket': {
+        type: 'string',
+        multiple: true,
+        describe: 'the CloudTrail bucket --cloudtrail s3://… reads (repeatable; default: the --bucket ones)',
+      },
+      state: { type: 'string', describe: "add run's rights on its S3 state: s3://bucket/prefix/" },
     },
-    examples: [['$0 iam-policy --command generate --bucket my-audit-reports', 'what generate needs']],
+    examples: [
+      ['$0 iam-policy --command generate --bucket my-audit-reports', 'what generate needs'],
+      [
+        '$0 iam-policy --command run --bucket my-audit-reports --trail-bucket my-trail --state s3://my-state/pca-audit/',
+        'the nightly job, with a trail bucket and its state in S3',
+      ],
+    ],
   },
   async (a) => {
     const { runIamPolicy } = await import('./commands/iam-policy.js');
-    return runIamPolicy({
-      ...(a.command === undefined ? {} : { command: a.command }),
-      bucket: a.bucket ?? [],
-      ca: a.ca ?? [],
-    });
+    return runIamPolicy(
+      {
+        ...(a.command === undefined ? {} : { command: a.command }),
+        bucket: a.bucket ?? [],
+        ca: a.ca ?? [],
+        trailBucket: a['trail-bucket'] ?? [],
+        ...(a.state === undefined ? {} : { state: a.state }),
+      },
+      contextFrom(a),
+    );
   },
 );
 

@@ -91,7 +91,13 @@ function conditionsHold(condition: Json, req: PolicyRequest): boolean | 'unknown
   return true;
 }
 
-export type Decision = { allowed: true; sid?: string } | { allowed: false; why: string; sid?: string };
+/**
+ * `denied`: an explicit Deny statement (its Sid, or its position) matched. Only an edit of that
+ * statement can let the CA write: adding or rewriting an Allow (all bootstrap does) cannot.
+ */
+export type Decision =
+  | { allowed: true; sid?: string }
+  | { allowed: false; why: string; sid?: string; denied?: { statement: string; action: string } };
 
 /** Evaluates one request against a policy document (already parsed JSON). */
 export function evaluate(policy: Json, req: PolicyRequest): Decision {
@@ -100,7 +106,7 @@ export function evaluate(policy: Json, req: PolicyRequest): Decision {
   const statements = asList((policy as Record<string, Json>).Statement);
   let allow: Decision | undefined;
   let unknown: string | undefined;
-  for (const s of statements) {
+  for (const [n, s] of statements.entries()) {
     if (typeof s !== 'object' || s === null) continue;
     const st = s as Record<string, Json>;
     const sid = typeof st.Sid === 'string' ? st.Sid : undefined;
@@ -118,7 +124,12 @@ export function evaluate(policy: Json, req: PolicyRequest): Decision {
     }
     if (!cond) continue;
     if (st.Effect === 'Deny') {
-      return { allowed: false, why: `denied by statement ${sid ?? '(no Sid)'}`, ...(sid ? { sid } : {}) };
+      return {
+        allowed: false,
+        why: `denied by statement ${sid ?? '(no Sid)'}`,
+        ...(sid ? { sid } : {}),
+        denied: { statement: statementName(sid, n), action: req.action },
+      };
     }
     if (st.Effect === 'Allow') allow ??= { allowed: true, ...(sid ? { sid } : {}) };
   }
@@ -139,4 +150,66 @@ export function caCanWrite(policy: Json, bucket: string, caArn: string, account:
     if (!d.allowed) return d;
   }
   return { allowed: true };
+}
+
+/** How a message names a statement: its Sid, else its position in the list. */
+function statementName(sid: string | undefined, index: number): string {
+  return sid ?? `#${index + 1} (no Sid)`;
+}
+
+/** The condition keys that tie a service principal's request to the caller's own resources. */
+const SOURCE_KEYS = new Set(['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths']);
+/** Operators under which a source key narrows who may act (IfExists variants do not: a missing key passes). */
+const NARROWING = new Set([
+  'StringEquals',
+  'StringLike',
+  'ArnEquals',
+  'ArnLike',
+  'StringEqualsIgnoreCase',
+  'ForAnyValue:StringLike',
+  'ForAnyValue:StringEquals',
+]);
+
+/** Whether a Condition ties the request to named source accounts, CAs or organisations. */
+function narrowsSource(condition: Json): boolean {
+  if (typeof condition !== 'object' || condition === null) return false;
+  for (const [op, block] of Object.entries(condition as Record<string, Json>)) {
+    if (!NARROWING.has(op) || typeof block !== 'object' || block === null) continue;
+    for (const [key, values] of Object.entries(block as Record<string, Json>)) {
+      if (!SOURCE_KEYS.has(key.toLowerCase())) continue;
+      const list = asList(values);
+      // a lone "*" names every source: no narrowing at all
+      if (list.length > 0 && list.every((v) => typeof v === 'string' && v !== '' && v !== '*')) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Allow statements that let acm-pca.amazonaws.com act on this bucket without an aws:SourceAccount,
+ * aws:SourceArn (or aws:SourceOrgID) condition: any account's CA could then write into the bucket
+ * (the confused deputy problem). Their Sids (or positions), in policy order.
+ */
+export function unconditionedServiceGrants(policy: Json, bucket: string): string[] {
+  if (typeof policy !== 'object' || policy === null) return [];
+  const out: string[] = [];
+  const bucketResource = `arn:aws:s3:::${bucket}`;
+  const objectResource = `arn:aws:s3:::${bucket}/audit-report/x.json`;
+  for (const [n, s] of asList((policy as Record<string, Json>).Statement).entries()) {
+    if (typeof s !== 'object' || s === null) continue;
+    const st = s as Record<string, Json>;
+    if (st.Effect !== 'Allow') continue;
+    const p = st.Principal;
+    const service =
+      typeof p === 'object' &&
+      p !== null &&
+      asList((p as Record<string, Json>).Service).includes(PCA_PRINCIPAL);
+    if (!service) continue;
+    const acts = REPORT_ACTIONS.some((a) => listMatches(st.Action, a, true));
+    const here =
+      listMatches(st.Resource, bucketResource, false) || listMatches(st.Resource, objectResource, false);
+    if (!acts || !here || narrowsSource(st.Condition)) continue;
+    out.push(statementName(typeof st.Sid === 'string' ? st.Sid : undefined, n));
+  }
+  return out;
 }

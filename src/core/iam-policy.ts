@@ -21,9 +21,23 @@ export interface IamScope {
   buckets: string[];
   /** CA ARNs; none: any CA */
   caArns: string[];
+  /** CloudTrail trail buckets (`--cloudtrail s3://…`); none: the `buckets`, else any bucket */
+  trailBuckets?: string[];
+  /** `run --state s3://bucket/prefix/`; absent: run keeps its state on disk, no S3 rights for it */
+  state?: { bucket: string; prefix: string };
 }
 
-type Target = 'bucket' | 'objects' | 'reports' | 'probe' | 'ca' | 'any';
+type Target =
+  | 'bucket'
+  | 'objects'
+  | 'reports'
+  | 'probe'
+  | 'ca'
+  | 'any'
+  | 'trail-bucket'
+  | 'trail-objects'
+  | 'state-bucket'
+  | 'state-objects';
 
 interface Grant {
   sid: string;
@@ -53,6 +67,20 @@ const MAKE_REPORTS: Grant[] = [
   },
 ];
 const LOOKUP_EVENTS: Grant = { sid: 'LookupEvents', actions: ['cloudtrail:LookupEvents'], target: 'any' };
+/** `--cloudtrail s3://trail-bucket/`: the walk lists the day prefixes and reads the log files */
+const READ_TRAIL: Grant[] = [
+  { sid: 'ListTrailLogs', actions: ['s3:ListBucket'], target: 'trail-bucket' },
+  { sid: 'ReadTrailLogs', actions: ['s3:GetObject'], target: 'trail-objects' },
+];
+/** `run --state s3://…`: the state copied down, each file copied back, the lock object made and removed */
+const S3_STATE: Grant[] = [
+  { sid: 'ListState', actions: ['s3:ListBucket'], target: 'state-bucket' },
+  {
+    sid: 'KeepState',
+    actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+    target: 'state-objects',
+  },
+];
 
 const GRANTS: Record<IamCommand, Grant[]> = {
   bootstrap: [
@@ -71,6 +99,8 @@ const GRANTS: Record<IamCommand, Grant[]> = {
       ],
       target: 'bucket',
     },
+    // a CA ARN that does not exist is refused, not granted
+    { sid: 'DescribeCa', actions: ['acm-pca:DescribeCertificateAuthority'], target: 'ca' },
   ],
   doctor: [
     { sid: 'DescribeCa', actions: ['acm-pca:DescribeCertificateAuthority'], target: 'ca' },
@@ -92,17 +122,17 @@ const GRANTS: Record<IamCommand, Grant[]> = {
     ...MAKE_REPORTS,
     { sid: 'FindCas', actions: ['acm-pca:ListCertificateAuthorities'], target: 'any' },
     LOOKUP_EVENTS,
+    ...READ_TRAIL,
+    ...S3_STATE,
   ],
-  events: [
-    LOOKUP_EVENTS,
-    // s3:// trail buckets
-    { sid: 'ListTrailLogs', actions: ['s3:ListBucket'], target: 'bucket' },
-    { sid: 'ReadTrailLogs', actions: ['s3:GetObject'], target: 'objects' },
-  ],
+  events: [LOOKUP_EVENTS, ...READ_TRAIL],
   diff: [
-    // s3:// report inputs, --latest
+    // s3:// report inputs (and --crl s3://…), --latest
     { sid: 'ListReports', actions: ['s3:ListBucket'], target: 'bucket' },
     { sid: 'ReadReports', actions: ['s3:GetObject'], target: 'objects' },
+    // --cloudtrail lookup, --cloudtrail s3://trail-bucket/
+    LOOKUP_EVENTS,
+    ...READ_TRAIL,
   ],
 };
 
@@ -111,8 +141,17 @@ export const PROBE_KEY = 'pca-audit-doctor-probe';
 
 function resources(target: Target, scope: IamScope): string[] | string {
   const buckets = scope.buckets.length ? scope.buckets : ['*'];
+  const trails = scope.trailBuckets?.length ? scope.trailBuckets : buckets;
   const arn = (b: string) => bucketArn(scope.partition, b);
   switch (target) {
+    case 'trail-bucket':
+      return trails.map(arn);
+    case 'trail-objects':
+      return trails.map((b) => `${arn(b)}/*`);
+    case 'state-bucket':
+      return scope.state ? [arn(scope.state.bucket)] : [];
+    case 'state-objects':
+      return scope.state ? [`${arn(scope.state.bucket)}/${scope.state.prefix}*`] : [];
     case 'bucket':
       return buckets.map(arn);
     case 'objects':
@@ -144,13 +183,26 @@ export function iamPolicy(commands: readonly IamCommand[], scope: IamScope): Rec
       bySid.set(sid, entry);
     }
   }
+  const state = scope.state;
   return {
     Version: '2012-10-17',
-    Statement: [...bySid].map(([sid, e]) => ({
-      Sid: sid,
-      Effect: 'Allow',
-      Action: [...e.actions].sort(),
-      Resource: resources(e.target, scope),
-    })),
+    Statement: [...bySid]
+      // the S3 state's rights only when it is named: without --state, run keeps its state on disk
+      .filter(([, e]) => state !== undefined || (e.target !== 'state-bucket' && e.target !== 'state-objects'))
+      .map(([sid, e]) => ({
+        Sid: sid,
+        Effect: 'Allow',
+        Action: [...e.actions].sort(),
+        Resource: resources(e.target, scope),
+        // the listing of the state bucket, limited to the state's prefix
+        ...(e.target === 'state-bucket' && state?.prefix
+          ? { Condition: { StringLike: { 's3:prefix': [`${state.prefix}*`] } } }
+          : {}),
+      })),
   };
+}
+
+/** Whether the policy for `commands` would grant more with a `state` scope (run with --state s3://). */
+export function needsStateScope(commands: readonly IamCommand[]): boolean {
+  return commands.length === 0 || commands.includes('run');
 }

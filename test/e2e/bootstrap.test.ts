@@ -36,8 +36,11 @@ const CREDENTIALS = { accessKeyId: 'AKIAMOTOTEST00000001', secretAccessKey: 'mot
 const ACCOUNT = '123456789012';
 const caArn = (suffix: string, region = REGION) =>
   `arn:aws:acm-pca:${region}:${ACCOUNT}:certificate-authority/0d6b1f5e-1c2a-4b7e-9f3d-5a8c2e4b6d${suffix}`;
-const CA1 = caArn('01');
-const CA2 = caArn('02');
+/** Two CAs moto made (bootstrap refuses a CA that does not exist); set in beforeAll. */
+let CA1: string;
+let CA2: string;
+/** A CA ARN nothing made. */
+const UNKNOWN_CA = caArn('01');
 
 let moto: ChildProcess;
 let motoUrl: string;
@@ -93,7 +96,23 @@ beforeAll(async () => {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   pca = new ACMPCAClient(config);
+  CA1 = await createCa('Bootstrap Test CA 1');
+  CA2 = await createCa('Bootstrap Test CA 2');
 }, 30_000);
+
+async function createCa(name = 'Doctor Test CA'): Promise<string> {
+  const made = await pca.send(
+    new CreateCertificateAuthorityCommand({
+      CertificateAuthorityType: 'ROOT',
+      CertificateAuthorityConfiguration: {
+        KeyAlgorithm: 'RSA_2048',
+        SigningAlgorithm: 'SHA256WITHRSA',
+        Subject: { CommonName: name },
+      },
+    }),
+  );
+  return made.CertificateAuthorityArn!;
+}
 
 afterAll(async () => {
   s3?.destroy();
@@ -277,7 +296,10 @@ describe.concurrent('bootstrap against moto', () => {
       JSON.parse(OTHER_UNICODE),
       ours(bucket, CA1, CA2),
     ]);
-    expect(out.diff).toEqual(expect.arrayContaining([`+            ${JSON.stringify(CA2)}`]));
+    // moto's CA ids are random: CA2 sorts before or after CA1, with or without a trailing comma
+    expect(
+      (out.diff as string[]).filter((l) => l.startsWith(`+            ${JSON.stringify(CA2)}`)),
+    ).toHaveLength(1);
 
     // both again: up to date, nothing written
     const third = await bootstrap(bucket, '--ca', CA2, '--ca', CA1, '--format', 'json');
@@ -395,6 +417,67 @@ describe.concurrent('bootstrap against moto', () => {
     });
   });
 
+  it('issue 13 item 20: a Deny of acm-pca in the policy is refused (exit 2), the fix is by hand', async () => {
+    const bucket = bucketName('deny');
+    await createBucket(bucket);
+    const before = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'NoServiceWrites',
+          Effect: 'Deny',
+          Principal: { Service: 'acm-pca.amazonaws.com' },
+          Action: 's3:*',
+          Resource: `arn:aws:s3:::${bucket}/*`,
+        },
+      ],
+    });
+    await putPolicy(bucket, before);
+    for (const more of [[], ['--dry-run']]) {
+      expectRefused(
+        await bootstrap(bucket, '--ca', CA1, ...more),
+        /statement NoServiceWrites of the policy denies acm-pca\.amazonaws\.com s3:PutObject/,
+        /change or remove statement NoServiceWrites by hand/,
+      );
+    }
+    expect(await policyOf(bucket)).toBe(before);
+  });
+
+  it('issue 13 item 20: a grant to acm-pca without source conditions: written, with a confused-deputy warning', async () => {
+    const bucket = bucketName('deputy');
+    await createBucket(bucket);
+    const loose = {
+      Sid: 'LegacyPcaWrite',
+      Effect: 'Allow',
+      Principal: { Service: 'acm-pca.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+    };
+    await putPolicy(bucket, JSON.stringify({ Statement: [loose] }));
+    const r = await bootstrap(bucket, '--ca', CA1);
+    expect(r.code, r.stderr).toBe(0);
+    const warnings = linesOf(r.stderr).filter((l) => l.includes('confused deputy'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^pca-audit: statement LegacyPcaWrite .*aws:SourceAccount/);
+    expect(statementsOf((await policyOf(bucket))!)).toEqual([loose, ours(bucket, CA1)]);
+    const json = await bootstrap(bucket, '--ca', CA1, '--format', 'json');
+    const out = JSON.parse(json.stdout) as { action: string; warnings: string[] };
+    expect(out.action).toBe('unchanged');
+    expect(out.warnings).toEqual([expect.stringMatching(/^statement LegacyPcaWrite .*confused deputy/)]);
+  });
+
+  it('issue 13 item 20: a CA that does not exist is refused (exit 2) before anything is made', async () => {
+    const bucket = bucketName('no-ca');
+    expectRefused(
+      await bootstrap(bucket, '--ca', UNKNOWN_CA, '--create'),
+      new RegExp(
+        `CA ${UNKNOWN_CA} does not exist \\(DescribeCertificateAuthority: ResourceNotFoundException\\)`,
+      ),
+      /list-certificate-authorities/,
+    );
+    expect(await bucketExists(bucket)).toBe(false);
+  });
+
   it('a bad --ca or --bucket is a usage error', async () => {
     expectRefused(
       await bootstrap('ok-bucket', '--ca', 'arn:aws:acm-pca:nope'),
@@ -455,20 +538,29 @@ describe('the re-read before the write (in process, real SDK against moto)', () 
   });
 });
 
-describe('doctor against moto', () => {
-  async function createCa(): Promise<string> {
-    const made = await pca.send(
-      new CreateCertificateAuthorityCommand({
-        CertificateAuthorityType: 'ROOT',
-        CertificateAuthorityConfiguration: {
-          KeyAlgorithm: 'RSA_2048',
-          SigningAlgorithm: 'SHA256WITHRSA',
-          Subject: { CommonName: 'Doctor Test CA' },
+describe('bootstrap: a CA it cannot describe (in process, real SDK against moto)', () => {
+  it('issue 13 item 20: DescribeCertificateAuthority refused: granted as given, with a warning', async () => {
+    const bucket = bucketName('cross-account');
+    await createBucket(bucket);
+    const foreign = caArn('07');
+    const r = await bootstrapBucket(
+      {
+        s3,
+        describeCa: async () => {
+          throw new AwsError('DescribeCertificateAuthority', 'AccessDeniedException', 'not authorized');
         },
-      }),
+      },
+      { bucket, cas: cas(foreign), create: false, dryRun: false },
     );
-    return made.CertificateAuthorityArn!;
-  }
+    expect(r.written).toBe(true);
+    expect(r.warnings).toEqual([
+      `could not check that CA ${foreign} exists (DescribeCertificateAuthority failed: AccessDeniedException); granted as given`,
+    ]);
+    expect(statementsOf((await policyOf(bucket))!)).toEqual([ours(bucket, foreign)]);
+  });
+});
+
+describe('doctor against moto', () => {
   const doctor = (ca: string, bucket: string, ...more: string[]) =>
     cli(['doctor', '--ca', ca, '--bucket', bucket, ...more]);
 
@@ -501,7 +593,7 @@ describe('doctor against moto', () => {
       ['caller-access', 'PASS'],
       ['newest-report', 'PASS'],
     ]);
-    expect(report.summary).toEqual({ pass: 8, fail: 0, skip: 0 });
+    expect(report.summary).toEqual({ pass: 8, warn: 0, fail: 0, skip: 0 });
     expect(ok.code).toBe(0);
     // the probe object is gone again
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -529,6 +621,63 @@ describe('doctor against moto', () => {
     expect(lines.at(-1)).toBe('2 of 8 checks failed');
   });
 
+  it('issue 13 item 20: a Deny of acm-pca: FAIL, and the fix is an edit by hand, not bootstrap alone', async () => {
+    const ca = await createCa();
+    const bucket = bucketName('doctor-deny');
+    expect((await bootstrap(bucket, '--ca', ca, '--create')).code).toBe(0);
+    const policy = JSON.parse((await policyOf(bucket))!) as { Statement: unknown[] };
+    policy.Statement.push({
+      Sid: 'NoServiceWrites',
+      Effect: 'Deny',
+      Principal: { Service: 'acm-pca.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+    });
+    await putPolicy(bucket, JSON.stringify(policy));
+    const r = await doctor(ca, bucket, '--format', 'json');
+    const check = (
+      JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; fix?: string }> }
+    ).checks.find((c) => c.id === 'bucket-policy');
+    expect(check).toMatchObject({ status: 'FAIL' });
+    expect(check!.fix).toMatch(/^change or remove statement NoServiceWrites by hand/);
+  });
+
+  it('issue 13 item 20: a grant to acm-pca without source conditions: WARN with the fix, exit 0', async () => {
+    const ca = await createCa();
+    const id = parseCaArn(ca)!.id;
+    await pca.send(new UpdateCertificateAuthorityCommand({ CertificateAuthorityArn: ca, Status: 'ACTIVE' }));
+    const bucket = bucketName('doctor-deputy');
+    expect((await bootstrap(bucket, '--ca', ca, '--create')).code).toBe(0);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `audit-report/${id}/7c3e9a41-2b6d-4f8e-a1c5-3d9b0e7f2a64.json`,
+        Body: '[]',
+      }),
+    );
+    const loose = {
+      Sid: 'LegacyPcaWrite',
+      Effect: 'Allow',
+      Principal: { Service: 'acm-pca.amazonaws.com' },
+      Action: ['s3:PutObject', 's3:PutObjectAcl', 's3:GetBucketAcl', 's3:GetBucketLocation'],
+      Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+    };
+    await putPolicy(bucket, JSON.stringify({ Statement: [loose] }));
+    const r = await doctor(ca, bucket, '--format', 'json');
+    const report = JSON.parse(r.stdout) as {
+      checks: Array<{ id: string; status: string; detail: string; fix?: string }>;
+      summary: unknown;
+    };
+    const check = report.checks.find((c) => c.id === 'bucket-policy')!;
+    expect(check.status).toBe('WARN');
+    expect(check.detail).toMatch(/statement LegacyPcaWrite .*confused deputy/);
+    expect(check.fix).toMatch(/aws:SourceAccount/);
+    expect(report.summary).toEqual({ pass: 7, warn: 1, fail: 0, skip: 0 });
+    expect(r.code).toBe(0);
+    const text = await doctor(ca, bucket);
+    expect(linesOf(text.stdout).at(-1)).toBe('all 8 checks passed (1 with a warning)');
+  });
+
   it('a CA without its certificate, a missing bucket: FAIL with fixes, the bucket checks SKIP', async () => {
     const ca = await createCa(); // PENDING_CERTIFICATE in moto until its status is updated
     const bucket = bucketName('doctor-missing');
@@ -546,13 +695,13 @@ describe('doctor against moto', () => {
       fix: `pca-audit bootstrap --bucket ${bucket} --ca ${ca} --create`,
     });
     expect(report.checks.slice(2).every((c) => c.status === 'SKIP')).toBe(true);
-    expect(report.summary).toEqual({ pass: 0, fail: 2, skip: 6 });
+    expect(report.summary).toEqual({ pass: 0, warn: 0, fail: 2, skip: 6 });
   });
 
   it('an unknown CA and a bucket without a policy or Block Public Access', async () => {
     const bucket = bucketName('doctor-bare');
     await createBucket(bucket);
-    const r = await doctor(CA1, bucket, '--format', 'json');
+    const r = await doctor(UNKNOWN_CA, bucket, '--format', 'json');
     expect(r.code).toBe(1);
     const byId = Object.fromEntries(
       (JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; detail: string }> }).checks.map(
@@ -578,7 +727,42 @@ describe('iam-policy', () => {
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout) as { Version: string; Statement: Array<{ Resource: unknown }> };
     expect(doc.Version).toBe('2012-10-17');
-    expect(doc.Statement.map((s) => s.Resource)).toEqual([['arn:aws:s3:::my-reports']]);
+    expect(doc.Statement.map((s) => s.Resource)).toEqual([
+      ['arn:aws:s3:::my-reports'],
+      ['arn:aws:acm-pca:*:*:certificate-authority/*'],
+    ]);
+  });
+
+  it('issue 13 item 20: diff may call LookupEvents; run gets its trail bucket and its S3 state', async () => {
+    type Doc = { Statement: Array<{ Sid: string; Action: string[]; Resource: unknown }> };
+    const diff = await runCli(['iam-policy', '--command', 'diff', '--bucket', 'my-reports']);
+    expect(diff.code).toBe(0);
+    expect(diff.stderr).toBe('');
+    const d = JSON.parse(diff.stdout) as Doc;
+    expect(d.Statement.flatMap((s) => s.Action)).toContain('cloudtrail:LookupEvents');
+    const run = await runCli([
+      'iam-policy',
+      '--command',
+      'run',
+      '--bucket',
+      'my-reports',
+      '--trail-bucket',
+      'my-trail',
+      '--state',
+      's3://my-state/pca-audit',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const byId = Object.fromEntries((JSON.parse(run.stdout) as Doc).Statement.map((s) => [s.Sid, s]));
+    expect(byId.ReadTrailLogs?.Resource).toEqual(['arn:aws:s3:::my-trail/*']);
+    expect(byId.KeepState?.Resource).toEqual(['arn:aws:s3:::my-state/pca-audit/*']);
+    // without --state: no write rights for it, and a note that says how to get them
+    const bare = await runCli(['iam-policy', '--command', 'run']);
+    expect(bare.code).toBe(0);
+    expect(bare.stderr).toMatch(/^pca-audit: run --state s3:\/\/… also needs .*add --state/);
+    const bad = await runCli(['iam-policy', '--command', 'run', '--state', 'not-s3']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^pca-audit: --state: "not-s3" does not start with s3:\/\//);
   });
 
   it('an unknown --command is a usage error', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caCanWrite } from '../../src/core/bucket-policy.js';
+import { caCanWrite, unconditionedServiceGrants } from '../../src/core/bucket-policy.js';
 import { type CaArn, parseCaArn } from '../../src/core/ca-arn.js';
 import { IAM_COMMANDS, iamPolicy } from '../../src/core/iam-policy.js';
 import { jsonSpans } from '../../src/core/json-spans.js';
@@ -269,7 +269,7 @@ describe('iamPolicy', () => {
   const actions = (p: Record<string, unknown>) =>
     (p.Statement as Array<{ Action: string[] }>).flatMap((s) => s.Action).sort();
 
-  it('bootstrap: exactly the calls bootstrap makes, on the bucket only', () => {
+  it('bootstrap: exactly the calls bootstrap makes, on the bucket and (DescribeCertificateAuthority) the CA', () => {
     const p = iamPolicy(['bootstrap'], scope);
     expect(p).toEqual({
       Version: '2012-10-17',
@@ -289,6 +289,12 @@ describe('iamPolicy', () => {
             's3:PutBucketPublicAccessBlock',
           ],
           Resource: ['arn:aws:s3:::audit-reports'],
+        },
+        {
+          Sid: 'DescribeCa',
+          Effect: 'Allow',
+          Action: ['acm-pca:DescribeCertificateAuthority'],
+          Resource: [CA1.arn],
         },
       ],
     });
@@ -344,5 +350,124 @@ describe('iamPolicy', () => {
       (s) => s.Sid === 'ReadReports',
     );
     expect(read?.Resource).toEqual(['arn:aws:s3:::*/*']);
+  });
+});
+
+// ---- issue 13 item 20 ----
+
+type Statement = { Sid: string; Action: string[]; Resource: unknown; Condition?: unknown };
+const statementsOfPolicy = (p: Record<string, unknown>) => p.Statement as Statement[];
+const bySid = (p: Record<string, unknown>, sid: string) => statementsOfPolicy(p).find((s) => s.Sid === sid);
+
+describe('iamPolicy: what diff and run call (issue 13 item 20)', () => {
+  const scope = { partition: 'aws', buckets: [BUCKET], caArns: [CA1.arn] };
+
+  it('issue 13 item 20: diff may call LookupEvents (--cloudtrail lookup) and read trail buckets', () => {
+    const p = iamPolicy(['diff'], { ...scope, trailBuckets: ['org-trail'] });
+    expect(bySid(p, 'LookupEvents')).toMatchObject({ Action: ['cloudtrail:LookupEvents'], Resource: '*' });
+    expect(bySid(p, 'ListTrailLogs')?.Resource).toEqual(['arn:aws:s3:::org-trail']);
+    expect(bySid(p, 'ReadTrailLogs')?.Resource).toEqual(['arn:aws:s3:::org-trail/*']);
+    // reports (and a CRL) given as s3:// URIs
+    expect(bySid(p, 'ReadReports')?.Resource).toEqual(['arn:aws:s3:::audit-reports/*']);
+  });
+
+  it('issue 13 item 20: run reads a trail bucket; without --trail-bucket, the --bucket ones', () => {
+    const p = iamPolicy(['run'], { ...scope, trailBuckets: ['org-trail'] });
+    expect(bySid(p, 'ListTrailLogs')?.Resource).toEqual(['arn:aws:s3:::org-trail']);
+    expect(bySid(p, 'ReadTrailLogs')?.Action).toEqual(['s3:GetObject']);
+    const fallback = iamPolicy(['run'], scope);
+    expect(bySid(fallback, 'ReadTrailLogs')?.Resource).toEqual(['arn:aws:s3:::audit-reports/*']);
+  });
+
+  it('issue 13 item 20: run --state s3://: list, read, write and delete under the prefix only', () => {
+    const p = iamPolicy(['run'], { ...scope, state: { bucket: 'job-state', prefix: 'pca-audit/' } });
+    expect(bySid(p, 'ListState')).toEqual({
+      Sid: 'ListState',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: ['arn:aws:s3:::job-state'],
+      Condition: { StringLike: { 's3:prefix': ['pca-audit/*'] } },
+    });
+    expect(bySid(p, 'KeepState')).toMatchObject({
+      Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+      Resource: ['arn:aws:s3:::job-state/pca-audit/*'],
+    });
+    // without a state in S3, no write right anywhere but doctor's probe
+    const onDisk = iamPolicy(['run'], scope);
+    expect(bySid(onDisk, 'KeepState')).toBeUndefined();
+    expect(bySid(onDisk, 'ListState')).toBeUndefined();
+  });
+});
+
+describe('bucket policy evaluation: Deny and confused deputy (issue 13 item 20)', () => {
+  const delivery = deliveryStatement(grant(CA1));
+  const deny = (extra: Record<string, unknown> = {}) => ({
+    Sid: 'NoServiceWrites',
+    Effect: 'Deny',
+    Principal: { Service: 'acm-pca.amazonaws.com' },
+    Action: 's3:PutObject',
+    Resource: 'arn:aws:s3:::audit-reports/*',
+    ...extra,
+  });
+
+  it('issue 13 item 20: an explicit Deny of acm-pca is reported as a Deny, naming the statement', () => {
+    const d = caCanWrite({ Statement: [delivery, deny()] }, BUCKET, CA1.arn, CA1.account);
+    expect(d.allowed).toBe(false);
+    if (d.allowed) return;
+    expect(d.denied).toEqual({ statement: 'NoServiceWrites', action: 's3:PutObject' });
+    // a Deny without a Sid is named by its position
+    const { Sid: _, ...anonymous } = deny();
+    const n = caCanWrite({ Statement: [delivery, anonymous] }, BUCKET, CA1.arn, CA1.account);
+    expect(!n.allowed && n.denied?.statement).toBe('#2 (no Sid)');
+    // no Allow at all is not a Deny
+    const none = caCanWrite({ Statement: [] }, BUCKET, CA1.arn, CA1.account);
+    expect(!none.allowed && none.denied).toBeUndefined();
+    // a Deny whose condition excludes this CA does not deny it
+    const other = deny({ Condition: { StringNotEquals: { 'aws:SourceArn': CA1.arn } } });
+    expect(caCanWrite({ Statement: [delivery, other] }, BUCKET, CA1.arn, CA1.account).allowed).toBe(true);
+  });
+
+  it('issue 13 item 20: a grant to acm-pca without source conditions is a confused deputy', () => {
+    const loose = {
+      Sid: 'LegacyPcaWrite',
+      Effect: 'Allow',
+      Principal: { Service: 'acm-pca.amazonaws.com' },
+      Action: ['s3:PutObject', 's3:GetBucketAcl'],
+      Resource: ['arn:aws:s3:::audit-reports', 'arn:aws:s3:::audit-reports/*'],
+    };
+    expect(unconditionedServiceGrants({ Statement: [delivery] }, BUCKET)).toEqual([]);
+    expect(unconditionedServiceGrants({ Statement: [delivery, loose] }, BUCKET)).toEqual(['LegacyPcaWrite']);
+    // a single-object Statement, no Sid
+    const { Sid: _, ...anonymous } = loose;
+    expect(unconditionedServiceGrants({ Statement: anonymous }, BUCKET)).toEqual(['#1 (no Sid)']);
+    // conditions that do not narrow the source: another key, IfExists, a wildcard value
+    for (const Condition of [
+      { Bool: { 'aws:SecureTransport': 'true' } },
+      { StringEqualsIfExists: { 'aws:SourceAccount': CA1.account } },
+      { StringLike: { 'aws:SourceArn': '*' } },
+    ]) {
+      expect(unconditionedServiceGrants({ Statement: [{ ...loose, Condition }] }, BUCKET)).toEqual([
+        'LegacyPcaWrite',
+      ]);
+    }
+    // either source key, or the organisation, narrows it
+    for (const Condition of [
+      { StringEquals: { 'AWS:SourceAccount': CA1.account } },
+      { ArnLike: { 'aws:SourceArn': `arn:aws:acm-pca:eu-west-1:${CA1.account}:certificate-authority/*` } },
+      { StringEquals: { 'aws:SourceOrgID': 'o-abc123' } },
+    ]) {
+      expect(unconditionedServiceGrants({ Statement: [{ ...loose, Condition }] }, BUCKET)).toEqual([]);
+    }
+    // another bucket, another service, a Deny: not this bucket's grant to acm-pca
+    expect(
+      unconditionedServiceGrants({ Statement: [{ ...loose, Resource: 'arn:aws:s3:::elsewhere/*' }] }, BUCKET),
+    ).toEqual([]);
+    expect(
+      unconditionedServiceGrants(
+        { Statement: [{ ...loose, Principal: { Service: 'logging.s3.amazonaws.com' } }] },
+        BUCKET,
+      ),
+    ).toEqual([]);
+    expect(unconditionedServiceGrants({ Statement: [{ ...loose, Effect: 'Deny' }] }, BUCKET)).toEqual([]);
   });
 });

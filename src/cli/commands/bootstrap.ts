@@ -1,6 +1,7 @@
 import { type BootstrapResult, BucketSetupError, bootstrapBucket } from '../../aws/bucket-setup.js';
 import { type CaArn, parseCaArn } from '../../core/ca-arn.js';
 import { DELIVERY_SID, PolicyTextError } from '../../core/policy-merge.js';
+import { safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { useColor } from '../output.js';
@@ -106,6 +107,7 @@ function renderJson(r: BootstrapResult, cas: CaArn[], cmd: BootstrapCommand): st
       policy: r.after,
       keptCaArns: r.keptCaArns,
       publicAccessBlockOff: r.publicAccessOff,
+      warnings: r.warnings,
       ...(r.kms ? { kmsKeyPolicyStatement: { keyId: r.kms.keyId, statement: r.kms.statement } } : {}),
     },
     null,
@@ -124,8 +126,14 @@ export async function runBootstrap(
   const region = cas[0]!.region;
   let r: BootstrapResult;
   try {
+    const clients = await ctx.aws();
+    const { describeCa } = await import('../../aws/pca.js');
     r = await bootstrapBucket(
-      { s3: (await ctx.aws()).s3(region), ...(beforeWrite ? { beforeWrite } : {}) },
+      {
+        s3: clients.s3(region),
+        describeCa: (arn) => describeCa(clients.pca(region), arn),
+        ...(beforeWrite ? { beforeWrite } : {}),
+      },
       { bucket: cmd.bucket, cas, create: cmd.create, dryRun: cmd.dryRun },
     );
   } catch (err) {
@@ -135,6 +143,8 @@ export async function runBootstrap(
     }
     throw err;
   }
+  // warnings quote statement Sids: bucket policy text, escaped before it reaches a terminal
+  for (const w of r.warnings) ctx.note(safeText(w));
   if (r.publicAccessOff.length) {
     ctx.note(
       `Block Public Access is off on bucket ${r.bucket} (${r.publicAccessOff.join(', ')}); the CA needs none of it off ('pca-audit doctor' gives the fix)`,

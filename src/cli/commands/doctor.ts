@@ -1,5 +1,6 @@
 import { type Check, runDoctor } from '../../aws/doctor.js';
 import { parseCaArn } from '../../core/ca-arn.js';
+import { safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.js';
 import { useColor } from '../output.js';
@@ -13,18 +14,24 @@ export interface DoctorCommand {
   format: 'text' | 'json';
 }
 
-const COLOURS: Record<Check['status'], number> = { PASS: 32, FAIL: 31, SKIP: 33 };
+const COLOURS: Record<Check['status'], number> = { PASS: 32, WARN: 33, FAIL: 31, SKIP: 33 };
 
 function renderText(checks: Check[], color: boolean): string {
   const width = Math.max(...checks.map((c) => c.id.length));
   const lines: string[] = [];
   for (const c of checks) {
     const status = color ? `\u001b[${COLOURS[c.status]}m${c.status}\u001b[39m` : c.status;
-    lines.push(`${status}  ${c.id.padEnd(width)}  ${c.detail}`);
-    if (c.fix && c.status === 'FAIL') lines.push(`${' '.repeat(width + 8)}fix: ${c.fix}`);
+    // details quote the bucket policy (statement Sids): escaped before they reach a terminal
+    lines.push(`${status}  ${c.id.padEnd(width)}  ${safeText(c.detail)}`);
+    if (c.fix && (c.status === 'FAIL' || c.status === 'WARN'))
+      lines.push(`${' '.repeat(width + 8)}fix: ${safeText(c.fix)}`);
   }
   const failed = checks.filter((c) => c.status === 'FAIL').length;
-  lines.push(failed ? `${failed} of ${checks.length} checks failed` : `all ${checks.length} checks passed`);
+  const warned = checks.filter((c) => c.status === 'WARN').length;
+  lines.push(
+    (failed ? `${failed} of ${checks.length} checks failed` : `all ${checks.length} checks passed`) +
+      (warned ? ` (${warned} with a warning)` : ''),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -51,7 +58,7 @@ export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Pro
             ca: ca.arn,
             bucket: cmd.bucket,
             checks,
-            summary: { pass: count('PASS'), fail: count('FAIL'), skip: count('SKIP') },
+            summary: { pass: count('PASS'), warn: count('WARN'), fail: count('FAIL'), skip: count('SKIP') },
           },
           null,
           2,

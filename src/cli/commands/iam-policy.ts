@@ -1,21 +1,49 @@
-import { type IamCommand, iamPolicy } from '../../core/iam-policy.js';
+import { type IamCommand, iamPolicy, needsStateScope } from '../../core/iam-policy.js';
+import { parseS3Uri } from '../../core/s3-uri.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { checkBucketName, parseCaList } from './bootstrap.js';
 
 export interface IamPolicyCommand {
   command?: IamCommand;
   bucket: string[];
   ca: string[];
+  /** CloudTrail trail buckets read through --cloudtrail s3://… */
+  trailBucket: string[];
+  /** run's --state s3://bucket/prefix/ */
+  state?: string;
 }
 
 /** `pca-audit iam-policy`: the IAM policy document pca-audit's own role needs. */
-export async function runIamPolicy(cmd: IamPolicyCommand): Promise<number> {
-  for (const b of cmd.bucket) checkBucketName(b);
+export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext, 'note'>): Promise<number> {
+  for (const b of [...cmd.bucket, ...cmd.trailBucket]) checkBucketName(b);
   const cas = cmd.ca.length ? parseCaList(cmd.ca, false) : [];
-  const policy = iamPolicy(cmd.command ? [cmd.command] : [], {
+  let state: { bucket: string; prefix: string } | undefined;
+  if (cmd.state !== undefined) {
+    const parsed = parseS3Uri(cmd.state);
+    if (!parsed.ok) {
+      throw new UsageError(
+        `--state: "${cmd.state}" ${parsed.reason}`,
+        'write it as run takes it: s3://bucket/prefix/',
+      );
+    }
+    const { bucket, key } = parsed.location;
+    // run treats the prefix as a directory
+    state = { bucket, prefix: key === '' || key.endsWith('/') ? key : `${key}/` };
+  }
+  const commands = cmd.command ? [cmd.command] : [];
+  const policy = iamPolicy(commands, {
     partition: cas[0]?.partition ?? 'aws',
     buckets: [...new Set(cmd.bucket)].sort(),
     caArns: cas.map((c) => c.arn),
+    trailBuckets: [...new Set(cmd.trailBucket)].sort(),
+    ...(state ? { state } : {}),
   });
+  if (!state && needsStateScope(commands)) {
+    ctx?.note(
+      'run --state s3://… also needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the state prefix: add --state s3://BUCKET/PREFIX/ to include them',
+    );
+  }
   await new Promise<void>((resolve, reject) =>
     process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`, (err) => (err ? reject(err) : resolve())),
   );
