@@ -1754,10 +1754,8 @@ class CsvScanner {
         q = r;
       }
       cell++;
-      if (q >= end) {
-        if (!final) return NEED_MORE;
-        break;
-      }
+      // a last row without its line end is a truncation (csv-report-scanner.ts says why)
+      if (q >= end) return final ? fail(p) : NEED_MORE;
       uint8_t c = buf[q];
       if (c == ',') {
         q++;

@@ -25,8 +25,9 @@ const OPTIONAL_COLUMNS = new Set<number>([F_REQUESTED_BY, F_TEMPLATE]);
  * Streams the rows of a CSV audit report (RFC 4180: `"` quoting with `""` inside, LF or CRLF).
  * The first row is the header: the 9-column (before March 2020) and 11-column layouts are both
  * accepted, columns are found by name, unknown columns ignored. A quote in an unquoted cell, text
- * after a closing quote, an unterminated quote or a row with the wrong number of cells is a
- * ReportSyntaxError: the file is not a sound CSV and nothing in it can be trusted.
+ * after a closing quote, an unterminated quote, a row with the wrong number of cells or a last row
+ * without its line end is a ReportSyntaxError: the file is not a sound CSV (or is cut short) and
+ * nothing in it can be trusted.
  */
 export class CsvReportScanner extends ChunkedScanner {
   /** field index per column, -1 for a column the tool does not use; null until the header is read */
@@ -154,8 +155,12 @@ export class CsvReportScanner extends ChunkedScanner {
       }
       cell++;
       if (q >= end) {
-        if (!final) return NEED_MORE;
-        break; // the last row may lack a line end
+        // Every row AWS writes ends with a line end. Without one the last row cannot be told from
+        // a cut inside its last cell (a shorter template ARN, serial or reason is still a valid
+        // cell), so it is a truncation, as an unclosed JSON array is.
+        if (final)
+          this.fail('the last row has no line end: the report is cut short (truncated?)', p, startLine);
+        return NEED_MORE;
       }
       const c = buf[q]!;
       if (c === COMMA) {
