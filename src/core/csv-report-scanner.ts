@@ -6,7 +6,14 @@ import {
   KIND_STRING,
   RecordView,
 } from './audit-record.js';
-import { ChunkedScanner, describeByte, NEED_MORE, type RecordSink } from './chunked-scanner.js';
+import {
+  ChunkedScanner,
+  describeByte,
+  MAX_ROW_BYTES,
+  NEED_MORE,
+  type RecordSink,
+  ROW_TOO_LONG,
+} from './chunked-scanner.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -67,7 +74,10 @@ export class CsvReportScanner extends ChunkedScanner {
       }
       if (b === CR && p + 1 >= end && !final) return p;
       const next = this.scanRow(p, final);
-      if (next === NEED_MORE) return p;
+      if (next === NEED_MORE) {
+        if (end - p > MAX_ROW_BYTES) this.fail(ROW_TOO_LONG, p);
+        return p;
+      }
       p = next;
     }
     return p;
@@ -177,6 +187,7 @@ export class CsvReportScanner extends ChunkedScanner {
       q += 2;
       break;
     }
+    if (q - p > MAX_ROW_BYTES) this.fail(ROW_TOO_LONG, p, startLine);
     this.line = line + 1;
     if (this.columns === null) this.readHeader(cell, p, startLine);
     else this.emitRow(cell, p, startLine);
