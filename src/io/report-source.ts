@@ -44,16 +44,25 @@ export async function openReportFile(
   let path = name;
   let dispose = async () => {};
   // a pipe cannot be read at an offset (pread fails with ESPIPE): read it once, in order, into a file
-  const pipe = name === '-' ? stdin : (await isFifo(name)) ? createReadStream(name) : undefined;
-  if (pipe !== undefined) {
-    const dir = await mkdtemp(join(tmpdir(), 'pca-audit-'));
+  const fifo = name !== '-' && (await isFifo(name));
+  if (name === '-' || fifo) {
+    const dir = await mkdtemp(join(tmpdir(), 'pca-audit-')).catch((err) => {
+      throw new InputError(name, `making its temporary copy in ${tmpdir()}: ${describeFsError(err)}`, {
+        cause: err,
+      });
+    });
     path = join(dir, 'stdin');
     dispose = () => rm(dir, { recursive: true, force: true });
     try {
-      await pipeline(pipe, createWriteStream(path));
+      await pipeline(fifo ? createReadStream(name) : stdin, createWriteStream(path));
     } catch (err) {
       await dispose();
-      throw new InputError(name, `copying it to a temporary file: ${describeFsError(err)}`, { cause: err });
+      // who failed: the input being read, or the temporary copy being written (a full disk)
+      const writing = (err as NodeJS.ErrnoException)?.path === path;
+      const why = describeFsError(err);
+      throw new InputError(name, writing ? `writing its temporary copy ${path}: ${why}` : why, {
+        cause: err,
+      });
     }
   }
   let handle: FileHandle;

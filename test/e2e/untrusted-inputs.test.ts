@@ -131,3 +131,12 @@ describe('issue 13 item 10: endless rows, long gzip fields, FIFOs', () => {
     expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(0);
   });
 });
+
+describe('issue 13 item 10: copying a piped input to a temporary file', () => {
+  it('a temporary directory that cannot be made is exit 2 naming the input, not a crash', async () => {
+    const text = readFileSync(join(ROOT, SAMPLES.newCsv));
+    const r = await runCli(['inspect', '-'], { stdin: text, env: { TMPDIR: join(dir, 'missing') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"-"');
+  });
+});
