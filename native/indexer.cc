@@ -22,6 +22,8 @@ namespace {
 
 constexpr long NEED_MORE = -1;
 constexpr long SYNTAX = -2;
+/** the longest row (CSV row with its line end; JSON record): MAX_ROW_BYTES of chunked-scanner.ts */
+constexpr long MAX_ROW_BYTES = 1 << 20;
 
 constexpr uint8_t KIND_ABSENT = 0;
 constexpr uint8_t KIND_STRING = 1;
@@ -1223,7 +1225,7 @@ class JsonScanner {
           }
           if (b != '{') return fail(p);
           long next = scan_object(p, final);
-          if (next == NEED_MORE) return p;
+          if (next == NEED_MORE) return end - p > MAX_ROW_BYTES ? fail(p) : p;
           if (next == SYNTAX) return SYNTAX;
           p = next;
           state_ = AFTER_ELEMENT;
@@ -1634,6 +1636,7 @@ class JsonScanner {
       }
       at = 2;
     }
+    if (q - p > MAX_ROW_BYTES) return fail(p);
     for (int f = 0; f < FIELD_COUNT; f++)
       if (view.kind[f] != KIND_ABSENT) seenMask |= 1u << f;
     builder.add(view);
@@ -1670,7 +1673,7 @@ class CsvScanner {
       }
       if (b == '\r' && p + 1 >= end && !final) return p;
       long next = scan_row(p, final);
-      if (next == NEED_MORE) return p;
+      if (next == NEED_MORE) return end - p > MAX_ROW_BYTES ? fail(p) : p;
       if (next == SYNTAX) return SYNTAX;
       p = next;
       if (builder.stop()) return p;
@@ -1754,10 +1757,8 @@ class CsvScanner {
         q = r;
       }
       cell++;
-      if (q >= end) {
-        if (!final) return NEED_MORE;
-        break;
-      }
+      // a last row without its line end is a truncation (csv-report-scanner.ts says why)
+      if (q >= end) return final ? fail(p) : NEED_MORE;
       uint8_t c = buf[q];
       if (c == ',') {
         q++;
@@ -1772,6 +1773,7 @@ class CsvScanner {
       q += 2;
       break;
     }
+    if (q - p > MAX_ROW_BYTES) return fail(p);
     line = ln + 1;
     if (cell != columns_.size()) return fail(p);
     View& view = view_;

@@ -7,6 +7,14 @@ export type RecordSink = (view: RecordView) => void;
 export const NEED_MORE = -1;
 
 /**
+ * No row (a CSV row with its line end, the header included; a JSON record from '{' to '}') may be
+ * longer: a real one is well under 64 KiB. Without a bound, input that never ends a row
+ * (`/dev/zero`, a binary file) would be held whole. native/indexer.cc has the same bound.
+ */
+export const MAX_ROW_BYTES = 1 << 20;
+export const ROW_TOO_LONG = `a row longer than ${MAX_ROW_BYTES >> 20} MiB: not an audit report`;
+
+/**
  * Feeds a byte scanner chunk by chunk. A row that straddles two chunks is rescanned once the next
  * chunk arrives, so scanners only ever see whole rows and never hold more than one partial row.
  */
@@ -23,6 +31,12 @@ export abstract class ChunkedScanner {
   protected scratchUsed = 0;
   private first = true;
   private ended = false;
+  /**
+   * Unscanned bytes needed before the next scan: twice what the last scan left unfinished. A long
+   * row arriving in small chunks (gunzip's) is thus rescanned a logarithmic number of times, not
+   * once a chunk: scanning stays linear in the input.
+   */
+  private rescanAt = 0;
 
   constructor(protected readonly onRecord: RecordSink) {}
 
@@ -46,7 +60,8 @@ export abstract class ChunkedScanner {
         grown.set(this.buf.subarray(this.pos));
         this.carry = grown;
       } else if (this.buf === this.carryView) {
-        this.carry.copyWithin(0, this.pos, this.buf.length);
+        // already at the front when the last push only appended (pos 0): nothing to move
+        if (this.pos > 0) this.carry.copyWithin(0, this.pos, this.buf.length);
       } else {
         this.carry.set(this.buf.subarray(this.pos));
       }
@@ -61,7 +76,9 @@ export abstract class ChunkedScanner {
       // a UTF-8 byte order mark at the very start is not content
       if (this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
     }
+    if (this.buf.length - this.pos < this.rescanAt) return;
     this.pos = this.scan(this.pos, false);
+    this.rescanAt = 2 * (this.buf.length - this.pos);
   }
 
   end(): void {

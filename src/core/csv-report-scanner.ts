@@ -6,7 +6,14 @@ import {
   KIND_STRING,
   RecordView,
 } from './audit-record.js';
-import { ChunkedScanner, describeByte, NEED_MORE, type RecordSink } from './chunked-scanner.js';
+import {
+  ChunkedScanner,
+  describeByte,
+  MAX_ROW_BYTES,
+  NEED_MORE,
+  type RecordSink,
+  ROW_TOO_LONG,
+} from './chunked-scanner.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -25,8 +32,9 @@ const OPTIONAL_COLUMNS = new Set<number>([F_REQUESTED_BY, F_TEMPLATE]);
  * Streams the rows of a CSV audit report (RFC 4180: `"` quoting with `""` inside, LF or CRLF).
  * The first row is the header: the 9-column (before March 2020) and 11-column layouts are both
  * accepted, columns are found by name, unknown columns ignored. A quote in an unquoted cell, text
- * after a closing quote, an unterminated quote or a row with the wrong number of cells is a
- * ReportSyntaxError: the file is not a sound CSV and nothing in it can be trusted.
+ * after a closing quote, an unterminated quote, a row with the wrong number of cells or a last row
+ * without its line end is a ReportSyntaxError: the file is not a sound CSV (or is cut short) and
+ * nothing in it can be trusted.
  */
 export class CsvReportScanner extends ChunkedScanner {
   /** field index per column, -1 for a column the tool does not use; null until the header is read */
@@ -66,7 +74,10 @@ export class CsvReportScanner extends ChunkedScanner {
       }
       if (b === CR && p + 1 >= end && !final) return p;
       const next = this.scanRow(p, final);
-      if (next === NEED_MORE) return p;
+      if (next === NEED_MORE) {
+        if (end - p > MAX_ROW_BYTES) this.fail(ROW_TOO_LONG, p);
+        return p;
+      }
       p = next;
     }
     return p;
@@ -154,8 +165,12 @@ export class CsvReportScanner extends ChunkedScanner {
       }
       cell++;
       if (q >= end) {
-        if (!final) return NEED_MORE;
-        break; // the last row may lack a line end
+        // Every row AWS writes ends with a line end. Without one the last row cannot be told from
+        // a cut inside its last cell (a shorter template ARN, serial or reason is still a valid
+        // cell), so it is a truncation, as an unclosed JSON array is.
+        if (final)
+          this.fail('the last row has no line end: the report is cut short (truncated?)', p, startLine);
+        return NEED_MORE;
       }
       const c = buf[q]!;
       if (c === COMMA) {
@@ -172,6 +187,7 @@ export class CsvReportScanner extends ChunkedScanner {
       q += 2;
       break;
     }
+    if (q - p > MAX_ROW_BYTES) this.fail(ROW_TOO_LONG, p, startLine);
     this.line = line + 1;
     if (this.columns === null) this.readHeader(cell, p, startLine);
     else this.emitRow(cell, p, startLine);

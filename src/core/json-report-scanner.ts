@@ -14,7 +14,14 @@ import {
   KIND_STRING,
   RecordView,
 } from './audit-record.js';
-import { ChunkedScanner, describeByte, NEED_MORE, type RecordSink } from './chunked-scanner.js';
+import {
+  ChunkedScanner,
+  describeByte,
+  MAX_ROW_BYTES,
+  NEED_MORE,
+  type RecordSink,
+  ROW_TOO_LONG,
+} from './chunked-scanner.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -130,7 +137,10 @@ export class JsonReportScanner extends ChunkedScanner {
           }
           if (b !== LBRACE) this.fail(`expected '{' to open a record, found ${describeByte(b)}`, p);
           const next = this.scanObject(p, final);
-          if (next === NEED_MORE) return p;
+          if (next === NEED_MORE) {
+            if (end - p > MAX_ROW_BYTES) this.fail(ROW_TOO_LONG, p);
+            return p;
+          }
           p = next;
           this.state = S_AFTER_ELEMENT;
           break;
@@ -513,6 +523,7 @@ export class JsonReportScanner extends ChunkedScanner {
       }
       at = 2;
     }
+    if (q - p > MAX_ROW_BYTES) this.fail(ROW_TOO_LONG, p, startLine);
     this.rowCount++;
     for (let f = 0; f < this.seenMask.length; f++) {
       if (view.kind[f] !== KIND_ABSENT && this.seenMask[f] === 0) {

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { type FileHandle, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -23,9 +23,9 @@ export class InputError extends Error {
 }
 
 /**
- * A report on disk (stdin is spooled to a temporary file first, so every report can be read twice:
- * once to index it, then again for the few rows that findings quote). Gzip is told by its magic
- * bytes, never by the file name.
+ * A report on disk (stdin and FIFOs, `<(...)` included, are spooled to a temporary file first, so
+ * every report can be read twice: once to index it, then again for the few rows that findings
+ * quote, at their offsets). Gzip is told by its magic bytes, never by the file name.
  */
 export interface ReportFile {
   /** the name the user gave, for messages */
@@ -43,12 +43,27 @@ export async function openReportFile(
 ): Promise<ReportFile> {
   let path = name;
   let dispose = async () => {};
-  if (name === '-') {
-    const dir = await mkdtemp(join(tmpdir(), 'pca-audit-'));
+  // a pipe cannot be read at an offset (pread fails with ESPIPE): read it once, in order, into a file
+  const fifo = name !== '-' && (await isFifo(name));
+  if (name === '-' || fifo) {
+    const dir = await mkdtemp(join(tmpdir(), 'pca-audit-')).catch((err) => {
+      throw new InputError(name, `making its temporary copy in ${tmpdir()}: ${describeFsError(err)}`, {
+        cause: err,
+      });
+    });
     path = join(dir, 'stdin');
-    const { createWriteStream } = await import('node:fs');
-    await pipeline(stdin, createWriteStream(path));
     dispose = () => rm(dir, { recursive: true, force: true });
+    try {
+      await pipeline(fifo ? createReadStream(name) : stdin, createWriteStream(path));
+    } catch (err) {
+      await dispose();
+      // who failed: the input being read, or the temporary copy being written (a full disk)
+      const writing = (err as NodeJS.ErrnoException)?.path === path;
+      const why = describeFsError(err);
+      throw new InputError(name, writing ? `writing its temporary copy ${path}: ${why}` : why, {
+        cause: err,
+      });
+    }
   }
   let handle: FileHandle;
   try {
@@ -60,7 +75,9 @@ export async function openReportFile(
     const st = await handle.stat();
     if (st.isDirectory()) throw new InputError(name, 'is a directory, not a report');
     const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    const { bytesRead } = await handle.read(head, 0, 2, 0).catch((err) => {
+      throw new InputError(name, describeFsError(err), { cause: err });
+    });
     return {
       name,
       path,
@@ -73,9 +90,20 @@ export async function openReportFile(
   }
 }
 
+/** Whether the path names a FIFO (`mkfifo`, or `<(...)`'s /dev/fd/N); false when it cannot be told. */
+async function isFifo(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFIFO();
+  } catch {
+    return false; // open() then names the problem
+  }
+}
+
 export function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
   switch (code) {
+    case 'ESPIPE':
+      return 'cannot be read at an offset (a terminal or another device?): give it as a file, or on standard input';
     case 'ENOENT':
       return 'no such file';
     case 'EACCES':
@@ -111,7 +139,9 @@ export async function* readChunks(file: ReportFile, from = 0): AsyncGenerator<Ui
     }
     return;
   }
-  const handle = await open(file.path, 'r');
+  const handle = await open(file.path, 'r').catch((err) => {
+    throw new InputError(file.name, describeFsError(err), { cause: err });
+  });
   // The next read is in flight while the consumer scans the current chunk. Three buffers in turn:
   // one being read into, the one just yielded, and the one before it, which a scanner may still
   // hold (its unfinished row) until it is handed the next chunk.
@@ -121,7 +151,9 @@ export async function* readChunks(file: ReportFile, from = 0): AsyncGenerator<Ui
   let pending = readInto(0);
   try {
     for (let k = 0; ; ) {
-      const { bytesRead } = await pending;
+      const { bytesRead } = await pending.catch((err) => {
+        throw new InputError(file.name, describeFsError(err), { cause: err });
+      });
       if (bytesRead === 0) return;
       position += bytesRead;
       const chunk = buffers[k]!.subarray(0, bytesRead);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { FIELD_NAMES, type RecordView } from '../../src/core/audit-record.js';
@@ -20,6 +22,8 @@ interface Row {
   offset: number;
   line: number;
 }
+
+const ROOT = join(import.meta.dirname, '..', '..');
 
 const CHUNKINGS: ReadonlyArray<number | readonly number[]> = [
   1,
@@ -148,8 +152,8 @@ function generatedCsv(seed: number, count: number): string {
     if (r() < 0.05) lines.push('');
   }
   const bom = r() < 0.3 ? '\ufeff' : '';
-  const last = r() < 0.8 ? eol : '';
-  return `${bom}${lines.join(eol)}${last}`;
+  // every row ends with its line end: a last row without one is a truncation (issue 13 item 11)
+  return `${bom}${lines.join(eol)}${eol}`;
 }
 
 describe('CsvReportScanner agrees with csv-parse', () => {
@@ -195,10 +199,40 @@ describe('CsvReportScanner agrees with csv-parse', () => {
     expect(scan(text, 1).rows[0]!.fields.subject).toBe('CN="x",O=a\r\nb');
   });
 
-  it('the last row may lack a line end, also when its last cell is quoted', () => {
+  it('issue 13 item 11: a last row without its line end is a truncation, also when its last cell is quoted', () => {
     const header = CSV_COLUMNS_9.join(',');
-    expect(scan(`${header}\n1,2,3,4,5,6,7,8,"9"`, 1).rows[0]!.fields.revocationReason).toBe('9');
-    expect(scan(`${header}\r\n1,2,3,4,5,6,7,8,9`, 1).rows[0]!.fields.revocationReason).toBe('9');
+    for (const text of [`${header}\n1,2,3,4,5,6,7,8,"9"`, `${header}\r\n1,2,3,4,5,6,7,8,9`, header]) {
+      // the error is at the start of the cut row
+      const at = Math.max(0, text.indexOf('1,2,3'));
+      for (const sizes of CHUNKINGS) expect(syntaxError(text, sizes).byte).toBe(at);
+    }
+    expect(scan(`${header}\n1,2,3,4,5,6,7,8,"9"\n`, 1).rows[0]!.fields.revocationReason).toBe('9');
+  });
+
+  it('issue 13 item 11: a sample report cut at every byte is rejected, or is cut exactly between rows', () => {
+    const bytes = new Uint8Array(readFileSync(join(ROOT, 'samples/ca-2026-11-20.csv')));
+    const whole = scan(bytes, Number.POSITIVE_INFINITY).rows;
+    // where a cut leaves whole rows: after the header's line end, after each row's, and at the end
+    const boundaries = new Map<number, number>(whole.map((r, k) => [r.offset, k]));
+    boundaries.set(bytes.length, whole.length);
+    let accepted = 0;
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      let rows: Row[] | undefined;
+      try {
+        rows = scan(bytes.subarray(0, cut), Number.POSITIVE_INFINITY).rows;
+      } catch (err) {
+        if (!(err instanceof ReportSyntaxError)) throw err;
+      }
+      const k = boundaries.get(cut);
+      if (rows === undefined) {
+        expect(k, `cut at ${cut} rejected`).toBeUndefined();
+        continue;
+      }
+      accepted++;
+      expect(k, `cut at ${cut} accepted`).toBeDefined();
+      expect(rows).toEqual(whole.slice(0, k));
+    }
+    expect(accepted).toBe(whole.length + 1);
   });
 
   it('a header without rows is an empty report, not an error', () => {

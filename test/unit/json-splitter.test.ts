@@ -424,3 +424,31 @@ describe('JsonSplitter: malformed input, with its line and byte', () => {
     expect(pieces.map((p) => p.line)).toEqual([1, 2, 1]);
   });
 });
+
+describe('JsonSplitter: chunks whose memory the caller reuses', () => {
+  // issue 13 item 8: readChunks reads into three buffers in turn; the document around a streamed
+  // array (`{"Events":[` ... `]}`) outlives them all, so the splitter must keep copies, not views
+  it('issue 13 item 8: a lookup-events document longer than the reused buffers still parses', () => {
+    const records = Array.from({ length: 40 }, (_v, i) =>
+      aRevokeRecord(aSerial(i), `2026-11-20T02:${String(i).padStart(2, '0')}:00Z`),
+    );
+    const text = lookupEventsOutput(records).replace(/\n}\n$/, ',\n    "NextToken": "t"\n}\n');
+    const bytes = utf8(text);
+    const splitter = new JsonSplitter();
+    const pieces: JsonPiece[] = [];
+    const size = 1024;
+    // Buffers, as fs reads them: Buffer#slice is a view where Uint8Array#slice copies
+    const reused = [Buffer.alloc(size), Buffer.alloc(size), Buffer.alloc(size)];
+    for (let at = 0, k = 0; at < bytes.length; at += size, k = (k + 1) % 3) {
+      const chunk = bytes.subarray(at, at + size);
+      reused[k]!.set(chunk);
+      pieces.push(...splitter.push(reused[k]!.subarray(0, chunk.length)));
+      // the next read lands here: what the splitter kept of this chunk must not change with it
+      reused[(k + 1) % 3]!.fill(0x20);
+    }
+    splitter.end();
+    expect(pieces.filter((p) => p.kind === 'element')).toHaveLength(40);
+    const doc = pieces.find((p) => p.kind === 'document');
+    expect(JSON.parse(doc!.text)).toEqual({ Events: [], NextToken: 't' });
+  });
+});

@@ -461,6 +461,32 @@ describe('the native indexer', () => {
     }
   });
 
+  it('issue 13 item 11: the sample CSV cut at every byte after its header is rejected, or is cut exactly between rows', () => {
+    const bytes = new Uint8Array(readFileSync('samples/ca-2026-11-20.csv'));
+    const start = csvStartOf(bytes, true)!;
+    const whole = addon().indexBuffer(bytes, { csv: true, ...start });
+    if (!whole.ok) throw new Error('the sample is refused');
+    // the rows' offsets, then the end: a cut there leaves whole rows (the header read by the TypeScript)
+    const offsets = new Uint32Array(whole.offset);
+    const boundaries = new Map<number, number>(Array.from(offsets, (o, k) => [o, k]));
+    boundaries.set(bytes.length, whole.count);
+    let accepted = 0;
+    for (let cut = start.start; cut <= bytes.length; cut++) {
+      for (const block of [4096, 61]) {
+        const got = addon().indexBuffer(bytes.subarray(0, cut), { csv: true, ...start, block });
+        const k = boundaries.get(cut);
+        if (!got.ok) {
+          expect(k, `cut at ${cut} rejected`).toBeUndefined();
+          continue;
+        }
+        expect(k, `cut at ${cut} accepted`).toBeDefined();
+        expect(got.count).toBe(k);
+        if (block === 4096) accepted++;
+      }
+    }
+    expect(accepted).toBe(whole.count + 1);
+  });
+
   it('diffs two reports (join, changes, revocations, expiry) exactly as the TypeScript does', async () => {
     const r = rng(17);
     let rich = 0;

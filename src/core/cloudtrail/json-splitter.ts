@@ -87,7 +87,10 @@ class PieceBuffer {
           byte,
         );
       }
-      this.parts.push(chunk.slice(this.from, to));
+      // a copy: the caller may reuse the chunk's memory for its next read (readChunks does), and
+      // a piece can outlive several chunks (the document around a streamed array outlives them all).
+      // Buffer#slice would be a view, so Uint8Array's own slice is called.
+      this.parts.push(Uint8Array.prototype.slice.call(chunk, this.from, to));
     }
     this.from = -1;
   }
