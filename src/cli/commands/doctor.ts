@@ -1,5 +1,6 @@
 import { type Check, runDoctor } from '../../aws/doctor.js';
 import { parseCaArn } from '../../core/ca-arn.js';
+import { safeOutput } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.js';
 import { useColor } from '../output.js';
@@ -25,7 +26,8 @@ function renderText(checks: Check[], color: boolean): string {
   }
   const failed = checks.filter((c) => c.status === 'FAIL').length;
   lines.push(failed ? `${failed} of ${checks.length} checks failed` : `all ${checks.length} checks passed`);
-  return `${lines.join('\n')}\n`;
+  // details quote AWS error messages and bucket settings: untrusted text
+  return safeOutput(`${lines.join('\n')}\n`, { color });
 }
 
 /** `pca-audit doctor`: every check PASS/FAIL/SKIP with its fix; exit 1 when one fails. */
