@@ -1,4 +1,5 @@
 import { type IamCommand, iamPolicy } from '../../core/iam-policy.js';
+import { writeStdout } from '../output.js';
 import { checkBucketName, parseCaList } from './bootstrap.js';
 
 export interface IamPolicyCommand {
@@ -16,8 +17,6 @@ export async function runIamPolicy(cmd: IamPolicyCommand): Promise<number> {
     buckets: [...new Set(cmd.bucket)].sort(),
     caArns: cas.map((c) => c.arn),
   });
-  await new Promise<void>((resolve, reject) =>
-    process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`, (err) => (err ? reject(err) : resolve())),
-  );
+  await writeStdout(`${JSON.stringify(policy, null, 2)}\n`);
   return 0;
 }
