@@ -26,7 +26,7 @@ import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
 const EXIT_CODES = `Exit codes:
   0  nothing at or above --fail-on
   1  findings at or above --fail-on (default: warning)
-  2  usage, config or input error (bad flag, unreadable or malformed report)
+  2  usage, config or input error (bad flag, unreadable or malformed report, unwritable file)
   3  AWS or network failure
   4  internal error (a bug: run again with PCA_AUDIT_DEBUG=1 and report it)`;
 
