@@ -24,6 +24,7 @@ constexpr uint8_t C_TERMINATOR = 1;
 constexpr uint8_t C_FORBIDDEN = 2;
 constexpr uint8_t C_BACKSLASH = 3;
 constexpr uint8_t C_NON_ASCII = 4;
+constexpr uint8_t C_CONTROL = 5;  // C0 and DEL; C1 (0xc2 0x80-0x9f) is checked at its lead byte
 
 // Attribute type character flags.
 constexpr uint8_t F_LETTER = 1;
@@ -56,7 +57,7 @@ struct Tables {
       const bool digit = c >= '0' && c <= '9';
       type_flags[c] = static_cast<uint8_t>((letter ? F_LETTER : 0) | (digit ? F_DIGIT : 0) |
                                            (letter || digit || c == '-' ? F_KEYWORD : 0));
-      value_class[c] = c >= 0x80 ? C_NON_ASCII : C_PLAIN;
+      value_class[c] = c >= 0x80 ? C_NON_ASCII : c < 0x20 || c == 0x7f ? C_CONTROL : C_PLAIN;
       hex[c] = -1;
       printable[c] = letter || digit ? 1 : 0;
     }
@@ -107,6 +108,8 @@ inline size_t skip_plain(const uint8_t* b, size_t i, size_t end) {
   const __m128i less = _mm_set1_epi8('<');
   const __m128i greater = _mm_set1_epi8('>');
   const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i del = _mm_set1_epi8(0x7f);
   while (end - i >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
     __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, plus));
@@ -115,6 +118,9 @@ inline size_t skip_plain(const uint8_t* b, size_t i, size_t end) {
     special = _mm_or_si128(special, _mm_cmpeq_epi8(v, less));
     special = _mm_or_si128(special, _mm_cmpeq_epi8(v, greater));
     special = _mm_or_si128(special, _mm_cmpeq_epi8(v, backslash));
+    // C_CONTROL: below ' ' (signed, so bytes >= 0x80 match too, as they must) or DEL
+    special = _mm_or_si128(special, _mm_cmplt_epi8(v, space));
+    special = _mm_or_si128(special, _mm_cmpeq_epi8(v, del));
     // Bytes >= 0x80 (C_NON_ASCII) have their sign bit set.
     const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(special, v)));
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
@@ -187,8 +193,10 @@ bool scan_string(const uint8_t* b, size_t start, size_t end, size_t* out) {
         *out = i;
         return true;
       case C_FORBIDDEN:
+      case C_CONTROL:
         return false;
       case C_NON_ASCII:
+        if (c == 0xc2 && i + 1 < end && b[i + 1] >= 0x80 && b[i + 1] <= 0x9f) return false;  // C1 control
         need = T.utf8_need[c];
         if (need == 0) return false;
         lo = T.utf8_lo[c];

@@ -1,6 +1,7 @@
 /** What commands get from the shell: AWS clients, the clock, and stderr for humans. */
 import type { AwsClients, AwsOptions } from '../aws/clients.js';
 import { parseInstant } from '../core/instant.js';
+import { safeText } from '../core/render/style.js';
 import { UsageError } from './errors.js';
 
 export interface CliContext {
@@ -42,11 +43,11 @@ export function makeContext(options: AwsOptions, env: NodeJS.ProcessEnv = proces
     note: (m) => {
       if (shown) process.stderr.write('\r\x1b[K');
       shown = false;
-      process.stderr.write(`pca-audit: ${m}\n`);
+      process.stderr.write(`pca-audit: ${safeText(m)}\n`);
     },
     progress: (m) => {
       if (!tty) return;
-      process.stderr.write(`\r\x1b[K${m}`);
+      process.stderr.write(`\r\x1b[K${safeText(m)}`);
       shown = m !== '';
     },
   };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { getSystemErrorMap } from 'node:util';
 import { AwsError } from '../aws/errors.js';
 import { FAIL_ON_LEVELS } from '../core/fail-on.js';
 import { IAM_COMMANDS } from '../core/iam-policy.js';
@@ -19,13 +20,13 @@ import {
 } from './args.js';
 import { type CliContext, makeContext } from './context.js';
 import { EXIT_AWS, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
-import { OUTPUT_FORMATS } from './output.js';
+import { OUTPUT_FORMATS, STDOUT_PATH, stdoutError, writeStdout } from './output.js';
 import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
 
 const EXIT_CODES = `Exit codes:
   0  nothing at or above --fail-on
   1  findings at or above --fail-on (default: warning)
-  2  usage, config or input error (bad flag, unreadable or malformed report)
+  2  usage, config or input error (bad flag, unreadable or malformed report, unwritable file)
   3  AWS or network failure
   4  internal error (a bug: run again with PCA_AUDIT_DEBUG=1 and report it)`;
 
@@ -572,29 +573,49 @@ function version(): string {
   return String(pkg.version);
 }
 
-function print(text: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+/**
+ * The first error of a stdout write nobody awaited (summaries written without a callback). Listening
+ * also keeps such an error from crashing the process with a stack trace; stderr errors (its reader
+ * gone) have nowhere to be reported and are dropped.
+ */
+let stdoutFailure: NodeJS.ErrnoException | undefined;
+let watching = false;
+function watchStreams(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    stdoutFailure ??= err;
   });
+  process.stderr.on('error', () => {});
 }
 
 /** Runs the CLI; returns the exit code. Only bin/ sets process.exitCode. */
 export async function main(args: string[], now: () => number = () => Date.now() / 1000): Promise<number> {
+  watchStreams();
+  let code: number;
   try {
     const parsed = parseCommandLine(PROGRAM, args);
     switch (parsed.kind) {
       case 'help':
-        await print(renderHelp(PROGRAM, parsed.command, Math.min(110, process.stdout.columns || 110)));
-        return 0;
+        await writeStdout(renderHelp(PROGRAM, parsed.command, Math.min(110, process.stdout.columns || 110)));
+        code = 0;
+        break;
       case 'version':
-        await print(`${version()}\n`);
-        return 0;
+        await writeStdout(`${version()}\n`);
+        code = 0;
+        break;
       case 'command':
-        return await parsed.command.run(parsed.values, now);
+        code = await parsed.command.run(parsed.values, now);
+        break;
     }
+    // every write made so far has succeeded or failed once this one is handed over
+    await writeStdout('');
   } catch (err) {
     return reportError(err);
   }
+  // EPIPE: the reader stopped reading (`| head`); the exit code is still the command's
+  if (stdoutFailure && stdoutFailure.code !== 'EPIPE') return reportError(stdoutError(stdoutFailure));
+  return code;
 }
 
 /** Messages from elsewhere can span lines; ours are one line. */
@@ -641,10 +662,52 @@ function reportError(err: unknown): number {
     return EXIT_USAGE;
   }
   const e = err as Error;
-  if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
+  const io = err as NodeJS.ErrnoException;
+  // the reader of stdout went away: nothing to say, nobody to say it to
+  if (io?.code === 'EPIPE') return 0;
+  // a filesystem refusal (--output on a full disk, a read-only one, a directory, ...) is the
+  // environment's, not a bug: name the path and say why
+  if (io && typeof io.code === 'string' && typeof io.path === 'string') {
+    const where = io.path === STDOUT_PATH ? 'stdout' : `"${safeLine(io.path)}"`;
+    process.stderr.write(`pca-audit: ${verbOf(io.syscall)} ${where}: ${systemReason(io)}\n`);
+    if (debug) process.stderr.write(`${io.stack ?? ''}\n`);
+    return EXIT_USAGE;
+  }
   process.stderr.write(`pca-audit: internal error: ${safeLine(e?.message ?? String(err))}\n`);
   process.stderr.write(
     debug ? `${e?.stack ?? ''}\n` : 'hint: run again with PCA_AUDIT_DEBUG=1 and report the output\n',
   );
   return EXIT_INTERNAL;
+}
+
+const VERBS: Record<string, string> = {
+  open: 'opening',
+  write: 'writing',
+  read: 'reading',
+  rename: 'replacing',
+  link: 'writing',
+  fsync: 'writing',
+  mkdir: 'making directory',
+  scandir: 'listing',
+  lstat: 'looking up',
+  stat: 'looking up',
+  unlink: 'removing',
+  rm: 'removing',
+};
+
+function verbOf(syscall: string | undefined): string {
+  return (syscall && VERBS[syscall]) || 'accessing';
+}
+
+/** "no space left on device (ENOSPC)": the system's words for the code, else the message without its prefix. */
+function systemReason(e: NodeJS.ErrnoException): string {
+  let text: string | undefined;
+  for (const [name, description] of getSystemErrorMap().values()) {
+    if (name === e.code) {
+      text = description;
+      break;
+    }
+  }
+  text ??= e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return `${safeLine(text)} (${safeLine(e.code ?? '')})`;
 }

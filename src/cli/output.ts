@@ -1,30 +1,50 @@
-import { open } from 'node:fs/promises';
+import { FileError, TargetExistsError, writeFileAtomic } from '../io/atomic-file.js';
 import { UsageError } from './errors.js';
 
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'csv', 'markdown'];
 
-/** Writes the product to stdout or to --output; an existing file is replaced only with --force. */
+/** The path errors name for standard output (`--output -`): no file can be called that. */
+export const STDOUT_PATH = '-';
+
+/**
+ * Writes the product to stdout or to --output. A file is replaced atomically and only with --force;
+ * on failure or interruption nothing is left but the old file. A reader that stops reading stdout
+ * (`| head`) ends the output quietly: what it read is all it wanted.
+ */
 export async function writeOutput(text: string, output: string | undefined, force: boolean): Promise<void> {
-  if (output === undefined || output === '-') {
-    await new Promise<void>((resolve, reject) => {
-      process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
-    });
+  if (output === undefined || output === STDOUT_PATH) {
+    await writeStdout(text);
     return;
   }
-  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(output, force ? 'w' : 'wx');
+    await writeFileAtomic(output, text, {
+      replace: force,
+      pauseForTest: process.env.PCA_AUDIT_TEST_PAUSE_OUTPUT === '1',
+    });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new UsageError(`--output: "${output}" exists`, 'pass --force to replace it');
-    throw new UsageError(`--output: cannot write "${output}": ${(err as Error).message}`);
+    if (err instanceof TargetExistsError) {
+      throw new UsageError(`--output: "${output}" exists`, 'pass --force to replace it');
+    }
+    throw err;
   }
-  try {
-    await handle.writeFile(text);
-  } finally {
-    await handle.close();
-  }
+}
+
+/** Resolves once `text` is handed to stdout; EPIPE is not an error, others carry the path '-'. */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    process.stdout.write(text, (err) => {
+      const code = (err as NodeJS.ErrnoException | null | undefined)?.code;
+      if (!err || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') resolve();
+      else reject(stdoutError(err));
+    });
+  });
+}
+
+/** A failed write to stdout as an error the boundary names: `writing stdout: no space left on device`. */
+export function stdoutError(err: Error): Error {
+  const e = err as NodeJS.ErrnoException;
+  return new FileError(e.code ?? 'EIO', STDOUT_PATH, 'write', e.message);
 }
 
 /** Colour only for a terminal, never with NO_COLOR set (https://no-color.org), never into a file. */

@@ -58,6 +58,7 @@ const E_BMP_SURROGATE = defineReason('BMPString has an unpaired surrogate');
 const E_UNIVERSAL_LENGTH = defineReason('UniversalString length is not a multiple of 4');
 const E_UNIVERSAL_CHAR = defineReason('UniversalString has an invalid code point');
 const E_LONE_SURROGATE = defineReason('unpaired UTF-16 surrogate');
+const E_CONTROL = defineReason('unescaped control character in value (write it as \\XX)');
 
 // Errors travel as one negative integer so the validator never allocates: -1 - (position * 64 + code).
 const CODE_RADIX = 64;
@@ -107,8 +108,13 @@ const C_TERMINATOR = 1;
 const C_FORBIDDEN = 2;
 const C_BACKSLASH = 3;
 const C_NON_ASCII = 4;
+const C_CONTROL = 5;
 const VALUE_CLASS = new Uint8Array(256);
 VALUE_CLASS.fill(C_NON_ASCII, 0x80);
+// A raw control character (C0, DEL; C1 is checked at its UTF-8 lead 0xc2) could start a new line or a
+// terminal sequence wherever the subject is shown; a value carries one only as a \XX escape.
+VALUE_CLASS.fill(C_CONTROL, 0, 0x20);
+VALUE_CLASS[0x7f] = C_CONTROL;
 VALUE_CLASS[COMMA] = C_TERMINATOR;
 VALUE_CLASS[PLUS] = C_TERMINATOR;
 VALUE_CLASS[BACKSLASH] = C_BACKSLASH;
@@ -119,6 +125,9 @@ for (const c of '"<>;') VALUE_CLASS[c.charCodeAt(0)] = C_FORBIDDEN;
 const UTF8_NEED = new Uint8Array(256);
 const UTF8_LO = new Uint8Array(256);
 const UTF8_HI = new Uint8Array(256);
+/** U+0080-U+009F (C1 controls) are 0xc2 0x80-0x9f in UTF-8. */
+const C1_LEAD = 0xc2;
+const C1_LAST = 0x9f;
 function defineLeads(from: number, to: number, need: number, lo: number, hi: number): void {
   UTF8_NEED.fill(need, from, to + 1);
   UTF8_LO.fill(lo, from, to + 1);
@@ -302,7 +311,12 @@ function scanString(bytes: Uint8Array, start: number, end: number): number {
         return i;
       case C_FORBIDDEN:
         return fail(i, E_UNESCAPED_SPECIAL);
+      case C_CONTROL:
+        return fail(i, E_CONTROL);
       case C_NON_ASCII:
+        if (b === C1_LEAD && i + 1 < end && bytes[i + 1]! <= C1_LAST && bytes[i + 1]! >= 0x80) {
+          return fail(i, E_CONTROL);
+        }
         need = UTF8_NEED[b]!;
         if (need === 0) return fail(i, E_INVALID_UTF8);
         lo = UTF8_LO[b]!;

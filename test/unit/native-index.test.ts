@@ -188,6 +188,14 @@ const SUBJECTS = [
   'CN=x+OU=y,O=z',
   'CN=\u0001control',
   'CN=tab\there',
+  // issue 13 item 2: raw control characters (C0, DEL, C1), also inside the SIMD plain-run skip
+  `CN=${'a'.repeat(40)}\r=cmd|x`,
+  `CN=${'a'.repeat(17)}\u007f${'b'.repeat(20)}`,
+  `CN=${'a'.repeat(33)}\u001b[31m`,
+  'CN=a\u0085b',
+  'CN=\u009b',
+  'CN=a\u00a0b',
+  `CN=${'a'.repeat(20)}\\0D\\0A`,
   'O=Example;CN=semi',
   'CN=\ud83d\ude00 emoji',
   '1.2.840.113549.1.9.1=#160f6a6f6540657861 6d706c652e636f6d',
@@ -546,5 +554,14 @@ describe('the native indexer', () => {
       const b = utf8(s);
       expect(a.subjectOk(b), s).toBe(checkSubjectBytes(b, 0, b.length) === null);
     }
+  });
+
+  it('rejects raw control characters in subjects, C0, DEL and C1 (issue 13 item 2)', () => {
+    const a = addon();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    const raw = SUBJECTS.filter((s) => /[\u0000-\u001f\u007f-\u009f]/.test(s));
+    expect(raw.length).toBeGreaterThanOrEqual(7);
+    for (const s of raw) expect(a.subjectOk(utf8(s)), JSON.stringify(s)).toBe(false);
+    expect(a.subjectOk(utf8(`CN=${'a'.repeat(20)}\\0D\\0A`))).toBe(true);
   });
 });

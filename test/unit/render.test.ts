@@ -51,9 +51,24 @@ describe('neutraliseCell (CSV formula injection)', () => {
     ['-', '-2+3'],
     ['@', '@SUM(A1:A2)'],
     ['tab', '\t=1'],
-    ['CR', '\r=1'],
   ])('a cell starting with %s gets a leading apostrophe', (_name, value) => {
     expect(neutraliseCell(value)).toBe(`'${value}`);
+  });
+
+  // issue 13 item 2: the line after a CR, LF or CRLF inside a cell is a line start too
+  it.each([
+    ['CR', '\r=1', "'\r'=1"],
+    ['CR then a formula', 'CN=x\r=cmd|x', "CN=x\r'=cmd|x"],
+    ['LF', 'a\n+1', "a\n'+1"],
+    ['CRLF', 'a\r\n@SUM(1)', "a\r\n'@SUM(1)"],
+    ['CR CR', 'a\r\r-1', "a\r'\r'-1"],
+    ['a tab after LF', 'a\n\t=1', "a\n'\t=1"],
+  ])('a line starting with a formula after %s gets a leading apostrophe', (_name, value, expected) => {
+    expect(neutraliseCell(value)).toBe(expected);
+  });
+
+  it.each(['a\nb', 'a\r\nb', 'a\n'])('%j is left alone', (value) => {
+    expect(neutraliseCell(value)).toBe(value);
   });
 
   it.each(['', 'CN=x', 'a=b', ' =1', "'=1", '1-2', 'x@y'])('%j is left alone', (value) => {

@@ -293,6 +293,38 @@ describe('failures', () => {
   });
 });
 
+// issue 13 item 2: a raw CR in a subject let a CSV row break into a spreadsheet formula on a new line
+describe('control characters (issue 13 item 2)', () => {
+  const RAW = [
+    ['CR then a formula', "CN=x\r=cmd|' /C calc'!A0", 4],
+    ['LF', 'O=a,CN=x\ny', 8],
+    ['CRLF', 'CN=\r\n@SUM(1)', 3],
+    ['tab', 'CN=tab\there', 6],
+    ['NUL', 'CN=\u0000', 3],
+    ['ESC', 'CN=red\u001b[31m', 6],
+    ['BEL', 'CN=\u0007', 3],
+    ['DEL', 'CN=a\u007f', 4],
+    ['C1 NEL', 'CN=a\u0085b', 4],
+    ['C1 CSI', 'CN=\u009b31m', 3],
+    ['after non-ASCII', 'CN=é\rx', 4],
+    ['after an escape', 'CN=\\2C\r', 6],
+    ['far into a long plain run', `CN=${'a'.repeat(40)}\r${'b'.repeat(40)}`, 43],
+  ] as const;
+
+  it.each(RAW)('%s: rejected at the control character by both parsers', (_, subject, offset) => {
+    expect(failureOffset(subject)).toBe(offset);
+    const reason = check(subject);
+    expect(reasonOffset(reason)).toBe(utf8(subject.slice(0, offset)).length);
+  });
+
+  it('accepts control characters written as \\XX escapes, and U+00A0 (not a control)', () => {
+    expect(check('CN=a\\0Db\\0A\\1B')).toBeNull();
+    expect(check('CN=\\C2\\85')).toBeNull();
+    expect(check('CN=a\u00a0b')).toBeNull();
+    expect(firstValue('CN=a\\0Db')).toBe('a\rb');
+  });
+});
+
 describe('checkSubjectBytes', () => {
   it('accepts well-formed subjects', () => {
     expect(check(AWS_SUBJECT)).toBeNull();

@@ -1,7 +1,7 @@
 import { type BootstrapResult, BucketSetupError, bootstrapBucket } from '../../aws/bucket-setup.js';
 import { type CaArn, parseCaArn } from '../../core/ca-arn.js';
 import { DELIVERY_SID, PolicyTextError } from '../../core/policy-merge.js';
-import { safeText } from '../../core/render/style.js';
+import { safeOutput, safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { useColor } from '../output.js';
@@ -89,7 +89,8 @@ function renderText(r: BootstrapResult, cmd: BootstrapCommand, color: boolean): 
       JSON.stringify(r.kms.statement, null, 2),
     );
   }
-  return `${lines.join('\n')}\n`;
+  // the policy diff quotes the bucket's policy as stored: untrusted text
+  return safeOutput(`${lines.join('\n')}\n`, { color });
 }
 
 function renderJson(r: BootstrapResult, cas: CaArn[], cmd: BootstrapCommand): string {

@@ -1,6 +1,6 @@
 import { type Check, runDoctor } from '../../aws/doctor.js';
 import { parseCaArn } from '../../core/ca-arn.js';
-import { safeText } from '../../core/render/style.js';
+import { safeOutput, safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.js';
 import { useColor } from '../output.js';
@@ -32,7 +32,8 @@ function renderText(checks: Check[], color: boolean): string {
     (failed ? `${failed} of ${checks.length} checks failed` : `all ${checks.length} checks passed`) +
       (warned ? ` (${warned} with a warning)` : ''),
   );
-  return `${lines.join('\n')}\n`;
+  // details quote AWS error messages and bucket settings: untrusted text
+  return safeOutput(`${lines.join('\n')}\n`, { color });
 }
 
 /** `pca-audit doctor`: every check PASS/FAIL/SKIP with its fix; exit 1 when one fails. */

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { generateReport, type ReportFormatName } from '../../aws/generate.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { formatInstant } from '../../core/instant.js';
+import { safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -54,6 +55,6 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
         downloaded: !r.alreadyDownloaded,
       })}\n`,
     );
-  } else process.stdout.write(`${r.path}\n`);
+  } else process.stdout.write(`${safeText(r.path)}\n`);
   return 0;
 }

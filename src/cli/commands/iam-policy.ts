@@ -2,6 +2,7 @@ import { type IamCommand, iamPolicy, needsStateScope } from '../../core/iam-poli
 import { parseS3Uri } from '../../core/s3-uri.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { writeStdout } from '../output.js';
 import { checkBucketName, parseCaList } from './bootstrap.js';
 
 export interface IamPolicyCommand {
@@ -44,8 +45,6 @@ export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext,
       'run --state s3://… also needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the state prefix: add --state s3://BUCKET/PREFIX/ to include them',
     );
   }
-  await new Promise<void>((resolve, reject) =>
-    process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`, (err) => (err ? reject(err) : resolve())),
-  );
+  await writeStdout(`${JSON.stringify(policy, null, 2)}\n`);
   return 0;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
-import { paint, safeText } from '../../core/render/style.js';
+import { paint, safeOutput, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
 import { openInput } from '../../io/inputs.js';
@@ -316,11 +316,11 @@ async function runWith(
               ? `no new report since the last run (report ${c.reportId})`
               : `${c.issued} issued, ${c.revoked} revoked, ${c.expired} expired (report ${c.previousReportId} → ${c.reportId})`;
       lines.push(
-        `${c.ca}: ${what}; ${f.error} errors, ${f.warning} warnings, ${f.info} info; ${c.newAlerts.length} new alerts`,
+        `${safeText(c.ca)}: ${what}; ${f.error} errors, ${f.warning} warnings, ${f.info} info; ${c.newAlerts.length} new alerts`,
       );
       for (const a of c.newAlerts)
         lines.push(
-          `  ${paint({ color }, a.severity, a.severity)} ${a.code} ${a.serial ?? '-'} ${safeText(a.message)}`,
+          `  ${paint({ color }, a.severity, a.severity)} ${safeText(a.code)} ${safeText(a.serial ?? '-')} ${safeText(a.message)}`,
         );
     }
     for (const a of summary.expiredAcknowledgements)
@@ -334,7 +334,7 @@ async function runWith(
       );
     }
     lines.push(`exit code ${summary.exitCode}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(safeOutput(`${lines.join('\n')}\n`, { color }));
   }
   return summary.exitCode;
 }

@@ -5,10 +5,27 @@ import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.
 /**
  * A spreadsheet treats a cell starting with = + - @ (or tab/CR) as a formula; subjects and
  * messages are attacker-influenced text, so such cells get a leading apostrophe (OWASP's advice).
+ * Every line start inside the cell counts too: a spreadsheet may split a cell at CR, LF or CRLF, and
+ * then each line is read as the start of a cell (issue 13 item 2).
  */
 export function neutraliseCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  if (!/[\r\n]/.test(value)) return FORMULA_START.test(value) ? `'${value}` : value;
+  // [line, break, line, break, ..., line]: a line is dangerous if what follows its start (itself, or
+  // when empty the break after it, e.g. a CR) is a formula start
+  const parts = value.split(/(\r\n|\r|\n)/);
+  for (let k = 0; k < parts.length; k += 2) {
+    if (FORMULA_START.test(parts[k] || (parts[k + 1] ?? ''))) parts[k] = `'${parts[k]}`;
+  }
+  return parts.join('');
 }
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * csv-stringify quotes a cell holding LF (the record delimiter) but not one holding a bare CR, which a
+ * reader may take as a row break; every cell with CR or LF is quoted.
+ */
+const LINE_BREAK = /[\r\n]/;
 
 const HEADER = [
   'kind',
@@ -53,7 +70,10 @@ function findingRecord(f: Finding): string[] {
 }
 
 function toCsv(records: string[][]): string {
-  return stringify([HEADER, ...records.map((r) => r.map(neutraliseCell))], { record_delimiter: 'unix' });
+  return stringify([HEADER, ...records.map((r) => r.map(neutraliseCell))], {
+    record_delimiter: 'unix',
+    quoted_match: LINE_BREAK,
+  });
 }
 
 export function renderDiffCsv(out: DiffOutput): string {

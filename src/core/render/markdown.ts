@@ -1,7 +1,7 @@
 import type { Finding } from '../finding.js';
 import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
 import type { ReportSummary } from '../report-summary.js';
-import { safeText } from './style.js';
+import { safeOutput, safeText } from './style.js';
 import { sourceLines } from './text.js';
 
 /** Escapes what Markdown tables and inline text would interpret. */
@@ -94,7 +94,7 @@ export function renderDiffMarkdown(out: DiffOutput): string {
     ]),
     ...findingSection(out.findings, out.omittedFindings),
   ];
-  return `${lines.join('\n').trimEnd()}\n`;
+  return safeOutput(`${lines.join('\n').trimEnd()}\n`);
 }
 
 export function renderInspectMarkdown(out: InspectOutput): string {
@@ -113,5 +113,5 @@ export function renderInspectMarkdown(out: InspectOutput): string {
     ]),
     ...findingSection(out.findings, out.omittedFindings),
   ];
-  return `${lines.join('\n').trimEnd()}\n`;
+  return safeOutput(`${lines.join('\n').trimEnd()}\n`);
 }

@@ -52,3 +52,17 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 export function safeText(value: string): string {
   return value.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/** The SGR codes this program writes itself (paint's, and doctor's and bootstrap's colours). */
+const OWN_SGR = '\\u001b\\[(?:1|2|22|31|32|33|36|39)m';
+const OUTPUT_CONTROL = new RegExp(`${OWN_SGR}|[\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f]`, 'g');
+
+/**
+ * The last pass over text bound for a terminal (or a Markdown file): every control character but the
+ * line feed becomes \xNN, so a field a renderer forgot to pass through safeText still cannot move the
+ * cursor, clear the screen or forge a line. With colour on, the colour codes we write ourselves are kept
+ * (fields are escaped one by one, so report text cannot supply one); with colour off, none survives.
+ */
+export function safeOutput(text: string, style: TextStyle = { color: false }): string {
+  return text.replace(OUTPUT_CONTROL, (m) => (m.length > 1 && style.color ? m : safeText(m)));
+}

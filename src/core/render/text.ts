@@ -2,7 +2,7 @@ import type { CrlScope } from '../crl-check.js';
 import type { Finding } from '../finding.js';
 import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
 import type { ReportSummary } from '../report-summary.js';
-import { paint, plural, safeText, type TextStyle, table } from './style.js';
+import { paint, plural, safeOutput, safeText, type TextStyle, table } from './style.js';
 
 function findingLines(findings: Finding[], omitted: Record<string, number>, style: TextStyle): string[] {
   if (findings.length === 0 && Object.keys(omitted).length === 0) return ['Findings: none'];
@@ -10,7 +10,7 @@ function findingLines(findings: Finding[], omitted: Record<string, number>, styl
   for (const f of findings) {
     rows.push([
       paint(style, f.severity, f.severity),
-      f.code,
+      safeText(f.code),
       safeText(f.serial ?? '-'),
       where(f),
       safeText(f.message),
@@ -21,7 +21,7 @@ function findingLines(findings: Finding[], omitted: Record<string, number>, styl
     ...table(rows),
   ];
   for (const [code, n] of Object.entries(omitted))
-    out.push(`  … and ${n} more ${code} (raise --max-findings to list them)`);
+    out.push(`  … and ${n} more ${safeText(code)} (raise --max-findings to list them)`);
   return out;
 }
 
@@ -70,7 +70,7 @@ export function sourceLines(out: DiffOutput): string[] {
     ].filter(Boolean);
     lines.push(
       `cloudtrail ${plural(r.records, 'record')} in ${plural(r.files, 'file')}${skipped.length ? ` (${skipped.join(', ')})` : ''}` +
-        `${r.coverage ? `, ${r.coverage.from} → ${r.coverage.to}` : ''}`,
+        `${r.coverage ? `, ${safeText(r.coverage.from)} → ${safeText(r.coverage.to)}` : ''}`,
       `           ${plural(r.events, 'event')} of interest: ${r.inWindow} of this CA in the window, ` +
         `${r.outsideWindow} outside it, ${r.otherCa} of other CAs; ` +
         `${r.matchedRevocations} revocation${r.matchedRevocations === 1 ? '' : 's'} matched, ${r.unexplainedRevocations} unexplained`,
@@ -119,9 +119,10 @@ export function renderDiffText(out: DiffOutput, style: TextStyle): string {
   lines.push(
     `${paint(style, 'bold', 'new')}  ${safeText(out.new.source)} (${out.new.format}${out.new.createdAt ? `, made ${out.new.createdAt}` : ''})`,
   );
-  if (out.new.ca ?? out.old.ca) lines.push(`${paint(style, 'bold', 'CA')}   ${out.new.ca ?? out.old.ca}`);
+  if (out.new.ca ?? out.old.ca)
+    lines.push(`${paint(style, 'bold', 'CA')}   ${safeText(out.new.ca ?? out.old.ca ?? '')}`);
   lines.push(
-    `${paint(style, 'bold', 'window')} ${out.window.from ?? '?'} → ${out.window.to ?? '?'} (${out.window.basis})`,
+    `${paint(style, 'bold', 'window')} ${safeText(out.window.from ?? '?')} → ${safeText(out.window.to ?? '?')} (${safeText(out.window.basis)})`,
   );
   lines.push(...sourceLines(out));
   lines.push('');
@@ -169,13 +170,13 @@ export function renderDiffText(out: DiffOutput, style: TextStyle): string {
     `${s.issued} issued, ${s.revoked} revoked, ${s.expired} expired; ` +
       `${plural(s.findings.error, 'error')}, ${plural(s.findings.warning, 'warning')}, ${s.findings.info} info`,
   );
-  return `${lines.join('\n')}\n`;
+  return safeOutput(`${lines.join('\n')}\n`, style);
 }
 
 export function renderInspectText(out: InspectOutput, style: TextStyle): string {
   const lines: string[] = [];
   lines.push(`${paint(style, 'bold', 'report')} ${safeText(out.report.source)} (${out.report.format})`);
-  if (out.report.ca) lines.push(`${paint(style, 'bold', 'CA')}     ${out.report.ca}`);
+  if (out.report.ca) lines.push(`${paint(style, 'bold', 'CA')}     ${safeText(out.report.ca)}`);
   lines.push(`${paint(style, 'bold', 'as of')}  ${out.asOf}`);
   lines.push('');
   const s = out.summary;
@@ -187,12 +188,16 @@ export function renderInspectText(out: InspectOutput, style: TextStyle): string 
     lines.push(
       '',
       paint(style, 'bold', 'Revoked by reason'),
-      ...table(reasons.map(([k, v]) => [k, String(v)])),
+      ...table(reasons.map(([k, v]) => [safeText(k), String(v)])),
     );
   }
   const templates = Object.entries(s.byTemplate);
   if (templates.length > 0) {
-    lines.push('', paint(style, 'bold', 'By template'), ...table(templates.map(([k, v]) => [k, String(v)])));
+    lines.push(
+      '',
+      paint(style, 'bold', 'By template'),
+      ...table(templates.map(([k, v]) => [safeText(k), String(v)])),
+    );
   }
   lines.push('');
   lines.push(
@@ -207,5 +212,5 @@ export function renderInspectText(out: InspectOutput, style: TextStyle): string 
     ),
   );
   lines.push(...findingLines(out.findings, out.omittedFindings, style));
-  return `${lines.join('\n')}\n`;
+  return safeOutput(`${lines.join('\n')}\n`, style);
 }
