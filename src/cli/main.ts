@@ -315,7 +315,7 @@ const generate = command(
       'accept-any-format': {
         type: 'boolean',
         default: false,
-        describe: 'take a recent report of the other format (diff compares JSON with CSV) instead of exit 5',
+        describe: 'use a recent report of the other format rather than exit 5 (diff compares JSON with CSV)',
       },
       json: { type: 'boolean', default: false, describe: 'print what was made as JSON' },
     },
