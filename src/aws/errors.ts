@@ -69,3 +69,58 @@ export async function call<T>(operation: string, fn: () => Promise<T>): Promise<
     throw toAwsError(operation, err);
   }
 }
+
+/** Why a report cannot be had now; keyed on by `generate --json` readers. */
+export type RetryLaterReason =
+  /** a report of the other format is younger than 30 minutes: pca-audit did not ask AWS */
+  | 'ReportIntervalNotElapsed'
+  /** AWS answered with an earlier report of the other format instead of making one */
+  | 'OtherFormatHandedBack'
+  /** the wait for the next report slot outlasted --timeout */
+  | 'SlotWaitTimeout';
+
+/**
+ * "Not now": no report can be had before `retryAfter`, and asking again after it can succeed
+ * (exit 5). `refusedBy` says who said no: AWS (with the operation and its answer), or pca-audit
+ * on its own, before any report was requested.
+ */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  readonly hint: string | undefined;
+  /** what AWS answered, when AWS refused */
+  readonly aws: { operation: string; errorName?: string; requestId?: string } | undefined;
+  /** the recent report that stands in the way (or that AWS handed back), when known */
+  readonly report: { id: string; format: 'json' | 'csv'; key: string; createdAt: number } | undefined;
+  constructor(
+    readonly refusedBy: 'AWS' | 'pca-audit',
+    readonly reason: RetryLaterReason,
+    message: string,
+    /** epoch seconds */
+    readonly retryAfter: number,
+    more: {
+      hint?: string;
+      aws?: RetryLaterError['aws'];
+      report?: RetryLaterError['report'];
+    } = {},
+  ) {
+    super(message);
+    this.hint = more.hint;
+    this.aws = more.aws;
+    this.report = more.report;
+  }
+}
+
+/**
+ * Writing a download to the local disk failed, or what was read back after fsync is not what was
+ * downloaded (full disk, quota, I/O error): exit 2, naming the path. Nothing is kept at the path.
+ */
+export class LocalWriteError extends Error {
+  override readonly name = 'LocalWriteError';
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}

@@ -6,6 +6,11 @@
  * earlier report handed back. So the bucket is asked first (a report younger than 30 minutes is
  * reused), each of those errors is handled, and a report whose CreatedAt is older than the call
  * is said to be reused.
+ *
+ * A fresh report of the other format is taken with `acceptAnyFormat` (diff compares JSON with
+ * CSV), waited out with `waitForSlot`, and otherwise refused by pca-audit itself, before any report
+ * is requested: a RetryLaterError (exit 5) with the time the next slot opens. So is a report of the
+ * other format that AWS hands back, and a wait for a slot that outlasts the timeout.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,9 +18,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type CaArn, REPORT_INTERVAL_SECONDS, reportKeyInfo, reportPrefix } from '../core/ca-arn.js';
 import type { AwsClients } from './clients.js';
 import { diagnoseReportFailure } from './diagnose.js';
-import { AwsError } from './errors.js';
+import { AwsError, RetryLaterError } from './errors.js';
 import { createAuditReport, describeAuditReport } from './pca.js';
-import { downloadObject, listObjects } from './s3.js';
+import { downloadObject, fileDigests, isMd5Etag, listObjects } from './s3.js';
 
 export type ReportFormatName = 'json' | 'csv';
 
@@ -30,6 +35,8 @@ export interface GenerateOptions {
   pollInterval: number;
   /** wait for the 30-minute slot instead of failing when only a report of the other format is recent */
   waitForSlot: boolean;
+  /** take a fresh report of the other format (or one AWS hands back) instead of refusing or waiting */
+  acceptAnyFormat?: boolean;
 }
 
 export interface GenerateDeps {
@@ -48,6 +55,8 @@ export interface GeneratedReport {
   bucket: string;
   key: string;
   format: ReportFormatName;
+  /** the format asked for: `format` differs only when a report of the other format was accepted */
+  requestedFormat: ReportFormatName;
   /** epoch seconds: CreatedAt, else the object's LastModified */
   createdAt: number;
   path: string;
@@ -87,6 +96,15 @@ export async function listReportsUnder(
 }
 
 const minutes = (s: number) => `${Math.max(0, Math.round(s / 60))} min`;
+const upper = (f: ReportFormatName) => f.toUpperCase();
+/** when the next report may be asked for, after one made at `made` (5 s of margin for clock skew) */
+const slotAfter = (made: number) => made + REPORT_INTERVAL_SECONDS + 5;
+/** AWS refusing a new report inside the 30 minutes, in each of the ways it may (aws-facts.md) */
+const SLOT_REFUSALS = new Set([
+  'RequestInProgressException',
+  'ThrottlingException',
+  'LimitExceededException',
+]);
 
 export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Promise<GeneratedReport> {
   const { clients, now, note } = deps;
@@ -114,25 +132,45 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
   let target: { id: string; key: string; reused: boolean } | undefined;
   let newest = await recent();
   for (;;) {
-    if (newest && newest.format === o.format) {
+    if (newest && (newest.format === o.format || o.acceptAnyFormat)) {
       note(
-        `reusing report ${newest.id}, made ${minutes(now() - newest.lastModified)} ago (AWS makes one report per CA every 30 minutes)`,
+        newest.format === o.format
+          ? `reusing report ${newest.id}, made ${minutes(now() - newest.lastModified)} ago (AWS makes one report per CA every 30 minutes)`
+          : `using the ${upper(newest.format)} report ${newest.id}, made ${minutes(now() - newest.lastModified)} ago, instead of a ${upper(o.format)} one (AWS makes one report per CA every 30 minutes)`,
       );
       target = { id: newest.id, key: newest.key, reused: true };
       break;
     }
     if (newest) {
-      const wait = newest.lastModified + REPORT_INTERVAL_SECONDS - now() + 5;
+      const retryAfter = slotAfter(newest.lastModified);
+      const wait = retryAfter - now();
+      const report = {
+        id: newest.id,
+        format: newest.format,
+        key: newest.key,
+        createdAt: newest.lastModified,
+      };
       if (!o.waitForSlot) {
-        throw new AwsError(
-          'CreateCertificateAuthorityAuditReport',
+        throw new RetryLaterError(
+          'pca-audit',
           'ReportIntervalNotElapsed',
-          `a ${newest.format.toUpperCase()} report (${newest.id}) was made ${minutes(now() - newest.lastModified)} ago; AWS makes one report per CA every 30 minutes`,
-          undefined,
-          `use --format ${newest.format}, or --wait-for-slot to wait ${minutes(wait)}`,
+          `a ${upper(newest.format)} report (${newest.id}) was made ${minutes(now() - newest.lastModified)} ago and AWS makes one report per CA every 30 minutes, so no ${upper(o.format)} report was requested`,
+          retryAfter,
+          {
+            hint: `use --format ${newest.format} or --accept-any-format to take that report, or --wait-for-slot to wait ${minutes(wait)}`,
+            report,
+          },
         );
       }
-      if (now() + wait > deadline) throw timeoutError(o, `the next report slot opens in ${minutes(wait)}`);
+      if (now() + wait > deadline) {
+        throw new RetryLaterError(
+          'pca-audit',
+          'SlotWaitTimeout',
+          `the next report slot opens in ${minutes(wait)}, after --timeout (${o.timeout} s)`,
+          retryAfter,
+          { hint: 'run again after then, or raise --timeout', report },
+        );
+      }
       note(`waiting ${minutes(wait)} for the next report slot`);
       await deps.sleep(wait);
       newest = await recent();
@@ -143,19 +181,29 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
       target = { ...made, reused: false };
       break;
     } catch (err) {
-      const name = (err as AwsError).errorName;
-      if (
-        name !== 'RequestInProgressException' &&
-        name !== 'ThrottlingException' &&
-        name !== 'LimitExceededException'
-      ) {
-        throw err;
-      }
+      const e = err as AwsError;
+      if (!SLOT_REFUSALS.has(e.errorName)) throw err;
       // another report is being made, or the 30 minutes have not passed: look again, wait, retry
       newest = await recent();
       if (newest) continue;
-      if (now() + o.pollInterval > deadline) throw timeoutError(o, `AWS kept answering ${name}`);
-      note(`AWS answered ${name}; trying again in ${o.pollInterval} s`);
+      if (now() + o.pollInterval > deadline) {
+        // the report AWS counts was made before now, so its 30 minutes end before now + 30 minutes
+        throw new RetryLaterError(
+          'AWS',
+          'SlotWaitTimeout',
+          `AWS kept answering ${e.errorName} until --timeout (${o.timeout} s) ran out: one report per CA every 30 minutes`,
+          now() + REPORT_INTERVAL_SECONDS,
+          {
+            hint: 'run again after then, or raise --timeout',
+            aws: {
+              operation: 'CreateCertificateAuthorityAuditReport',
+              errorName: e.errorName,
+              ...(e.requestId ? { requestId: e.requestId } : {}),
+            },
+          },
+        );
+      }
+      note(`AWS answered ${e.errorName}; trying again in ${o.pollInterval} s`);
       await deps.sleep(o.pollInterval);
     }
   }
@@ -188,14 +236,46 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
     );
   }
 
-  // download, unless the same object is already kept
   const info = reportKeyInfo(key);
   const format = info?.format ?? o.format;
+  if (format !== o.format) {
+    // only AWS can have chosen the format here: a listed report of the other format was refused above
+    const made = status.createdAt ?? now();
+    if (!o.acceptAnyFormat) {
+      throw new RetryLaterError(
+        'AWS',
+        'OtherFormatHandedBack',
+        `AWS answered with report ${target.id}, a ${upper(format)} report made ${minutes(now() - made)} ago, instead of making a ${upper(o.format)} one (one report per CA every 30 minutes)`,
+        status.createdAt === undefined ? now() + REPORT_INTERVAL_SECONDS : slotAfter(made),
+        {
+          hint: `use --format ${format} or --accept-any-format to take that report`,
+          aws: { operation: 'CreateCertificateAuthorityAuditReport' },
+          report: { id: target.id, format, key, createdAt: made },
+        },
+      );
+    }
+    note(
+      `AWS answered with the ${upper(format)} report ${target.id} instead of a ${upper(o.format)} one; using it`,
+    );
+  }
+
+  // download, unless the same object is already kept
   const path = join(o.outDir, `${target.id}.${format}`);
   const objects = listable ? await listObjects(clients.s3(o.ca.region), status.bucket ?? o.bucket, key) : [];
   const object = objects.find((x) => x.key === key);
   const existing = await stat(path).catch(() => undefined);
-  const kept = existing !== undefined && object !== undefined && existing.size === object.size;
+  // a kept copy is trusted only on its content: its MD5 against the object's ETag (size alone would
+  // keep a copy damaged or edited in place); an ETag that is no MD5 (multipart, SSE-KMS) proves
+  // nothing, so the object is downloaded again
+  let kept = false;
+  if (existing !== undefined && object !== undefined && existing.size === object.size) {
+    kept = isMd5Etag(object.etag) && (await fileDigests(path)).md5 === object.etag;
+  }
+  if (existing !== undefined && !kept) {
+    note(
+      `${path} is already here but could not be shown to be s3://${status.bucket ?? o.bucket}/${key} (size and MD5 against the ETag); downloading it again`,
+    );
+  }
   const got = kept
     ? undefined
     : await downloadObject(clients.s3(o.ca.region), status.bucket ?? o.bucket, key, path);
@@ -204,6 +284,7 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
     bucket: o.bucket,
     key,
     format,
+    requestedFormat: o.format,
     createdAt: status.createdAt ?? got?.lastModified ?? object?.lastModified ?? now(),
     path,
     size: got?.size ?? existing?.size ?? 0,

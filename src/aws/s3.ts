@@ -1,8 +1,8 @@
 /** S3: list report keys, download an object to a file (streamed, verified, renamed into place). */
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { AwsError, call } from './errors.js';
+import { AwsError, call, LocalWriteError } from './errors.js';
 
 export interface S3Object {
   key: string;
@@ -82,16 +82,85 @@ export interface Downloaded {
   etag?: string;
 }
 
+/** The file operations a download needs; tests inject a disk that fails. */
+export interface DownloadFiles {
+  open(path: string, flags: 'w' | 'r', mode?: number): Promise<FileHandle>;
+}
+
+const NODE_FILES: DownloadFiles = { open: (path, flags, mode) => open(path, flags, mode) };
+
+/** A single-part upload without SSE-KMS has its MD5 as its ETag; only then does the ETag prove content. */
+export function isMd5Etag(etag: string | undefined): etag is string {
+  return etag !== undefined && /^[0-9a-f]{32}$/.test(etag);
+}
+
+/** The MD5 and SHA-256 of a local file, and its length, read back from the disk. */
+export async function fileDigests(
+  path: string,
+  files: DownloadFiles = NODE_FILES,
+): Promise<{ size: number; md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha = createHash('sha256');
+  let size = 0;
+  const handle = await files.open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      const part = buffer.subarray(0, bytesRead);
+      md5.update(part);
+      sha.update(part);
+      size += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { size, md5: md5.digest('hex'), sha256: sha.digest('hex') };
+}
+
+/** Why a local file operation failed, for a one-line message ("ENOSPC: no space left on device"). */
+const why = (err: unknown) => (err as Error)?.message ?? String(err);
+
 /**
- * Streams an object into `dest`: written to a temporary file beside it, its length checked against
- * Content-Length and its MD5 against a single-part, non-KMS ETag, fsynced, then renamed into place.
- * An interrupted or truncated download leaves nothing at `dest`.
+ * Writes all of `chunk`: write(2) may write less than asked (a filling disk does exactly that), so
+ * the rest is written again; a write that makes no progress is a full disk.
+ */
+async function writeAll(handle: FileHandle, chunk: Uint8Array, path: string): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    let written: number;
+    try {
+      ({ bytesWritten: written } = await handle.write(chunk, offset, chunk.length - offset, null));
+    } catch (err) {
+      throw new LocalWriteError(path, `the download could not be written: ${why(err)}`, FREE_SPACE);
+    }
+    if (!(written > 0)) {
+      throw new LocalWriteError(
+        path,
+        `the download could not be written: the disk took ${offset} of ${chunk.length} bytes, then none`,
+        FREE_SPACE,
+      );
+    }
+    offset += written;
+  }
+}
+
+const FREE_SPACE = 'free some space (or choose another directory) and run again; nothing was kept';
+
+/**
+ * Streams an object into `dest`: written to a temporary file beside it (every write checked), its
+ * length checked against Content-Length and its MD5 against a single-part, non-KMS ETag, fsynced,
+ * read back and compared with what was received (length and SHA-256), then renamed into place.
+ * An interrupted, truncated or badly written download leaves nothing at `dest`; a local failure is
+ * a LocalWriteError naming the file, a network or S3 one an AwsError.
  */
 export async function downloadObject(
   s3: S3Client,
   bucket: string,
   key: string,
   dest: string,
+  files: DownloadFiles = NODE_FILES,
 ): Promise<Downloaded> {
   const operation = 'GetObject';
   const res = await call(operation, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
@@ -101,23 +170,33 @@ export async function downloadObject(
   const md5 = createHash('md5');
   const sha = createHash('sha256');
   let size = 0;
-  const handle = await open(temp, 'w', 0o600);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await files.open(temp, 'w', 0o600);
+  } catch (err) {
+    throw new LocalWriteError(dest, `cannot create the file: ${why(err)}`);
+  }
   let done = false;
   try {
-    try {
-      for await (const chunk of body) {
-        md5.update(chunk);
-        sha.update(chunk);
-        size += chunk.length;
-        await handle.write(chunk);
+    const chunks = body[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        throw new AwsError(
+          operation,
+          'NetworkError',
+          `s3://${bucket}/${key}: the download broke off after ${size} bytes (${(err as Error).message})`,
+          res.$metadata.requestId,
+        );
       }
-    } catch (err) {
-      throw new AwsError(
-        operation,
-        'NetworkError',
-        `s3://${bucket}/${key}: the download broke off after ${size} bytes (${(err as Error).message})`,
-        res.$metadata.requestId,
-      );
+      if (next.done) break;
+      const chunk = next.value;
+      md5.update(chunk);
+      sha.update(chunk);
+      size += chunk.length;
+      await writeAll(handle, chunk, dest);
     }
     const expected = res.ContentLength;
     if (expected !== undefined && size !== expected) {
@@ -130,8 +209,8 @@ export async function downloadObject(
       );
     }
     const etag = res.ETag?.replace(/"/g, '');
-    // a single-part upload without SSE-KMS has the MD5 as its ETag
-    if (etag && /^[0-9a-f]{32}$/.test(etag) && res.ServerSideEncryption !== 'aws:kms') {
+    const sha256 = sha.digest('hex');
+    if (isMd5Etag(etag) && res.ServerSideEncryption !== 'aws:kms') {
       const digest = md5.digest('hex');
       if (digest !== etag) {
         throw new AwsError(
@@ -143,19 +222,42 @@ export async function downloadObject(
         );
       }
     }
-    await handle.sync();
-    await handle.close();
-    await rename(temp, dest);
+    try {
+      await handle.sync();
+      const h = handle;
+      handle = undefined;
+      await h.close();
+    } catch (err) {
+      throw new LocalWriteError(dest, `the download could not be written: ${why(err)}`, FREE_SPACE);
+    }
+    // what the disk holds, not what was handed to it: a disk that drops writes is caught here
+    const back = await fileDigests(temp, files).catch((err: unknown) => {
+      throw new LocalWriteError(dest, `the written download could not be read back: ${why(err)}`);
+    });
+    if (back.size !== size || back.sha256 !== sha256) {
+      throw new LocalWriteError(
+        dest,
+        back.size !== size
+          ? `${size} bytes were written, but ${back.size} read back`
+          : `the bytes read back differ from those downloaded (SHA-256 ${back.sha256}, not ${sha256})`,
+        FREE_SPACE,
+      );
+    }
+    try {
+      await rename(temp, dest);
+    } catch (err) {
+      throw new LocalWriteError(dest, `cannot move the download into place: ${why(err)}`);
+    }
     done = true;
     return {
       size,
-      sha256: sha.digest('hex'),
+      sha256,
       lastModified: (res.LastModified?.getTime() ?? 0) / 1000,
       ...(etag ? { etag } : {}),
     };
   } finally {
     if (!done) {
-      await handle.close().catch(() => {});
+      await handle?.close().catch(() => {});
       await rm(temp, { force: true });
     }
   }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
-import { AwsError } from '../aws/errors.js';
+import { AwsError, LocalWriteError, RetryLaterError } from '../aws/errors.js';
 import { FAIL_ON_LEVELS } from '../core/fail-on.js';
 import { IAM_COMMANDS } from '../core/iam-policy.js';
+import { formatInstant } from '../core/instant.js';
 import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
@@ -19,7 +20,7 @@ import {
   type Values,
 } from './args.js';
 import { type CliContext, makeContext } from './context.js';
-import { EXIT_AWS, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_AWS, EXIT_INTERNAL, EXIT_RETRY_LATER, EXIT_USAGE, UsageError } from './errors.js';
 import { OUTPUT_FORMATS, STDOUT_PATH, stdoutError, writeStdout } from './output.js';
 import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
 
@@ -28,7 +29,8 @@ const EXIT_CODES = `Exit codes:
   1  findings at or above --fail-on (default: warning)
   2  usage, config or input error (bad flag, unreadable or malformed report, unwritable file)
   3  AWS or network failure
-  4  internal error (a bug: run again with PCA_AUDIT_DEBUG=1 and report it)`;
+  4  internal error (a bug: run again with PCA_AUDIT_DEBUG=1 and report it)
+  5  not now: no report can be had yet (AWS's 30-minute rule); retry after the time given`;
 
 /** Accepted before and after the command name. */
 const GLOBAL_OPTIONS = {
@@ -311,6 +313,11 @@ const generate = command(
         default: false,
         describe: 'wait out the 30 minutes when a report of the other format is recent',
       },
+      'accept-any-format': {
+        type: 'boolean',
+        default: false,
+        describe: 'use a recent report of the other format rather than exit 5 (diff compares JSON with CSV)',
+      },
       json: { type: 'boolean', default: false, describe: 'print what was made as JSON' },
     },
     examples: [
@@ -332,6 +339,7 @@ const generate = command(
         timeout: parseDurationFlag('timeout', a.timeout),
         pollInterval: parseDurationFlag('poll-interval', a['poll-interval']),
         waitForSlot: a['wait-for-slot'],
+        acceptAnyFormat: a['accept-any-format'],
         json: a.json,
       },
       contextFrom(a),
@@ -656,6 +664,23 @@ function reportError(err: unknown): number {
     );
     if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
     return EXIT_AWS;
+  }
+  if (err instanceof RetryLaterError) {
+    // who said no matters: AWS (its operation and answer), or pca-audit before asking AWS
+    const who =
+      err.refusedBy === 'AWS'
+        ? `refused by AWS (${[err.aws?.operation, err.aws?.errorName].filter(Boolean).join(': ')}${err.aws?.requestId ? `, request id ${err.aws.requestId}` : ''})`
+        : 'refused by pca-audit, before asking AWS for a report';
+    process.stderr.write(
+      `pca-audit: not now: ${who}: ${safeLine(err.message)}; retry after ${formatInstant(Math.ceil(err.retryAfter))}\n`,
+    );
+    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
+    return EXIT_RETRY_LATER;
+  }
+  if (err instanceof LocalWriteError) {
+    process.stderr.write(`pca-audit: writing "${safeLine(err.path)}": ${safeLine(err.message)}\n`);
+    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
+    return EXIT_USAGE;
   }
   if (err instanceof ReportSyntaxError) {
     process.stderr.write(`pca-audit: reading report: ${safeLine(err.message)}\n`);

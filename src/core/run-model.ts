@@ -123,6 +123,8 @@ export interface CaResult {
   /** by severity, after acknowledgements */
   counts: Record<Severity, number>;
   exitCode: number;
+  /** what a reader should know about how the CA was audited (e.g. a report of the other format used) */
+  notes?: string[];
 }
 
 export interface RunSummary {
@@ -144,8 +146,18 @@ export interface RunSummary {
     newAlerts: Array<{ code: FindingCode; severity: Severity; serial?: string; message: string }>;
     error?: string;
     exitCode: number;
+    notes?: string[];
   }>;
   expiredAcknowledgements: Array<{ code: string; serial: string; reason: string; expires?: string }>;
+}
+
+/**
+ * The worse of two exit codes: 0, then 5 ("not now", which a later run fixes by itself), then 1
+ * (findings), 2, 3 and 4 (a bug), so that no finding or failure hides behind a "retry later".
+ */
+export function worseExit(a: number, b: number): number {
+  const rank = (c: number) => (c === 5 ? 0.5 : c);
+  return rank(b) > rank(a) ? b : a;
 }
 
 export function summariseRun(
@@ -156,7 +168,7 @@ export function summariseRun(
   results: CaResult[],
   expiredAcks: Ack[],
 ): RunSummary {
-  const exitCode = results.reduce((m, r) => Math.max(m, r.exitCode), 0);
+  const exitCode = results.reduce((m, r) => worseExit(m, r.exitCode), 0);
   return {
     schemaVersion: 1,
     runId,
@@ -186,6 +198,7 @@ export function summariseRun(
           message: f.message,
         })),
         exitCode: r.exitCode,
+        ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
       };
     }),
     expiredAcknowledgements: expiredAcks.map((a) => ({
@@ -227,6 +240,11 @@ export function renderRunMarkdown(s: RunSummary): string {
         `| ${mdCell(a.ca.split('/').pop() ?? a.ca)} | ${a.severity} | ${a.code} | ${a.serial ?? ''} | ${mdCell(a.message)} |`,
       );
     }
+  }
+  const notes = s.cas.flatMap((c) => (c.notes ?? []).map((n) => ({ ca: c.ca, n })));
+  if (notes.length > 0) {
+    lines.push('', '### Notes', '');
+    for (const { ca, n } of notes) lines.push(`- ${mdCell(ca.split('/').pop() ?? ca)}: ${mdCell(n)}`);
   }
   if (s.expiredAcknowledgements.length > 0) {
     lines.push('', '### Expired acknowledgements', '');

@@ -61,6 +61,8 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
         start,
         end,
         eventSource: PCA_SOURCE,
+        account: ca.account,
+        region: ca.region,
         now: ctx.now,
         sleep: ctx.sleep,
       })) {

@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { AwsError } from '../aws/errors.js';
+import { AwsError, LocalWriteError, RetryLaterError } from '../aws/errors.js';
 import { generateReport, listReports } from '../aws/generate.js';
 import { listCas } from '../aws/pca.js';
 import { downloadObject } from '../aws/s3.js';
@@ -199,12 +199,18 @@ export async function verifyHistory(dir: string, cp: Checkpoint): Promise<Findin
 }
 
 function exitForError(err: unknown): number {
+  if (err instanceof RetryLaterError) return 5;
   if (err instanceof AwsError) return 3;
-  if (err instanceof InputError || err instanceof StateError) return 2;
+  if (err instanceof InputError || err instanceof StateError || err instanceof LocalWriteError) return 2;
   return 4;
 }
 
 function describeError(err: unknown): string {
+  if (err instanceof RetryLaterError) {
+    const who = err.refusedBy === 'AWS' ? 'refused by AWS' : 'refused by pca-audit';
+    return `not now: ${who}: ${err.message}; retry after ${formatInstant(Math.ceil(err.retryAfter))}`;
+  }
+  if (err instanceof LocalWriteError) return `writing "${err.path}": ${err.message}`;
   if (err instanceof AwsError) {
     return `AWS ${err.operation} failed: ${err.errorName}: ${err.message}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
   }
@@ -328,6 +334,7 @@ async function processCa(
   const tampered = checkpoint ? await verifyHistory(dir, checkpoint) : [];
   const reportsDir = join(dir, 'reports');
   let temp: string | undefined;
+  const notes: string[] = [];
   try {
     // the newest report: made now (30-minute rule), or in a dry run only read from the bucket
     let report: { id: string; key: string; format: 'json' | 'csv'; createdAt: number; path: string };
@@ -361,9 +368,17 @@ async function processCa(
           timeout: s.timeout,
           pollInterval: s.pollInterval,
           waitForSlot: true,
+          // a fresh report of the other format is diffed as it is (JSON against CSV works), rather
+          // than waited out for up to 30 minutes holding the lock
+          acceptAnyFormat: true,
         },
       );
       report = { id: g.id, key: g.key, format: g.format, createdAt: g.createdAt, path: g.path };
+      if (g.format !== g.requestedFormat) {
+        notes.push(
+          `report ${g.id} is ${g.format.toUpperCase()}, not ${g.requestedFormat.toUpperCase()}: it was made at ${formatInstant(g.createdAt)}, and AWS makes one report per CA every 30 minutes`,
+        );
+      }
     }
     const reportSha256 = await fileSha256(report.path);
     if (!s.dryRun) await deps.mirror?.put(report.path);
@@ -450,7 +465,14 @@ async function processCa(
       if (outcome.status !== 'unchanged') commit.checkpoints[ca.id] = { ...next, hash: checkpointHash(next) };
       commit.alerted[ca.id] = newAlerts.map((f) => findingKey(ca.id, f));
     }
-    return { ca: ca.arn, outcome, newAlerts, counts, exitCode: exitCodeFor(counts, s.failOn) };
+    return {
+      ca: ca.arn,
+      outcome,
+      newAlerts,
+      counts,
+      exitCode: exitCodeFor(counts, s.failOn),
+      ...(notes.length > 0 ? { notes } : {}),
+    };
   } finally {
     if (temp) await rm(temp, { recursive: true, force: true });
   }

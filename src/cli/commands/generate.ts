@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { generateReport, type ReportFormatName } from '../../aws/generate.js';
+import { RetryLaterError } from '../../aws/errors.js';
+import { type GeneratedReport, generateReport, type ReportFormatName } from '../../aws/generate.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { formatInstant } from '../../core/instant.js';
 import { safeText } from '../../core/render/style.js';
@@ -14,6 +15,7 @@ export interface GenerateCommand {
   timeout: number;
   pollInterval: number;
   waitForSlot: boolean;
+  acceptAnyFormat: boolean;
   json: boolean;
 }
 
@@ -27,27 +29,62 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
     );
   }
   await mkdir(cmd.out, { recursive: true });
-  const r = await generateReport(
-    { clients: await ctx.aws(), now: ctx.now, sleep: ctx.sleep, note: ctx.note, progress: ctx.progress },
-    {
-      ca,
-      bucket: cmd.bucket,
-      format: cmd.format,
-      outDir: cmd.out,
-      timeout: cmd.timeout,
-      pollInterval: cmd.pollInterval,
-      waitForSlot: cmd.waitForSlot,
-    },
-  );
-  if (r.alreadyDownloaded) ctx.note(`${r.path} is already here (same size as s3://${r.bucket}/${r.key})`);
+  let r: GeneratedReport;
+  try {
+    r = await generateReport(
+      { clients: await ctx.aws(), now: ctx.now, sleep: ctx.sleep, note: ctx.note, progress: ctx.progress },
+      {
+        ca,
+        bucket: cmd.bucket,
+        format: cmd.format,
+        outDir: cmd.out,
+        timeout: cmd.timeout,
+        pollInterval: cmd.pollInterval,
+        waitForSlot: cmd.waitForSlot,
+        acceptAnyFormat: cmd.acceptAnyFormat,
+      },
+    );
+  } catch (err) {
+    // exit 5 with --json: a scheduler reads when to come back from stdout; stderr says it too
+    if (cmd.json && err instanceof RetryLaterError) {
+      process.stdout.write(
+        `${JSON.stringify({
+          status: 'retry-later',
+          refusedBy: err.refusedBy,
+          reason: err.reason,
+          retryAfter: formatInstant(Math.ceil(err.retryAfter)),
+          message: err.message,
+          ca: ca.arn,
+          bucket: cmd.bucket,
+          format: cmd.format,
+          ...(err.aws ? { aws: err.aws } : {}),
+          ...(err.report
+            ? {
+                report: {
+                  reportId: err.report.id,
+                  format: err.report.format,
+                  key: err.report.key,
+                  createdAt: formatInstant(err.report.createdAt),
+                },
+              }
+            : {}),
+        })}\n`,
+      );
+    }
+    throw err;
+  }
+  if (r.alreadyDownloaded)
+    ctx.note(`${r.path} is already here (the same size and MD5 as s3://${r.bucket}/${r.key})`);
   if (cmd.json) {
     process.stdout.write(
       `${JSON.stringify({
+        status: 'ok',
         reportId: r.id,
         ca: ca.arn,
         bucket: r.bucket,
         key: r.key,
         format: r.format,
+        requestedFormat: r.requestedFormat,
         createdAt: formatInstant(r.createdAt),
         path: r.path,
         size: r.size,

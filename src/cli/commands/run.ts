@@ -318,6 +318,7 @@ async function runWith(
       lines.push(
         `${safeText(c.ca)}: ${what}; ${f.error} errors, ${f.warning} warnings, ${f.info} info; ${c.newAlerts.length} new alerts`,
       );
+      for (const n of c.notes ?? []) lines.push(`  note: ${safeText(n)}`);
       for (const a of c.newAlerts)
         lines.push(
           `  ${paint({ color }, a.severity, a.severity)} ${safeText(a.code)} ${safeText(a.serial ?? '-')} ${safeText(a.message)}`,
