@@ -250,7 +250,9 @@ const TEMP_MAX_AGE = 3600;
  * be another host's). Called under the lock, so no live run of the state is writing them; the
  * hour only guards against a misjudged lock. Returns the paths removed.
  */
-export async function cleanStaleTemps(dir: string, now: () => number): Promise<string[]> {
+export async function cleanStaleTemps(dir: string): Promise<string[]> {
+  // file times are the real clock's, whatever clock the run keeps (PCA_AUDIT_NOW)
+  const now = () => Date.now() / 1000;
   const removed: string[] = [];
   const walk = async (path: string): Promise<void> => {
     let entries: import('node:fs').Dirent[];

@@ -198,7 +198,7 @@ describe('private directories and stale temporary files', () => {
     // a process that runs, but a file two hours old: its PID was reused, or it is another host's
     const twoHoursAgo = now() - 7200;
     utimesSync(liveOld, twoHoursAgo, twoHoursAgo);
-    const removed = await cleanStaleTemps(dir, now);
+    const removed = await cleanStaleTemps(dir);
     expect(removed.sort()).toEqual([dead, deadDownload, liveOld].sort());
     expect(existsSync(live)).toBe(true);
     expect(readFileSync(notTemp, 'utf8')).toBe('x');
