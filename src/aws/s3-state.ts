@@ -13,7 +13,14 @@ import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { checkLayout, LAYOUT_MARKER, type Mirror, StateError, writeAtomic } from '../store/fs-store.js';
+import {
+  checkLayout,
+  LAYOUT_MARKER,
+  type Mirror,
+  StateError,
+  stateFailure,
+  writeAtomic,
+} from '../store/fs-store.js';
 import { call } from './errors.js';
 import { downloadObject, listObjects } from './s3.js';
 
@@ -167,6 +174,7 @@ export async function openS3State(
     return { mirror, release: readOnly ? async () => {} : release };
   } catch (err) {
     if (!readOnly) await release().catch(() => {});
-    throw err;
+    // a full or read-only working directory is a state error naming it, not a bug
+    throw stateFailure(localDir, 'copy the state down', err);
   }
 }

@@ -664,6 +664,9 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
     await save(deps, join(state, 'latest-summary.md'), renderRunMarkdown(summary));
     await save(deps, join(state, 'latest-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
+  } catch (err) {
+    // whatever file system call on the state failed, the error names its path (exit 2, not 4)
+    throw asStateError(err, state);
   } finally {
     await release?.();
   }

@@ -3,7 +3,7 @@
  * here fails before the first AWS call, so a failure is exit 2 naming the path, never exit 4
  * (issue 13 items 1, 9 and 19).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,5 +131,26 @@ describe('run on a damaged state directory', () => {
     const r = await run(d, '--dry-run');
     expect(r.code, r.stderr).toBe(2);
     expect(linesOf(r.stderr)[0]).toMatch(/state\.json": layout 99 is newer than this pca-audit understands/);
+  });
+
+  it('issue 13 item 13: a run removes the temporary files of killed runs and creates private directories', async () => {
+    const d = fresh('leftovers');
+    writeFileSync(join(d, 'state.json'), '{"layout": 1}');
+    const cas = join(d, 'cas', CA_ID);
+    mkdirSync(join(cas, 'reports'), { recursive: true });
+    const dead = 2 ** 22 + 12345; // above Linux's largest PID: never running
+    const leftovers = [
+      join(cas, `checkpoint.json.tmp-${dead}-0123abcd`),
+      join(d, `latest-summary.json.tmp-${dead}-89abcdef`),
+      join(cas, 'reports', `r1.json.partial-${dead}`),
+    ];
+    for (const f of leftovers) writeFileSync(f, 'half');
+    const r = await run(d, '--format', 'json');
+    // the CA fails on AWS (nothing listens), after the state was opened and cleaned
+    expect(r.code, r.stderr).toBe(3);
+    for (const f of leftovers) expect(existsSync(f), f).toBe(false);
+    const [runId] = readdirSync(join(d, 'runs'));
+    for (const dir of [join(d, 'runs'), join(d, 'runs', runId!)])
+      expect((statSync(dir).mode & 0o777).toString(8), dir).toBe('700');
   });
 });
