@@ -137,7 +137,7 @@ const HASH = /^[0-9a-f]{64}$/;
  * paths: they are held to names inside the CA's directory, so an edited checkpoint cannot make the
  * job read (or diff against) a file elsewhere.
  */
-export const CHECKPOINT_SHAPE = objectWith({
+const CHECKPOINT_SHAPE = objectWith({
   layout: (v) => v === 1,
   ca: isString,
   reportId: isString,

@@ -9,7 +9,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
-import { cliOnStack, colon, type TestPca, testPca } from '../support/pca.js';
+import { cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 let work: string;
@@ -217,5 +217,36 @@ describe('run --state s3://…: the layout marker', () => {
     const dry = await cli([...base, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout).cas[0].status).toBe('unchanged');
+  });
+
+  it('issue 13 item 7 (S3): a stale S3 lock object is replaced, said so, and removed at the end', async () => {
+    await createBucket(stack, 'pca-state');
+    const ca = await pca.createCa('S3 Root 3');
+    await pca.issue(ca);
+    const sevenHoursAgo = new Date(((await emulatorNow(stack)) - 7 * 3600) * 1000).toISOString();
+    await s3().send(
+      new PutObjectCommand({
+        Bucket: 'pca-state',
+        Key: 'stale/lock',
+        Body: JSON.stringify({ pid: 4242, host: 'runner-7', startedAt: sevenHoursAgo, token: 't' }),
+      }),
+    );
+    const r = await cli([
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state',
+      's3://pca-state/stale/',
+      '--poll-interval',
+      '1s',
+      '--format',
+      'json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/taking over a stale lock \(s3:\/\/pca-state\/stale\/lock/);
+    const listing = await (await fetch(`${stack.motoUrl}/pca-state?list-type=2&prefix=stale/`)).text();
+    expect(listing).not.toContain('stale/lock');
   });
 });
