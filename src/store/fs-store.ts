@@ -357,13 +357,33 @@ export async function acquireLock(
     }
   });
   /** link(2): true when `target` was made, false when something is already there */
+  // file systems without hard links (some FUSE and SMB mounts) get O_EXCL creation instead: as
+  // exclusive, but a reader may catch the lock half-written (an unreadable lock is judged by age)
+  let hardLinks = true;
   const place = async (target: string): Promise<boolean> => {
     try {
-      await link(temp, target);
+      if (hardLinks) await link(temp, target);
+      else {
+        const handle = await open(target, 'wx', 0o600);
+        try {
+          await handle.writeFile(text);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }
       await syncDir(dir);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (
+        hardLinks &&
+        (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')
+      ) {
+        hardLinks = false;
+        return place(target);
+      }
       throw stateFailure(target, 'create the lock', err);
     }
   };

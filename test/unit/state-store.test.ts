@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   acquireLock,
   cleanStaleTemps,
@@ -30,11 +30,32 @@ import {
 } from '../../src/store/fs-store.js';
 import { assertBuilt, ROOT } from '../e2e/cli.js';
 
+/** errors injected into node:fs/promises, for what root (the test user) cannot provoke with chmod */
+const inject = vi.hoisted(() => ({
+  link: undefined as string | undefined,
+  open: undefined as string | undefined,
+}));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const fail = (code: string, path: unknown) =>
+    Promise.reject(Object.assign(new Error(`${code}: injected, '${String(path)}'`), { code, path }));
+  return {
+    ...real,
+    link: (from: string, to: string) => (inject.link ? fail(inject.link, to) : real.link(from, to)),
+    open: (path: string, ...rest: [string, number?]) =>
+      inject.open && String(path).includes('.tmp-') ? fail(inject.open, path) : real.open(path, ...rest),
+  };
+});
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pca-audit-store-'));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  inject.link = undefined;
+  inject.open = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const now = () => Date.now() / 1000;
 /** a PID above the largest Linux allows: never running */
@@ -105,6 +126,19 @@ describe('the lock', () => {
     expect(answers.filter((a) => a === 'lost')).toHaveLength(19);
   });
 
+  it('on a file system without hard links (link fails EPERM) the lock still works', async () => {
+    inject.link = 'EPERM';
+    const release = await acquireLock(dir, now, 3600, () => {});
+    await expect(acquireLock(dir, now, 3600, () => {})).rejects.toThrow(/another pca-audit run holds/);
+    await release();
+    staleLock(join(dir, 'lock'));
+    const notes: string[] = [];
+    const again = await acquireLock(dir, now, 3600, (m) => notes.push(m));
+    expect(notes).toHaveLength(1);
+    await again();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('a lock held by a live process is not taken over', async () => {
     const release = await acquireLock(dir, now, 3600, () => {});
     await expect(acquireLock(dir, now, 3600, () => {})).rejects.toThrow(/another pca-audit run holds/);
@@ -143,6 +177,18 @@ describe('file system failures on the state', () => {
       const err = stateFailure('/x/y', 'write', cause);
       expect(err).toBeInstanceOf(StateError);
       expect((err as StateError).path).toBe('/x/y');
+      expect((err as StateError).message).toMatch(new RegExp(`\\(${code}\\)$`));
+    },
+  );
+
+  it.each(['EROFS', 'EACCES', 'ENOSPC'])(
+    'issue 13 item 9: %s (injected) while writing a state file is a StateError naming the file, not the temp',
+    async (code) => {
+      inject.open = code;
+      const path = join(dir, 'cas', 'ca1', 'checkpoint.json');
+      const err = await writeAtomic(path, '{}').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StateError);
+      expect((err as StateError).path).toBe(path);
       expect((err as StateError).message).toMatch(new RegExp(`\\(${code}\\)$`));
     },
   );
