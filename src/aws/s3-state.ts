@@ -3,6 +3,9 @@
  * their own. It is copied to a local working directory under an S3 lock (a conditional PutObject),
  * every state file is copied back as soon as it is written (in the order of writing, so the crash
  * rules of the local layout hold), and the lock is removed at the end.
+ *
+ * Like the local layout, the prefix holds a layout marker (`state.json`): it is checked before any
+ * state is read (a dry run too), a newer layout is refused, and a prefix without one gets one.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,7 +13,14 @@ import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type Mirror, StateError } from '../store/fs-store.js';
+import {
+  checkLayout,
+  LAYOUT_MARKER,
+  type Mirror,
+  StateError,
+  stateFailure,
+  writeAtomic,
+} from '../store/fs-store.js';
 import { call } from './errors.js';
 import { downloadObject, listObjects } from './s3.js';
 
@@ -23,6 +33,43 @@ function keyOf(prefix: string, root: string, path: string): string {
   return `${prefix}${relative(root, path).split(sep).join('/')}`;
 }
 
+interface HeldLock {
+  pid?: number;
+  host?: string;
+  startedAt?: string;
+}
+
+/** Reads one small object; undefined when there is none. */
+async function readObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ text: string; etag?: string } | undefined> {
+  try {
+    const r = await call('GetObject', () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+    return { text: (await r.Body?.transformToString()) ?? '', ...(r.ETag ? { etag: r.ETag } : {}) };
+  } catch (err) {
+    const name = (err as { errorName?: string }).errorName;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw err;
+  }
+}
+
+/** The prefix's layout marker, checked: whether there is one. A newer layout is refused. */
+async function checkRemoteLayout(s3: S3Client, bucket: string, prefix: string): Promise<boolean> {
+  const uri = `s3://${bucket}/${prefix}state.json`;
+  const marker = await readObject(s3, bucket, `${prefix}state.json`);
+  if (marker === undefined) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(marker.text);
+  } catch {
+    throw new StateError(uri, 'is not valid JSON (edited or damaged?)');
+  }
+  checkLayout(uri, value);
+  return true;
+}
+
 export async function openS3State(
   s3: S3Client,
   bucket: string,
@@ -31,6 +78,8 @@ export async function openS3State(
   now: () => number,
   staleAfter: number,
   note: (m: string) => void,
+  /** a dry run: no lock, nothing written; the layout is checked and the state read all the same */
+  readOnly = false,
 ): Promise<S3State> {
   const prefix = rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`;
   const lockKey = `${prefix}lock`;
@@ -42,7 +91,13 @@ export async function openS3State(
     startedAt: new Date(now() * 1000).toISOString(),
     token,
   });
-  for (let attempt = 0; ; attempt++) {
+  const release = async () => {
+    const current = await readObject(s3, bucket, lockKey).catch(() => undefined);
+    if (current?.text.includes(token)) {
+      await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey })));
+    }
+  };
+  for (let attempt = 0; !readOnly; attempt++) {
     try {
       await call('PutObject', () =>
         s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey, Body: body, IfNoneMatch: '*' })),
@@ -52,38 +107,50 @@ export async function openS3State(
       const name = (err as { errorName?: string }).errorName;
       if (name !== 'PreconditionFailed' && name !== 'ConditionalRequestConflict') throw err;
     }
-    const held = await call('GetObject', () =>
-      s3.send(new GetObjectCommand({ Bucket: bucket, Key: lockKey })),
-    )
-      .then(
-        async (r) =>
-          JSON.parse((await r.Body?.transformToString()) ?? '{}') as {
-            pid?: number;
-            host?: string;
-            startedAt?: string;
-          },
-      )
-      .catch(() => ({}) as { pid?: number; host?: string; startedAt?: string });
+    const got = await readObject(s3, bucket, lockKey).catch(() => undefined);
+    let held: HeldLock = {};
+    try {
+      held = got ? (JSON.parse(got.text) as HeldLock) : {};
+    } catch {
+      held = {};
+    }
     const age = held.startedAt ? now() - Date.parse(held.startedAt) / 1000 : Number.POSITIVE_INFINITY;
-    if (attempt > 0 || age <= staleAfter) {
-      throw new StateError(
+    const busy = () =>
+      new StateError(
         uri,
         `another pca-audit run holds the lock (pid ${held.pid ?? '?'} on ${held.host ?? '?'}, since ${held.startedAt ?? '?'})`,
         `wait for it to finish; if it is gone, delete ${uri}`,
       );
+    if (attempt > 0 || age <= staleAfter) throw busy();
+    if (got?.etag) {
+      // replaced only if it is still the stale lock read above: of many takers, one wins
+      try {
+        await call('PutObject', () =>
+          s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey, Body: body, IfMatch: got.etag })),
+        );
+      } catch (err) {
+        const name = (err as { errorName?: string }).errorName;
+        if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || name === 'NoSuchKey')
+          throw busy();
+        throw err;
+      }
+      note(`taking over a stale lock (${uri}, since ${held.startedAt ?? '?'})`);
+      break;
     }
     note(`taking over a stale lock (${uri}, since ${held.startedAt ?? '?'})`);
     await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey })));
   }
-  // the state, copied down (the lock itself excepted)
-  for (const o of await listObjects(s3, bucket, prefix)) {
-    if (o.key === lockKey || o.key.endsWith('/')) continue;
-    const path = join(localDir, ...o.key.slice(prefix.length).split('/'));
-    await mkdir(dirname(path), { recursive: true });
-    await downloadObject(s3, bucket, o.key, path);
-  }
-  return {
-    mirror: {
+  try {
+    // the layout first: a newer one is refused before anything of it is read
+    const marked = await checkRemoteLayout(s3, bucket, prefix);
+    // the state, copied down (the lock itself excepted)
+    for (const o of await listObjects(s3, bucket, prefix)) {
+      if (o.key === lockKey || o.key.endsWith('/')) continue;
+      const path = join(localDir, ...o.key.slice(prefix.length).split('/'));
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await downloadObject(s3, bucket, o.key, path);
+    }
+    const mirror: Mirror = {
       put: async (path) => {
         const size = (await stat(path)).size;
         const Key = keyOf(prefix, localDir, path);
@@ -97,16 +164,17 @@ export async function openS3State(
         const Key = keyOf(prefix, localDir, path);
         await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })));
       },
-    },
-    release: async () => {
-      const current = await call('GetObject', () =>
-        s3.send(new GetObjectCommand({ Bucket: bucket, Key: lockKey })),
-      )
-        .then(async (r) => (await r.Body?.transformToString()) ?? '')
-        .catch(() => '');
-      if (current.includes(token)) {
-        await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey })));
-      }
-    },
-  };
+    };
+    if (!marked && !readOnly) {
+      // a new prefix, or one written before the marker existed (layout 1 all the same)
+      const marker = join(localDir, 'state.json');
+      await writeAtomic(marker, LAYOUT_MARKER);
+      await mirror.put(marker);
+    }
+    return { mirror, release: readOnly ? async () => {} : release };
+  } catch (err) {
+    if (!readOnly) await release().catch(() => {});
+    // a full or read-only working directory is a state error naming it, not a bug
+    throw stateFailure(localDir, 'copy the state down', err);
+  }
 }

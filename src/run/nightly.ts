@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { AwsError, LocalWriteError, RetryLaterError } from '../aws/errors.js';
@@ -39,11 +39,17 @@ import { loadReport } from '../io/load-report.js';
 import { InputError, openReportFile } from '../io/report-source.js';
 import {
   acquireLock,
+  cleanStaleTemps,
+  isFsError,
   listDir,
   type Mirror,
+  makeStateDir,
+  objectWith,
   openStateDir,
   readJson,
+  readText,
   StateError,
+  stateFailure,
   writeAtomic,
 } from '../store/fs-store.js';
 import { deliver, type NotifySettings } from './notify.js';
@@ -122,6 +128,47 @@ interface CommitRecord {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+const isString = (v: unknown) => typeof v === 'string';
+const isRecord = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * What a checkpoint must look like before anything trusts it. `reportFile` and `previous` become
+ * paths: they are held to names inside the CA's directory, so an edited checkpoint cannot make the
+ * job read (or diff against) a file elsewhere.
+ */
+const CHECKPOINT_SHAPE = objectWith({
+  layout: (v) => v === 1,
+  ca: isString,
+  reportId: isString,
+  bucket: isString,
+  key: isString,
+  format: (v) => v === 'json' || v === 'csv',
+  createdAt: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+  reportFile: (v) => typeof v === 'string' && /^reports\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v),
+  reportSha256: isString,
+  previous: (v) => v === null || (typeof v === 'string' && HASH.test(v)),
+  runId: isString,
+  hash: isString,
+});
+
+const COMMIT_SHAPE = objectWith({
+  runId: isString,
+  checkpoints: isRecord,
+  alerted: isRecord,
+  applied: (v) => typeof v === 'boolean',
+  notification: isRecord,
+});
+
+const ALERTED_SHAPE = (v: unknown) =>
+  v === null
+    ? 'is null'
+    : !isRecord(v) || !Object.values(v as object).every(isString)
+      ? 'is not a JSON object of alert keys and run ids'
+      : undefined;
+
+const readCheckpoint = (path: string) => readJson<Checkpoint>(path, CHECKPOINT_SHAPE);
+
 /** Writes a state file atomically, then copies it to the mirror: the mirror sees writes in order. */
 async function save(deps: RunDeps, path: string, data: string): Promise<void> {
   await writeAtomic(path, data);
@@ -173,10 +220,11 @@ export async function verifyHistory(dir: string, cp: Checkpoint): Promise<Findin
   const problems: string[] = [];
   if (checkpointHash(cp) !== cp.hash) problems.push('the checkpoint does not match its own hash (edited?)');
   if (cp.previous !== null) {
-    const prev = await readJson<Checkpoint>(join(dir, 'history', `${cp.previous}.json`)).catch(
-      () => undefined,
+    const prev = await readCheckpoint(join(dir, 'history', `${cp.previous}.json`)).catch((err: unknown) =>
+      err instanceof StateError ? null : Promise.reject(err),
     );
-    if (!prev)
+    if (prev === null) problems.push(`the previous checkpoint ${cp.previous.slice(0, 12)}… was edited`);
+    else if (!prev)
       problems.push(`the previous checkpoint ${cp.previous.slice(0, 12)}… is missing from the history`);
     else if (checkpointHash(prev) !== cp.previous)
       problems.push(`the previous checkpoint ${cp.previous.slice(0, 12)}… was edited`);
@@ -205,6 +253,11 @@ function exitForError(err: unknown): number {
   return 4;
 }
 
+/** A file system error escaping a CA's work (its report directory, a kept report) as a StateError. */
+function asStateError(err: unknown, fallbackPath: string): unknown {
+  return isFsError(err) ? stateFailure(err.path ?? fallbackPath, 'use the state', err) : err;
+}
+
 function describeError(err: unknown): string {
   if (err instanceof RetryLaterError) {
     const who = err.refusedBy === 'AWS' ? 'refused by AWS' : 'refused by pca-audit';
@@ -223,7 +276,7 @@ function describeError(err: unknown): string {
 async function finishCommits(state: string, s: RunSettings, deps: RunDeps): Promise<void> {
   for (const run of await listDir(join(state, 'runs'))) {
     const path = join(state, 'runs', run, 'commit.json');
-    const record = await readJson<CommitRecord>(path);
+    const record = await readJson<CommitRecord>(path, COMMIT_SHAPE);
     if (!record) continue;
     if (!record.applied) {
       deps.ctx.note(`finishing run ${run}, which stopped before it was complete`);
@@ -240,7 +293,7 @@ async function finishCommits(state: string, s: RunSettings, deps: RunDeps): Prom
 async function applyCommit(state: string, record: CommitRecord, deps: RunDeps): Promise<void> {
   for (const [caId, cp] of Object.entries(record.checkpoints)) {
     const dir = join(state, 'cas', caId);
-    const current = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
+    const current = await readCheckpoint(join(dir, 'checkpoint.json'));
     if (current?.hash === cp.hash) continue;
     // kept under the hash of its content, which is what the next checkpoint's `previous` names
     if (current) {
@@ -254,7 +307,7 @@ async function applyCommit(state: string, record: CommitRecord, deps: RunDeps): 
   }
   for (const [caId, keys] of Object.entries(record.alerted)) {
     const path = join(state, 'cas', caId, 'alerted.json');
-    const known = (await readJson<Record<string, string>>(path)) ?? {};
+    const known = (await readJson<Record<string, string>>(path, ALERTED_SHAPE)) ?? {};
     let changed = false;
     for (const k of keys) {
       if (!(k in known)) {
@@ -320,6 +373,43 @@ async function resolveCas(s: RunSettings, deps: RunDeps): Promise<CaArn[]> {
   return out;
 }
 
+/** The CA ids named by applied commit records in `runs/` (read once a run, when first needed). */
+function committedCas(state: string): () => Promise<Set<string>> {
+  let found: Promise<Set<string>> | undefined;
+  const scan = async () => {
+    const ids = new Set<string>();
+    for (const run of await listDir(join(state, 'runs'))) {
+      const record = await readJson<CommitRecord>(join(state, 'runs', run, 'commit.json'), COMMIT_SHAPE);
+      if (record?.applied) for (const id of Object.keys(record.checkpoints)) ids.add(id);
+    }
+    return ids;
+  };
+  return () => {
+    found ??= scan();
+    return found;
+  };
+}
+
+/**
+ * What shows that a CA without a checkpoint had one: its checkpoint was deleted (or its directory
+ * moved away), not never written. History is what only a committed checkpoint leaves behind: an
+ * entry in `cas/<id>/history/`, an `alerted.json`, or an applied commit record in `runs/` naming
+ * the CA. A kept report alone is not: a run killed before its commit leaves the report it fetched,
+ * and the re-run must record the baseline that run never did. Undefined: no history (a first run).
+ */
+async function historyWithoutCheckpoint(
+  state: string,
+  ca: CaArn,
+  committed: () => Promise<Set<string>>,
+): Promise<string | undefined> {
+  const dir = caDir(state, ca);
+  const entries = (await listDir(join(dir, 'history'))).filter((n) => n.endsWith('.json'));
+  if (entries.length > 0) return `${entries.length} earlier checkpoint(s) in history/`;
+  if ((await readText(join(dir, 'alerted.json'))) !== undefined) return 'alerted.json records its alerts';
+  if ((await committed()).has(ca.id)) return 'a committed run in runs/ recorded its checkpoint';
+  return undefined;
+}
+
 async function processCa(
   ca: CaArn,
   state: string,
@@ -327,11 +417,26 @@ async function processCa(
   s: RunSettings,
   deps: RunDeps,
   commit: CommitRecord,
+  committed: () => Promise<Set<string>>,
 ): Promise<CaResult> {
   const { ctx } = deps;
   const dir = caDir(state, ca);
-  const checkpoint = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
+  // a checkpoint that is not valid JSON or not of a checkpoint's shape fails this CA (exit 2, the
+  // file named): an unreadable checkpoint is never taken for "no checkpoint"
+  const checkpoint = await readCheckpoint(join(dir, 'checkpoint.json'));
   const tampered = checkpoint ? await verifyHistory(dir, checkpoint) : [];
+  if (!checkpoint) {
+    const history = await historyWithoutCheckpoint(state, ca, committed);
+    // issue 13 item 1: a deleted checkpoint is not a first run, or that night's changes go unseen
+    if (history !== undefined) {
+      tampered.push({
+        code: 'HISTORY_TAMPERED',
+        severity: FINDING_SEVERITY.HISTORY_TAMPERED,
+        message: `the checkpoint is missing, though the CA has history (${history}): deleted?`,
+        evidence: { checkpoint: 'checkpoint.json', history },
+      });
+    }
+  }
   const reportsDir = join(dir, 'reports');
   let temp: string | undefined;
   const notes: string[] = [];
@@ -351,7 +456,7 @@ async function processCa(
       const got = await downloadObject((await ctx.aws()).s3(ca.region), s.bucket, newest.key, path);
       report = { id: newest.id, key: newest.key, format: newest.format, createdAt: got.lastModified, path };
     } else {
-      await mkdir(reportsDir, { recursive: true });
+      await makeStateDir(reportsDir);
       const g = await generateReport(
         {
           clients: await ctx.aws(),
@@ -418,7 +523,7 @@ async function processCa(
         await file.dispose();
       }
       ctx.note(
-        `${ca.id}: ${checkpoint ? 're-baselined after a history problem' : 'first run: baseline recorded'} (report ${report.id})`,
+        `${ca.id}: ${tampered.length > 0 ? 're-baselined after a history problem' : 'first run: baseline recorded'} (report ${report.id})`,
       );
     } else {
       diff = await deps.diff(join(dir, checkpoint.reportFile), report.path, {
@@ -440,7 +545,7 @@ async function processCa(
       diff.findings = acked;
       diff.summary.findings = counts;
     }
-    const alerted = (await readJson<Record<string, string>>(join(dir, 'alerted.json'))) ?? {};
+    const alerted = (await readJson<Record<string, string>>(join(dir, 'alerted.json'), ALERTED_SHAPE)) ?? {};
     const newAlerts = acked.filter(
       (f) => failsAt(f.severity, s.failOn) && !(findingKey(ca.id, f) in alerted),
     );
@@ -481,12 +586,11 @@ async function processCa(
 /** Removes kept reports beyond the newest `keep` (the checkpoint's is always kept). */
 async function pruneReports(state: string, ca: CaArn, keep: number, deps: RunDeps): Promise<void> {
   const dir = caDir(state, ca);
-  const cp = await readJson<Checkpoint>(join(dir, 'checkpoint.json'));
+  const cp = await readCheckpoint(join(dir, 'checkpoint.json'));
   if (!cp) return;
   const reports = join(dir, 'reports');
   const names = await readdir(reports).catch(() => [] as string[]);
   const protectedName = cp.reportFile.split('/').pop();
-  const { stat } = await import('node:fs/promises');
   const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(reports, n))).mtimeMs })));
   dated.sort((a, b) => b.t - a.t);
   for (const [i, { n }] of dated.entries()) {
@@ -500,11 +604,19 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
   const { ctx } = deps;
   const state = s.stateDir;
   let release: (() => Promise<void>) | undefined;
-  if (!s.dryRun) {
+  if (s.dryRun) {
+    // a dry run writes nothing, but refuses a layout it does not know like any run
+    await openStateDir(state, true);
+  } else {
     await openStateDir(state);
     release = await acquireLock(state, ctx.now, 6 * 3600, ctx.note);
   }
   try {
+    if (!s.dryRun) {
+      // under the lock no other run writes here: these are killed runs' leftovers
+      for (const path of await cleanStaleTemps(state))
+        ctx.note(`removed a temporary file a killed run left: ${relative(state, path)}`);
+    }
     if (!s.dryRun) await finishCommits(state, s, deps);
     const cas = await resolveCas(s, deps);
     if (cas.length === 0)
@@ -523,14 +635,16 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
       notification: { wanted: false, delivered: false, attempts: 0 },
     };
     const results: CaResult[] = new Array(cas.length);
+    const committed = committedCas(state);
     let next = 0;
     const worker = async () => {
       while (next < cas.length) {
         const i = next++;
         const ca = cas[i]!;
         try {
-          results[i] = await processCa(ca, state, runId, s, deps, commit);
-        } catch (err) {
+          results[i] = await processCa(ca, state, runId, s, deps, commit, committed);
+        } catch (caught) {
+          const err = asStateError(caught, caDir(state, ca));
           ctx.note(`${ca.id}: ${describeError(err)}`);
           results[i] = {
             ca: ca.arn,
@@ -559,14 +673,22 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
     commit.applied = true;
     await save(deps, commitPath, `${JSON.stringify(commit, null, 2)}\n`);
     step(deps, 'apply');
-    for (const ca of cas) await pruneReports(state, ca, s.keepReports, deps);
+    // housekeeping, after the commit: a CA that failed is left as it is, and a CA whose old reports
+    // cannot be removed is said so, without stopping the summary and notification of the others
+    for (const [i, ca] of cas.entries()) {
+      if (results[i]?.outcome.status === 'failed') continue;
+      await pruneReports(state, ca, s.keepReports, deps).catch((err: unknown) =>
+        ctx.note(`${ca.id}: removing old reports: ${describeError(asStateError(err, caDir(state, ca)))}`),
+      );
+    }
     if (commit.notification.wanted) await notify(state, commit, commitPath, s, deps, false);
     // copy the latest summary where a human (or a scheduler) finds it without knowing the run id
-    await copyFile(join(dir, 'summary.md'), join(state, 'latest-summary.md'));
-    await copyFile(join(dir, 'summary.json'), join(state, 'latest-summary.json'));
-    await deps.mirror?.put(join(state, 'latest-summary.md'));
-    await deps.mirror?.put(join(state, 'latest-summary.json'));
+    await save(deps, join(state, 'latest-summary.md'), renderRunMarkdown(summary));
+    await save(deps, join(state, 'latest-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
+  } catch (err) {
+    // whatever file system call on the state failed, the error names its path (exit 2, not 4)
+    throw asStateError(err, state);
   } finally {
     await release?.();
   }

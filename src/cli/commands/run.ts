@@ -239,18 +239,18 @@ export async function runRun(
       );
     work = await mkdtemp(join(tmpdir(), 'pca-audit-state-'));
     settings.stateDir = work;
-    if (!settings.dryRun) {
-      const region = settings.cas.map((c) => parseCaArn(c)?.region).find(Boolean);
-      s3state = await openS3State(
-        (await ctx.aws()).s3(region),
-        parsed.location.bucket,
-        parsed.location.key,
-        work,
-        ctx.now,
-        6 * 3600,
-        ctx.note,
-      );
-    }
+    // a dry run takes no lock and writes nothing, but checks the layout and reads the state too
+    const region = settings.cas.map((c) => parseCaArn(c)?.region).find(Boolean);
+    s3state = await openS3State(
+      (await ctx.aws()).s3(region),
+      parsed.location.bucket,
+      parsed.location.key,
+      work,
+      ctx.now,
+      6 * 3600,
+      ctx.note,
+      settings.dryRun,
+    );
   }
   try {
     return await runWith(settings, flags, ctx, env, remote, s3state);
@@ -281,7 +281,7 @@ async function runWith(
 ): Promise<number> {
   const summary = await runNightly(settings, {
     ctx,
-    ...(s3state ? { mirror: s3state.mirror } : {}),
+    ...(s3state && !settings.dryRun ? { mirror: s3state.mirror } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
     diff: async (oldPath, newPath, d) => {
       const inputs = { aws: ctx.aws };
