@@ -368,7 +368,14 @@ const run = command(
         multiple: true,
         describe: "events to reconcile with: 'lookup' (default) or s3://trail-bucket[/prefix]/",
       },
-      'fail-on': { type: 'string', describe: 'lowest severity that exits 1 (default warning)' },
+      'fail-on': {
+        type: 'string',
+        describe: 'lowest severity alerted; a new alert exits 1 (default warning)',
+      },
+      'repeat-alerts': {
+        type: 'boolean',
+        describe: 'alerts of earlier nights still present exit 1 again, not only new ones',
+      },
       concurrency: { type: 'string', describe: 'CAs audited at once (default 4)' },
       'ack-file': {
         type: 'string',
@@ -416,6 +423,7 @@ const run = command(
         ...(a.state === undefined ? {} : { state: a.state }),
         ...(a.cloudtrail === undefined ? {} : { cloudtrail: a.cloudtrail }),
         ...(a['fail-on'] === undefined ? {} : { failOn: a['fail-on'] }),
+        ...(a['repeat-alerts'] === undefined ? {} : { repeatAlerts: a['repeat-alerts'] }),
         ...(a.concurrency === undefined ? {} : { concurrency: a.concurrency }),
         ...(a['ack-file'] === undefined ? {} : { ackFile: a['ack-file'] }),
         ...(a['notify-command'] === undefined ? {} : { notifyCommand: a['notify-command'] }),

@@ -2,7 +2,14 @@
  * The nightly job's pure parts: acknowledgements, which findings are new (worth an alert), and
  * the per-CA and per-run summaries a scheduler and a human read.
  */
-import { FINDING_SEVERITY, type Finding, type FindingCode, type Severity } from './finding.js';
+import { type FailOn, failsAt } from './fail-on.js';
+import {
+  countBySeverity,
+  FINDING_SEVERITY,
+  type Finding,
+  type FindingCode,
+  type Severity,
+} from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
 import { mdCell } from './render/markdown.js';
 import type { DiffOutput } from './report-model.js';
@@ -109,6 +116,87 @@ export function findingKey(caId: string, f: Finding): string {
   return `${caId}|${f.code}|${f.serial ?? ''}|${f.message}`;
 }
 
+/** The findings of a report against itself (design.md): what indexing one report finds. */
+const SINGLE_REPORT_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  'DUPLICATE_SERIAL',
+  'SERIAL_ARN_MISMATCH',
+  'FOREIGN_CA',
+  'INVALID_RECORD',
+  'REVOCATION_INCOMPLETE',
+  'VALIDITY_INVERTED',
+]);
+
+function rowReports(f: Finding): string[] {
+  const out: string[] = [];
+  for (const v of Object.values(f.evidence)) {
+    const report = (v as { report?: unknown } | null)?.report;
+    if (typeof v === 'object' && v !== null && typeof report === 'string') out.push(report);
+  }
+  return out;
+}
+
+/**
+ * Whether a finding is one of the OLD report against itself. The job's OLD report is always the
+ * NEW report of an earlier run (or its baseline), which counted and alerted these findings then;
+ * the NEW report repeats them if they still hold.
+ */
+export function isOldReportFinding(f: Finding, oldSource: string, newSource: string): boolean {
+  if (!SINGLE_REPORT_CODES.has(f.code) || oldSource === newSource) return false;
+  const reports = rowReports(f);
+  return reports.length > 0 && reports.every((r) => r === oldSource);
+}
+
+/** A night's findings of one CA, sorted into what is counted and what is alerted. */
+export interface AlertSplit {
+  /** the night's findings: all but those of the OLD report against itself */
+  counted: Finding[];
+  /** at or above --fail-on, never alerted before: these fail the run and are notified */
+  newAlerts: Finding[];
+  /** at or above --fail-on, alerted on an earlier night and still present: listed apart */
+  persistentAlerts: Finding[];
+}
+
+/**
+ * Splits the findings of a CA's night. Findings of the OLD report against itself are left out:
+ * they were counted the night that report was NEW, and still count through the NEW report when
+ * they still hold. `alerted` holds the keys (findingKey) alerted on earlier nights.
+ */
+export function splitAlerts(
+  caId: string,
+  findings: readonly Finding[],
+  alerted: Readonly<Record<string, unknown>>,
+  failOn: FailOn,
+  sources?: { old: string; new: string },
+): AlertSplit {
+  const counted = sources
+    ? findings.filter((f) => !isOldReportFinding(f, sources.old, sources.new))
+    : [...findings];
+  const newAlerts: Finding[] = [];
+  const persistentAlerts: Finding[] = [];
+  for (const f of counted) {
+    if (!failsAt(f.severity, failOn)) continue;
+    (Object.hasOwn(alerted, findingKey(caId, f)) ? persistentAlerts : newAlerts).push(f);
+  }
+  return { counted, newAlerts, persistentAlerts };
+}
+
+/**
+ * A CA's exit code: 1 for new alerts (or, with --repeat-alerts, persistent ones too). Findings
+ * counted but left out of the lists (over the per-code limit) were never alerted, so any at or
+ * above --fail-on fails the run as well.
+ */
+export function alertExitCode(
+  split: AlertSplit,
+  omitted: Readonly<Record<string, number>>,
+  failOn: FailOn,
+  repeatAlerts: boolean,
+): number {
+  if (split.newAlerts.length > 0) return 1;
+  if (repeatAlerts && split.persistentAlerts.length > 0) return 1;
+  const left = countBySeverity([], { ...omitted });
+  return (Object.keys(left) as Severity[]).some((k) => left[k] > 0 && failsAt(k, failOn)) ? 1 : 0;
+}
+
 export type CaOutcome =
   | { status: 'baseline'; reportId: string; createdAt: string; certificates: number }
   | { status: 'unchanged'; reportId: string }
@@ -120,6 +208,8 @@ export interface CaResult {
   outcome: CaOutcome;
   /** findings at or above --fail-on not alerted in an earlier run */
   newAlerts: Finding[];
+  /** findings at or above --fail-on alerted in an earlier run, still present */
+  persistentAlerts: Finding[];
   /** by severity, after acknowledgements */
   counts: Record<Severity, number>;
   exitCode: number;
@@ -127,12 +217,28 @@ export interface CaResult {
   notes?: string[];
 }
 
+export interface AlertEntry {
+  code: FindingCode;
+  severity: Severity;
+  serial?: string;
+  message: string;
+}
+
+const alertEntry = (f: Finding): AlertEntry => ({
+  code: f.code,
+  severity: f.severity,
+  ...(f.serial === undefined ? {} : { serial: f.serial }),
+  message: f.message,
+});
+
 export interface RunSummary {
   schemaVersion: 1;
   runId: string;
   startedAt: string;
   dryRun: boolean;
   failOn: string;
+  /** whether persistent alerts fail the run too (--repeat-alerts) */
+  repeatAlerts: boolean;
   exitCode: number;
   cas: Array<{
     ca: string;
@@ -143,7 +249,9 @@ export interface RunSummary {
     revoked?: number;
     expired?: number;
     findings: Record<Severity, number>;
-    newAlerts: Array<{ code: FindingCode; severity: Severity; serial?: string; message: string }>;
+    newAlerts: AlertEntry[];
+    /** alerted on an earlier night, still present: they fail the run only with --repeat-alerts */
+    persistentAlerts: AlertEntry[];
     error?: string;
     exitCode: number;
     notes?: string[];
@@ -167,6 +275,7 @@ export function summariseRun(
   dryRun: boolean,
   results: CaResult[],
   expiredAcks: Ack[],
+  repeatAlerts = false,
 ): RunSummary {
   const exitCode = results.reduce((m, r) => worseExit(m, r.exitCode), 0);
   return {
@@ -175,6 +284,7 @@ export function summariseRun(
     startedAt: formatInstant(Math.floor(startedAt)),
     dryRun,
     failOn,
+    repeatAlerts,
     exitCode,
     cas: results.map((r) => {
       const o = r.outcome;
@@ -191,12 +301,8 @@ export function summariseRun(
             }
           : {}),
         findings: r.counts,
-        newAlerts: r.newAlerts.map((f) => ({
-          code: f.code,
-          severity: f.severity,
-          ...(f.serial === undefined ? {} : { serial: f.serial }),
-          message: f.message,
-        })),
+        newAlerts: r.newAlerts.map(alertEntry),
+        persistentAlerts: r.persistentAlerts.map(alertEntry),
         exitCode: r.exitCode,
         ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
       };
@@ -225,21 +331,32 @@ export function renderRunMarkdown(s: RunSummary): string {
       `| ${mdCell(c.ca)} | ${c.status}${c.error ? `: ${mdCell(c.error)}` : ''} | ${c.reportId ?? ''} | ${c.issued ?? ''} | ${c.revoked ?? ''} | ${c.expired ?? ''} | ${c.findings.error} | ${c.findings.warning} | ${c.findings.info} | ${c.newAlerts.length} |`,
     );
   }
-  const alerts = s.cas.flatMap((c) => c.newAlerts.map((a) => ({ ca: c.ca, ...a })));
-  lines.push('');
-  if (alerts.length === 0) lines.push('No new alerts.');
-  else {
-    lines.push(
-      `### New alerts (${alerts.length})`,
-      '',
-      '| CA | Severity | Code | Serial | Message |',
-      '| --- | --- | --- | --- | --- |',
-    );
-    for (const a of alerts) {
+  const alertTable = (list: Array<AlertEntry & { ca: string }>) => {
+    lines.push('| CA | Severity | Code | Serial | Message |', '| --- | --- | --- | --- | --- |');
+    for (const a of list) {
       lines.push(
         `| ${mdCell(a.ca.split('/').pop() ?? a.ca)} | ${a.severity} | ${a.code} | ${a.serial ?? ''} | ${mdCell(a.message)} |`,
       );
     }
+  };
+  const alerts = s.cas.flatMap((c) => c.newAlerts.map((a) => ({ ca: c.ca, ...a })));
+  lines.push('');
+  if (alerts.length === 0) lines.push('No new alerts.');
+  else {
+    lines.push(`### New alerts (${alerts.length})`, '');
+    alertTable(alerts);
+  }
+  // absent from summaries written before persistent alerts were listed apart
+  const persistent = s.cas.flatMap((c) => (c.persistentAlerts ?? []).map((a) => ({ ca: c.ca, ...a })));
+  if (persistent.length > 0) {
+    lines.push(
+      '',
+      `### Persistent alerts (${persistent.length})`,
+      '',
+      `Alerted on an earlier night and still present; ${s.repeatAlerts ? 'they fail the run again (--repeat-alerts)' : 'they do not fail the run again'}.`,
+      '',
+    );
+    alertTable(persistent);
   }
   const notes = s.cas.flatMap((c) => (c.notes ?? []).map((n) => ({ ca: c.ca, n })));
   if (notes.length > 0) {

@@ -21,18 +21,20 @@ import { generateReport, listReports } from '../aws/generate.js';
 import { listCas } from '../aws/pca.js';
 import { downloadObject } from '../aws/s3.js';
 import { type CaArn, parseCaArn } from '../core/ca-arn.js';
-import { exitCodeFor, type FailOn, failsAt } from '../core/fail-on.js';
+import type { FailOn } from '../core/fail-on.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { formatInstant } from '../core/instant.js';
 import { renderDiffMarkdown } from '../core/render/markdown.js';
 import type { DiffOutput } from '../core/report-model.js';
 import {
   type Ack,
+  alertExitCode,
   applyAcks,
   type CaResult,
   findingKey,
   type RunSummary,
   renderRunMarkdown,
+  splitAlerts,
   summariseRun,
 } from '../core/run-model.js';
 import { loadReport } from '../io/load-report.js';
@@ -52,7 +54,7 @@ import {
   stateFailure,
   writeAtomic,
 } from '../store/fs-store.js';
-import { deliver, type NotifySettings } from './notify.js';
+import { CHANNELS, type Channel, channelsOf, deliverTo, type NotifySettings } from './notify.js';
 
 export interface RunSettings {
   cas: string[];
@@ -62,6 +64,8 @@ export interface RunSettings {
   format: 'json' | 'csv';
   cloudtrail: string[];
   failOn: FailOn;
+  /** persistent alerts (alerted on an earlier night, still present) fail the run again */
+  repeatAlerts: boolean;
   concurrency: number;
   dryRun: boolean;
   acks: Ack[];
@@ -118,13 +122,34 @@ export interface Checkpoint {
   hash: string;
 }
 
+/** One channel's delivery of a run's notification. */
+interface ChannelState {
+  delivered: boolean;
+  attempts: number;
+  lastError?: string;
+}
+
 interface CommitRecord {
   runId: string;
   checkpoints: Record<string, Checkpoint>;
   alerted: Record<string, string[]>;
   applied: boolean;
-  notification: { wanted: boolean; delivered: boolean; attempts: number; lastError?: string };
+  notification: {
+    wanted: boolean;
+    /** every channel took it */
+    delivered: boolean;
+    attempts: number;
+    lastError?: string;
+    /**
+     * Per channel: one that took the notification is never run again for this run. Absent in
+     * records of earlier versions: then every channel configured now is pending.
+     */
+    channels?: Partial<Record<Channel, ChannelState>>;
+  };
 }
+
+const pending = (channels: readonly Channel[]): Partial<Record<Channel, ChannelState>> =>
+  Object.fromEntries(channels.map((c) => [c, { delivered: false, attempts: 0 }]));
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -330,26 +355,44 @@ async function notify(
   const dir = join(state, 'runs', record.runId);
   const summary = await readJson<RunSummary>(join(dir, 'summary.json'));
   if (!summary) return;
-  record.notification.attempts++;
-  const result = await deliver(s.notify, {
+  const n = record.notification;
+  n.channels ??= pending(channelsOf(s.notify));
+  const configured = channelsOf(s.notify);
+  n.attempts++;
+  const notification = {
     runId: record.runId,
     summaryJson: join(dir, 'summary.json'),
     summaryMarkdown: join(dir, 'summary.md'),
     summary,
-  });
-  if (result.ok) {
-    step(deps, 'notify');
-    record.notification.delivered = true;
-    delete record.notification.lastError;
-    if (retry)
-      deps.ctx.note(
-        `delivered the notification of run ${record.runId} (attempt ${record.notification.attempts})`,
-      );
+  };
+  const errors: string[] = [];
+  for (const channel of CHANNELS) {
+    const ch = n.channels[channel];
+    if (!ch || ch.delivered) continue;
+    if (!configured.includes(channel)) {
+      errors.push(`the ${channel} is not configured in this run, so it stays pending`);
+      continue;
+    }
+    ch.attempts++;
+    const error = await deliverTo(channel, s.notify, notification);
+    if (error === undefined) {
+      step(deps, 'notify');
+      ch.delivered = true;
+      delete ch.lastError;
+    } else {
+      ch.lastError = error;
+      errors.push(error);
+    }
+    // recorded before the next channel: a crash there does not run this one again
+    await save(deps, path, `${JSON.stringify(record, null, 2)}\n`);
+  }
+  if (errors.length === 0) {
+    n.delivered = true;
+    delete n.lastError;
+    if (retry) deps.ctx.note(`delivered the notification of run ${record.runId} (attempt ${n.attempts})`);
   } else {
-    record.notification.lastError = result.error;
-    deps.ctx.note(
-      `notification of run ${record.runId} failed (${result.error}); it will be retried next run`,
-    );
+    n.lastError = errors.join('; ');
+    deps.ctx.note(`notification of run ${record.runId} failed (${n.lastError}); it will be retried next run`);
   }
   await save(deps, path, `${JSON.stringify(record, null, 2)}\n`);
 }
@@ -540,15 +583,22 @@ async function processCa(
       outcome = { status: 'diffed', reportId: report.id, previousReportId: checkpoint.reportId, diff };
     }
     const acked = applyAcks(findings, s.acks, ctx.now()).findings;
-    const counts = countBySeverity(acked, diff?.omittedFindings ?? {});
+    const omitted = diff?.omittedFindings ?? {};
     if (diff) {
       diff.findings = acked;
-      diff.summary.findings = counts;
+      diff.summary.findings = countBySeverity(acked, omitted);
     }
     const alerted = (await readJson<Record<string, string>>(join(dir, 'alerted.json'), ALERTED_SHAPE)) ?? {};
-    const newAlerts = acked.filter(
-      (f) => failsAt(f.severity, s.failOn) && !(findingKey(ca.id, f) in alerted),
+    // the diff keeps every finding; the night counts and alerts those the OLD report did not raise already
+    const split = splitAlerts(
+      ca.id,
+      acked,
+      alerted,
+      s.failOn,
+      diff ? { old: diff.old.source, new: diff.new.source } : undefined,
     );
+    const { newAlerts, persistentAlerts } = split;
+    const counts = countBySeverity(split.counted, omitted);
     // results first: JSON and Markdown for this CA
     const result = {
       schemaVersion: 1,
@@ -574,8 +624,9 @@ async function processCa(
       ca: ca.arn,
       outcome,
       newAlerts,
+      persistentAlerts,
       counts,
-      exitCode: exitCodeFor(counts, s.failOn),
+      exitCode: alertExitCode(split, omitted, s.failOn, s.repeatAlerts),
       ...(notes.length > 0 ? { notes } : {}),
     };
   } finally {
@@ -650,6 +701,7 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
             ca: ca.arn,
             outcome: { status: 'failed', error: describeError(err), exitCode: exitForError(err) },
             newAlerts: [],
+            persistentAlerts: [],
             counts: { error: 0, warning: 0, info: 0 },
             exitCode: exitForError(err),
           };
@@ -659,13 +711,14 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
     await Promise.all(Array.from({ length: Math.max(1, Math.min(s.concurrency, cas.length)) }, worker));
     step(deps, 'ca-results');
     const expired = applyAcks([], s.acks, ctx.now()).expired;
-    const summary = summariseRun(runId, started, s.failOn, s.dryRun, results, expired);
+    const summary = summariseRun(runId, started, s.failOn, s.dryRun, results, expired, s.repeatAlerts);
     if (s.dryRun) return summary;
     const dir = join(state, 'runs', runId);
     await save(deps, join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await save(deps, join(dir, 'summary.md'), renderRunMarkdown(summary));
     const anyAlerts = summary.cas.some((c) => c.newAlerts.length > 0 || c.status === 'failed');
     commit.notification.wanted = s.notify.configured && (s.notify.on === 'always' || anyAlerts);
+    if (commit.notification.wanted) commit.notification.channels = pending(channelsOf(s.notify));
     const commitPath = join(dir, 'commit.json');
     await save(deps, commitPath, `${JSON.stringify(commit, null, 2)}\n`);
     step(deps, 'commit');

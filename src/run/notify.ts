@@ -1,13 +1,21 @@
 /**
  * Notifications of a run: a command (given the summary's paths and a few variables) and/or a
  * webhook (the summary JSON POSTed, retried). Both get the run id, for receivers to deduplicate.
+ * Each is a channel delivered on its own: one failing does not make the other run again.
  */
 import { spawn } from 'node:child_process';
+import { safeText } from '../core/render/style.js';
 import type { RunSummary } from '../core/run-model.js';
+import { redactUrl, type WebhookTarget } from '../core/webhook-url.js';
+
+/** Where a notification goes; the commit record keeps a delivery state for each. */
+export type Channel = 'command' | 'webhook';
+export const CHANNELS: readonly Channel[] = ['command', 'webhook'];
 
 export interface NotifySettings {
   command?: string;
-  webhook?: string;
+  /** the URL without credentials; those, if any, only in `authorization` */
+  webhook?: WebhookTarget;
   /** notify on every run, or only when there are new alerts or a CA failed */
   on: 'alerts' | 'always';
   configured: boolean;
@@ -61,45 +69,74 @@ function runCommand(command: string, n: Notification, timeout: number): Promise<
   });
 }
 
-async function postWebhook(url: string, n: Notification, s: NotifySettings): Promise<string | undefined> {
+async function postWebhook(
+  hook: WebhookTarget,
+  n: Notification,
+  s: NotifySettings,
+): Promise<string | undefined> {
   let last = '';
   for (let attempt = 1; attempt <= s.webhookAttempts; attempt++) {
     try {
-      const res = await fetch(url, {
+      const res = await fetch(hook.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'idempotency-key': n.runId,
           'user-agent': 'pca-audit',
+          ...(hook.authorization === undefined ? {} : { authorization: hook.authorization }),
         },
         body: JSON.stringify(n.summary),
+        // a 302/303 would turn the POST into a GET elsewhere and a 307/308 re-post the summary to
+        // another host: a redirect is never followed, and never a delivery
+        redirect: 'manual',
         signal: AbortSignal.timeout(30_000),
       });
+      await res.body?.cancel();
       if (res.ok) return undefined;
+      if (res.status >= 300 && res.status < 400) {
+        return `the webhook answered HTTP ${res.status}, a redirect to ${redirectTarget(res.headers.get('location'), hook.url)}; pca-audit does not follow redirects`;
+      }
       last = `HTTP ${res.status}`;
       // a client error will not get better by retrying (except 408/429)
       if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
     } catch (err) {
-      last = (err as Error).message;
+      const e = err as Error & { cause?: { message?: unknown } };
+      const cause = typeof e.cause?.message === 'string' ? ` (${e.cause.message})` : '';
+      last = safeText(`${e.message}${cause}`);
     }
     if (attempt < s.webhookAttempts) await s.sleep(2 ** (attempt - 1));
   }
   return `the webhook failed: ${last}`;
 }
 
-/** Delivers to every configured channel; ok only when all of them took it. */
-export async function deliver(
+/** Where a redirect pointed, printable: resolved against the webhook, no credentials, no control bytes. */
+function redirectTarget(location: string | null, base: string): string {
+  if (location === null) return '(no Location header)';
+  let target: string;
+  try {
+    target = new URL(location, base).href;
+  } catch {
+    target = location;
+  }
+  const shown = safeText(redactUrl(target));
+  return shown.length > 300 ? `${shown.slice(0, 300)}…` : shown;
+}
+
+/** The channels these settings deliver to. */
+export function channelsOf(s: NotifySettings): Channel[] {
+  return CHANNELS.filter((c) => (c === 'command' ? s.command : s.webhook) !== undefined);
+}
+
+/** Delivers to one channel: undefined when it took the notification, else why not. */
+export async function deliverTo(
+  channel: Channel,
   s: NotifySettings,
   n: Notification,
-): Promise<{ ok: true } | { ok: false; error: string }> {
-  const errors: string[] = [];
-  if (s.command) {
-    const e = await runCommand(s.command, n, s.commandTimeout);
-    if (e) errors.push(e);
+): Promise<string | undefined> {
+  if (channel === 'command') {
+    if (s.command === undefined) return 'no notify command is configured';
+    return runCommand(s.command, n, s.commandTimeout);
   }
-  if (s.webhook) {
-    const e = await postWebhook(s.webhook, n, s);
-    if (e) errors.push(e);
-  }
-  return errors.length === 0 ? { ok: true } : { ok: false, error: errors.join('; ') };
+  if (s.webhook === undefined) return 'no webhook is configured';
+  return postWebhook(s.webhook, n, s);
 }

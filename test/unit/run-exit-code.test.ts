@@ -13,6 +13,7 @@ function ca(exitCode: number, i: number): CaResult {
         ? { status: 'unchanged', reportId: 'r' }
         : { status: 'failed', error: 'e', exitCode },
     newAlerts: [],
+    persistentAlerts: [],
     counts: { error: exitCode === 1 ? 1 : 0, warning: 0, info: 0 },
     exitCode,
   };

@@ -11,6 +11,7 @@ import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
 import { paint, safeOutput, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
+import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/webhook-url.js';
 import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
 import type { CliContext } from '../context.js';
@@ -30,6 +31,7 @@ export interface RunFlags {
   state?: string;
   cloudtrail?: string[];
   failOn?: string;
+  repeatAlerts?: boolean;
   concurrency?: string;
   ackFile?: string;
   notifyCommand?: string;
@@ -53,6 +55,7 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   state: 'state',
   cloudtrail: 'cloudtrail',
   failOn: 'failOn',
+  repeatAlerts: 'repeatAlerts',
   concurrency: 'concurrency',
   ackFile: 'ackFile',
   notifyCommand: 'notifyCommand',
@@ -148,6 +151,9 @@ export async function resolveRunSettings(
   const cas = pick<string[]>('ca', []);
   for (const c of cas) if (!parseCaArn(c)) throw new UsageError(`--ca: "${c}" is not a CA ARN`);
   const all = pick<boolean>('all', false) === true;
+  const repeatAlerts = pick<unknown>('repeatAlerts', false);
+  if (typeof repeatAlerts !== 'boolean')
+    throw new UsageError('--config: "repeatAlerts" must be true or false');
   if (cas.length === 0 && !all)
     throw new UsageError('name the CAs: --ca ARN (repeatable) or --all', 'or "cas" in the config file');
   const failOn = pick<string>('failOn', 'warning');
@@ -182,9 +188,14 @@ export async function resolveRunSettings(
     acks = parsed.acks;
   }
   const command = pick<string | undefined>('notifyCommand', undefined);
-  const webhook = pick<string | undefined>('webhook', undefined);
-  if (webhook && !/^https?:\/\//.test(webhook))
-    throw new UsageError(`--webhook: "${webhook}" is not an http(s) URL`);
+  const webhookText = pick<string | undefined>('webhook', undefined);
+  let webhook: WebhookTarget | undefined;
+  if (webhookText) {
+    const parsed = parseWebhookUrl(webhookText);
+    // the URL's user:pass@ is never echoed, not even in a usage error
+    if (!parsed.ok) throw new UsageError(`--webhook: "${safeText(redactUrl(webhookText))}" ${parsed.reason}`);
+    webhook = parsed.target;
+  }
   return {
     cas,
     all,
@@ -193,6 +204,7 @@ export async function resolveRunSettings(
     format: reportFormat,
     cloudtrail: pick<string[]>('cloudtrail', ['lookup']),
     failOn: failOn as FailOn,
+    repeatAlerts,
     concurrency: whole('concurrency', 4, 1, 64),
     dryRun: flags.dryRun,
     acks,
@@ -315,13 +327,18 @@ async function runWith(
             : c.status === 'unchanged'
               ? `no new report since the last run (report ${c.reportId})`
               : `${c.issued} issued, ${c.revoked} revoked, ${c.expired} expired (report ${c.previousReportId} → ${c.reportId})`;
+      const persistent = c.persistentAlerts.length;
       lines.push(
-        `${safeText(c.ca)}: ${what}; ${f.error} errors, ${f.warning} warnings, ${f.info} info; ${c.newAlerts.length} new alerts`,
+        `${safeText(c.ca)}: ${what}; ${f.error} errors, ${f.warning} warnings, ${f.info} info; ${c.newAlerts.length} new alerts${persistent > 0 ? `, ${persistent} persistent (alerted before)` : ''}`,
       );
       for (const n of c.notes ?? []) lines.push(`  note: ${safeText(n)}`);
       for (const a of c.newAlerts)
         lines.push(
           `  ${paint({ color }, a.severity, a.severity)} ${safeText(a.code)} ${safeText(a.serial ?? '-')} ${safeText(a.message)}`,
+        );
+      for (const a of c.persistentAlerts)
+        lines.push(
+          `  persistent ${paint({ color }, a.severity, a.severity)} ${safeText(a.code)} ${safeText(a.serial ?? '-')} ${safeText(a.message)}`,
         );
     }
     for (const a of summary.expiredAcknowledgements)
