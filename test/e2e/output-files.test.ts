@@ -115,7 +115,7 @@ describe('stdout closed early, or full (issue 13 item 9)', () => {
       );
       expect(message).toContain('ENOSPC');
       // commands that print without waiting (iam-policy, help) fail the same way
-      expectRefusal(await runWithStdout(fd, ['iam-policy']), 'stdout');
+      expectRefusal(await runWithStdout(fd, ['iam-policy', '--command', 'diff']), 'stdout');
       expectRefusal(await runWithStdout(fd, ['inspect', '--help']), 'stdout');
     } finally {
       closeSync(fd);
