@@ -24,7 +24,7 @@ import {
   readBucketPolicy,
   writeBucketPolicy,
 } from './bucket-settings.js';
-import { AwsError } from './errors.js';
+import { AwsError, FATAL_AWS_ERRORS } from './errors.js';
 
 /** A bucket bootstrap will not set up as asked: exit 2, with the fix as the hint. */
 export class BucketSetupError extends Error {
@@ -82,17 +82,6 @@ export interface BootstrapResult {
   warnings: string[];
 }
 
-/** Failures no warning can get past (the S3 calls would fail alike): they stop bootstrap. */
-const FATAL = new Set([
-  'NetworkError',
-  'MissingRegion',
-  'CredentialsProviderError',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-]);
-
 /**
  * Each CA, described: one that does not exist is refused (granting it would let nothing write, and
  * hide a typo); one that cannot be described (another account's CA, a role without
@@ -108,7 +97,7 @@ async function checkCas(deps: BootstrapDeps, cas: CaArn[], warnings: string[]): 
         warnings.push(`CA ${ca.arn} is ${status}: it makes no reports (granted anyway)`);
       }
     } catch (err) {
-      if (!(err instanceof AwsError) || FATAL.has(err.errorName)) throw err;
+      if (!(err instanceof AwsError) || FATAL_AWS_ERRORS.has(err.errorName)) throw err;
       if (err.errorName === 'ResourceNotFoundException') {
         throw new BucketSetupError(
           `CA ${ca.arn} does not exist (DescribeCertificateAuthority: ResourceNotFoundException); nothing written`,

@@ -16,7 +16,7 @@ import {
   readBucketPolicy,
 } from './bucket-settings.js';
 import type { AwsClients } from './clients.js';
-import { AwsError } from './errors.js';
+import { AwsError, FATAL_AWS_ERRORS } from './errors.js';
 import { listReports } from './generate.js';
 import { describeCa } from './pca.js';
 
@@ -42,17 +42,6 @@ export interface DoctorDeps {
   /** epoch seconds */
   now(): number;
 }
-
-/** Failures that no check can get past: the run stops (exit 3) rather than fail every check alike. */
-const FATAL = new Set([
-  'NetworkError',
-  'MissingRegion',
-  'CredentialsProviderError',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-]);
 
 const REPORT_STATUSES = new Set(['ACTIVE', 'DISABLED']);
 
@@ -84,7 +73,7 @@ export async function runDoctor(deps: DoctorDeps, o: DoctorOptions): Promise<Che
     try {
       c = { id, ...(await run()) };
     } catch (err) {
-      if (!(err instanceof AwsError) || FATAL.has(err.errorName)) throw err;
+      if (!(err instanceof AwsError) || FATAL_AWS_ERRORS.has(err.errorName)) throw err;
       // an S3 error without a body (HEAD, some 403s) has no message worth repeating
       const message = err.message && !/^(UnknownError|\d{3})$/.test(err.message) ? `: ${err.message}` : '';
       const fix = fixes[id] ?? err.hint;

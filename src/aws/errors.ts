@@ -38,6 +38,20 @@ const HINTS: Record<string, string> = {
   MissingRegion: 'give --region, or set AWS_REGION',
 };
 
+/**
+ * Failures that no later call can get past (every call would fail alike): a command stops on them
+ * (exit 3) rather than report each check or CA as failed one by one.
+ */
+export const FATAL_AWS_ERRORS: ReadonlySet<string> = new Set([
+  'NetworkError',
+  'MissingRegion',
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+]);
+
 /** Wraps whatever an SDK call threw into an AwsError naming the operation. */
 export function toAwsError(operation: string, err: unknown): AwsError {
   if (err instanceof AwsError) return err;
