@@ -91,7 +91,9 @@ export type RetryLaterReason =
   /** AWS answered with an earlier report of the other format instead of making one */
   | 'OtherFormatHandedBack'
   /** the wait for the next report slot outlasted --timeout */
-  | 'SlotWaitTimeout';
+  | 'SlotWaitTimeout'
+  /** the report was requested, but was still being made when --timeout ran out */
+  | 'ReportWaitTimeout';
 
 /**
  * "Not now": no report can be had before `retryAfter`, and asking again after it can succeed

@@ -212,7 +212,7 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
   let status = await describeAuditReport(pca, o.ca.arn, target.id);
   while (status.status === 'CREATING') {
     if (now() + o.pollInterval > deadline)
-      throw timeoutError(o, `report ${target.id} is still being made`, target.key);
+      throw timeoutError(o, now(), `report ${target.id} is still being made`, target.key);
     deps.progress(`report ${target.id}: CREATING (${Math.round(now() - started)} s)`);
     await deps.sleep(o.pollInterval);
     status = await describeAuditReport(pca, o.ca.arn, target.id);
@@ -293,14 +293,21 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
   };
 }
 
-function timeoutError(o: GenerateOptions, what: string, key?: string): AwsError {
-  return new AwsError(
-    'DescribeCertificateAuthorityAuditReport',
-    'Timeout',
-    `gave up after ${o.timeout} s: ${what}`,
-    undefined,
-    key
-      ? `it will land at s3://${o.bucket}/${key}; run again later (or raise --timeout)`
-      : 'raise --timeout, or run again later',
+/**
+ * The report was asked for and AWS is still making it: nobody refused, pca-audit stopped waiting
+ * (--timeout). A later run finds it in the bucket (or asks again), so it is "not now" (exit 5),
+ * not an AWS failure.
+ */
+function timeoutError(o: GenerateOptions, now: number, what: string, key?: string): RetryLaterError {
+  return new RetryLaterError(
+    'pca-audit',
+    'ReportWaitTimeout',
+    `gave up after ${o.timeout} s (--timeout): ${what}`,
+    now + o.pollInterval,
+    {
+      hint: key
+        ? `it will land at s3://${o.bucket}/${key}; run again later (or raise --timeout)`
+        : 'raise --timeout, or run again later',
+    },
   );
 }

@@ -678,7 +678,9 @@ function reportError(err: unknown): number {
     const who =
       err.refusedBy === 'AWS'
         ? `refused by AWS (${[err.aws?.operation, err.aws?.errorName].filter(Boolean).join(': ')}${err.aws?.requestId ? `, request id ${err.aws.requestId}` : ''})`
-        : 'refused by pca-audit, before asking AWS for a report';
+        : err.reason === 'ReportWaitTimeout'
+          ? 'pca-audit stopped waiting for AWS'
+          : 'refused by pca-audit, before asking AWS for a report';
     process.stderr.write(
       `pca-audit: not now: ${who}: ${safeLine(err.message)}; retry after ${formatInstant(Math.ceil(err.retryAfter))}\n`,
     );

@@ -72,6 +72,19 @@ describe('generate: not now (exit 5), and who refused', () => {
     expect(await reportCalls()).toBe(1);
   });
 
+  it('issue 13 item 14: a report still being made at --timeout: exit 5, pca-audit stopped waiting (not an AWS failure)', async () => {
+    const ca = await pca.createCa();
+    await knob(stack, 'config', { reportDelayMs: 60_000 });
+    const r = await generate(ca, join(work, 'slow'), '--timeout', '2s', '--json');
+    expect(r.code, r.stderr).toBe(5);
+    const said = JSON.parse(r.stdout);
+    expect(said).toMatchObject({ status: 'retry-later', refusedBy: 'pca-audit', reason: 'ReportWaitTimeout' });
+    expect(r.stderr).toMatch(/^pca-audit: not now: pca-audit stopped waiting for AWS: gave up after 2 s/m);
+    expect(r.stderr).not.toMatch(/AWS \w+ failed/);
+    // it was asked for once; a later run finds it instead of asking again
+    expect(await reportCalls()).toBe(1);
+  });
+
   it('issue 13 item 14: AWS refusing until --timeout: exit 5, refused by AWS with its answer', async () => {
     const ca = await pca.createCa();
     const out = join(work, 'aws-refuses');
