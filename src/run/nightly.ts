@@ -285,7 +285,12 @@ function asStateError(err: unknown, fallbackPath: string): unknown {
 
 function describeError(err: unknown): string {
   if (err instanceof RetryLaterError) {
-    const who = err.refusedBy === 'AWS' ? 'refused by AWS' : 'refused by pca-audit';
+    const who =
+      err.refusedBy === 'AWS'
+        ? 'refused by AWS'
+        : err.reason === 'ReportWaitTimeout'
+          ? 'pca-audit stopped waiting for AWS'
+          : 'refused by pca-audit';
     return `not now: ${who}: ${err.message}; retry after ${formatInstant(Math.ceil(err.retryAfter))}`;
   }
   if (err instanceof LocalWriteError) return `writing "${err.path}": ${err.message}`;
