@@ -70,9 +70,12 @@ export interface DiffOutput {
 export interface CloudTrailSection extends ReconciliationSummary {
   sources: string[];
   files: number;
-  /** records read, duplicates (same eventID) included; `duplicates` says how many */
+  /** records read, duplicates included; `duplicates` says how many */
   records: number;
+  /** records of interest read twice (same eventID, eventSource, eventName and eventTime), kept once */
   duplicates: number;
+  /** eventIDs shared by different records of interest (all of them kept) */
+  eventIdCollisions: number;
   /** malformed records skipped under --lenient */
   malformed: number;
   propagationAllowanceSeconds: number;

@@ -1,6 +1,7 @@
 /**
  * Reads CloudTrail records from what a user hands over (files, `-`, directories walked
- * recursively; any envelope, plain or gzip) into normalised events, deduplicated by eventID.
+ * recursively; any envelope, plain or gzip) into normalised events, deduplicated: a duplicate is
+ * the same record delivered twice (same eventID, eventSource, eventName and eventTime).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +30,12 @@ export interface EventStats {
   files: number;
   /** records read, duplicates included */
   records: number;
+  /** records of interest dropped as a second delivery of one already read */
   duplicates: number;
+  /** eventIDs shared by records of interest that are not the same record (all kept) */
+  collisions: number;
+  /** the first few such eventIDs, for the message */
+  collisionExamples: string[];
   /** records of no interest (other APIs), by what they were */
   skipped: Record<string, number>;
   /** malformed records skipped under --lenient */
@@ -90,6 +96,8 @@ export class EventCollector {
     files: 0,
     records: 0,
     duplicates: 0,
+    collisions: 0,
+    collisionExamples: [],
     skipped: {},
     malformed: 0,
     malformedExamples: [],
@@ -99,8 +107,10 @@ export class EventCollector {
   };
   /** the source (command-line argument) records are being read from */
   group = '';
-  private readonly byId = new Map<string, CloudTrailEvent>();
-  private readonly seenIds = new Set<string>();
+  /** events of interest by identity (see identity()): a record delivered twice is kept once */
+  private readonly byIdentity = new Map<string, CloudTrailEvent>();
+  /** eventID → the identity first read with it, to tell a collision from a duplicate */
+  private readonly identityOfId = new Map<string, string>();
   private decoder: CertificateDecoder | undefined;
 
   constructor(private readonly lenient: boolean) {}
@@ -150,17 +160,25 @@ export class EventCollector {
         g.issuance = true;
       this.stats.groups.set(this.group, g);
     }
-    const id = rec.eventID as string;
-    if (this.seenIds.has(id)) {
-      this.stats.duplicates++;
-      return;
-    }
-    this.seenIds.add(id);
+    // only records of interest are deduplicated: a skipped record reserves no eventID (AWS's
+    // documentation examples reuse ids, and a skipped one must not hide an event of interest)
     if (n.kind === 'skip') {
       this.stats.skipped[n.why] = (this.stats.skipped[n.why] ?? 0) + 1;
       return;
     }
-    this.byId.set(id, n.event);
+    const key = identity(n.event);
+    if (this.byIdentity.has(key)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.byIdentity.set(key, n.event);
+    const first = this.identityOfId.get(n.event.eventID);
+    if (first === undefined) this.identityOfId.set(n.event.eventID, key);
+    else if (first !== key) {
+      // two different records with one eventID: both kept, the collision counted
+      this.stats.collisions++;
+      if (this.stats.collisionExamples.length < 3) this.stats.collisionExamples.push(n.event.eventID);
+    }
   }
 
   /** A file of JSON (any envelope, JSON lines, gzip), streamed piece by piece. */
@@ -191,11 +209,31 @@ export class EventCollector {
   }
 
   result(): EventSet {
-    const events = [...this.byId.values()].sort((a, b) =>
-      a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : a.eventID < b.eventID ? -1 : 1,
-    );
+    const events = [...this.byIdentity.entries()]
+      .sort(([ka, a], [kb, b]) =>
+        a.eventTime < b.eventTime
+          ? -1
+          : a.eventTime > b.eventTime
+            ? 1
+            : a.eventID < b.eventID
+              ? -1
+              : a.eventID > b.eventID
+                ? 1
+                : ka < kb
+                  ? -1
+                  : 1,
+      )
+      .map(([, e]) => e);
     return { events, stats: this.stats };
   }
+}
+
+/**
+ * What makes two records the same record delivered twice (a trail and LookupEvents overlapping,
+ * a log file read twice): eventID alone is not enough, as different records may share one.
+ */
+function identity(e: CloudTrailEvent): string {
+  return JSON.stringify([e.eventID, e.eventSource, e.eventName, e.eventTime]);
 }
 
 /** Opens a named input (a file path, or - for stdin) as a ReportFile. */

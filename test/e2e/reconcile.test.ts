@@ -485,7 +485,8 @@ describe('pca-audit events', () => {
   it('JSON lines, oldest first, deduplicated, every line a normalised event', async () => {
     const r = await runCli(['events', '--cloudtrail', p('lookup.json'), p('trail.json.gz')]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
+    // issue 14 item 4: the duplicate (revoke1 in both sources) is counted on stderr
+    expect(r.stderr).toMatch(/^pca-audit: 1 duplicate .*\n$/);
     const lines = linesOf(r.stdout).map((l) => JSON.parse(l));
     expect(lines.map((e) => e.eventID)).toEqual([
       auditOld.eventID,
@@ -509,6 +510,17 @@ describe('pca-audit events', () => {
       revocationReason: 'KEY_COMPROMISE',
       origin: { source: p('lookup.json'), line: expect.any(Number), byte: expect.any(Number) },
     });
+  });
+
+  it('issue 14 item 4: one eventID on two different records: both listed, the collision said on stderr and in diff', async () => {
+    const twin = { ...aRevokeRecord(aSerial(3), '2026-11-19T15:00:00Z'), eventID: revoke1.eventID };
+    writeFileSync(p('collision.jsonl'), jsonLines([revoke1, twin, auditOld, auditNew]));
+    const r = await runCli(['events', '--cloudtrail', p('collision.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(linesOf(r.stdout).filter((l) => JSON.parse(l).eventID === revoke1.eventID)).toHaveLength(2);
+    expect(r.stderr).toMatch(/^pca-audit: 1 eventID .*\n$/);
+    const d = json(await diff('--cloudtrail', p('collision.jsonl'), '--format', 'json'));
+    expect(d.reconciliation).toMatchObject({ records: 4, duplicates: 0, eventIdCollisions: 1 });
   });
 
   it('--ca, --since, --until (inclusive)', async () => {

@@ -299,6 +299,7 @@ function reconcileSection(
     files: stats.files,
     records: stats.records,
     duplicates: stats.duplicates,
+    eventIdCollisions: stats.collisions,
     malformed: stats.malformed,
     propagationAllowanceSeconds: cmd.propagationAllowance,
     timeToleranceSeconds: cmd.timeTolerance,

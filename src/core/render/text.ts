@@ -66,6 +66,9 @@ export function sourceLines(out: DiffOutput): string[] {
   if (r) {
     const skipped = [
       r.duplicates > 0 ? `${r.duplicates} duplicate${r.duplicates === 1 ? '' : 's'}` : '',
+      r.eventIdCollisions > 0
+        ? `${r.eventIdCollisions} eventID${r.eventIdCollisions === 1 ? '' : 's'} shared by different records, all kept`
+        : '',
       r.malformed > 0 ? `${r.malformed} malformed skipped` : '',
     ].filter(Boolean);
     lines.push(
