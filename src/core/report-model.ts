@@ -69,7 +69,12 @@ export interface DiffOutput {
 
 export interface CloudTrailSection extends ReconciliationSummary {
   sources: string[];
+  /** files read as CloudTrail */
   files: number;
+  /** files skipped as not CloudTrail (found walking a directory, or digest files) */
+  skippedFiles: number;
+  /** the first 10 of them */
+  skippedFileNames: string[];
   /** records read, duplicates included; `duplicates` says how many */
   records: number;
   /** records of interest read twice (same eventID, eventSource, eventName and eventTime), kept once */

@@ -158,6 +158,8 @@ beforeAll(() => {
   writeFileSync(p('trail-dir/2026/11/19/a.jsonl'), jsonLines([revoke1, eventBridgeEvent(auditOld)]));
   writeFileSync(p('trail-dir/2026/11/19/b.json.gz'), gzipSync(trailLog([auditNew])));
   writeFileSync(p('trail-dir/.hidden.json'), 'not json at all');
+  // issue 14 item 5: a file that is not CloudTrail's, found walking the directory, is skipped and counted
+  writeFileSync(p('trail-dir/README.md'), '# trail logs, synced from S3\n');
   execFileSync(
     'openssl',
     [
@@ -272,8 +274,24 @@ describe('diff --cloudtrail', () => {
 
   it('a directory, walked recursively (dot-files skipped), with JSON lines, EventBridge and gzip inside', async () => {
     const out = json(await diff('--cloudtrail', p('trail-dir'), '--format', 'json'));
-    expect(out.reconciliation).toMatchObject({ files: 2, records: 3, matchedRevocations: 1 });
+    expect(out.reconciliation).toMatchObject({
+      files: 2,
+      skippedFiles: 1,
+      skippedFileNames: [p('trail-dir/README.md')],
+      records: 3,
+      matchedRevocations: 1,
+    });
     expect(out.window.basis).toBe('from CloudTrail (CreateCertificateAuthorityAuditReport)');
+  });
+
+  it('issue 14 item 5: the README skipped in a directory is said in the text summary and on events stderr; named, it is exit 2', async () => {
+    const text = await diff('--cloudtrail', p('trail-dir'));
+    expect(text.stdout).toMatch(/^cloudtrail .*\(1 file skipped as not CloudTrail: .*README\.md\)/m);
+    const ev = await runCli(['events', '--cloudtrail', p('trail-dir')]);
+    expect(ev.code).toBe(0);
+    expect(linesOf(ev.stdout)).toHaveLength(3);
+    expect(ev.stderr).toMatch(/^pca-audit: 1 file skipped .*README\.md\n$/);
+    expectFailure(await runCli(['events', '--cloudtrail', p('trail-dir/README.md')]));
   });
 
   it('- reads the records from stdin', async () => {

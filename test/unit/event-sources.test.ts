@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEventSources } from '../../src/io/event-source.js';
+import { InputError } from '../../src/io/report-source.js';
 import { aRevokeRecord, aSerial, jsonLines, type TrailRecord, trailLog } from '../builders.js';
 
 /** Reading CloudTrail sources: what counts as one record delivered twice, and what a directory may hold. */
@@ -54,5 +56,83 @@ describe('issue 14 item 4: dedupe', () => {
     const set = await readEventSources([p('collision.jsonl')], { lenient: false });
     expect(set.events.map((e) => e.serial)).toEqual([hex(1), hex(2)]);
     expect(set.stats).toMatchObject({ records: 3, duplicates: 1, collisions: 1, collisionExamples: [ID] });
+  });
+});
+
+describe('issue 14 item 5: a non-CloudTrail file inside a --cloudtrail directory', () => {
+  const digest = JSON.stringify({
+    awsAccountId: '111122223333',
+    digestStartTime: '2026-11-19T10:00:00Z',
+    digestEndTime: '2026-11-19T11:00:00Z',
+    digestS3Bucket: 'example-trail',
+    logFiles: [{ s3Bucket: 'example-trail', s3Object: 'AWSLogs/x.json.gz', hashValue: 'ab' }],
+  });
+  /** a directory: one trail log among a README, a text file, a binary, a digest, an audit report */
+  function mixedDir(name: string): string {
+    const d = p(name);
+    mkdirSync(join(d, 'CloudTrail-Digest'), { recursive: true });
+    writeFileSync(join(d, 'README.md'), '# Trail logs\n\nSynced from S3 on 2026-11-20.\n');
+    writeFileSync(join(d, 'notes.txt'), 'revoked 27:cb:a5 by hand\n');
+    writeFileSync(join(d, 'blob.bin'), new Uint8Array([0, 1, 2, 0xff, 0xfe, 0x7b]));
+    writeFileSync(join(d, 'CloudTrail-Digest', 'digest.json.gz'), gzipSync(digest));
+    writeFileSync(join(d, 'report.json'), JSON.stringify([{ serial: '01', subject: 'CN=x' }]));
+    writeFileSync(join(d, 'trail.json'), trailLog([revoke(1, '2026-11-19T10:00:00Z')]));
+    return d;
+  }
+
+  it('issue 14 item 5: skipped and counted, the CloudTrail file read', async () => {
+    const set = await readEventSources([mixedDir('mixed')], { lenient: false });
+    expect(set.events.map((e) => e.serial)).toEqual([hex(1)]);
+    expect(set.stats.files).toBe(1);
+    expect(set.stats.skippedFiles).toBe(5);
+    expect(set.stats.malformed).toBe(0);
+    expect([...set.stats.skippedFileExamples].sort()).toEqual(
+      ['CloudTrail-Digest/digest.json.gz', 'README.md', 'blob.bin', 'notes.txt', 'report.json']
+        .map((f) => join(p('mixed'), f))
+        .sort(),
+    );
+  });
+
+  it('issue 14 item 5: the same file named on the command line stays an error', async () => {
+    const d = mixedDir('named');
+    for (const f of ['README.md', 'notes.txt', 'blob.bin', 'report.json']) {
+      await expect(readEventSources([join(d, f)], { lenient: false })).rejects.toBeInstanceOf(InputError);
+    }
+  });
+
+  it('issue 14 item 5: a digest file named on the command line is skipped and counted, as before not an error', async () => {
+    const d = mixedDir('digest');
+    const set = await readEventSources([join(d, 'CloudTrail-Digest', 'digest.json.gz')], { lenient: false });
+    expect(set.stats).toMatchObject({ files: 0, skippedFiles: 1, records: 0 });
+  });
+
+  it('issue 14 item 5: a malformed record in a CloudTrail file inside a directory stays an error', async () => {
+    const d = p('broken');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(d, 'a.jsonl'),
+      `${JSON.stringify(revoke(1, '2026-11-19T10:00:00Z'))}\n{"eventID": oops}\n`,
+    );
+    await expect(readEventSources([d], { lenient: false })).rejects.toBeInstanceOf(InputError);
+    const lenient = await readEventSources([d], { lenient: true });
+    expect(lenient.stats).toMatchObject({ files: 1, skippedFiles: 0, malformed: 1 });
+  });
+
+  it('issue 14 item 5: a truncated trail log inside a directory stays an error (it looks like CloudTrail)', async () => {
+    const d = p('truncated');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'a.json'), trailLog([revoke(1, '2026-11-19T10:00:00Z')]).slice(0, -30));
+    writeFileSync(join(d, 'b.json'), JSON.stringify(revoke(2, '2026-11-19T10:00:00Z')).slice(0, -5));
+    await expect(readEventSources([join(d)], { lenient: false })).rejects.toBeInstanceOf(InputError);
+    await expect(readEventSources([join(d, 'b.json')], { lenient: false })).rejects.toBeInstanceOf(
+      InputError,
+    );
+  });
+
+  it('issue 14 item 5: a directory holding no CloudTrail file at all is an error', async () => {
+    const d = p('readme-only');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'README.md'), '# nothing here\n');
+    await expect(readEventSources([d], { lenient: false })).rejects.toBeInstanceOf(InputError);
   });
 });

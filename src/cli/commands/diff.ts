@@ -297,6 +297,8 @@ function reconcileSection(
   return {
     sources: cmd.cloudtrail,
     files: stats.files,
+    skippedFiles: stats.skippedFiles,
+    skippedFileNames: stats.skippedFileExamples,
     records: stats.records,
     duplicates: stats.duplicates,
     eventIdCollisions: stats.collisions,

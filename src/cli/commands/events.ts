@@ -1,6 +1,7 @@
 import { parseCaArn } from '../../core/ca-arn.js';
 import type { CloudTrailEvent } from '../../core/cloudtrail/event.js';
 import { parseInstant } from '../../core/instant.js';
+import { skippedFilesText } from '../../core/render/text.js';
 import { collectEvents } from '../../io/event-inputs.js';
 import type { EventStats } from '../../io/event-source.js';
 import type { CliContext } from '../context.js';
@@ -64,5 +65,6 @@ export function statLines(stats: EventStats): string[] {
       `${stats.collisions} eventID${stats.collisions === 1 ? '' : 's'} shared by different records, all listed; first: ${stats.collisionExamples[0] ?? ''}`,
     );
   }
+  if (stats.skippedFiles > 0) out.push(skippedFilesText(stats.skippedFiles, stats.skippedFileExamples));
   return out;
 }

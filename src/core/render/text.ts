@@ -81,6 +81,12 @@ export function crlScopeText(s: CrlScope): string {
   return `${what.join(', ')}: ${check}; ${notCovered}`;
 }
 
+/** "2 files skipped as not CloudTrail: a/README.md, b.txt" (at most 3 names, then …) */
+export function skippedFilesText(count: number, names: readonly string[]): string {
+  const shown = names.slice(0, 3).map(safeText).join(', ');
+  return `${plural(count, 'file')} skipped as not CloudTrail: ${shown}${count > 3 ? ', …' : ''}`;
+}
+
 /** What the events and the CRL were, in a few lines (empty without them). */
 export function sourceLines(out: DiffOutput): string[] {
   const lines: string[] = [];
@@ -92,6 +98,7 @@ export function sourceLines(out: DiffOutput): string[] {
         ? `${r.eventIdCollisions} eventID${r.eventIdCollisions === 1 ? '' : 's'} shared by different records, all kept`
         : '',
       r.malformed > 0 ? `${r.malformed} malformed skipped` : '',
+      r.skippedFiles > 0 ? `${skippedFilesText(r.skippedFiles, r.skippedFileNames)}` : '',
     ].filter(Boolean);
     lines.push(
       `cloudtrail ${plural(r.records, 'record')} in ${plural(r.files, 'file')}${skipped.length ? ` (${skipped.join(', ')})` : ''}` +
