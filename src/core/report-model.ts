@@ -69,10 +69,18 @@ export interface DiffOutput {
 
 export interface CloudTrailSection extends ReconciliationSummary {
   sources: string[];
+  /** files read as CloudTrail */
   files: number;
-  /** records read, duplicates (same eventID) included; `duplicates` says how many */
+  /** files skipped as not CloudTrail (found walking a directory, or digest files) */
+  skippedFiles: number;
+  /** the first 10 of them */
+  skippedFileNames: string[];
+  /** records read, duplicates included; `duplicates` says how many */
   records: number;
+  /** records of interest read twice (same eventID, eventSource, eventName and eventTime), kept once */
   duplicates: number;
+  /** eventIDs shared by different records of interest (all of them kept) */
+  eventIdCollisions: number;
   /** malformed records skipped under --lenient */
   malformed: number;
   propagationAllowanceSeconds: number;

@@ -1,6 +1,7 @@
 /**
  * Reads CloudTrail records from what a user hands over (files, `-`, directories walked
- * recursively; any envelope, plain or gzip) into normalised events, deduplicated by eventID.
+ * recursively; any envelope, plain or gzip) into normalised events, deduplicated: a duplicate is
+ * the same record delivered twice (same eventID, eventSource, eventName and eventTime).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,10 +27,23 @@ export interface EventReadOptions {
 }
 
 export interface EventStats {
+  /** files read as CloudTrail (skipped files not included) */
   files: number;
+  /**
+   * files skipped as not CloudTrail: found walking a directory (a README, a report, a binary), or
+   * a CloudTrail digest file wherever named
+   */
+  skippedFiles: number;
+  /** the first few of them, for the summary */
+  skippedFileExamples: string[];
   /** records read, duplicates included */
   records: number;
+  /** records of interest dropped as a second delivery of one already read */
   duplicates: number;
+  /** eventIDs shared by records of interest that are not the same record (all kept) */
+  collisions: number;
+  /** the first few such eventIDs, for the message */
+  collisionExamples: string[];
   /** records of no interest (other APIs), by what they were */
   skipped: Record<string, number>;
   /** malformed records skipped under --lenient */
@@ -88,8 +102,12 @@ export function rekind(err: unknown): unknown {
 export class EventCollector {
   readonly stats: EventStats = {
     files: 0,
+    skippedFiles: 0,
+    skippedFileExamples: [],
     records: 0,
     duplicates: 0,
+    collisions: 0,
+    collisionExamples: [],
     skipped: {},
     malformed: 0,
     malformedExamples: [],
@@ -99,8 +117,10 @@ export class EventCollector {
   };
   /** the source (command-line argument) records are being read from */
   group = '';
-  private readonly byId = new Map<string, CloudTrailEvent>();
-  private readonly seenIds = new Set<string>();
+  /** events of interest by identity (see identity()): a record delivered twice is kept once */
+  private readonly byIdentity = new Map<string, CloudTrailEvent>();
+  /** eventID → the identity first read with it, to tell a collision from a duplicate */
+  private readonly identityOfId = new Map<string, string>();
   private decoder: CertificateDecoder | undefined;
 
   constructor(private readonly lenient: boolean) {}
@@ -150,53 +170,122 @@ export class EventCollector {
         g.issuance = true;
       this.stats.groups.set(this.group, g);
     }
-    const id = rec.eventID as string;
-    if (this.seenIds.has(id)) {
-      this.stats.duplicates++;
-      return;
-    }
-    this.seenIds.add(id);
+    // only records of interest are deduplicated: a skipped record reserves no eventID (AWS's
+    // documentation examples reuse ids, and a skipped one must not hide an event of interest)
     if (n.kind === 'skip') {
       this.stats.skipped[n.why] = (this.stats.skipped[n.why] ?? 0) + 1;
       return;
     }
-    this.byId.set(id, n.event);
+    const key = identity(n.event);
+    if (this.byIdentity.has(key)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.byIdentity.set(key, n.event);
+    const first = this.identityOfId.get(n.event.eventID);
+    if (first === undefined) this.identityOfId.set(n.event.eventID, key);
+    else if (first !== key) {
+      // two different records with one eventID: both kept, the collision counted
+      this.stats.collisions++;
+      if (this.stats.collisionExamples.length < 3) this.stats.collisionExamples.push(n.event.eventID);
+    }
   }
 
-  /** A file of JSON (any envelope, JSON lines, gzip), streamed piece by piece. */
-  async addFile(file: ReportFile): Promise<void> {
+  /**
+   * A file of JSON (any envelope, JSON lines, gzip), streamed piece by piece. Its first JSON value
+   * tells whether it is CloudTrail's: a digest file is skipped (counted) wherever named; any other
+   * file that is not (not JSON, or JSON of something else, and no CloudTrail key in its first bytes)
+   * is skipped (counted) when `walked` (found walking a directory), and an error when named. A file
+   * that looks like CloudTrail's (a truncated trail log) is never skipped: a malformed record in it
+   * is an error unless --lenient. Returns whether the file was read.
+   */
+  async addFile(file: ReportFile, walked = false): Promise<boolean> {
     const name = file.name;
-    this.stats.files++;
     const splitter = new JsonSplitter();
+    // nothing is added to the statistics before the first piece decides, so a skip undoes nothing
+    let known = false;
+    /** the first bytes, to tell a broken CloudTrail file from another file when the first piece fails */
+    let head = '';
+    const other = (text: string) => walked && !known && !CLOUDTRAIL_KEY.test(text);
     const handle = async (piece: JsonPiece) => {
       let value: unknown;
       try {
         value = JSON.parse(piece.text);
       } catch (err) {
+        if (other(piece.text)) throw new NotCloudTrail();
         const pos = positionIn(piece, err);
         this.bad(name, `${describePiece(piece)} is not valid JSON: ${jsonMessage(err)}`, pos.line, pos.byte);
         return;
+      }
+      if (!known) {
+        // an element of a Records or Events array: a CloudTrail envelope whatever the element holds
+        if (piece.kind === 'document' || piece.key === '') {
+          const u = unwrap(value);
+          if (u.kind === 'skip' && u.why === DIGEST) throw new NotCloudTrail();
+          if (u.kind === 'invalid' && other(piece.text)) throw new NotCloudTrail();
+        }
+        known = true;
       }
       await this.addValue(value, { source: name, line: piece.line, byte: piece.byte }, describePiece(piece));
     };
     try {
       for await (const chunk of readChunks(file)) {
+        if (head.length < HEAD_BYTES) head += Buffer.from(chunk.subarray(0, HEAD_BYTES)).toString('latin1');
         for (const piece of splitter.push(chunk)) await handle(piece);
       }
       splitter.end();
     } catch (err) {
+      if (err instanceof NotCloudTrail || (err instanceof JsonSplitError && other(head))) {
+        this.stats.skippedFiles++;
+        if (this.stats.skippedFileExamples.length < 10) this.stats.skippedFileExamples.push(name);
+        return false;
+      }
       if (err instanceof JsonSplitError) throw new InputError(name, err.message, { cause: err, kind: KIND });
       throw rekind(err);
     }
+    this.stats.files++;
+    return true;
   }
 
   result(): EventSet {
-    const events = [...this.byId.values()].sort((a, b) =>
-      a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : a.eventID < b.eventID ? -1 : 1,
-    );
+    const events = [...this.byIdentity.entries()]
+      .sort(([ka, a], [kb, b]) =>
+        a.eventTime < b.eventTime
+          ? -1
+          : a.eventTime > b.eventTime
+            ? 1
+            : a.eventID < b.eventID
+              ? -1
+              : a.eventID > b.eventID
+                ? 1
+                : ka < kb
+                  ? -1
+                  : 1,
+      )
+      .map(([, e]) => e);
     return { events, stats: this.stats };
   }
 }
+
+/**
+ * What makes two records the same record delivered twice (a trail and LookupEvents overlapping,
+ * a log file read twice): eventID alone is not enough, as different records may share one.
+ */
+function identity(e: CloudTrailEvent): string {
+  return JSON.stringify([e.eventID, e.eventSource, e.eventName, e.eventTime]);
+}
+
+/** unwrap()'s reason for a CloudTrail digest file (hashes of log files, no records) */
+const DIGEST = 'CloudTrail digest file';
+
+/** A key only CloudTrail's shapes have (a record, an envelope, lookup-events, EventBridge). */
+const CLOUDTRAIL_KEY =
+  /"(?:eventID|eventName|eventSource|eventTime|Records|Events|CloudTrailEvent|detail-type)"\s*:/;
+/** how much of a file's start is kept to look for CLOUDTRAIL_KEY */
+const HEAD_BYTES = 64 * 1024;
+
+/** Thrown inside addFile when a file's first JSON value shows it is not CloudTrail's. */
+class NotCloudTrail extends Error {}
 
 /** Opens a named input (a file path, or - for stdin) as a ReportFile. */
 export type Opener = (name: string) => Promise<ReportFile>;
@@ -211,15 +300,25 @@ export async function readEventSources(
     collector.group = source;
     const files = await expand(source);
     if (files.length === 0) throw new InputError(source, 'no files in this directory', { kind: KIND });
+    // a file found walking a directory may be anything (a README, a digest): skipped if not CloudTrail
+    const walked = !(files.length === 1 && files[0] === source);
+    let read = 0;
     for (const name of files) {
       const file = await openReportFile(name, options.stdin).catch((err) => {
         throw rekind(err);
       });
       try {
-        await collector.addFile(file);
+        if (await collector.addFile(file, walked)) read++;
       } finally {
         await file.dispose();
       }
+    }
+    if (walked && read === 0) {
+      throw new InputError(
+        source,
+        `no CloudTrail files in this directory (${files.length} skipped, first: ${files[0]})`,
+        { kind: KIND },
+      );
     }
   }
   return collector.result();

@@ -27,16 +27,20 @@ describe('README', () => {
   }
 
   it.each([
-    ['sample-diff', 1],
-    ['sample-reconcile', 1],
-    ['sample-events', 0],
-  ])('shows the %s block exactly as the CLI prints it, with the exit code it gives', (name, status) => {
-    const { command, shown } = block(name);
-    const out = run(command);
-    expect(out.stderr).toBe('');
-    expect(out.stdout).toBe(shown);
-    expect(out.status).toBe(status);
-  });
+    ['sample-diff', 1, /^$/],
+    ['sample-reconcile', 1, /^$/],
+    // the samples' lookup-events output repeats 9 trail records: events counts them on stderr
+    ['sample-events', 0, /^pca-audit: 9 duplicate [^\n]*\n$/],
+  ])(
+    'shows the %s block exactly as the CLI prints it, with the exit code it gives',
+    (name, status, stderr) => {
+      const { command, shown } = block(name);
+      const out = run(command);
+      expect(out.stderr).toMatch(stderr);
+      expect(out.stdout).toBe(shown);
+      expect(out.status).toBe(status);
+    },
+  );
 
   it('starts with the command it shows the output of', () => {
     const first = /```sh\nnpm ci && node bin\/pca-audit\.js (.*)\nnpm test\n```/.exec(readme);

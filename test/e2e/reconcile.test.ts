@@ -158,6 +158,8 @@ beforeAll(() => {
   writeFileSync(p('trail-dir/2026/11/19/a.jsonl'), jsonLines([revoke1, eventBridgeEvent(auditOld)]));
   writeFileSync(p('trail-dir/2026/11/19/b.json.gz'), gzipSync(trailLog([auditNew])));
   writeFileSync(p('trail-dir/.hidden.json'), 'not json at all');
+  // issue 14 item 5: a file that is not CloudTrail's, found walking the directory, is skipped and counted
+  writeFileSync(p('trail-dir/README.md'), '# trail logs, synced from S3\n');
   execFileSync(
     'openssl',
     [
@@ -272,8 +274,24 @@ describe('diff --cloudtrail', () => {
 
   it('a directory, walked recursively (dot-files skipped), with JSON lines, EventBridge and gzip inside', async () => {
     const out = json(await diff('--cloudtrail', p('trail-dir'), '--format', 'json'));
-    expect(out.reconciliation).toMatchObject({ files: 2, records: 3, matchedRevocations: 1 });
+    expect(out.reconciliation).toMatchObject({
+      files: 2,
+      skippedFiles: 1,
+      skippedFileNames: [p('trail-dir/README.md')],
+      records: 3,
+      matchedRevocations: 1,
+    });
     expect(out.window.basis).toBe('from CloudTrail (CreateCertificateAuthorityAuditReport)');
+  });
+
+  it('issue 14 item 5: the README skipped in a directory is said in the text summary and on events stderr; named, it is exit 2', async () => {
+    const text = await diff('--cloudtrail', p('trail-dir'));
+    expect(text.stdout).toMatch(/^cloudtrail .*\(1 file skipped as not CloudTrail: .*README\.md\)/m);
+    const ev = await runCli(['events', '--cloudtrail', p('trail-dir')]);
+    expect(ev.code).toBe(0);
+    expect(linesOf(ev.stdout)).toHaveLength(3);
+    expect(ev.stderr).toMatch(/^pca-audit: 1 file skipped .*README\.md\n$/);
+    expectFailure(await runCli(['events', '--cloudtrail', p('trail-dir/README.md')]));
   });
 
   it('- reads the records from stdin', async () => {
@@ -485,7 +503,8 @@ describe('pca-audit events', () => {
   it('JSON lines, oldest first, deduplicated, every line a normalised event', async () => {
     const r = await runCli(['events', '--cloudtrail', p('lookup.json'), p('trail.json.gz')]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
+    // issue 14 item 4: the duplicate (revoke1 in both sources) is counted on stderr
+    expect(r.stderr).toMatch(/^pca-audit: 1 duplicate .*\n$/);
     const lines = linesOf(r.stdout).map((l) => JSON.parse(l));
     expect(lines.map((e) => e.eventID)).toEqual([
       auditOld.eventID,
@@ -509,6 +528,17 @@ describe('pca-audit events', () => {
       revocationReason: 'KEY_COMPROMISE',
       origin: { source: p('lookup.json'), line: expect.any(Number), byte: expect.any(Number) },
     });
+  });
+
+  it('issue 14 item 4: one eventID on two different records: both listed, the collision said on stderr and in diff', async () => {
+    const twin = { ...aRevokeRecord(aSerial(3), '2026-11-19T15:00:00Z'), eventID: revoke1.eventID };
+    writeFileSync(p('collision.jsonl'), jsonLines([revoke1, twin, auditOld, auditNew]));
+    const r = await runCli(['events', '--cloudtrail', p('collision.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(linesOf(r.stdout).filter((l) => JSON.parse(l).eventID === revoke1.eventID)).toHaveLength(2);
+    expect(r.stderr).toMatch(/^pca-audit: 1 eventID .*\n$/);
+    const d = json(await diff('--cloudtrail', p('collision.jsonl'), '--format', 'json'));
+    expect(d.reconciliation).toMatchObject({ records: 4, duplicates: 0, eventIdCollisions: 1 });
   });
 
   it('--ca, --since, --until (inclusive)', async () => {

@@ -207,3 +207,62 @@ describe('JSON rendering', () => {
     });
   });
 });
+
+describe('issue 14 item 6: diff text and Markdown name the report of a single-report finding', () => {
+  /** a revocation without its time in OLD (serial 5) and in NEW (serial 6): one finding from each report */
+  async function incompleteInBoth(): Promise<DiffOutput> {
+    const incomplete = (n: number) => aRecord({ serial: aSerial(n), revocationReason: 'SUPERSEDED' });
+    const old = [aRecord({ serial: aSerial(0) }), incomplete(5)];
+    const now = [...old, incomplete(6)];
+    return diffOf(toJsonReport(old), toJsonReport(now), {
+      ...WINDOW,
+      oldSource: 'reports/a.json',
+      newSource: 'reports/b.json',
+    });
+  }
+  /** serial → the `where` each finding of code REVOCATION_INCOMPLETE should show, from the JSON evidence */
+  function expected(out: DiffOutput): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const f of out.findings.filter((x) => x.code === 'REVOCATION_INCOMPLETE')) {
+      const row = f.evidence.row as { report: string; line: number };
+      m.set(`${f.serial}|${row.report}`, `${row.report === 'reports/a.json' ? 'old' : 'new'}:${row.line}`);
+    }
+    return m;
+  }
+
+  it('issue 14 item 6: text WHERE says old:N / new:N, not line:N', async () => {
+    const out = await incompleteInBoth();
+    const want = [...expected(out).values()].sort();
+    expect(want.some((w) => w.startsWith('old:')) && want.some((w) => w.startsWith('new:'))).toBe(true);
+    const text = renderDiffText(out, { color: false });
+    const got = text
+      .split('\n')
+      .filter((l) => l.includes('REVOCATION_INCOMPLETE'))
+      .map((l) => /\s((?:old|new|line):\d+)\s/.exec(l)?.[1])
+      .sort();
+    expect(got).toEqual(want);
+  });
+
+  it('issue 14 item 6: Markdown findings carry a Where column with old:N / new:N', async () => {
+    const out = await incompleteInBoth();
+    const want = [...expected(out).values()].sort();
+    const md = renderDiffMarkdown(out);
+    const got = md
+      .split('\n')
+      .filter((l) => l.includes('REVOCATION\\_INCOMPLETE'))
+      .map((l) => l.split(' | ')[3])
+      .sort();
+    expect(got).toEqual(want);
+  });
+
+  it('issue 14 item 6: inspect text still says line:N (one report)', async () => {
+    const out = await inspectOf(
+      toJsonReport([aRecord({ serial: aSerial(5), revocationReason: 'SUPERSEDED' })]),
+      {
+        at: epoch('2026-11-20T00:00:00Z'),
+        expiringWithin: 0,
+      },
+    );
+    expect(renderInspectText(out, { color: false })).toMatch(/REVOCATION_INCOMPLETE\s.*\sline:2\s/);
+  });
+});

@@ -297,8 +297,11 @@ function reconcileSection(
   return {
     sources: cmd.cloudtrail,
     files: stats.files,
+    skippedFiles: stats.skippedFiles,
+    skippedFileNames: stats.skippedFileExamples,
     records: stats.records,
     duplicates: stats.duplicates,
+    eventIdCollisions: stats.collisions,
     malformed: stats.malformed,
     propagationAllowanceSeconds: cmd.propagationAllowance,
     timeToleranceSeconds: cmd.timeTolerance,

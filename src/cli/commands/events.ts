@@ -1,7 +1,9 @@
 import { parseCaArn } from '../../core/ca-arn.js';
 import type { CloudTrailEvent } from '../../core/cloudtrail/event.js';
 import { parseInstant } from '../../core/instant.js';
+import { skippedFilesText } from '../../core/render/text.js';
 import { collectEvents } from '../../io/event-inputs.js';
+import type { EventStats } from '../../io/event-source.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeOutput } from '../output.js';
@@ -46,5 +48,23 @@ export async function runEvents(cmd: EventsCommand, ctx: CliContext): Promise<nu
   const lines = set.events.filter(keep).map((e) => JSON.stringify(e));
   await writeOutput(lines.length === 0 ? '' : `${lines.join('\n')}\n`, cmd.output, cmd.force);
   if (set.stats.malformed > 0) warnMalformed(set);
+  for (const line of statLines(set.stats)) ctx.note(line);
   return 0;
+}
+
+/** What was read but is not on stdout, said on stderr so nothing is dropped without a word. */
+export function statLines(stats: EventStats): string[] {
+  const out: string[] = [];
+  if (stats.duplicates > 0) {
+    out.push(
+      `${stats.duplicates} duplicate CloudTrail record${stats.duplicates === 1 ? '' : 's'} (delivered twice) listed once`,
+    );
+  }
+  if (stats.collisions > 0) {
+    out.push(
+      `${stats.collisions} eventID${stats.collisions === 1 ? '' : 's'} shared by different records, all listed; first: ${stats.collisionExamples[0] ?? ''}`,
+    );
+  }
+  if (stats.skippedFiles > 0) out.push(skippedFilesText(stats.skippedFiles, stats.skippedFileExamples));
+  return out;
 }

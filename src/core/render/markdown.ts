@@ -2,7 +2,7 @@ import type { Finding } from '../finding.js';
 import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
 import type { ReportSummary } from '../report-summary.js';
 import { safeOutput, safeText } from './style.js';
-import { sourceLines } from './text.js';
+import { type ReportLabels, sourceLines, whereOf } from './text.js';
 
 /** Escapes what Markdown tables and inline text would interpret. */
 export function mdCell(value: string): string {
@@ -40,16 +40,26 @@ function certSection(
   ];
 }
 
-function findingSection(findings: Finding[], omitted: Record<string, number>): string[] {
+/** The findings; with `reports` (a diff) a Where column names the report lines and events. */
+function findingSection(
+  findings: Finding[],
+  omitted: Record<string, number>,
+  reports?: ReportLabels,
+): string[] {
   const total = findings.length + Object.values(omitted).reduce((a, b) => a + b, 0);
   if (total === 0) return ['### Findings', '', 'None.', ''];
   const out = [
     `### Findings (${total})`,
     '',
-    ...mdTable(
-      ['Severity', 'Code', 'Serial', 'Message'],
-      findings.map((f) => [f.severity, f.code, f.serial ?? '', f.message]),
-    ),
+    ...(reports
+      ? mdTable(
+          ['Severity', 'Code', 'Serial', 'Where', 'Message'],
+          findings.map((f) => [f.severity, f.code, f.serial ?? '', whereOf(f, reports), f.message]),
+        )
+      : mdTable(
+          ['Severity', 'Code', 'Serial', 'Message'],
+          findings.map((f) => [f.severity, f.code, f.serial ?? '', f.message]),
+        )),
   ];
   for (const [code, n] of Object.entries(omitted)) out.push('', `…and ${n} more ${mdCell(code)}.`);
   return [...out, ''];
@@ -92,7 +102,7 @@ export function renderDiffMarkdown(out: DiffOutput): string {
       ['Not after', 'notAfter'],
       ['Subject', 'subject'],
     ]),
-    ...findingSection(out.findings, out.omittedFindings),
+    ...findingSection(out.findings, out.omittedFindings, { old: out.old.source, new: out.new.source }),
   ];
   return safeOutput(`${lines.join('\n').trimEnd()}\n`);
 }

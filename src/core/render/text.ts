@@ -4,7 +4,12 @@ import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.
 import type { ReportSummary } from '../report-summary.js';
 import { paint, plural, safeOutput, safeText, type TextStyle, table } from './style.js';
 
-function findingLines(findings: Finding[], omitted: Record<string, number>, style: TextStyle): string[] {
+function findingLines(
+  findings: Finding[],
+  omitted: Record<string, number>,
+  style: TextStyle,
+  reports: ReportLabels = {},
+): string[] {
   if (findings.length === 0 && Object.keys(omitted).length === 0) return ['Findings: none'];
   const rows = [['SEVERITY', 'CODE', 'SERIAL', 'WHERE', 'MESSAGE'].map((h) => paint(style, 'bold', h))];
   for (const f of findings) {
@@ -12,7 +17,7 @@ function findingLines(findings: Finding[], omitted: Record<string, number>, styl
       paint(style, f.severity, f.severity),
       safeText(f.code),
       safeText(f.serial ?? '-'),
-      where(f),
+      safeText(whereOf(f, reports)),
       safeText(f.message),
     ]);
   }
@@ -25,19 +30,36 @@ function findingLines(findings: Finding[], omitted: Record<string, number>, styl
   return out;
 }
 
-/** "old:12 new:14 event:0b1c2d3e" from the evidence of a finding. */
-function where(f: Finding): string {
+/** The sources of a diff's two reports, to name the one a single-report finding's row is in. */
+export interface ReportLabels {
+  old?: string;
+  new?: string;
+}
+
+/**
+ * "old:12 new:14 event:0b1c2d3e" from the evidence of a finding (not escaped: the caller does).
+ * A single-report finding's `row` is labelled by the report it is in (`old:46`, `new:46`) when
+ * `reports` tells the two apart (a diff), else `line:46` (inspect, or one file diffed with itself).
+ */
+export function whereOf(f: Finding, reports: ReportLabels = {}): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(f.evidence)) {
     if (v && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'number') {
-      const label = k === 'row' ? 'line' : k;
+      const label = k === 'row' ? rowLabel((v as { report?: unknown }).report, reports) : k;
       parts.push(`${label}:${(v as { line: number }).line}`);
     }
   }
   const event = f.evidence.event as { eventID?: unknown } | undefined;
-  if (event && typeof event.eventID === 'string') parts.push(`event:${safeText(event.eventID.slice(0, 8))}`);
+  if (event && typeof event.eventID === 'string') parts.push(`event:${event.eventID.slice(0, 8)}`);
   if (f.evidence.crl) parts.push('crl');
   return parts.join(' ') || '-';
+}
+
+function rowLabel(report: unknown, reports: ReportLabels): string {
+  if (reports.old === reports.new) return 'line';
+  if (report === reports.old) return 'old';
+  if (report === reports.new) return 'new';
+  return 'line';
 }
 
 /** What a partitioned or delta CRL covers, and so what was not compared. */
@@ -59,6 +81,12 @@ export function crlScopeText(s: CrlScope): string {
   return `${what.join(', ')}: ${check}; ${notCovered}`;
 }
 
+/** "2 files skipped as not CloudTrail: a/README.md, b.txt" (at most 3 names, then …) */
+export function skippedFilesText(count: number, names: readonly string[]): string {
+  const shown = names.slice(0, 3).map(safeText).join(', ');
+  return `${plural(count, 'file')} skipped as not CloudTrail: ${shown}${count > 3 ? ', …' : ''}`;
+}
+
 /** What the events and the CRL were, in a few lines (empty without them). */
 export function sourceLines(out: DiffOutput): string[] {
   const lines: string[] = [];
@@ -66,7 +94,11 @@ export function sourceLines(out: DiffOutput): string[] {
   if (r) {
     const skipped = [
       r.duplicates > 0 ? `${r.duplicates} duplicate${r.duplicates === 1 ? '' : 's'}` : '',
+      r.eventIdCollisions > 0
+        ? `${r.eventIdCollisions} eventID${r.eventIdCollisions === 1 ? '' : 's'} shared by different records, all kept`
+        : '',
       r.malformed > 0 ? `${r.malformed} malformed skipped` : '',
+      r.skippedFiles > 0 ? `${skippedFilesText(r.skippedFiles, r.skippedFileNames)}` : '',
     ].filter(Boolean);
     lines.push(
       `cloudtrail ${plural(r.records, 'record')} in ${plural(r.files, 'file')}${skipped.length ? ` (${skipped.join(', ')})` : ''}` +
@@ -163,7 +195,12 @@ export function renderDiffText(out: DiffOutput, style: TextStyle): string {
       style,
     ),
   );
-  lines.push(...findingLines(out.findings, out.omittedFindings, style));
+  lines.push(
+    ...findingLines(out.findings, out.omittedFindings, style, {
+      old: out.old.source,
+      new: out.new.source,
+    }),
+  );
   lines.push('');
   const s = out.summary;
   lines.push(
