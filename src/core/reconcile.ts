@@ -192,8 +192,10 @@ export function reconcile(
     ours.push(e);
     if (e.serial === undefined) continue;
     if (e.kind === 'issue-details') {
-      if (!succeeded(e)) failedBySerial.set(e.serial, e);
-      else {
+      // ISSUED or FAILED (the facts file knows no other status): any other one is counted, not used
+      const status = e.status?.toUpperCase();
+      if (e.errorCode !== undefined || status === 'FAILED') failedBySerial.set(e.serial, e);
+      else if (status === 'ISSUED') {
         // like a failed call, a FAILED one does not turn the ISSUED_WITHOUT_EVENT check on
         issueEvents[e.eventName] = (issueEvents[e.eventName] ?? 0) + 1;
         issuedSerials.add(e.serial);

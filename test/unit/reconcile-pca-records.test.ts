@@ -220,6 +220,24 @@ describe('issue 14 item 1: IssueCertificateDetails', () => {
     expect(none.findings).toEqual([]);
   });
 
+  it('a status neither ISSUED nor FAILED is counted, neither compared nor an explanation', async () => {
+    const old = base();
+    const row = newCert(60, '2026-11-19T09:00:00Z');
+    const r = await run(
+      old,
+      [...old, row],
+      events(
+        anIssueDetailsRecord(aSerial(60), '2026-11-19T09:00:01Z', {
+          record: row,
+          details: { status: 'PENDING', subject: 'CN=other' },
+        }),
+      ),
+    );
+    expect(r.findings).toEqual([]);
+    expect(r.summary.inWindow).toBe(1);
+    expect(r.summary.issuance.checked).toBe(false);
+  });
+
   it("details of another CA are counted as another CA's, not compared", async () => {
     const old = base();
     const row = newCert(60, '2026-11-19T09:00:00Z');
