@@ -1,7 +1,10 @@
 /**
  * Reconciles what changed between two reports with what CloudTrail recorded: every new revocation
- * should have its RevokeCertificate call, every successful call its revocation, and (when the
- * sources hold issuance events) every new certificate its IssueCertificate call.
+ * should have its RevokeCertificate call (or PCA's Revocation event), every successful call its
+ * revocation, (when the sources hold issuance events) every new certificate its IssueCertificate
+ * call, IssueCertificateDetails or Issuance event, and every row with an IssueCertificateDetails the
+ * fields the CA signed. Service events and PCA's events tied to no certificate are counted; failed
+ * CRL and audit report generations are findings.
  */
 import {
   type CloudTrailEvent,
@@ -194,9 +197,9 @@ export function reconcile(
     if (e.kind === 'issue-details') {
       // ISSUED or FAILED (the facts file knows no other status): any other one is counted, not used
       const status = e.status?.toUpperCase();
+      // like a failed call, a FAILED one does not turn the ISSUED_WITHOUT_EVENT check on
       if (e.errorCode !== undefined || status === 'FAILED') failedBySerial.set(e.serial, e);
       else if (status === 'ISSUED') {
-        // like a failed call, a FAILED one does not turn the ISSUED_WITHOUT_EVENT check on
         issueEvents[e.eventName] = (issueEvents[e.eventName] ?? 0) + 1;
         issuedSerials.add(e.serial);
         const list = detailsBySerial.get(e.serial) ?? [];

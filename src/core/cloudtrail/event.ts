@@ -1,6 +1,8 @@
 /**
  * CloudTrail records, normalised once at the edge: which envelope a JSON value is, which records it
- * holds, and what each record says about this CA (a revocation, an issuance, an audit report).
+ * holds, and what each record says about this CA (a revocation, an issuance, an audit report, a
+ * CRL generation, another service event). PCA's own EventBridge events are not CloudTrail records
+ * but are read as records of the same shape (see pcaEventBridgeRecord).
  */
 import { formatInstant, parseInstant } from '../instant.js';
 import { REVOCATION_REASONS } from '../revocation-reason.js';
