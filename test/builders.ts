@@ -15,7 +15,7 @@ import { diffIndexes, releaseJoinColumns } from '../src/core/diff.js';
 import { completeDiff, rowsForDiff } from '../src/core/diff-report.js';
 import { type Finding, FindingCollector } from '../src/core/finding.js';
 import { completeInspect, type InspectOptions, rowsForInspect } from '../src/core/inspect-report.js';
-import { type ReconciliationSummary, reconcile } from '../src/core/reconcile.js';
+import { type ReconciliationSummary, reconcile, rowsForReconcile } from '../src/core/reconcile.js';
 import type { ReportIndex } from '../src/core/report-index.js';
 import {
   type DiffOutput,
@@ -454,6 +454,137 @@ export function anAuditReportRecord(
   );
 }
 
+/** The identity of a PCA service event: the service acting in the CA owner's account. */
+function serviceIdentity(): TrailRecord {
+  return { accountId: ACCOUNT, invokedBy: 'acm-pca.amazonaws.com' };
+}
+
+/** A PCA service event (eventType AwsServiceEvent): requestParameters null, the CA in resources[]. */
+export function aServiceEventRecord(
+  eventName: string,
+  eventTime: string,
+  options: {
+    caArn?: string;
+    resources?: TrailRecord[];
+    details?: TrailRecord;
+    extra?: TrailRecord;
+  } = {},
+): TrailRecord {
+  const caArn = options.caArn ?? CA_ARN;
+  return {
+    eventVersion: '1.08',
+    userIdentity: serviceIdentity(),
+    eventTime,
+    eventSource: 'acm-pca.amazonaws.com',
+    eventName,
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: 'acm-pca.amazonaws.com',
+    userAgent: 'acm-pca.amazonaws.com',
+    requestParameters: null,
+    responseElements: null,
+    eventID: anEventId(),
+    readOnly: false,
+    resources: options.resources ?? [
+      { accountId: ACCOUNT, type: 'AWS::ACMPCA::CertificateAuthority', ARN: caArn },
+    ],
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    ...(options.details === undefined ? {} : { serviceEventDetails: options.details }),
+    eventCategory: 'Management',
+    ...options.extra,
+  };
+}
+
+export interface IssueDetailsOptions {
+  caArn?: string;
+  status?: 'ISSUED' | 'FAILED';
+  statusReason?: string;
+  /** the certificate's fields (default: those of `record`, as the CA signed them) */
+  record?: ReportRecord;
+  /** fields to override or (undefined) leave out of serviceEventDetails */
+  details?: Record<string, string | undefined>;
+}
+
+/**
+ * IssueCertificateDetails: the serial in upper-case colon hex, the dates as `...Z` instants, the
+ * CA and certificate ARNs in resources[]; a FAILED one has a statusReason and no dates.
+ */
+export function anIssueDetailsRecord(
+  serial: string,
+  eventTime: string,
+  options: IssueDetailsOptions = {},
+): TrailRecord {
+  const caArn = options.caArn ?? CA_ARN;
+  const r = options.record ?? aRecord({ serial });
+  const z = (v: string | undefined) =>
+    v === undefined
+      ? undefined
+      : new Date(epoch(v.replace(/\+0000$/, 'Z')) * 1000).toISOString().replace('.000Z', 'Z');
+  const status = options.status ?? 'ISSUED';
+  const upper = serial.toUpperCase();
+  const details: Record<string, string | undefined> = {
+    tbsCertificate: 'MIIBszCCAVmgAwIBAgIQXrFFHMq4DCI6O3n9YaxppzAKBggqhkjOPQQDAjA=',
+    issuerAuthorityKeyIdentifier: '6E:2F:3A:11:90:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67',
+    issuerSerialNumber: '1F:0C:22:9A:33:44:55:66:77:88:99:AA:BB:CC:DD:EE',
+    issuerName: 'CN=Example Corp Issuing CA,O=Example Corp,C=IE',
+    subject: r.subject,
+    serialNumber: upper,
+    ...(status === 'ISSUED'
+      ? { notBefore: z(r.notBefore), notAfter: z(r.notAfter), issuedAt: z(r.issuedAt) }
+      : {
+          statusReason:
+            options.statusReason ?? 'The certificate request violates the name constraints of the CA.',
+        }),
+    templateArn: r.templateArn ?? END_ENTITY_TEMPLATE,
+    signingAlgorithm: 'SHA256WITHECDSA',
+    status,
+    ...options.details,
+  };
+  const clean: TrailRecord = {};
+  for (const [k, v] of Object.entries(details)) if (v !== undefined) clean[k] = v;
+  return aServiceEventRecord('IssueCertificateDetails', eventTime, {
+    caArn,
+    resources: [
+      { accountId: ACCOUNT, type: 'AWS::ACMPCA::CertificateAuthority', ARN: caArn },
+      { accountId: ACCOUNT, type: 'AWS::ACMPCA::Certificate', ARN: certificateArnOf(serial, caArn) },
+    ],
+    details: clean,
+  });
+}
+
+/**
+ * One of PCA's own EventBridge events (source aws.acm-pca): `id` and `time`, resources[0] the CA,
+ * resources[1] the certificate ARN or report id, `detail.result` (and `detail.reason` on failure).
+ */
+export function aPcaEventBridgeEvent(
+  detailType: string,
+  time: string,
+  options: {
+    caArn?: string;
+    resource?: string;
+    result?: 'success' | 'failure';
+    reason?: string;
+    id?: string;
+  } = {},
+): TrailRecord {
+  const caArn = options.caArn ?? CA_ARN;
+  return {
+    version: '0',
+    id: options.id ?? anEventId().replace('3f2a', '9e4d'),
+    'detail-type': detailType,
+    source: 'aws.acm-pca',
+    account: ACCOUNT,
+    time,
+    region: 'eu-west-1',
+    resources: options.resource === undefined ? [caArn] : [caArn, options.resource],
+    detail: {
+      result: options.result ?? 'success',
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+    },
+  };
+}
+
 /** A trail log file as CloudTrail writes it to S3 (before gzip). */
 export function trailLog(records: readonly TrailRecord[]): string {
   return JSON.stringify({ Records: records });
@@ -528,14 +659,18 @@ export async function reconcileRun(
     ...(options.newCreatedAt === undefined ? {} : { newCreatedAt: options.newCreatedAt }),
   });
   const needed = rowsForDiff(plan, oldIndex, newIndex);
-  const newRowsForReconcile: RowsByOffset = await readRowsAt(chunksOf(newText), needed.new);
+  const caArn = 'caArn' in options ? options.caArn : (newIndex.caArn ?? oldIndex.caArn);
+  const newRowsForReconcile: RowsByOffset = await readRowsAt(
+    chunksOf(newText),
+    mergeOffsets(needed.new, rowsForReconcile(events, newIndex, caArn)),
+  );
   const times = events.map((e) => epoch(e.eventTime));
   const coverage = options.coverage ?? {
     earliest: times.length === 0 ? Number.NaN : Math.min(...times),
     latest: times.length === 0 ? Number.NaN : Math.max(...times),
   };
   const summary = reconcile(plan, oldIndex, newIndex, newRowsForReconcile, events, {
-    caArn: 'caArn' in options ? options.caArn : (newIndex.caArn ?? oldIndex.caArn),
+    caArn,
     from: plan.window.from,
     to: plan.window.to,
     propagationAllowance: options.propagationAllowance ?? 3600,

@@ -18,7 +18,13 @@ export const FINDING_SEVERITY = {
   REVOCATION_TIME_MISMATCH: 'warning',
   REVOKE_ATTEMPT_FAILED: 'info',
   ISSUED_WITHOUT_EVENT: 'error',
+  /** a NEW row differs from its IssueCertificateDetails (one per field), or that event says FAILED */
+  ISSUANCE_MISMATCH: 'error',
   EVENT_UNMATCHABLE: 'info',
+  /** PCA's CRL Generation event (or a GenerateCRL service event) of this CA in the window failed */
+  CRL_GENERATION_FAILED: 'error',
+  /** PCA's Audit Report Generation event of this CA in the window failed: a report is missing, not wrong */
+  AUDIT_REPORT_GENERATION_FAILED: 'warning',
   CRL_MISSING_REVOCATION: 'error',
   CRL_UNKNOWN_ENTRY: 'error',
   CRL_REASON_MISMATCH: 'warning',

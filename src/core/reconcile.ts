@@ -1,9 +1,17 @@
 /**
  * Reconciles what changed between two reports with what CloudTrail recorded: every new revocation
- * should have its RevokeCertificate call, every successful call its revocation, and (when the
- * sources hold issuance events) every new certificate its IssueCertificate call.
+ * should have its RevokeCertificate call (or PCA's Revocation event), every successful call its
+ * revocation, (when the sources hold issuance events) every new certificate its IssueCertificate
+ * call, IssueCertificateDetails or Issuance event, and every row with an IssueCertificateDetails the
+ * fields the CA signed. Service events and PCA's events tied to no certificate are counted; failed
+ * CRL and audit report generations are findings.
  */
-import type { CloudTrailEvent } from './cloudtrail/event.js';
+import {
+  type CloudTrailEvent,
+  type IssuedFields,
+  PCA_EVENTBRIDGE_SOURCE,
+  succeeded,
+} from './cloudtrail/event.js';
 import type { DiffPlan } from './diff.js';
 import {
   FINDING_SEVERITY,
@@ -25,6 +33,7 @@ import {
 import type { RowsByOffset } from './report-model.js';
 import { reasonName } from './revocation-reason.js';
 import { formatSerial } from './serial.js';
+import { displaySubject } from './subject.js';
 
 export interface ReconcileOptions {
   /** the CA both reports are of */
@@ -59,8 +68,24 @@ export interface ReconciliationSummary {
   matchedRevocations: number;
   /** newly revoked certificates with no successful revoke event */
   unexplainedRevocations: number;
-  /** whether new certificates were checked against IssueCertificate events, and why (not) */
+  /**
+   * whether new certificates were checked against issuance events (IssueCertificate calls,
+   * IssueCertificateDetails, PCA's Certificate Issuance events), and why (not)
+   */
   issuance: { checked: boolean; why: string };
+  /**
+   * rows of NEW compared field by field with the IssueCertificateDetails of their serial: every
+   * row whose serial has one of this CA in the sources, whenever it was issued
+   */
+  issuanceDetailsChecked: number;
+  /**
+   * events of this CA read and counted but tied to no certificate, by eventName: service events
+   * (GenerateCRL, SignCRL, GenerateOCSPResponse, SignOCSPResponse, SignCACSR) and PCA's own
+   * EventBridge events (CRL Generation, Audit Report Generation, …); failures among them are findings
+   */
+  serviceEvents: Record<string, number>;
+  /** the CA's latest successful CRL generation in the sources (GenerateCRL, or a CRL Generation event) */
+  lastCrlGeneration?: { eventTime: string; eventID: string; eventName: string };
   /** the time span the sources' records cover */
   coverage?: { from: string; to: string };
 }
@@ -82,6 +107,11 @@ export function eventEvidence(e: CloudTrailEvent): Record<string, unknown> {
     ...(e.issuer === undefined ? {} : { issuer: e.issuer }),
     ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
     ...(e.errorMessage === undefined ? {} : { errorMessage: e.errorMessage }),
+    ...(e.result === undefined ? {} : { result: e.result }),
+    ...(e.failureReason === undefined ? {} : { failureReason: e.failureReason }),
+    ...(e.status === undefined ? {} : { status: e.status }),
+    ...(e.statusReason === undefined ? {} : { statusReason: e.statusReason }),
+    ...(e.auditReportId === undefined ? {} : { auditReportId: e.auditReportId }),
     origin: e.origin,
   };
 }
@@ -128,6 +158,8 @@ export function reconcile(
     matchedRevocations: 0,
     unexplainedRevocations: 0,
     issuance: { checked: false, why: 'no IssueCertificate events of this CA in the sources' },
+    issuanceDetailsChecked: 0,
+    serviceEvents: {},
   };
   const { earliest, latest } = options.coverage;
   if (!Number.isNaN(earliest))
@@ -136,10 +168,14 @@ export function reconcile(
   /** successful revoke events of this CA by serial (any time), and issue events by serial */
   const revokesBySerial = new Map<string, CloudTrailEvent[]>();
   const issuedSerials = new Set<string>();
-  let issueEvents = 0;
+  /** IssueCertificateDetails of this CA by serial: ISSUED ones, and FAILED ones */
+  const detailsBySerial = new Map<string, CloudTrailEvent[]>();
+  const failedBySerial = new Map<string, CloudTrailEvent>();
+  /** issuance events of this CA by eventName */
+  const issueEvents: Record<string, number> = {};
   const ours: CloudTrailEvent[] = [];
   for (const e of events) {
-    if (e.kind === 'audit-report') {
+    if (e.kind === 'audit-report' && e.eventSource !== PCA_EVENTBRIDGE_SOURCE) {
       if (caArn !== undefined && e.caArn !== caArn) summary.otherCa++;
       continue;
     }
@@ -149,29 +185,68 @@ export function reconcile(
       continue;
     }
     const t = parseInstant(e.eventTime);
-    if (!inWindow(t, from, to)) summary.outsideWindow++;
+    const inside = inWindow(t, from, to);
+    if (!inside) summary.outsideWindow++;
     else summary.inWindow++;
+    if (e.kind === 'crl' || e.kind === 'service' || e.kind === 'audit-report') {
+      serviceEvent(e, inside);
+      continue;
+    }
     ours.push(e);
-    if (e.errorCode !== undefined || e.serial === undefined) continue;
+    if (e.serial === undefined) continue;
+    if (e.kind === 'issue-details') {
+      // ISSUED or FAILED (the facts file knows no other status): any other one is counted, not used
+      const status = e.status?.toUpperCase();
+      // like a failed call, a FAILED one does not turn the ISSUED_WITHOUT_EVENT check on
+      if (e.errorCode !== undefined || status === 'FAILED') failedBySerial.set(e.serial, e);
+      else if (status === 'ISSUED') {
+        issueEvents[e.eventName] = (issueEvents[e.eventName] ?? 0) + 1;
+        issuedSerials.add(e.serial);
+        const list = detailsBySerial.get(e.serial) ?? [];
+        list.push(e);
+        detailsBySerial.set(e.serial, list);
+      }
+      continue;
+    }
+    if (!succeeded(e)) continue;
     if (e.kind === 'revoke') {
       const list = revokesBySerial.get(e.serial) ?? [];
       list.push(e);
       revokesBySerial.set(e.serial, list);
     } else if (e.kind === 'issue') {
       issuedSerials.add(e.serial);
-      issueEvents++;
+      issueEvents[e.eventName] = (issueEvents[e.eventName] ?? 0) + 1;
     }
+  }
+
+  /** A service event or PCA's event of this CA tied to no certificate: counted; a failure in the window is a finding. */
+  function serviceEvent(e: CloudTrailEvent, inside: boolean): void {
+    summary.serviceEvents[e.eventName] = (summary.serviceEvents[e.eventName] ?? 0) + 1;
+    const ok = succeeded(e);
+    if (e.kind === 'crl' && ok) {
+      const last = summary.lastCrlGeneration;
+      if (last === undefined || e.eventTime > last.eventTime)
+        summary.lastCrlGeneration = { eventTime: e.eventTime, eventID: e.eventID, eventName: e.eventName };
+    }
+    if (ok || !inside || e.kind === 'service') return;
+    const why = e.failureReason ?? e.errorMessage ?? e.statusReason ?? e.errorCode;
+    const message = `${e.eventName} of this CA failed at ${e.eventTime}${why === undefined ? '' : `: ${why}`}`;
+    add(e.kind === 'crl' ? 'CRL_GENERATION_FAILED' : 'AUDIT_REPORT_GENERATION_FAILED', {
+      message,
+      evidence: { event: eventEvidence(e) },
+    });
   }
 
   for (const e of ours) {
     const t = parseInstant(e.eventTime);
     if (!inWindow(t, from, to)) continue;
     const evidence = eventEvidence(e);
-    if (e.errorCode !== undefined) {
+    if (!succeeded(e)) {
       if (e.kind !== 'revoke') continue;
+      const why = e.errorMessage ?? e.failureReason;
       add('REVOKE_ATTEMPT_FAILED', {
         ...(e.serial === undefined ? {} : { serial: formatSerial(e.serial) }),
-        message: `${e.eventName} by ${e.actor} failed with ${e.errorCode}${e.errorMessage ? `: ${e.errorMessage}` : ''}`,
+        message: `${e.eventName} by ${e.actor} failed with ${e.errorCode ?? `result ${e.result}`}${why ? `: ${why}` : ''}`,
         evidence: { event: evidence },
       });
       continue;
@@ -184,6 +259,12 @@ export function reconcile(
       continue;
     }
     if (e.kind !== 'revoke') continue;
+    // PCA's Revocation event and the RevokeCertificate call it follows are one revocation: the call speaks
+    if (
+      e.eventSource === PCA_EVENTBRIDGE_SOURCE &&
+      revokesBySerial.get(e.serial)?.some((c) => c.eventSource !== PCA_EVENTBRIDGE_SOURCE)
+    )
+      continue;
     const serial = formatSerial(e.serial);
     const n = findSerialHex(newIndex, e.serial);
     const young = !Number.isNaN(to) && to - t < options.propagationAllowance;
@@ -240,8 +321,10 @@ export function reconcile(
       continue;
     }
     summary.matchedRevocations++;
-    // the call nearest to the revocation explains it
-    const e = nearest(candidates, revokedAt);
+    // the call nearest to the revocation explains it; PCA's Revocation events (no reason, no
+    // actor) only when there is no call
+    const calls = candidates.filter((c) => c.eventSource !== PCA_EVENTBRIDGE_SOURCE);
+    const e = nearest(calls.length > 0 ? calls : candidates, revokedAt);
     const t = parseInstant(e.eventTime);
     const evidence = { event: eventEvidence(e), revocation, ...rows };
     if (e.revocationReason !== undefined && reason !== undefined && e.revocationReason !== reason) {
@@ -254,19 +337,24 @@ export function reconcile(
     if (!Number.isNaN(revokedAt) && Math.abs(t - revokedAt) > options.timeTolerance) {
       add('REVOCATION_TIME_MISMATCH', {
         serial,
-        message: `RevokeCertificate called at ${e.eventTime}, the new report says revoked at ${formatInstant(revokedAt)} (${duration(t - revokedAt)} apart)`,
+        message: `${e.eventSource === PCA_EVENTBRIDGE_SOURCE ? `${e.eventName} event at` : 'RevokeCertificate called at'} ${e.eventTime}, the new report says revoked at ${formatInstant(revokedAt)} (${duration(t - revokedAt)} apart)`,
         evidence,
       });
     }
   }
 
-  if (issueEvents > 0) {
+  const issueTotal = Object.values(issueEvents).reduce((a, b) => a + b, 0);
+  if (issueTotal > 0) {
     const spans =
       options.issuanceSpans ?? (Number.isNaN(earliest) ? [] : [[earliest, latest] as [number, number]]);
     const spanText = spans.map(([a, b]) => `${formatInstant(a)} to ${formatInstant(b)}`).join(', ');
+    const names = Object.entries(issueEvents)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, n]) => `${n} ${name}`)
+      .join(', ');
     summary.issuance = {
       checked: true,
-      why: `${issueEvents} IssueCertificate event${issueEvents === 1 ? '' : 's'} of this CA; certificates issued from ${spanText || 'nowhere'} checked`,
+      why: `${names} event${issueTotal === 1 ? '' : 's'} of this CA; certificates issued from ${spanText || 'nowhere'} checked`,
     };
     for (const n of plan.issued) {
       const hex = entrySerialHex(newIndex, n);
@@ -281,7 +369,97 @@ export function reconcile(
       });
     }
   }
+
+  // every row of NEW whose serial has an IssueCertificateDetails, against it (the caller read
+  // those rows back: rowsForReconcile); the details are what the CA signed, the row what it reports
+  const seen = new Set<string>();
+  for (const [hex, list] of detailsBySerial) {
+    const n = findSerialHex(newIndex, hex);
+    const row = n < 0 ? undefined : newRows.get(newIndex.offset[n]!);
+    if (row === undefined) continue;
+    summary.issuanceDetailsChecked++;
+    for (const e of list) {
+      for (const field of ISSUED_FIELDS) {
+        const eventValue = e.issued?.[field];
+        if (eventValue === undefined) continue;
+        // a 9-column CSV has no templateArn to compare
+        if (field === 'templateArn' && !newIndex.hasExtended) continue;
+        const reportValue = row.fields[field];
+        if (sameIssuedValue(field, reportValue, eventValue)) continue;
+        const key = `${hex} ${field} ${eventValue}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        add('ISSUANCE_MISMATCH', {
+          serial: formatSerial(hex),
+          message: `${field} differs: the new report says ${shownValue(field, reportValue)}, IssueCertificateDetails says ${shownValue(field, eventValue)}`,
+          evidence: {
+            field,
+            ...(reportValue === undefined ? {} : { reportValue }),
+            eventValue,
+            event: eventEvidence(e),
+            new: rowOf(newIndex, n),
+          },
+        });
+      }
+    }
+  }
+  for (const [hex, e] of failedBySerial) {
+    if (detailsBySerial.has(hex)) continue; // issued after all: a retry, or one delivered twice
+    const n = findSerialHex(newIndex, hex);
+    if (n < 0) continue;
+    add('ISSUANCE_MISMATCH', {
+      serial: formatSerial(hex),
+      message: `in the new report, but IssueCertificateDetails says ${e.status}${e.statusReason === undefined ? '' : `: ${e.statusReason}`}`,
+      evidence: { field: 'status', event: eventEvidence(e), new: rowOf(newIndex, n) },
+    });
+  }
   return summary;
+}
+
+const ISSUED_FIELDS: ReadonlyArray<keyof IssuedFields> = [
+  'subject',
+  'notBefore',
+  'notAfter',
+  'issuedAt',
+  'templateArn',
+];
+
+/** Instants compare as instants, subjects after normalisation (displaySubject), the rest as text. */
+function sameIssuedValue(field: keyof IssuedFields, a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  if (a === b) return true;
+  if (field === 'subject') return displaySubject(a) === displaySubject(b);
+  if (field === 'notBefore' || field === 'notAfter' || field === 'issuedAt') {
+    const x = parseInstant(a);
+    return !Number.isNaN(x) && x === parseInstant(b);
+  }
+  return false;
+}
+
+function shownValue(field: keyof IssuedFields, v: string | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (field === 'subject' || field === 'templateArn') return v;
+  const t = parseInstant(v);
+  return Number.isNaN(t) ? JSON.stringify(v) : formatInstant(t);
+}
+
+/**
+ * The rows of NEW that reconcile compares beyond those of the diff's changes: those whose serial
+ * has an IssueCertificateDetails of this CA in the events (byte offsets, ascending).
+ */
+export function rowsForReconcile(
+  events: readonly CloudTrailEvent[],
+  newIndex: ReportIndex,
+  caArn: string | undefined,
+): number[] {
+  const out = new Set<number>();
+  for (const e of events) {
+    if (e.kind !== 'issue-details' || e.serial === undefined) continue;
+    if (caArn !== undefined && e.caArn !== undefined && e.caArn !== caArn) continue;
+    const n = findSerialHex(newIndex, e.serial);
+    if (n >= 0) out.add(newIndex.offset[n]!);
+  }
+  return [...out].sort((a, b) => a - b);
 }
 
 function nearest(events: CloudTrailEvent[], t: number): CloudTrailEvent {
@@ -332,7 +510,7 @@ export function reportCreationEvent(
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return undefined;
   return events.find(
     (e) =>
-      e.kind === 'audit-report' &&
+      e.eventName === 'CreateCertificateAuthorityAuditReport' &&
       e.errorCode === undefined &&
       e.auditReportId === id &&
       (caArn === undefined || e.caArn === undefined || e.caArn === caArn),

@@ -11,6 +11,7 @@ import {
   type EventOrigin,
   jsonMessage,
   normalise,
+  recordsIssuance,
   unwrap,
 } from '../core/cloudtrail/event.js';
 import { type JsonPiece, JsonSplitError, JsonSplitter } from '../core/cloudtrail/json-splitter.js';
@@ -55,7 +56,8 @@ export interface EventStats {
   latest: number;
   /**
    * per source named on the command line: the span of its records, and whether it holds
-   * IssueCertificate records at all (a RevokeCertificate-only export says nothing of issuance)
+   * issuance records at all (IssueCertificate, IssueCertificateDetails, PCA's Issuance event)
+   * (a RevokeCertificate-only export says nothing of issuance)
    */
   groups: Map<string, { earliest: number; latest: number; issuance: boolean }>;
 }
@@ -166,8 +168,7 @@ export class EventCollector {
       const g = this.stats.groups.get(this.group) ?? { earliest: t, latest: t, issuance: false };
       g.earliest = Math.min(g.earliest, t);
       g.latest = Math.max(g.latest, t);
-      if (rec.eventName === 'IssueCertificate' && rec.eventSource === 'acm-pca.amazonaws.com')
-        g.issuance = true;
+      if (n.kind === 'event' && recordsIssuance(n.event.kind)) g.issuance = true;
       this.stats.groups.set(this.group, g);
     }
     // only records of interest are deduplicated: a skipped record reserves no eventID (AWS's

@@ -62,7 +62,20 @@ describe('unwrap: every envelope a user hands over', () => {
     expect(normalise(rec, ORIGIN)).toEqual({ kind: 'skip', why: 'acm.amazonaws.com ExportCertificate' });
   });
 
-  it('other EventBridge events are skipped, with their detail-type', () => {
+  it('EventBridge events of other services are skipped, with their detail-type', () => {
+    const created = {
+      version: '0',
+      id: 'e1d7c0a4-1111-2222-3333-444455556666',
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      time: '2026-11-19T02:00:00Z',
+      resources: ['arn:aws:s3:::example-pca-audit'],
+      detail: { bucket: { name: 'example-pca-audit' } },
+    };
+    expect(unwrap(created)).toEqual({ kind: 'skip', why: 'EventBridge event "Object Created"' });
+  });
+
+  it("issue 14 item 2: PCA's own EventBridge event without id or time is malformed, not skipped", () => {
     const generation = {
       version: '0',
       id: 'e1d7c0a4-1111-2222-3333-444455556666',
@@ -71,10 +84,8 @@ describe('unwrap: every envelope a user hands over', () => {
       resources: [CA_ARN, '3b1c2a7e-0000-4c60-8a2e-9d4b7f0e1c35'],
       detail: { result: 'success' },
     };
-    expect(unwrap(generation)).toEqual({
-      kind: 'skip',
-      why: 'EventBridge event "ACM Private CA Audit Report Generation"',
-    });
+    expect(unwrap(generation).kind).toBe('invalid');
+    expect(unwrap({ ...generation, time: '2026-11-19T02:00:00Z' }).kind).toBe('record');
   });
 
   it('an EventBridge API-call event without a detail object is invalid', () => {

@@ -229,8 +229,15 @@ export async function diffFiles(
   const freed = eventSet === undefined && crl === undefined;
   if (freed) await freeJoinColumns(oldIndex, newIndex);
   const needed = rowsForDiff(plan, oldIndex, newIndex);
+  // and the rows reconcile compares with their IssueCertificateDetails
+  const newNeeded =
+    reconciler === undefined
+      ? needed.new
+      : [...new Set([...needed.new, ...reconciler.rowsForReconcile(events, newIndex, caArn)])].sort(
+          (a, b) => a - b,
+        );
   const oldRows = new Map(await fetchRows(oldFile, oldIndex, needed.old));
-  const newRows = new Map(await fetchRows(newFile, newIndex, needed.new));
+  const newRows = new Map(await fetchRows(newFile, newIndex, newNeeded));
   const extras: { reconciliation?: CloudTrailSection; crl?: ReturnType<typeof checkCrl> } = {};
   if (eventSet !== undefined && reconciler !== undefined) {
     extras.reconciliation = reconcileSection(

@@ -1,6 +1,8 @@
 /**
  * CloudTrail records, normalised once at the edge: which envelope a JSON value is, which records it
- * holds, and what each record says about this CA (a revocation, an issuance, an audit report).
+ * holds, and what each record says about this CA (a revocation, an issuance, an audit report, a
+ * CRL generation, another service event). PCA's own EventBridge events are not CloudTrail records
+ * but are read as records of the same shape (see pcaEventBridgeRecord).
  */
 import { formatInstant, parseInstant } from '../instant.js';
 import { REVOCATION_REASONS } from '../revocation-reason.js';
@@ -10,7 +12,24 @@ export const PCA_SOURCE = 'acm-pca.amazonaws.com';
 export const ACM_SOURCE = 'acm.amazonaws.com';
 export const ACME_SOURCE = 'acm-acme.amazonaws.com';
 
-export type EventKind = 'revoke' | 'issue' | 'audit-report';
+/** PCA's own EventBridge events (not CloudTrail records: `id`/`time`, `detail-type`, `detail.result`). */
+export const PCA_EVENTBRIDGE_SOURCE = 'aws.acm-pca';
+
+/**
+ * What a record is about. `revoke`, `issue` and `issue-details` name a certificate; `audit-report`
+ * a report of the CA; `crl` a CRL generation (GenerateCRL, or PCA's CRL Generation event); `service`
+ * the other service events (SignCRL, GenerateOCSPResponse, SignOCSPResponse, SignCACSR), read and counted.
+ */
+export type EventKind = 'revoke' | 'issue' | 'issue-details' | 'audit-report' | 'crl' | 'service';
+
+/** The certificate fields an IssueCertificateDetails event states, as written. */
+export interface IssuedFields {
+  subject?: string;
+  notBefore?: string;
+  notAfter?: string;
+  issuedAt?: string;
+  templateArn?: string;
+}
 
 /** Where a record was read: the source, and the line/byte its JSON value starts at. */
 export interface EventOrigin {
@@ -49,6 +68,13 @@ export interface CloudTrailEvent {
   s3Bucket?: string;
   s3Key?: string;
   reportFormat?: string;
+  /** PCA's EventBridge events: `detail.result`, and `detail.reason` when it failed */
+  result?: string;
+  failureReason?: string;
+  /** IssueCertificateDetails: `status` (ISSUED | FAILED), `statusReason`, and the certificate's fields */
+  status?: string;
+  statusReason?: string;
+  issued?: IssuedFields;
   /** why this event cannot be tied to a serial of a PCA report, when it cannot */
   unmatchable?: string;
   origin: EventOrigin;
@@ -86,6 +112,7 @@ export function unwrap(value: unknown): Unwrapped {
   if (!isObject(value)) return { kind: 'invalid', why: 'not a JSON object' };
   if ('detail-type' in value) {
     if (value['detail-type'] !== EVENTBRIDGE_API_CALL) {
+      if (value.source === PCA_EVENTBRIDGE_SOURCE) return pcaEventBridgeRecord(value);
       return { kind: 'skip', why: `EventBridge event "${String(value['detail-type'])}"` };
     }
     if (!isObject(value.detail))
@@ -119,6 +146,34 @@ export function unwrap(value: unknown): Unwrapped {
     why: 'not a CloudTrail record or envelope (no eventName, Records, Events, CloudTrailEvent or detail-type)',
   };
 }
+
+/**
+ * PCA's own EventBridge event as a record of the CloudTrail shape (`id` → eventID, `time` →
+ * eventTime, `source` → eventSource, `detail-type` → eventName), so that it is counted, deduplicated
+ * and normalised like any record; `eventType: "PcaEventBridgeEvent"` tells it apart.
+ */
+function pcaEventBridgeRecord(value: Record<string, unknown>): Unwrapped {
+  const id = str(value.id);
+  const time = str(value.time);
+  if (id === undefined || time === undefined)
+    return { kind: 'invalid', why: `${PCA_EVENTBRIDGE_SOURCE} EventBridge event without "id" or "time"` };
+  return {
+    kind: 'record',
+    record: {
+      eventID: id,
+      eventTime: time,
+      eventSource: PCA_EVENTBRIDGE_SOURCE,
+      eventName: String(value['detail-type']),
+      eventType: PCA_EVENTBRIDGE_TYPE,
+      ...(typeof value.region === 'string' ? { awsRegion: value.region } : {}),
+      ...(typeof value.account === 'string' ? { recipientAccountId: value.account } : {}),
+      resources: value.resources,
+      detail: value.detail,
+    },
+  };
+}
+
+const PCA_EVENTBRIDGE_TYPE = 'PcaEventBridgeEvent';
 
 /** JSON.parse's message without V8's position suffix (positions are given as line and byte). */
 export function jsonMessage(err: unknown): string {
@@ -188,7 +243,21 @@ export function normalise(
     const ca = str(request.certificateAuthorityArn);
     if (ca !== undefined) event.caArn = ca;
   }
-  if (kind === 'revoke') revokeDetails(event, request, decodeCertificate);
+  if (eventSource === PCA_EVENTBRIDGE_SOURCE) {
+    pcaEventBridgeDetails(event, record);
+    return { kind: 'event', event };
+  }
+  if (eventSource === PCA_SOURCE && event.caArn === undefined) {
+    // service events (requestParameters: null) name the CA in resources[]
+    const ca = resourceArns(record.resources).find((a) => PCA_CA_ARN.test(a));
+    if (ca !== undefined) event.caArn = ca;
+  }
+  if (kind === 'issue-details') issueDetails(event, record);
+  else if (kind === 'crl' || kind === 'service') {
+    // a failed service event: said by errorCode, or by a status in serviceEventDetails (unconfirmed)
+    const status = str((isObject(record.serviceEventDetails) ? record.serviceEventDetails : {}).status);
+    if (status !== undefined) event.status = status;
+  } else if (kind === 'revoke') revokeDetails(event, request, decodeCertificate);
   else if (kind === 'issue') {
     const arn = str(response.certificateArn);
     if (arn === undefined) {
@@ -214,14 +283,133 @@ export function normalise(
   return { kind: 'event', event };
 }
 
+/** PCA's EventBridge detail-types pca-audit reconciles; any other one of aws.acm-pca is `service`. */
+export const PCA_EVENTBRIDGE_KINDS: Readonly<Record<string, EventKind>> = {
+  'ACM Private CA Certificate Revocation': 'revoke',
+  'ACM Private CA Certificate Issuance': 'issue',
+  'ACM Private CA CRL Generation': 'crl',
+  'ACM Private CA Audit Report Generation': 'audit-report',
+};
+
+/** PCA's service events (eventType AwsServiceEvent) and what they are. */
+const PCA_SERVICE_EVENTS: Readonly<Record<string, EventKind>> = {
+  IssueCertificateDetails: 'issue-details',
+  GenerateCRL: 'crl',
+  SignCRL: 'service',
+  GenerateOCSPResponse: 'service',
+  SignOCSPResponse: 'service',
+  SignCACSR: 'service',
+};
+
 function kindOf(source: string, name: string): EventKind | undefined {
+  if (source === PCA_EVENTBRIDGE_SOURCE) return PCA_EVENTBRIDGE_KINDS[name] ?? 'service';
   if (name === 'RevokeCertificate') {
     return source === PCA_SOURCE || source === ACM_SOURCE || source === ACME_SOURCE ? 'revoke' : undefined;
   }
   if (source !== PCA_SOURCE) return undefined;
   if (name === 'IssueCertificate') return 'issue';
   if (name === 'CreateCertificateAuthorityAuditReport') return 'audit-report';
-  return undefined;
+  return Object.hasOwn(PCA_SERVICE_EVENTS, name) ? PCA_SERVICE_EVENTS[name] : undefined;
+}
+
+/**
+ * Whether a record says that a certificate was issued or failed to be (IssueCertificate,
+ * IssueCertificateDetails, PCA's Certificate Issuance event): a source holding such records records
+ * issuance, so new certificates issued while it recorded are expected in it.
+ */
+export function recordsIssuance(kind: EventKind): boolean {
+  return kind === 'issue' || kind === 'issue-details';
+}
+
+/** Whether an event says its action succeeded: no errorCode, no failure result, no FAILED status. */
+export function succeeded(e: CloudTrailEvent): boolean {
+  return (
+    e.errorCode === undefined &&
+    (e.result === undefined || e.result.toLowerCase() === 'success') &&
+    (e.status === undefined || e.status.toUpperCase() !== 'FAILED')
+  );
+}
+
+const PCA_CA_ARN = /^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f-]{36}$/;
+
+/** The ARNs of a record's `resources`: `[{type, ARN}]` (CloudTrail) or `["arn", …]` (EventBridge). */
+function resourceArns(resources: unknown): string[] {
+  if (!Array.isArray(resources)) return [];
+  const out: string[] = [];
+  for (const r of resources) {
+    if (typeof r === 'string') out.push(r);
+    else if (isObject(r)) {
+      const arn = str(r.ARN) ?? str(r.arn);
+      if (arn !== undefined) out.push(arn);
+    }
+  }
+  return out;
+}
+
+/** Ties an event to the certificate a PCA certificate ARN names (CA and serial). */
+function setCertificateArn(event: CloudTrailEvent, arn: string): boolean {
+  const m = PCA_CERT_ARN.exec(arn);
+  if (!m) return false;
+  event.certificateArn = arn;
+  event.caArn ??= m[1]!;
+  if (event.serial === undefined && event.unmatchable === undefined) setSerial(event, m[2]!);
+  return true;
+}
+
+/**
+ * PCA's EventBridge event (resources[0] the CA, resources[1] the certificate ARN or the report id;
+ * `detail.result`, `detail.reason`). No actor, no reason: a revocation event explains a revocation
+ * but says nothing of its reason.
+ */
+function pcaEventBridgeDetails(event: CloudTrailEvent, record: Record<string, unknown>): void {
+  event.actor = PCA_EVENTBRIDGE_SOURCE;
+  const detail = isObject(record.detail) ? record.detail : {};
+  const result = str(detail.result);
+  if (result !== undefined) event.result = result;
+  const reason = str(detail.reason);
+  if (reason !== undefined) event.failureReason = reason;
+  const arns = resourceArns(record.resources);
+  const ca = arns.find((a) => PCA_CA_ARN.test(a));
+  if (ca !== undefined) event.caArn = ca;
+  if (event.kind === 'revoke' || event.kind === 'issue') {
+    const cert = arns.find((a) => PCA_CERT_ARN.test(a));
+    if (cert !== undefined) setCertificateArn(event, cert);
+    else if (succeeded(event)) event.unmatchable = 'no certificate ARN in resources: the serial is unknown';
+  } else if (event.kind === 'audit-report') {
+    // the report id, alone or at the end of an ARN or key (unconfirmed which)
+    const id = arns
+      .filter((a) => a !== ca)
+      .map(
+        (a) => /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.(json|csv))?$/.exec(a)?.[1],
+      )
+      .find((x) => x !== undefined);
+    if (id !== undefined) event.auditReportId = id;
+  }
+}
+
+/**
+ * IssueCertificateDetails: the certificate a CA issued (or failed to issue), whoever asked, even
+ * from another account through RAM. serialNumber (upper-case colon hex) names it; else the
+ * certificate ARN in resources[].
+ */
+function issueDetails(event: CloudTrailEvent, record: Record<string, unknown>): void {
+  const d = isObject(record.serviceEventDetails) ? record.serviceEventDetails : {};
+  const status = str(d.status);
+  if (status !== undefined) event.status = status;
+  const statusReason = str(d.statusReason);
+  if (statusReason !== undefined) event.statusReason = statusReason;
+  const issued: IssuedFields = {};
+  for (const k of ['subject', 'notBefore', 'notAfter', 'issuedAt', 'templateArn'] as const) {
+    const v = str(d[k]);
+    if (v !== undefined) issued[k] = v;
+  }
+  if (Object.keys(issued).length > 0) event.issued = issued;
+  const serial = str(d.serialNumber);
+  if (serial !== undefined) setSerial(event, serial);
+  const cert = resourceArns(record.resources).find((a) => PCA_CERT_ARN.test(a));
+  if (cert !== undefined) setCertificateArn(event, cert);
+  if (event.serial === undefined && event.unmatchable === undefined)
+    event.unmatchable = 'no serviceEventDetails.serialNumber nor certificate ARN: the serial is unknown';
 }
 
 function setSerial(event: CloudTrailEvent, written: string): void {

@@ -106,8 +106,20 @@ export function sourceLines(out: DiffOutput): string[] {
       `           ${plural(r.events, 'event')} of interest: ${r.inWindow} of this CA in the window, ` +
         `${r.outsideWindow} outside it, ${r.otherCa} of other CAs; ` +
         `${r.matchedRevocations} revocation${r.matchedRevocations === 1 ? '' : 's'} matched, ${r.unexplainedRevocations} unexplained`,
-      `           issuance ${r.issuance.checked ? 'checked' : 'not checked'}: ${safeText(r.issuance.why)}`,
+      `           issuance ${r.issuance.checked ? 'checked' : 'not checked'}: ${safeText(r.issuance.why)}` +
+        (r.issuanceDetailsChecked > 0
+          ? `; ${plural(r.issuanceDetailsChecked, 'row')} compared with ${r.issuanceDetailsChecked === 1 ? 'its' : 'their'} IssueCertificateDetails`
+          : ''),
     );
+    // read and counted, never silently dropped: service events and PCA's own events of this CA
+    const service = Object.entries(r.serviceEvents).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (service.length > 0 || r.lastCrlGeneration) {
+      const last = r.lastCrlGeneration;
+      lines.push(
+        `           not tied to a certificate: ${service.map(([name, n]) => `${n} ${safeText(name)}`).join(', ') || 'none'}; ` +
+          `last CRL generated ${last ? `${safeText(last.eventTime)} (${safeText(last.eventName)})` : 'not in the sources'}`,
+      );
+    }
   }
   const c = out.crl;
   if (c) {
