@@ -83,6 +83,8 @@ export interface CloudTrailSection extends ReconciliationSummary {
   eventIdCollisions: number;
   /** malformed records skipped under --lenient */
   malformed: number;
+  /** records read and of no interest (other APIs and services): counted, never silently dropped */
+  otherRecords: number;
   propagationAllowanceSeconds: number;
   timeToleranceSeconds: number;
 }

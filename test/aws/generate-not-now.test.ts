@@ -78,7 +78,11 @@ describe('generate: not now (exit 5), and who refused', () => {
     const r = await generate(ca, join(work, 'slow'), '--timeout', '2s', '--json');
     expect(r.code, r.stderr).toBe(5);
     const said = JSON.parse(r.stdout);
-    expect(said).toMatchObject({ status: 'retry-later', refusedBy: 'pca-audit', reason: 'ReportWaitTimeout' });
+    expect(said).toMatchObject({
+      status: 'retry-later',
+      refusedBy: 'pca-audit',
+      reason: 'ReportWaitTimeout',
+    });
     expect(r.stderr).toMatch(/^pca-audit: not now: pca-audit stopped waiting for AWS: gave up after 2 s/m);
     expect(r.stderr).not.toMatch(/AWS \w+ failed/);
     // it was asked for once; a later run finds it instead of asking again

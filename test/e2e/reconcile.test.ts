@@ -240,6 +240,7 @@ describe('diff --cloudtrail', () => {
       records: 6,
       duplicates: 1,
       events: 5,
+      otherRecords: 0,
       matchedRevocations: 1,
     });
     expect(out.findings.map((f) => [f.code, f.severity, f.serial])).toEqual([

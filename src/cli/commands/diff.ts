@@ -310,6 +310,7 @@ function reconcileSection(
     duplicates: stats.duplicates,
     eventIdCollisions: stats.collisions,
     malformed: stats.malformed,
+    otherRecords: Object.values(stats.skipped).reduce((a, b) => a + b, 0),
     propagationAllowanceSeconds: cmd.propagationAllowance,
     timeToleranceSeconds: cmd.timeTolerance,
     ...summary,

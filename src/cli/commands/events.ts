@@ -65,6 +65,10 @@ export function statLines(stats: EventStats): string[] {
       `${stats.collisions} eventID${stats.collisions === 1 ? '' : 's'} shared by different records, all listed; first: ${stats.collisionExamples[0] ?? ''}`,
     );
   }
+  const other = Object.values(stats.skipped).reduce((a, b) => a + b, 0);
+  if (other > 0) {
+    out.push(`${other} record${other === 1 ? '' : 's'} of other APIs or services read and not listed`);
+  }
   if (stats.skippedFiles > 0) out.push(skippedFilesText(stats.skippedFiles, stats.skippedFileExamples));
   return out;
 }

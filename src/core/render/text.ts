@@ -98,6 +98,7 @@ export function sourceLines(out: DiffOutput): string[] {
         ? `${r.eventIdCollisions} eventID${r.eventIdCollisions === 1 ? '' : 's'} shared by different records, all kept`
         : '',
       r.malformed > 0 ? `${r.malformed} malformed skipped` : '',
+      r.otherRecords > 0 ? `${r.otherRecords} of other APIs or services` : '',
       r.skippedFiles > 0 ? `${skippedFilesText(r.skippedFiles, r.skippedFileNames)}` : '',
     ].filter(Boolean);
     lines.push(
