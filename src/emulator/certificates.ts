@@ -264,3 +264,36 @@ export async function issueFromCsr(options: {
   });
   return describe(cert, serial);
 }
+
+/** The header length and content length of the DER element at `at`. */
+function derElement(der: Uint8Array, at: number): { header: number; length: number } {
+  const first = der[at + 1]!;
+  if (first < 0x80) return { header: 2, length: first };
+  const n = first & 0x7f;
+  let length = 0;
+  for (let i = 0; i < n; i++) length = length * 256 + der[at + 2 + i]!;
+  return { header: 2 + n, length };
+}
+
+const colonHex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes).toString('hex').toUpperCase().match(/../g)!.join(':');
+
+/**
+ * The issuer-side fields of IssueCertificateDetails' serviceEventDetails: the certificate's
+ * tbsCertificate (base64 DER), the CA's key identifier, serial (upper-case colon hex) and name.
+ */
+export function tbsDetails(certificatePem: string, caPem: string): Record<string, string> {
+  const cert = new x509.X509Certificate(certificatePem);
+  const der = new Uint8Array(cert.rawData);
+  const outer = derElement(der, 0);
+  const tbs = derElement(der, outer.header);
+  const tbsBytes = der.subarray(outer.header, outer.header + tbs.header + tbs.length);
+  const ca = new x509.X509Certificate(caPem);
+  const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension);
+  return {
+    tbsCertificate: Buffer.from(tbsBytes).toString('base64'),
+    ...(ski ? { issuerAuthorityKeyIdentifier: colonHex(Buffer.from(ski.keyId, 'hex')) } : {}),
+    issuerSerialNumber: colonHex(Buffer.from(ca.serialNumber, 'hex')),
+    issuerName: formatRfc2253(new Uint8Array(ca.subjectName.toArrayBuffer())),
+  };
+}

@@ -133,3 +133,66 @@ export function buildCloudTrailRecord(call: ApiCall): CloudTrailRecord {
     eventCategory: 'Management',
   };
 }
+
+/** A service event PCA records on its own (eventType AwsServiceEvent): no caller, no request. */
+export interface ServiceEventRecord {
+  eventVersion: '1.08';
+  userIdentity: { accountId: string; invokedBy: 'acm-pca.amazonaws.com' };
+  eventTime: string;
+  eventSource: 'acm-pca.amazonaws.com';
+  eventName: string;
+  awsRegion: string;
+  sourceIPAddress: 'acm-pca.amazonaws.com';
+  userAgent: 'acm-pca.amazonaws.com';
+  requestParameters: null;
+  responseElements: null;
+  eventID: string;
+  readOnly: false;
+  resources: { accountId: string; type: string; ARN: string }[];
+  eventType: 'AwsServiceEvent';
+  managementEvent: true;
+  recipientAccountId: string;
+  serviceEventDetails: Record<string, string>;
+  eventCategory: 'Management';
+}
+
+export type AnyRecord = CloudTrailRecord | ServiceEventRecord;
+
+/**
+ * IssueCertificateDetails as delivered to one account (the CA owner's or the requester's): the CA
+ * and the certificate in resources[] (in the owner's account), the details as given.
+ */
+export function buildIssueDetailsRecord(event: {
+  time: number;
+  region: string;
+  recipient: string;
+  owner: string;
+  caArn: string;
+  certificateArn: string;
+  details: Record<string, string>;
+  eventId: string;
+}): ServiceEventRecord {
+  return {
+    eventVersion: '1.08',
+    userIdentity: { accountId: event.recipient, invokedBy: 'acm-pca.amazonaws.com' },
+    eventTime: formatInstant(Math.floor(event.time)),
+    eventSource: 'acm-pca.amazonaws.com',
+    eventName: 'IssueCertificateDetails',
+    awsRegion: event.region,
+    sourceIPAddress: 'acm-pca.amazonaws.com',
+    userAgent: 'acm-pca.amazonaws.com',
+    requestParameters: null,
+    responseElements: null,
+    eventID: event.eventId,
+    readOnly: false,
+    resources: [
+      { accountId: event.owner, type: 'AWS::ACMPCA::CertificateAuthority', ARN: event.caArn },
+      { accountId: event.owner, type: 'AWS::ACMPCA::Certificate', ARN: event.certificateArn },
+    ],
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    recipientAccountId: event.recipient,
+    serviceEventDetails: event.details,
+    eventCategory: 'Management',
+  };
+}

@@ -4,14 +4,16 @@
  */
 import { createHash } from 'node:crypto';
 import { AwsError } from './aws-error.js';
-import type { CloudTrailRecord } from './cloudtrail-record.js';
+import type { AnyRecord } from './cloudtrail-record.js';
 
 export interface StoredEvent {
   /** recording order, breaks ties between events of the same second */
   seq: number;
   /** epoch seconds (eventTime) */
   time: number;
-  record: CloudTrailRecord;
+  /** the account whose trail holds it (LookupEvents answers each account its own) */
+  account: string;
+  record: AnyRecord;
 }
 
 export interface EventResource {
@@ -33,7 +35,7 @@ const ATTRIBUTE_KEYS = [
 type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
 
 /** The resources LookupEvents lists for a record: the CA and the certificate it names. */
-export function resourcesOf(record: CloudTrailRecord): EventResource[] {
+export function resourcesOf(record: AnyRecord): EventResource[] {
   const out: EventResource[] = [];
   const seen = new Set<string>();
   const add = (type: string, name: unknown) => {
@@ -41,6 +43,10 @@ export function resourcesOf(record: CloudTrailRecord): EventResource[] {
     seen.add(name);
     out.push({ ResourceType: type, ResourceName: name });
   };
+  if (record.eventType === 'AwsServiceEvent') {
+    for (const r of record.resources) add(r.type, r.ARN);
+    return out;
+  }
   for (const part of [record.requestParameters, record.responseElements]) {
     if (part === null || typeof part !== 'object' || Array.isArray(part)) continue;
     add('AWS::ACMPCA::CertificateAuthority', part.certificateAuthorityArn);
@@ -59,9 +65,9 @@ function attributeValues(event: StoredEvent, key: AttributeKey): string[] {
     case 'ReadOnly':
       return [String(r.readOnly)];
     case 'Username':
-      return [r.userIdentity.userName];
+      return r.eventType === 'AwsApiCall' ? [r.userIdentity.userName] : [];
     case 'AccessKeyId':
-      return [r.userIdentity.accessKeyId];
+      return r.eventType === 'AwsApiCall' ? [r.userIdentity.accessKeyId] : [];
     case 'EventSource':
       return [r.eventSource];
     case 'ResourceType':
@@ -170,10 +176,10 @@ export function lookupEvents(
       EventId: e.record.eventID,
       EventName: e.record.eventName,
       ReadOnly: String(e.record.readOnly),
-      AccessKeyId: e.record.userIdentity.accessKeyId,
+      ...(e.record.eventType === 'AwsApiCall' ? { AccessKeyId: e.record.userIdentity.accessKeyId } : {}),
       EventTime: e.time,
       EventSource: e.record.eventSource,
-      Username: e.record.userIdentity.userName,
+      ...(e.record.eventType === 'AwsApiCall' ? { Username: e.record.userIdentity.userName } : {}),
       Resources: resourcesOf(e.record),
       CloudTrailEvent: JSON.stringify(e.record),
     })),

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { FIELD_NAMES, type FieldName } from '../core/audit-record.js';
 import { REPORT_INTERVAL_SECONDS } from '../core/ca-arn.js';
+import { formatInstant } from '../core/instant.js';
 import { REVOCATION_REASONS } from '../core/revocation-reason.js';
 import { formatSerial, parseSerial } from '../core/serial.js';
 import {
@@ -18,8 +19,15 @@ import {
   type ReportTamper,
 } from './audit-report.js';
 import { AwsError } from './aws-error.js';
-import { type CaKey, createRootCertificate, issueFromCsr, type MadeCertificate } from './certificates.js';
+import {
+  type CaKey,
+  createRootCertificate,
+  issueFromCsr,
+  type MadeCertificate,
+  tbsDetails,
+} from './certificates.js';
 import type { EmulatedClock } from './clock.js';
+import type { Caller, Notice, PcaEventDetailType } from './notices.js';
 import type { ObjectWriter } from './s3-writer.js';
 import { validityEnd, validityStart } from './validity.js';
 
@@ -46,6 +54,10 @@ interface IssuedCertificate extends MadeCertificate {
   revokedAt?: number;
   revocationReason?: string;
   requestedByServicePrincipal?: string;
+  /** the account that asked for it (the CA's own, or one the CA is shared with) */
+  requester: string;
+  /** set when its issuance FAILED yet the certificate is kept (fail-next-issuance with listed) */
+  failedReason?: string;
 }
 
 interface AuditReport {
@@ -59,6 +71,10 @@ interface AuditReport {
 interface CertificateAuthority {
   arn: string;
   id: string;
+  /** the creator's account, in the ARN */
+  owner: string;
+  /** accounts the CA is shared with (the share knob, standing in for RAM) */
+  sharedWith: Set<string>;
   createdAt: number;
   request: Record<string, unknown>;
   key: CaKey;
@@ -67,6 +83,8 @@ interface CertificateAuthority {
   certificates: Map<string, IssuedCertificate>;
   reports: AuditReport[];
   tampers: ReportTamper[];
+  /** serials whose issuance FAILED and that are not kept: GetCertificate says so */
+  failedIssuances: Map<string, string>;
 }
 
 export interface PcaConfig {
@@ -78,6 +96,25 @@ export interface PcaConfig {
 
 type Request = Record<string, unknown>;
 type Response = Record<string, unknown> | undefined;
+
+/** What RAM's default permission for a shared CA lets another account do. */
+const SHARED_ACTIONS = new Set([
+  'DescribeCertificateAuthority',
+  'GetCertificateAuthorityCertificate',
+  'IssueCertificate',
+  'GetCertificate',
+]);
+
+/** An issuance the fail-next-issuance knob makes fail. */
+interface FailIssuance {
+  ca: string;
+  reason: string;
+  /** the certificate is kept and listed in reports all the same (a report a test wants wrong) */
+  listed: boolean;
+}
+
+export const DEFAULT_FAILED_ISSUANCE_REASON =
+  'The certificate request violates the name constraints of the CA.';
 
 function required(request: Request, member: string): string {
   const value = request[member];
@@ -106,25 +143,31 @@ export class PcaService {
   private readonly cas = new Map<string, CertificateAuthority>();
   /** CA ARNs (or '*') whose next report fails */
   private failNext: string[] = [];
+  private failNextIssue: FailIssuance[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** notices given outside a call (a report's delivery, a CRL's): the HTTP shell sets it */
+  onNotice: (notice: Notice) => void = () => {};
 
-  readonly operations: Readonly<Record<string, (request: Request) => Promise<Response>>> = {
-    CreateCertificateAuthority: (r) => this.createCertificateAuthority(r),
-    DescribeCertificateAuthority: async (r) => ({ CertificateAuthority: this.describe(this.ca(r)) }),
-    ListCertificateAuthorities: async (r) => this.listCertificateAuthorities(r),
-    GetCertificateAuthorityCertificate: async (r) => ({ Certificate: this.ca(r).root.pem }),
-    IssueCertificate: (r) => this.issueCertificate(r),
-    GetCertificate: async (r) => this.getCertificate(r),
-    RevokeCertificate: async (r) => {
-      this.revoke(r);
+  readonly operations: Readonly<Record<string, (request: Request, caller: Caller) => Promise<Response>>> = {
+    CreateCertificateAuthority: (r, c) => this.createCertificateAuthority(r, c),
+    DescribeCertificateAuthority: async (r, c) => ({
+      CertificateAuthority: this.describe(this.ca(r, c, 'DescribeCertificateAuthority')),
+    }),
+    ListCertificateAuthorities: async (r, c) => this.listCertificateAuthorities(r, c),
+    GetCertificateAuthorityCertificate: async (r, c) => ({
+      Certificate: this.ca(r, c, 'GetCertificateAuthorityCertificate').root.pem,
+    }),
+    IssueCertificate: (r, c) => this.issueCertificate(r, c),
+    GetCertificate: async (r, c) => this.getCertificate(r, c),
+    RevokeCertificate: async (r, c) => {
+      this.revoke(r, c);
       return undefined;
     },
-    CreateCertificateAuthorityAuditReport: async (r) => this.createAuditReport(r),
-    DescribeCertificateAuthorityAuditReport: async (r) => this.describeAuditReport(r),
+    CreateCertificateAuthorityAuditReport: async (r, c) => this.createAuditReport(r, c),
+    DescribeCertificateAuthorityAuditReport: async (r, c) => this.describeAuditReport(r, c),
   };
 
   constructor(
-    private readonly account: string,
     private readonly region: string,
     private readonly clock: EmulatedClock,
     private readonly writeObject: ObjectWriter,
@@ -135,6 +178,7 @@ export class PcaService {
     this.timers.clear();
     this.cas.clear();
     this.failNext = [];
+    this.failNextIssue = [];
     Object.assign(this.config, { reportDelayMs: 300, reportRepeat: 'reuse' });
   }
 
@@ -144,15 +188,52 @@ export class PcaService {
     this.timers.clear();
   }
 
-  private ca(request: Request): CertificateAuthority {
+  /**
+   * The CA a request names. With a caller, another account's CA is AccessDeniedException unless it
+   * is shared with the caller and the action is one RAM's default permission grants.
+   */
+  private ca(request: Request, caller?: Caller, action?: string): CertificateAuthority {
     const arn = required(request, 'CertificateAuthorityArn');
-    if (!CA_ARN.test(arn)) throw new AwsError('InvalidArnException', `The ARN ${arn} is not valid.`);
+    const m = CA_ARN.exec(arn);
+    if (!m) throw new AwsError('InvalidArnException', `The ARN ${arn} is not valid.`);
     const ca = this.cas.get(arn);
+    if (caller && m[2] !== caller.account) {
+      if (!ca?.sharedWith.has(caller.account) || !action || !SHARED_ACTIONS.has(action)) {
+        throw new AwsError(
+          'AccessDeniedException',
+          `User: arn:aws:iam::${caller.account}:root is not authorized to perform: acm-pca:${action ?? 'Unknown'} on resource: ${arn} because no resource-based policy allows the acm-pca:${action ?? 'Unknown'} action`,
+        );
+      }
+    }
     if (!ca) throw new AwsError('ResourceNotFoundException', `Could not find certificate authority ${arn}.`);
     return ca;
   }
 
-  private async createCertificateAuthority(request: Request): Promise<Response> {
+  /** Notices a call gives go with the call (recorded after it); others straight to onNotice. */
+  private notify(caller: Caller | undefined, notice: Notice): void {
+    if (caller) caller.notices.push(notice);
+    else this.onNotice(notice);
+  }
+
+  private pcaEvent(
+    caller: Caller | undefined,
+    ca: CertificateAuthority,
+    detailType: PcaEventDetailType,
+    resource?: string,
+    failure?: string,
+  ): void {
+    this.notify(caller, {
+      kind: 'eventbridge',
+      time: this.clock.now(),
+      account: ca.owner,
+      detailType,
+      resources: resource === undefined ? [ca.arn] : [ca.arn, resource],
+      result: failure === undefined ? 'success' : 'failure',
+      ...(failure === undefined ? {} : { reason: failure }),
+    });
+  }
+
+  private async createCertificateAuthority(request: Request, caller: Caller): Promise<Response> {
     const type = oneOf(request, 'CertificateAuthorityType', ['ROOT', 'SUBORDINATE']);
     if (type !== 'ROOT') throw new AwsError('InvalidArgsException', 'The emulator creates ROOT CAs only.');
     const config = request.CertificateAuthorityConfiguration as Request | undefined;
@@ -178,16 +259,19 @@ export class PcaService {
       notAfter: validityEnd(createdAt, { Type: 'YEARS', Value: 10 }),
     });
     const id = randomUUID();
-    const arn = `arn:aws:acm-pca:${this.region}:${this.account}:certificate-authority/${id}`;
+    const arn = `arn:aws:acm-pca:${this.region}:${caller.account}:certificate-authority/${id}`;
     const root: IssuedCertificate = {
       ...certificate,
       arn: `${arn}/certificate/${certificate.serial}`,
       issuedAt: createdAt,
       templateArn: ROOT_TEMPLATE,
+      requester: caller.account,
     };
-    this.cas.set(arn, {
+    const ca: CertificateAuthority = {
       arn,
       id,
+      owner: caller.account,
+      sharedWith: new Set(),
       createdAt,
       request,
       key,
@@ -195,7 +279,10 @@ export class PcaService {
       certificates: new Map([[root.serial, root]]),
       reports: [],
       tampers: [],
-    });
+      failedIssuances: new Map(),
+    };
+    this.cas.set(arn, ca);
+    this.pcaEvent(caller, ca, 'ACM Private CA Certificate Authority Creation');
     return { CertificateAuthorityArn: arn };
   }
 
@@ -204,7 +291,7 @@ export class PcaService {
     const r = ca.request;
     return {
       Arn: ca.arn,
-      OwnerAccount: this.account,
+      OwnerAccount: ca.owner,
       CreatedAt: ca.createdAt,
       LastStateChangeAt: ca.createdAt,
       Type: 'ROOT',
@@ -222,7 +309,14 @@ export class PcaService {
     };
   }
 
-  private listCertificateAuthorities(request: Request): Response {
+  private listCertificateAuthorities(request: Request, caller: Caller): Response {
+    const owner = request.ResourceOwner ?? 'SELF';
+    if (owner !== 'SELF' && owner !== 'OTHER_ACCOUNTS') {
+      throw new AwsError(
+        'ValidationException',
+        `Value '${String(owner)}' at 'resourceOwner' failed to satisfy constraint: Member must satisfy enum value set: [SELF, OTHER_ACCOUNTS]`,
+      );
+    }
     const max = request.MaxResults ?? 1000;
     if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 1000) {
       throw new AwsError('ValidationException', 'MaxResults must be between 1 and 1000.');
@@ -238,14 +332,17 @@ export class PcaService {
         );
       }
     }
-    const all = [...this.cas.values()];
+    // SELF: the caller's own CAs; OTHER_ACCOUNTS: those shared with the caller
+    const all = [...this.cas.values()].filter((ca) =>
+      owner === 'SELF' ? ca.owner === caller.account : ca.sharedWith.has(caller.account),
+    );
     const page = all.slice(start, start + max).map((ca) => this.describe(ca));
     const next = start + max < all.length ? Buffer.from(`ca:${start + max}`).toString('base64') : undefined;
     return { CertificateAuthorities: page, ...(next ? { NextToken: next } : {}) };
   }
 
-  private async issueCertificate(request: Request): Promise<Response> {
-    const ca = this.ca(request);
+  private async issueCertificate(request: Request, caller: Caller): Promise<Response> {
+    const ca = this.ca(request, caller, 'IssueCertificate');
     const csr = required(request, 'Csr');
     const signingAlgorithm = required(request, 'SigningAlgorithm');
     if (request.Validity === undefined)
@@ -277,17 +374,65 @@ export class PcaService {
       notAfter,
     });
     const arn = `${ca.arn}/certificate/${made.serial}`;
-    ca.certificates.set(made.serial, { ...made, arn, issuedAt, templateArn });
+    const failAt = this.failNextIssue.findIndex((f) => f.ca === '*' || f.ca === ca.arn);
+    const fail = failAt < 0 ? undefined : this.failNextIssue.splice(failAt, 1)[0]!;
+    // IssueCertificate answers the ARN at once; the issuance itself may still fail
+    const tbs = tbsDetails(made.pem, ca.root.pem);
+    const details: Record<string, string> = fail
+      ? {
+          ...tbs,
+          subject: made.subject,
+          serialNumber: formatSerial(made.serial).toUpperCase(),
+          templateArn,
+          signingAlgorithm,
+          status: 'FAILED',
+          statusReason: fail.reason,
+        }
+      : {
+          ...tbs,
+          subject: made.subject,
+          serialNumber: formatSerial(made.serial).toUpperCase(),
+          notBefore: formatInstant(made.notBefore),
+          notAfter: formatInstant(made.notAfter),
+          issuedAt: formatInstant(issuedAt),
+          templateArn,
+          signingAlgorithm,
+          status: 'ISSUED',
+        };
+    if (fail) delete details.tbsCertificate;
+    if (!fail || fail.listed) {
+      ca.certificates.set(made.serial, {
+        ...made,
+        arn,
+        issuedAt,
+        templateArn,
+        requester: caller.account,
+        ...(fail ? { failedReason: fail.reason } : {}),
+      });
+    } else ca.failedIssuances.set(made.serial, fail.reason);
+    this.notify(caller, {
+      kind: 'issue-details',
+      time: issuedAt,
+      caArn: ca.arn,
+      certificateArn: arn,
+      owner: ca.owner,
+      requester: caller.account,
+      details,
+    });
+    this.pcaEvent(caller, ca, 'ACM Private CA Certificate Issuance', arn, fail?.reason);
     return { CertificateArn: arn };
   }
 
-  private getCertificate(request: Request): Response {
-    const ca = this.ca(request);
+  private getCertificate(request: Request, caller: Caller): Response {
+    const ca = this.ca(request, caller, 'GetCertificate');
     const arn = required(request, 'CertificateArn');
     const serial = arn.startsWith(`${ca.arn}/certificate/`) ? arn.slice(ca.arn.length + 13) : '';
     if (!/^[0-9a-f]+$/.test(serial))
       throw new AwsError('InvalidArnException', `The ARN ${arn} is not valid.`);
     const cert = ca.certificates.get(serial);
+    const failed = cert?.failedReason ?? ca.failedIssuances.get(serial);
+    if (failed !== undefined)
+      throw new AwsError('RequestFailedException', `The certificate request failed: ${failed}`);
     if (!cert) throw new AwsError('ResourceNotFoundException', `Could not find certificate ${arn}.`);
     return cert === ca.root
       ? { Certificate: cert.pem }
@@ -295,8 +440,8 @@ export class PcaService {
   }
 
   /** RevokeCertificate; also the revoke-silently knob. The serial may be written any usual way. */
-  revoke(request: Request): number {
-    const ca = this.ca(request);
+  revoke(request: Request, caller?: Caller, eventBridge = true): number {
+    const ca = this.ca(request, caller, 'RevokeCertificate');
     const written = required(request, 'CertificateSerial');
     const reason = oneOf(request, 'RevocationReason', REVOCATION_REASONS);
     const serial = parseSerial(written);
@@ -315,12 +460,13 @@ export class PcaService {
     }
     cert.revokedAt = this.clock.now();
     cert.revocationReason = reason;
+    if (eventBridge) this.pcaEvent(caller, ca, 'ACM Private CA Certificate Revocation', cert.arn);
     return cert.revokedAt;
   }
 
   private rows(ca: CertificateAuthority): AuditReportRow[] {
     return [...ca.certificates.values()].map((c) => ({
-      awsAccountId: this.account,
+      awsAccountId: c.requester,
       requestedByServicePrincipal: c.requestedByServicePrincipal,
       certificateArn: c.arn,
       serial: formatSerial(c.serial),
@@ -334,8 +480,8 @@ export class PcaService {
     }));
   }
 
-  private createAuditReport(request: Request): Response {
-    const ca = this.ca(request);
+  private createAuditReport(request: Request, caller: Caller): Response {
+    const ca = this.ca(request, caller, 'CreateCertificateAuthorityAuditReport');
     const bucket = required(request, 'S3BucketName');
     const format = oneOf<AuditReportFormat>(request, 'AuditReportResponseFormat', ['JSON', 'CSV']);
     const now = this.clock.now();
@@ -373,16 +519,21 @@ export class PcaService {
     if (fail) this.failNext.splice(failAt, 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      const event = (failure?: string) =>
+        this.pcaEvent(undefined, ca, 'ACM Private CA Audit Report Generation', report.id, failure);
       if (fail) {
         report.status = 'FAILED';
+        event('The audit report could not be created.');
         return;
       }
       this.writeObject(bucket, report.key, body, format === 'JSON' ? 'application/json' : 'text/csv').then(
         () => {
           report.status = 'SUCCESS';
+          event();
         },
         () => {
           report.status = 'FAILED';
+          event(`Failed to write the audit report to S3. Check your S3 bucket permissions.`);
         },
       );
     }, this.config.reportDelayMs);
@@ -390,8 +541,8 @@ export class PcaService {
     return { AuditReportId: id, S3Key: report.key };
   }
 
-  private describeAuditReport(request: Request): Response {
-    const ca = this.ca(request);
+  private describeAuditReport(request: Request, caller: Caller): Response {
+    const ca = this.ca(request, caller, 'DescribeCertificateAuthorityAuditReport');
     const id = required(request, 'AuditReportId');
     if (!UUID.test(id)) throw new AwsError('InvalidArgsException', `The audit report ID ${id} is not valid.`);
     const report = ca.reports.find((r) => r.id === id);
@@ -427,5 +578,29 @@ export class PcaService {
   failNextReport(caArn: unknown): void {
     if (caArn !== undefined) this.ca({ CertificateAuthorityArn: caArn });
     this.failNext.push(typeof caArn === 'string' ? caArn : '*');
+  }
+
+  /** Knob: the next issuance (of the CA, or of any CA) FAILS; listed keeps it in reports all the same. */
+  failNextIssuance(request: Request): void {
+    const caArn = request.certificateAuthorityArn;
+    if (caArn !== undefined) this.ca({ CertificateAuthorityArn: caArn });
+    const reason = request.statusReason ?? DEFAULT_FAILED_ISSUANCE_REASON;
+    if (typeof reason !== 'string') throw new AwsError('InvalidArgsException', 'statusReason is a string');
+    this.failNextIssue.push({
+      ca: typeof caArn === 'string' ? caArn : '*',
+      reason,
+      listed: request.listed === true,
+    });
+  }
+
+  /** Knob standing in for RAM: the account may use the CA as RAM's default permission allows. */
+  share(request: Request): void {
+    const ca = this.ca({ CertificateAuthorityArn: request.caArn ?? request.certificateAuthorityArn });
+    const account = request.account;
+    if (typeof account !== 'string' || !/^\d{12}$/.test(account))
+      throw new AwsError('InvalidArgsException', 'account is 12 digits');
+    if (account === ca.owner) throw new AwsError('InvalidArgsException', "the CA is already that account's");
+    if (request.unshare === true) ca.sharedWith.delete(account);
+    else ca.sharedWith.add(account);
   }
 }

@@ -3,11 +3,13 @@
  * knobs under /_emulator/. Every PCA call, successful or not, becomes a CloudTrail record.
  */
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AwsError } from './aws-error.js';
 import { EmulatedClock } from './clock.js';
-import { buildCloudTrailRecord } from './cloudtrail-record.js';
+import { buildCloudTrailRecord, buildIssueDetailsRecord } from './cloudtrail-record.js';
 import { lookupEvents, type StoredEvent } from './lookup-events.js';
+import { buildPcaEvent, type Caller, type Notice, type PcaEventBridgeEvent } from './notices.js';
 import { PcaService, REPORT_REPEAT_MODES, type ReportRepeatMode } from './pca-service.js';
 import { RateLimiter } from './rate-limiter.js';
 import { s3ObjectWriter } from './s3-writer.js';
@@ -37,6 +39,10 @@ export class Emulator {
   private s3Endpoint: string;
   private events: StoredEvent[] = [];
   private seq = 0;
+  /** PCA's native EventBridge events, oldest first */
+  private eventBridge: PcaEventBridgeEvent[] = [];
+  /** where EventBridge events are appended as JSON lines, when set */
+  private eventBridgeFile: string | undefined;
   private readonly faults = new Map<string, Fault>();
   private readonly lookupLimiter = new RateLimiter(LOOKUP_LIMIT.calls, LOOKUP_LIMIT.windowMs);
   readonly server: Server;
@@ -44,11 +50,11 @@ export class Emulator {
   constructor(private readonly options: EmulatorOptions) {
     this.s3Endpoint = options.s3Endpoint;
     this.pca = new PcaService(
-      options.account,
       options.region,
       this.clock,
       s3ObjectWriter(() => this.s3Endpoint),
     );
+    this.pca.onNotice = (n) => this.notice(n);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) send(res, 500, 'application/json', { error: String(err) });
@@ -77,14 +83,15 @@ export class Emulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const path = url.pathname;
     if (path.startsWith('/_emulator/')) {
       try {
         send(
           res,
           200,
           'application/json',
-          this.knob(req.method ?? 'GET', path.slice('/_emulator/'.length), body),
+          this.knob(req.method ?? 'GET', path.slice('/_emulator/'.length), body, url.searchParams),
         );
       } catch (err) {
         const known = err instanceof KnobError || err instanceof AwsError;
@@ -128,14 +135,20 @@ export class Emulator {
     }
     let result: Record<string, unknown> | undefined;
     let error: AwsError | undefined;
+    const accessKeyId = accessKeyIdOf(req);
+    const caller: Caller = { account: this.accountOf(accessKeyId), notices: [] };
     try {
       this.injectFault(operation);
       if (service === 'cloudtrail') {
         if (!this.lookupLimiter.tryAcquire(Date.now()))
           throw new AwsError('ThrottlingException', 'Rate exceeded');
-        result = lookupEvents(this.events, request);
+        // each account sees its own trail
+        result = lookupEvents(
+          this.events.filter((e) => e.account === caller.account),
+          request,
+        );
       } else {
-        result = await this.pca.operations[operation]!(request);
+        result = await this.pca.operations[operation]!(request, caller);
       }
     } catch (err) {
       error = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
@@ -147,21 +160,64 @@ export class Emulator {
         request,
         response: result,
         error: error && { code: error.code, message: error.message },
-        accessKeyId: accessKeyIdOf(req),
+        accessKeyId,
         userAgent: String(req.headers['user-agent'] ?? ''),
         requestId,
         eventId: randomUUID(),
         time,
         region: this.options.region,
-        account: this.options.account,
+        account: caller.account,
       });
     }
+    // what the call made PCA record or emit, after the call's own record
+    for (const n of caller.notices) this.notice(n);
     if (error) this.answerError(res, error);
     else send(res, 200, 'application/x-amz-json-1.1', result ?? {});
   }
 
   private record(call: Parameters<typeof buildCloudTrailRecord>[0]): void {
-    this.events.push({ seq: this.seq++, time: call.time, record: buildCloudTrailRecord(call) });
+    this.events.push({
+      seq: this.seq++,
+      time: call.time,
+      account: call.account,
+      record: buildCloudTrailRecord(call),
+    });
+  }
+
+  /**
+   * The caller's account: the access key id when it is 12 digits (so test credentials can act as
+   * another account), else the configured account.
+   */
+  private accountOf(accessKeyId: string): string {
+    return /^\d{12}$/.test(accessKeyId) ? accessKeyId : this.options.account;
+  }
+
+  /**
+   * IssueCertificateDetails goes to the CA owner's trail and the requester's (once when they are
+   * one account); an EventBridge event is kept and, with eventBridgeFile, appended as a JSON line.
+   */
+  private notice(n: Notice): void {
+    if (n.kind === 'issue-details') {
+      const eventId = randomUUID();
+      for (const recipient of new Set([n.owner, n.requester])) {
+        this.events.push({
+          seq: this.seq++,
+          time: n.time,
+          account: recipient,
+          record: buildIssueDetailsRecord({ ...n, recipient, region: this.options.region, eventId }),
+        });
+      }
+      return;
+    }
+    const event = buildPcaEvent(n, this.options.region);
+    this.eventBridge.push(event);
+    if (this.eventBridgeFile !== undefined) {
+      try {
+        appendFileSync(this.eventBridgeFile, `${JSON.stringify(event)}\n`);
+      } catch (err) {
+        process.stderr.write(`emulator: eventBridgeFile: ${(err as Error).message}\n`);
+      }
+    }
   }
 
   private injectFault(operation: string): void {
@@ -182,13 +238,15 @@ export class Emulator {
     send(res, e.status, 'application/x-amz-json-1.1', { __type: e.code, message: e.message });
   }
 
-  private knob(method: string, name: string, body: Buffer): unknown {
+  private knob(method: string, name: string, body: Buffer, query: URLSearchParams): unknown {
     const input = method === 'POST' ? parseKnobBody(body) : {};
     const route = `${method} ${name}`;
     switch (route) {
       case 'POST reset':
         this.pca.reset();
         this.events = [];
+        this.eventBridge = [];
+        this.eventBridgeFile = undefined;
         this.faults.clear();
         this.lookupLimiter.reset();
         this.clock.reset();
@@ -202,12 +260,24 @@ export class Emulator {
         return { now: this.clock.now() };
       case 'POST revoke-silently':
         return {
-          revokedAt: this.pca.revoke({
-            CertificateAuthorityArn: input.certificateAuthorityArn,
-            CertificateSerial: input.certificateSerial,
-            RevocationReason: input.revocationReason ?? 'UNSPECIFIED',
-          }),
+          revokedAt: this.pca.revoke(
+            {
+              CertificateAuthorityArn: input.certificateAuthorityArn,
+              CertificateSerial: input.certificateSerial,
+              RevocationReason: input.revocationReason ?? 'UNSPECIFIED',
+            },
+            undefined,
+            input.eventBridge !== false,
+          ),
         };
+      case 'POST share':
+        this.pca.share(input);
+        return { ok: true };
+      case 'POST fail-next-issuance':
+        this.pca.failNextIssuance(input);
+        return { ok: true };
+      case 'GET eventbridge':
+        return { Events: this.eventBridge };
       case 'POST report-tamper':
         this.pca.addTamper(input);
         return { ok: true };
@@ -229,16 +299,25 @@ export class Emulator {
       case 'POST config':
         return this.configure(input);
       case 'GET config':
-        return { ...this.pca.config, s3Endpoint: this.s3Endpoint };
-      case 'GET events':
-        return { Records: this.events.map((e) => e.record) };
+        return this.currentConfig();
+      case 'GET events': {
+        const account = query.get('account');
+        return {
+          Records: this.events.filter((e) => account === null || e.account === account).map((e) => e.record),
+        };
+      }
       default:
         throw new KnobError(`no knob ${route}`);
     }
   }
 
   private configure(input: Record<string, unknown>): unknown {
-    const { reportDelayMs, reportRepeat, s3Endpoint } = input;
+    const { reportDelayMs, reportRepeat, s3Endpoint, eventBridgeFile } = input;
+    if (eventBridgeFile !== undefined) {
+      if (eventBridgeFile !== null && (typeof eventBridgeFile !== 'string' || eventBridgeFile === ''))
+        throw new KnobError('eventBridgeFile is a file path or null');
+      this.eventBridgeFile = eventBridgeFile ?? undefined;
+    }
     if (reportDelayMs !== undefined) {
       if (typeof reportDelayMs !== 'number' || reportDelayMs < 0) throw new KnobError('reportDelayMs >= 0');
       this.pca.config.reportDelayMs = reportDelayMs;
@@ -253,7 +332,15 @@ export class Emulator {
       if (typeof s3Endpoint !== 'string') throw new KnobError('s3Endpoint is a URL');
       this.s3Endpoint = s3Endpoint;
     }
-    return { ...this.pca.config, s3Endpoint: this.s3Endpoint };
+    return this.currentConfig();
+  }
+
+  private currentConfig(): unknown {
+    return {
+      ...this.pca.config,
+      s3Endpoint: this.s3Endpoint,
+      eventBridgeFile: this.eventBridgeFile ?? null,
+    };
   }
 }
 

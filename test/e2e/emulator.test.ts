@@ -1044,7 +1044,8 @@ describe('emulator: responses conform to the botocore models', () => {
   });
 
   it('the CloudTrail records name operations and members as the model does', async () => {
-    for (const record of await records()) {
+    // API calls; the service events (IssueCertificateDetails) name no operation
+    for (const record of (await records()).filter((r) => r.eventType === 'AwsApiCall')) {
       const op = pcaModel.operations[record.eventName as string];
       expect(op, String(record.eventName)).toBeDefined();
       const input = pcaModel.shapes[op!.input!.shape]!;
