@@ -58,7 +58,7 @@ const row = (serialHex: string, reason = 'KEY_COMPROMISE', at = REVOKED_AT): Cer
 
 const SETTINGS: OcspSettings = { enabled: true, max: 100, timeout: 5, concurrency: 8 };
 
-function deps(url: string, caCert = ca.cert): OcspStepDeps & { urlSeen?: string } {
+function deps(caCert = ca.cert): OcspStepDeps {
   return {
     describe: async () => ({ enabled: true }),
     caCertificate: async () => readFileSync(caCert, 'utf8'),
