@@ -52,9 +52,8 @@ describe('ocspFindings', () => {
     ]);
     expect(findings(row('0a'), revoked({ reason: 'SUPERSEDED' }))).toEqual(['warning OCSP_REASON_MISMATCH']);
     // a report row without revokedAt (REVOCATION_INCOMPLETE) has no time to compare
-    expect(
-      findings(row('0a', { revokedAt: undefined }), revoked({ revokedAt: at('2020-01-01T00:00:00Z') })),
-    ).toEqual([]);
+    const { revokedAt: _none, ...incomplete } = row('0a');
+    expect(findings(incomplete, revoked({ revokedAt: at('2020-01-01T00:00:00Z') }))).toEqual([]);
   });
 
   it('good or unknown: an error, a warning while the revocation is younger than the propagation allowance', () => {

@@ -3,7 +3,7 @@
  * with webcrypto keys (an EC P-256 CA, so the DER ECDSA signature path is the one exercised).
  */
 import 'reflect-metadata';
-import { createHash } from 'node:crypto';
+import { createHash, type webcrypto } from 'node:crypto';
 import {
   BasicOCSPResponse,
   type CertID,
@@ -39,14 +39,15 @@ const SERIAL = 'e8cbd2017f';
 
 interface Party {
   cert: X509Certificate;
-  keys: CryptoKeyPair;
+  keys: webcrypto.CryptoKeyPair;
 }
 
 let ca: Party;
 let issuer: OcspIssuer;
 let stranger: Party;
 
-const keys = () => crypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+const keys = () =>
+  crypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
 
 async function selfSigned(name: string): Promise<Party> {
   const k = await keys();
