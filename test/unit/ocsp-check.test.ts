@@ -12,8 +12,11 @@ import {
   parseOcspOverride,
   selectOcspTargets,
 } from '../../src/core/ocsp-check.js';
+import { renderDiffMarkdown } from '../../src/core/render/markdown.js';
+import { renderDiffText } from '../../src/core/render/text.js';
 import type { CertificateRow } from '../../src/core/report-model.js';
 import { checkRevocationsByOcsp, type OcspSettings, type OcspStepDeps } from '../../src/run/ocsp-step.js';
+import { aRecord, aSerial, diffOf, epoch, toJsonReport } from '../builders.js';
 
 const NOW = Date.parse('2026-11-20T02:00:00Z') / 1000;
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -144,6 +147,53 @@ describe('where requests go', () => {
       'http://127.0.0.1.example.com',
     ])
       expect(parseOcspOverride(bad), bad).toMatchObject({ ok: false });
+  });
+});
+
+describe('rendered', () => {
+  it("the ocsp line, `ocsp` in WHERE, and a responder's text escaped", async () => {
+    const old = [aRecord({ serial: aSerial(1) })];
+    const now = [
+      aRecord({
+        serial: aSerial(1),
+        revokedAt: '2026-11-19T10:00:00+0000',
+        revocationReason: 'KEY_COMPROMISE',
+      }),
+    ];
+    const out = await diffOf(toJsonReport(old), toJsonReport(now), {
+      oldCreatedAt: epoch('2026-11-19T02:00:00Z'),
+      newCreatedAt: epoch('2026-11-20T02:00:00Z'),
+    });
+    const [revokedRow] = out.changes.revoked;
+    const found = ocspFindings(
+      target(revokedRow!),
+      {
+        status: 'signature-invalid',
+        detail: 'the responder certificate CN=\u001b[31mevil was issued by CN=x, not by the CA',
+      },
+      OPTIONS,
+    );
+    out.findings = [...out.findings, ...found];
+    out.ocsp = {
+      url: OPTIONS.url,
+      asked: 1,
+      revokedAsExpected: 0,
+      sampledOut: 4,
+      expired: 0,
+      sampling: 'smallest SHA-256 of the serial',
+    };
+    const text = renderDiffText(out, { color: false });
+    expect(text).toContain(
+      `ocsp       ${OPTIONS.url}: 1 asked, 0 revoked as expected; 4 not asked (beyond --ocsp-max: smallest SHA-256 of the serial)`,
+    );
+    expect(text).toMatch(
+      new RegExp(`OCSP_SIGNATURE_INVALID +${revokedRow!.serial} +new:${revokedRow!.line} ocsp `),
+    );
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('\\x1b[31mevil');
+    const md = renderDiffMarkdown(out);
+    expect(md).toContain(`new:${revokedRow!.line} ocsp`);
+    expect(md).not.toContain('\u001b');
   });
 });
 
