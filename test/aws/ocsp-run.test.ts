@@ -150,4 +150,21 @@ describe('run asks the OCSP responder about the night’s revocations', () => {
       /^pca-audit: PCA_AUDIT_OCSP_URL: "http:\/\/10\.1\.2\.3:80" is not on a loopback address/,
     );
   });
+
+  it('--ocsp-max must be a whole number from 1; "ocsp" in the config true or false (exit 2)', async () => {
+    const ca =
+      'arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/5f1c2a7e-3b9d-4c60-8a2e-9d4b7f0e1c35';
+    const base = ['run', '--bucket', 'audit-reports', '--ca', ca, '--state-dir', join(work, 'bad')];
+    const zero = await cli([...base, '--ocsp-max', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/^pca-audit: ocspMax: "0" is not a whole number from 1 to 100000/);
+    const config = join(work, 'ocsp-config.json');
+    writeFileSync(config, JSON.stringify({ ocsp: 'no' }));
+    const bad = await cli([...base, '--config', config]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^pca-audit: --config: "ocsp" must be true or false/);
+    const help = await cli(['run', '--help']);
+    expect(help.stdout).toMatch(/--ocsp-max/);
+    expect(help.stdout).toMatch(/--no-ocsp/);
+  });
 });
