@@ -310,11 +310,7 @@ export async function verifyOcspResponse(
       r.certID.hashAlgorithm.algorithm === OID_SHA1 &&
       bytesEqual(r.certID.issuerNameHash.buffer, wanted.issuerNameHash.buffer) &&
       bytesEqual(r.certID.issuerKeyHash.buffer, wanted.issuerKeyHash.buffer) &&
-      octetsToHex(
-        stripSign(new Uint8Array(r.certID.serialNumber)),
-        0,
-        stripSign(new Uint8Array(r.certID.serialNumber)).length,
-      ) === serialHex,
+      bytesEqual(r.certID.serialNumber, wanted.serialNumber),
   );
   if (!single)
     return {
@@ -346,10 +342,4 @@ export async function verifyOcspResponse(
     signer,
     thisUpdate,
   };
-}
-
-function stripSign(b: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  return b.subarray(i);
 }

@@ -91,7 +91,8 @@ export async function checkRevocationsByOcsp(
     if (!config.enabled) return { findings: [] };
     issuer = await ocspIssuer(await deps.caCertificate(ca));
   } catch (err) {
-    if (err instanceof AwsError || err instanceof Error) return { findings: [caProblem(ca, err)] };
+    // AwsError, or a certificate that does not parse; anything else is a bug
+    if (err instanceof Error) return { findings: [caProblem(ca, err)] };
     throw err;
   }
   const url = ocspResponderUrl(ca.region, config.customCname, settings.urlOverride);

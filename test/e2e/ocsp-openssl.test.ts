@@ -68,13 +68,7 @@ function deps(caCert = ca.cert): OcspStepDeps {
 }
 
 async function check(responder: { url: string }, rows: CertificateRow[], settings: OcspSettings = SETTINGS) {
-  return checkRevocationsByOcsp(
-    CA,
-    rows,
-    { ...settings, urlOverride: responder.url },
-    3600,
-    deps(responder.url),
-  );
+  return checkRevocationsByOcsp(CA, rows, { ...settings, urlOverride: responder.url }, 3600, deps());
 }
 
 const codes = (fs: Array<{ code: string; severity: string }>) => fs.map((f) => `${f.severity} ${f.code}`);
