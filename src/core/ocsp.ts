@@ -27,6 +27,7 @@ import {
   ExtendedKeyUsageExtension,
   type PublicKey,
   X509Certificate,
+  Name as X509Name,
 } from '@peculiar/x509';
 import { hexToOctets, octetsToHex } from './serial.js';
 
@@ -269,7 +270,7 @@ export async function verifyOcspResponse(
   }
   if (!signerCert || !signer) {
     const id = data.responderID.byName
-      ? `by name ${AsnConvert.serialize(data.responderID.byName).byteLength}-byte DN`
+      ? `by name ${new X509Name(AsnConvert.serialize(data.responderID.byName)).toString()}`
       : `by key ${data.responderID.byKey ? octetsToHex(new Uint8Array(data.responderID.byKey.buffer), 0, data.responderID.byKey.byteLength) : '?'}`;
     return {
       status: 'signature-invalid',
