@@ -37,7 +37,8 @@ async function sha256Hex(hex: string): Promise<string> {
 /**
  * The newly revoked, unexpired certificates to ask about: all of them up to `max`; beyond it the
  * `max` whose serial octets have the smallest SHA-256 (the same choice every night for the same
- * set, and no choice a caller can steer by picking small serials). The rest are counted.
+ * set, spread over the set rather than its smallest or first serials). The rest are counted. A row
+ * whose serial does not parse is an INVALID_RECORD already and is not asked about.
  */
 export async function selectOcspTargets(
   revoked: readonly CertificateRow[],
