@@ -75,7 +75,10 @@ export interface OcspCheckOptions {
 /** The counts a run shows for its OCSP checks. */
 export interface OcspSummary {
   url: string;
+  /** requests sent */
   asked: number;
+  /** selected, but not asked: the responder had answered none of the first requests */
+  notAskedUnreachable: number;
   revokedAsExpected: number;
   sampledOut: number;
   expired: number;

@@ -100,8 +100,31 @@ export async function checkRevocationsByOcsp(
   const perTarget: Finding[][] = new Array(selection.asked.length);
   let revokedAsExpected = 0;
   let next = 0;
+  let sent = 0;
+  // a responder that answers none of the first requests (network, timeout) is not asked the rest:
+  // 100 timeouts would hold the night (and its lock) for minutes. Each certificate still gets its finding.
+  const giveUpAfter = Math.max(1, settings.concurrency);
+  let answered = 0;
+  let failedInARow = 0;
+  let gaveUp: OcspPostResult | undefined;
   const ask = async (target: OcspTarget): Promise<Finding[]> => {
-    const answer = await deps.post(url, buildOcspRequest(issuer, target.hex));
+    let answer: OcspPostResult;
+    if (gaveUp && !gaveUp.ok) {
+      answer = {
+        ...gaveUp,
+        detail: `not asked: the first ${giveUpAfter} requests to ${url} got no answer (${gaveUp.detail})`,
+      };
+    } else {
+      sent++;
+      answer = await deps.post(url, buildOcspRequest(issuer, target.hex));
+      if (!answer.ok && (answer.cause === 'network' || answer.cause === 'timeout')) {
+        failedInARow++;
+        if (answered === 0 && failedInARow >= giveUpAfter) gaveUp ??= answer;
+      } else {
+        answered++;
+        failedInARow = 0;
+      }
+    }
     const now = deps.now();
     const verdict = answer.ok ? await verifyOcspResponse(answer.body, issuer, target.hex, { now }) : answer;
     const found = ocspFindings(target, verdict, { now, propagationAllowance, url });
@@ -121,7 +144,8 @@ export async function checkRevocationsByOcsp(
     findings: perTarget.flat(),
     summary: {
       url,
-      asked: selection.asked.length,
+      asked: sent,
+      notAskedUnreachable: selection.asked.length - sent,
       revokedAsExpected,
       sampledOut: selection.sampledOut,
       expired: selection.expired,

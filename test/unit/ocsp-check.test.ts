@@ -177,6 +177,7 @@ describe('rendered', () => {
     out.ocsp = {
       url: OPTIONS.url,
       asked: 1,
+      notAskedUnreachable: 0,
       revokedAsExpected: 0,
       sampledOut: 4,
       expired: 0,
@@ -262,11 +263,23 @@ describe('the run step, with injected AWS and HTTP', () => {
     expect(out.summary).toEqual({
       url: 'http://ocsp.example.com',
       asked: 2,
+      notAskedUnreachable: 0,
       revokedAsExpected: 0,
       sampledOut: 0,
       expired: 0,
       sampling: 'smallest SHA-256 of the serial',
     });
+  });
+
+  it('a responder that answers none of the first requests is not asked the rest; each certificate still has its finding', async () => {
+    const { deps, calls } = fakes();
+    const rows = Array.from({ length: 30 }, (_, i) => row(`0a:${(i + 16).toString(16)}`));
+    const out = await checkRevocationsByOcsp(CA, rows, SETTINGS, 3600, deps);
+    expect(calls.filter((c) => c.startsWith('post'))).toHaveLength(SETTINGS.concurrency);
+    expect(out.findings).toHaveLength(30);
+    expect(new Set(out.findings.map((f) => f.code))).toEqual(new Set(['OCSP_UNREACHABLE']));
+    expect(out.findings.filter((f) => /not asked: the first 4 requests/.test(f.message))).toHaveLength(26);
+    expect(out.summary).toMatchObject({ asked: 4, notAskedUnreachable: 26 });
   });
 
   it('a failed DescribeCertificateAuthority is one OCSP_UNREACHABLE naming AWS, not a failed night', async () => {

@@ -135,6 +135,9 @@ export function sourceLines(out: DiffOutput): string[] {
   if (o) {
     lines.push(
       `ocsp       ${safeText(o.url)}: ${o.asked} asked, ${o.revokedAsExpected} revoked as expected` +
+        (o.notAskedUnreachable > 0
+          ? `; ${o.notAskedUnreachable} not asked (no answer to the first requests)`
+          : '') +
         (o.sampledOut > 0 ? `; ${o.sampledOut} not asked (beyond --ocsp-max: ${o.sampling})` : '') +
         (o.expired > 0 ? `; ${o.expired} expired, not asked` : ''),
     );
