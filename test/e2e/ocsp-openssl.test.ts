@@ -4,6 +4,8 @@
  * builds, the answers it verifies and the findings it draws, end to end but for AWS.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +164,21 @@ describe('OCSP against openssl as the responder', () => {
       });
     } finally {
       await r.close();
+    }
+  });
+
+  it('a responder that never answers: OCSP_UNREACHABLE with cause timeout, after --timeout', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const started = performance.now();
+      const result = await postOcsp(url, new Uint8Array([0x30, 0x00]), { timeout: 0.5 });
+      expect(result).toMatchObject({ ok: false, cause: 'timeout' });
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 
