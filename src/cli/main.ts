@@ -390,6 +390,16 @@ const run = command(
       'propagation-allowance': { type: 'string', describe: 'see diff (default 1h)' },
       'time-tolerance': { type: 'string', describe: 'see diff (default 5m)' },
       'keep-reports': { type: 'string', describe: 'reports kept per CA in the state directory (default 2)' },
+      ocsp: {
+        type: 'boolean',
+        describe:
+          "ask the CA's OCSP responder (when enabled) about the night's revocations (default on; --no-ocsp: off)",
+      },
+      'ocsp-max': {
+        type: 'string',
+        describe:
+          'certificates asked per CA and night; beyond it, those with the smallest SHA-256 of the serial (default 100)',
+      },
       'dry-run': {
         type: 'boolean',
         default: false,
@@ -437,6 +447,8 @@ const run = command(
           : { propagationAllowance: a['propagation-allowance'] }),
         ...(a['time-tolerance'] === undefined ? {} : { timeTolerance: a['time-tolerance'] }),
         ...(a['keep-reports'] === undefined ? {} : { keepReports: a['keep-reports'] }),
+        ...(a.ocsp === undefined ? {} : { ocsp: a.ocsp }),
+        ...(a['ocsp-max'] === undefined ? {} : { ocspMax: a['ocsp-max'] }),
       },
       contextFrom(a),
     );

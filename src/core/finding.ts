@@ -28,6 +28,14 @@ export const FINDING_SEVERITY = {
   CRL_MISSING_REVOCATION: 'error',
   CRL_UNKNOWN_ENTRY: 'error',
   CRL_REASON_MISMATCH: 'warning',
+  /** the responder answers good or unknown for a revoked certificate, or another revocation time */
+  OCSP_NOT_REVOKED: 'error',
+  /** the responder's revocationReason differs from NEW's (as CRL_REASON_MISMATCH: the revocation holds) */
+  OCSP_REASON_MISMATCH: 'warning',
+  /** no usable answer: network, timeout, HTTP status, a refusal, a malformed or stale response */
+  OCSP_UNREACHABLE: 'warning',
+  /** the answer's signature or signer does not hold (not the CA, nor a responder it delegated to) */
+  OCSP_SIGNATURE_INVALID: 'error',
   HISTORY_TAMPERED: 'error',
 } as const;
 

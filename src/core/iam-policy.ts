@@ -121,6 +121,12 @@ const GRANTS: Record<IamCommand, Grant[]> = {
   run: [
     ...MAKE_REPORTS,
     { sid: 'FindCas', actions: ['acm-pca:ListCertificateAuthorities'], target: 'any' },
+    // OCSP checks: whether the CA has OCSP enabled (and its CNAME), and the certificate answers are checked with
+    {
+      sid: 'ReadCaForOcsp',
+      actions: ['acm-pca:DescribeCertificateAuthority', 'acm-pca:GetCertificateAuthorityCertificate'],
+      target: 'ca',
+    },
     LOOKUP_EVENTS,
     ...READ_TRAIL,
     ...S3_STATE,

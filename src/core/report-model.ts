@@ -2,6 +2,7 @@ import type { AuditRecord, AuditRecordFields } from './audit-record.js';
 import type { CrlSummary } from './crl-check.js';
 import { compareFindings, type Finding, type Severity } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
+import type { OcspSummary } from './ocsp-check.js';
 import type { ReconciliationSummary } from './reconcile.js';
 import type { ReportFormat } from './report-index.js';
 import type { ReportSummary } from './report-summary.js';
@@ -62,6 +63,8 @@ export interface DiffOutput {
   reconciliation?: CloudTrailSection;
   /** present with --crl */
   crl?: CrlSummary;
+  /** present when `run` asked the CA's OCSP responder about the window's revocations */
+  ocsp?: OcspSummary;
   findings: Finding[];
   omittedFindings: Record<string, number>;
   summary: { issued: number; revoked: number; expired: number; findings: Record<Severity, number> };

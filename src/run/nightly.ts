@@ -55,6 +55,7 @@ import {
   writeAtomic,
 } from '../store/fs-store.js';
 import { CHANNELS, type Channel, channelsOf, deliverTo, type NotifySettings } from './notify.js';
+import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
 
 export interface RunSettings {
   cas: string[];
@@ -78,6 +79,8 @@ export interface RunSettings {
   lenient: boolean;
   /** reports kept per CA (the checkpoint's, and older ones) */
   keepReports: number;
+  /** OCSP checks of the night's revocations (absent: off) */
+  ocsp?: OcspSettings;
 }
 
 /** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
@@ -101,6 +104,8 @@ export interface RunDeps {
   crashAfter?: string;
   /** the state's remote copy, when it lives in S3 */
   mirror?: Mirror;
+  /** the OCSP step's AWS calls, HTTP and clock (default: the real ones, from ctx) */
+  ocsp?: OcspStepDeps;
 }
 
 export interface Checkpoint {
@@ -585,6 +590,25 @@ async function processCa(
         lenient: s.lenient,
       });
       findings = [...findings, ...diff.findings];
+      // issue 15 item 4: the night's revocations, as relying parties asking OCSP are told them
+      if (s.ocsp?.enabled && diff.changes.revoked.length > 0) {
+        const { checkRevocationsByOcsp, ocspDepsOf } = await import('./ocsp-step.js');
+        const checked = await checkRevocationsByOcsp(
+          ca,
+          diff.changes.revoked,
+          s.ocsp,
+          s.propagationAllowance,
+          deps.ocsp ?? (await ocspDepsOf(ctx, s.ocsp)),
+        );
+        findings = [...findings, ...checked.findings];
+        if (checked.summary) {
+          diff.ocsp = checked.summary;
+          if (checked.summary.sampledOut > 0)
+            notes.push(
+              `OCSP: ${checked.summary.asked} of ${checked.summary.asked + checked.summary.sampledOut} revoked certificates asked (--ocsp-max; chosen by the smallest SHA-256 of the serial), ${checked.summary.sampledOut} not asked`,
+            );
+        }
+      }
       outcome = { status: 'diffed', reportId: report.id, previousReportId: checkpoint.reportId, diff };
     }
     const acked = applyAcks(findings, s.acks, ctx.now()).findings;

@@ -321,6 +321,17 @@ describe('iamPolicy', () => {
     expect(make?.Resource).toEqual([CA1.arn]);
   });
 
+  it('run may describe its CAs and read their certificates, for the OCSP checks (issue 15 item 4)', () => {
+    const grant = (
+      iamPolicy(['run'], scope).Statement as Array<{ Sid: string; Action: string[]; Resource: unknown }>
+    ).find((s) => s.Sid === 'ReadCaForOcsp');
+    expect(grant?.Action).toEqual([
+      'acm-pca:DescribeCertificateAuthority',
+      'acm-pca:GetCertificateAuthorityCertificate',
+    ]);
+    expect(grant?.Resource).toEqual([CA1.arn]);
+  });
+
   it('events and run include LookupEvents; no command writes objects except doctor probe', () => {
     expect(actions(iamPolicy(['events'], scope))).toContain('cloudtrail:LookupEvents');
     expect(actions(iamPolicy(['run'], scope))).toContain('cloudtrail:LookupEvents');

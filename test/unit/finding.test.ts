@@ -43,6 +43,10 @@ describe('finding codes', () => {
       CRL_MISSING_REVOCATION: 'error',
       CRL_UNKNOWN_ENTRY: 'error',
       CRL_REASON_MISMATCH: 'warning',
+      OCSP_NOT_REVOKED: 'error',
+      OCSP_REASON_MISMATCH: 'warning',
+      OCSP_UNREACHABLE: 'warning',
+      OCSP_SIGNATURE_INVALID: 'error',
       HISTORY_TAMPERED: 'error',
     });
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
+import { parseOcspOverride } from '../../core/ocsp-check.js';
 import { paint, safeOutput, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
@@ -43,6 +44,9 @@ export interface RunFlags {
   propagationAllowance?: string;
   timeTolerance?: string;
   keepReports?: string;
+  /** false: --no-ocsp */
+  ocsp?: boolean;
+  ocspMax?: string;
   dryRun: boolean;
   format: 'text' | 'json';
 }
@@ -67,6 +71,8 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   propagationAllowance: 'propagationAllowance',
   timeTolerance: 'timeTolerance',
   keepReports: 'keepReports',
+  ocsp: 'ocsp',
+  ocspMax: 'ocspMax',
 };
 
 const ENV: Record<string, keyof RunFlags> = {
@@ -171,6 +177,15 @@ export async function resolveRunSettings(
   const reportFormat = pick<string>('reportFormat', 'json');
   if (reportFormat !== 'json' && reportFormat !== 'csv')
     throw new UsageError(`--report-format: "${reportFormat}" is not json or csv`);
+  const ocsp = pick<unknown>('ocsp', true);
+  if (typeof ocsp !== 'boolean') throw new UsageError('--config: "ocsp" must be true or false');
+  const ocspUrl = env.PCA_AUDIT_OCSP_URL;
+  let urlOverride: string | undefined;
+  if (ocspUrl) {
+    const parsed = parseOcspOverride(ocspUrl);
+    if (!parsed.ok) throw new UsageError(`PCA_AUDIT_OCSP_URL: "${safeText(ocspUrl)}" ${parsed.reason}`);
+    urlOverride = parsed.url;
+  }
   const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   let acks: RunSettings['acks'] = [];
   const ackFile = pick<string | undefined>('ackFile', undefined);
@@ -227,6 +242,13 @@ export async function resolveRunSettings(
     maxFindings: 1000,
     lenient: false,
     keepReports: whole('keepReports', 2, 1, 1000),
+    ocsp: {
+      enabled: ocsp,
+      max: whole('ocspMax', 100, 1, 100_000),
+      ...(urlOverride ? { urlOverride } : {}),
+      timeout: 10,
+      concurrency: 8,
+    },
   };
 }
 

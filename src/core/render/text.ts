@@ -52,6 +52,7 @@ export function whereOf(f: Finding, reports: ReportLabels = {}): string {
   const event = f.evidence.event as { eventID?: unknown } | undefined;
   if (event && typeof event.eventID === 'string') parts.push(`event:${event.eventID.slice(0, 8)}`);
   if (f.evidence.crl) parts.push('crl');
+  if (f.evidence.ocsp) parts.push('ocsp');
   return parts.join(' ') || '-';
 }
 
@@ -129,6 +130,17 @@ export function sourceLines(out: DiffOutput): string[] {
         `${c.matched} matched, ${c.notExpected} not expected yet or expired, ${c.afterNewReport} after the new report`,
     );
     if (c.scope) lines.push(`           ${safeText(crlScopeText(c.scope))}`);
+  }
+  const o = out.ocsp;
+  if (o) {
+    lines.push(
+      `ocsp       ${safeText(o.url)}: ${o.asked} asked, ${o.revokedAsExpected} revoked as expected` +
+        (o.notAskedUnreachable > 0
+          ? `; ${o.notAskedUnreachable} not asked (no answer to the first requests)`
+          : '') +
+        (o.sampledOut > 0 ? `; ${o.sampledOut} not asked (beyond --ocsp-max: ${o.sampling})` : '') +
+        (o.expired > 0 ? `; ${o.expired} expired, not asked` : ''),
+    );
   }
   return lines;
 }
