@@ -738,6 +738,11 @@ export class PcaService {
     });
     const key = crlKey(config, ca.id);
     const done = (failure?: string): CrlPublication => {
+      if (failure === undefined) {
+        // the service events of a CRL made and signed (their failures' shape is unconfirmed: none)
+        for (const eventName of ['GenerateCRL', 'SignCRL'])
+          this.onNotice({ kind: 'service-event', time: now, eventName, caArn: ca.arn, owner: ca.owner });
+      }
       this.pcaEvent(undefined, ca, 'ACM Private CA CRL Generation', undefined, failure);
       return {
         bucket: config.S3BucketName!,

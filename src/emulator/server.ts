@@ -7,7 +7,11 @@ import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AwsError } from './aws-error.js';
 import { EmulatedClock } from './clock.js';
-import { buildCloudTrailRecord, buildIssueDetailsRecord } from './cloudtrail-record.js';
+import {
+  buildCloudTrailRecord,
+  buildIssueDetailsRecord,
+  buildServiceEventRecord,
+} from './cloudtrail-record.js';
 import { lookupEvents, type StoredEvent } from './lookup-events.js';
 import { buildPcaEvent, type Caller, type Notice, type PcaEventBridgeEvent } from './notices.js';
 import { answerOcsp } from './ocsp.js';
@@ -228,6 +232,22 @@ export class Emulator {
    * one account); an EventBridge event is kept and, with eventBridgeFile, appended as a JSON line.
    */
   private notice(n: Notice): void {
+    if (n.kind === 'service-event') {
+      this.events.push({
+        seq: this.seq++,
+        time: n.time,
+        account: n.owner,
+        record: buildServiceEventRecord({
+          eventName: n.eventName,
+          time: n.time,
+          region: this.options.region,
+          recipient: n.owner,
+          resources: [{ accountId: n.owner, type: 'AWS::ACMPCA::CertificateAuthority', ARN: n.caArn }],
+          eventId: randomUUID(),
+        }),
+      });
+      return;
+    }
     if (n.kind === 'issue-details') {
       const eventId = randomUUID();
       for (const recipient of new Set([n.owner, n.requester])) {

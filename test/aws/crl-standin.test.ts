@@ -328,6 +328,16 @@ describe('CRLs in S3', () => {
     ).Events.filter((e) => e['detail-type'] === 'ACM Private CA CRL Generation');
     expect(bus.length).toBeGreaterThanOrEqual(2);
     expect(bus.every((e) => e.detail.result === 'success')).toBe(true);
+    // and the service events of each in the owner's trail, the CA in resources[]
+    const trail = (
+      await readKnob<{ Records: { eventName: string; eventType: string; resources?: { ARN: string }[] }[] }>(
+        stack,
+        'events',
+      )
+    ).Records.filter((r) => r.eventType === 'AwsServiceEvent' && r.eventName !== 'IssueCertificateDetails');
+    expect(trail.filter((r) => r.eventName === 'GenerateCRL')).toHaveLength(bus.length);
+    expect(trail.filter((r) => r.eventName === 'SignCRL')).toHaveLength(bus.length);
+    expect(trail.every((r) => r.resources?.[0]?.ARN === ca)).toBe(true);
   });
 
   it('PARTITIONED: one partition with a critical issuingDistributionPoint naming its URL', async () => {
