@@ -158,7 +158,8 @@ export async function answerOcsp(
     signatureAlgorithm: new AlgorithmIdentifier(
       key.family === 'RSA' ? { algorithm: oid, parameters: null } : { algorithm: oid },
     ),
-    signature: (key.family === 'RSA' ? raw : ecdsaSignatureDer(raw)).slice().buffer,
+    // a copy: a Buffer may be a view into a shared pool, and .buffer would be all of it
+    signature: new Uint8Array(key.family === 'RSA' ? raw : ecdsaSignatureDer(raw)).buffer,
   });
   const response = new OCSPResponse({
     responseStatus: OCSPResponseStatus.successful,

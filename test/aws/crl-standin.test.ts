@@ -12,6 +12,7 @@ import {
   DescribeCertificateAuthorityCommand,
   GetCertificateAuthorityCertificateCommand,
   GetCertificateCommand,
+  IssueCertificateCommand,
   type RevocationConfiguration,
   RevokeCertificateCommand,
 } from '@aws-sdk/client-acm-pca';
@@ -473,6 +474,40 @@ describe('OCSP', () => {
     const lie = await ocsp(caPem, badPem);
     expect(lie.stderr + lie.stdout).toMatch(/Response verify OK/);
     expect(lie.stdout).toMatch(/: good/);
+  });
+
+  it('an EC CA: its CRL and its OCSP answers carry DER ECDSA signatures openssl verifies', async () => {
+    const made = await client.send(
+      new CreateCertificateAuthorityCommand({
+        CertificateAuthorityType: 'ROOT',
+        CertificateAuthorityConfiguration: {
+          KeyAlgorithm: 'EC_secp384r1',
+          SigningAlgorithm: 'SHA384WITHECDSA',
+          Subject: { CommonName: 'Example EC Root', Organization: 'Example Corp' },
+        },
+        RevocationConfiguration: { ...crlOn(), OcspConfiguration: { Enabled: true } },
+      }),
+    );
+    const ca = made.CertificateAuthorityArn!;
+    const issued = await client.send(
+      new IssueCertificateCommand({
+        CertificateAuthorityArn: ca,
+        Csr: readFileSync(join(work, 'req.csr')),
+        SigningAlgorithm: 'SHA384WITHECDSA',
+        Validity: { Type: 'DAYS', Value: 30 },
+      }),
+    );
+    const serial = issued.CertificateArn!.split('/').pop()!;
+    await revoke(ca, serial, 'AFFILIATION_CHANGED');
+    const key = `crl/${ca.split('/').pop()}.crl`;
+    const text = await crlText(key, (t) => t.includes(upperHex(serial)));
+    expect(text).toMatch(/Signature Algorithm: ecdsa-with-SHA384/);
+    expect(text).toMatch(/Affiliation Changed/);
+    expect((await crlVerifies(ca, key)).ok).toBe(true);
+    const caPem = await caPemFile(ca);
+    const r = await ocsp(caPem, await certPemFile(ca, serial));
+    expect(r.stderr + r.stdout).toMatch(/Response verify OK/);
+    expect(r.stdout).toMatch(/Reason: affiliationChanged/);
   });
 
   it('unknown for a serial the CA never issued; unauthorized when the CA has OCSP disabled', async () => {
