@@ -107,7 +107,7 @@ function subjectName(subject: Record<string, unknown>): x509.Name {
   return new x509.Name(rdns);
 }
 
-async function signingKey(key: CaKey, hash: string): Promise<webcrypto.CryptoKey> {
+export async function signingKey(key: CaKey, hash: string): Promise<webcrypto.CryptoKey> {
   const algorithm =
     key.family === 'RSA' ? { name: 'RSASSA-PKCS1-v1_5', hash } : KEY_ALGORITHMS[key.keyAlgorithm]!.params;
   return webcrypto.subtle.importKey('pkcs8', key.pkcs8, algorithm, false, [
@@ -122,6 +122,22 @@ function describe(cert: x509.X509Certificate, serial: string): MadeCertificate {
     subject: formatRfc2253(new Uint8Array(cert.subjectName.toArrayBuffer())),
     notBefore: Math.floor(cert.notBefore.getTime() / 1000),
     notAfter: Math.floor(cert.notAfter.getTime() / 1000),
+  };
+}
+
+/** A new key pair of a CA key algorithm (RSA_2048, EC_prime256v1, ...). */
+export async function generateCaKey(keyAlgorithm: string): Promise<CaKey> {
+  const algorithm = KEY_ALGORITHMS[keyAlgorithm];
+  if (!algorithm) throw new AwsError('InvalidArgsException', `Unknown key algorithm ${keyAlgorithm}.`);
+  const pair = (await webcrypto.subtle.generateKey(algorithm.params, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  return {
+    keyAlgorithm,
+    family: algorithm.family,
+    pkcs8: await webcrypto.subtle.exportKey('pkcs8', pair.privateKey),
+    publicKey: await x509.PublicKey.create(pair.publicKey),
   };
 }
 
@@ -144,16 +160,7 @@ export async function createRootCertificate(options: {
   if (keyAlgorithm.family !== signing.family) {
     throw new AwsError('InvalidArgsException', 'The signing algorithm does not match the key algorithm.');
   }
-  const pair = (await webcrypto.subtle.generateKey(keyAlgorithm.params, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const key: CaKey = {
-    keyAlgorithm: options.keyAlgorithm,
-    family: keyAlgorithm.family,
-    pkcs8: await webcrypto.subtle.exportKey('pkcs8', pair.privateKey),
-    publicKey: await x509.PublicKey.create(pair.publicKey),
-  };
+  const key = await generateCaKey(options.keyAlgorithm);
   const serial = randomSerial();
   const name = subjectName(options.subject);
   const cert = await x509.X509CertificateGenerator.create({
@@ -231,6 +238,8 @@ export async function issueFromCsr(options: {
   templateArn: string;
   notBefore: number;
   notAfter: number;
+  /** where relying parties find revocations: CRL Distribution Points and OCSP (Authority Information Access) */
+  revocation?: { crlUrl?: string; ocspUrl?: string };
 }): Promise<MadeCertificate> {
   const signing = SIGNING_ALGORITHMS[options.signingAlgorithm];
   if (!signing || signing.family !== options.ca.key.family) {
@@ -260,6 +269,12 @@ export async function issueFromCsr(options: {
       await x509.SubjectKeyIdentifierExtension.create(request.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(options.ca.key.publicKey),
       ...(san ? [san] : []),
+      ...(options.revocation?.crlUrl
+        ? [new x509.CRLDistributionPointsExtension([options.revocation.crlUrl])]
+        : []),
+      ...(options.revocation?.ocspUrl
+        ? [new x509.AuthorityInfoAccessExtension({ ocsp: [options.revocation.ocspUrl] })]
+        : []),
     ],
   });
   return describe(cert, serial);

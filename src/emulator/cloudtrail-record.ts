@@ -152,7 +152,7 @@ export interface ServiceEventRecord {
   eventType: 'AwsServiceEvent';
   managementEvent: true;
   recipientAccountId: string;
-  serviceEventDetails: Record<string, string>;
+  serviceEventDetails?: Record<string, string>;
   eventCategory: 'Management';
 }
 
@@ -172,12 +172,32 @@ export function buildIssueDetailsRecord(event: {
   details: Record<string, string>;
   eventId: string;
 }): ServiceEventRecord {
+  return buildServiceEventRecord({
+    ...event,
+    eventName: 'IssueCertificateDetails',
+    resources: [
+      { accountId: event.owner, type: 'AWS::ACMPCA::CertificateAuthority', ARN: event.caArn },
+      { accountId: event.owner, type: 'AWS::ACMPCA::Certificate', ARN: event.certificateArn },
+    ],
+  });
+}
+
+/** A PCA service event (GenerateCRL, SignCRL, IssueCertificateDetails, ...) for one account's trail. */
+export function buildServiceEventRecord(event: {
+  eventName: string;
+  time: number;
+  region: string;
+  recipient: string;
+  resources: ServiceEventRecord['resources'];
+  details?: Record<string, string>;
+  eventId: string;
+}): ServiceEventRecord {
   return {
     eventVersion: '1.08',
     userIdentity: { accountId: event.recipient, invokedBy: 'acm-pca.amazonaws.com' },
     eventTime: formatInstant(Math.floor(event.time)),
     eventSource: 'acm-pca.amazonaws.com',
-    eventName: 'IssueCertificateDetails',
+    eventName: event.eventName,
     awsRegion: event.region,
     sourceIPAddress: 'acm-pca.amazonaws.com',
     userAgent: 'acm-pca.amazonaws.com',
@@ -185,14 +205,11 @@ export function buildIssueDetailsRecord(event: {
     responseElements: null,
     eventID: event.eventId,
     readOnly: false,
-    resources: [
-      { accountId: event.owner, type: 'AWS::ACMPCA::CertificateAuthority', ARN: event.caArn },
-      { accountId: event.owner, type: 'AWS::ACMPCA::Certificate', ARN: event.certificateArn },
-    ],
+    resources: event.resources,
     eventType: 'AwsServiceEvent',
     managementEvent: true,
     recipientAccountId: event.recipient,
-    serviceEventDetails: event.details,
+    ...(event.details === undefined ? {} : { serviceEventDetails: event.details }),
     eventCategory: 'Management',
   };
 }

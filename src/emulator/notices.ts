@@ -30,6 +30,14 @@ export type Notice =
       details: Record<string, string>;
     }
   | {
+      /** a service event without per-certificate details (GenerateCRL, SignCRL), in the owner's trail */
+      kind: 'service-event';
+      time: number;
+      eventName: string;
+      caArn: string;
+      owner: string;
+    }
+  | {
       kind: 'eventbridge';
       time: number;
       /** the CA owner's account: the bus the event is put on */

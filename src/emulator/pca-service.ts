@@ -22,12 +22,25 @@ import { AwsError } from './aws-error.js';
 import {
   type CaKey,
   createRootCertificate,
+  generateCaKey,
   issueFromCsr,
   type MadeCertificate,
+  randomSerial,
+  signingFamily,
   tbsDetails,
 } from './certificates.js';
 import type { EmulatedClock } from './clock.js';
+import { makeCrl } from './crl.js';
 import type { Caller, Notice, PcaEventDetailType } from './notices.js';
+import { issuerHashes, type OcspIssuer } from './ocsp.js';
+import {
+  crlKey,
+  crlUrl,
+  DEFAULT_CRL_EXPIRATION_DAYS,
+  ocspUrl,
+  parseRevocationConfiguration,
+  type RevocationConfiguration,
+} from './revocation-config.js';
 import type { ObjectWriter } from './s3-writer.js';
 import { validityEnd, validityStart } from './validity.js';
 
@@ -85,9 +98,47 @@ interface CertificateAuthority {
   tampers: ReportTamper[];
   /** serials whose issuance FAILED and that are not kept: GetCertificate says so */
   failedIssuances: Map<string, string>;
+  status: 'ACTIVE' | 'DISABLED';
+  revocation: RevocationConfiguration;
+  /** the hash of the CA's SigningAlgorithm: CRLs and OCSP responses are signed with it */
+  hash: string;
+  crl: CrlState;
+  /** knob: OCSP answers good for revoked certificates */
+  ocspGoodForRevoked: boolean;
+  /** CertID hashes by hash algorithm, computed once */
+  ocspHashes: Map<string, { name: Buffer; key: Buffer }>;
+}
+
+interface CrlState {
+  /** the last CRL number written (0: none yet) */
+  number: number;
+  pending?: NodeJS.Timeout | undefined;
+  /** knob: the bucket refuses the CRL (publishing stops, a CRL Generation failure event each time) */
+  deny: boolean;
+  /** knob: serials left out of the CRL */
+  drop: Set<string>;
+  /** knob: CRLs are signed with this key, not the CA's */
+  wrongKey?: CaKey;
+}
+
+/** What one CRL publication did. */
+export interface CrlPublication {
+  bucket: string;
+  key: string;
+  number: number;
+  entries: number;
+  bytes: number;
+  result: 'success' | 'failure';
+  reason?: string;
+  /** real milliseconds taken to make and write it */
+  ms: number;
+  /** why the write failed, when it did */
+  detail?: string;
 }
 
 export interface PcaConfig {
+  /** real milliseconds between a revocation (or the CA's creation) and the CRL's publication */
+  crlDelayMs: number;
   /** real milliseconds between CreateCertificateAuthorityAuditReport and the report's delivery */
   reportDelayMs: number;
   /** what a second report request inside the 30-minute window gets */
@@ -139,7 +190,7 @@ function oneOf<T extends string>(request: Request, member: string, allowed: read
 }
 
 export class PcaService {
-  readonly config: PcaConfig = { reportDelayMs: 300, reportRepeat: 'reuse' };
+  readonly config: PcaConfig = { reportDelayMs: 300, reportRepeat: 'reuse', crlDelayMs: 100 };
   private readonly cas = new Map<string, CertificateAuthority>();
   /** CA ARNs (or '*') whose next report fails */
   private failNext: string[] = [];
@@ -163,6 +214,7 @@ export class PcaService {
       this.revoke(r, c);
       return undefined;
     },
+    UpdateCertificateAuthority: async (r, c) => this.updateCertificateAuthority(r, c),
     CreateCertificateAuthorityAuditReport: async (r, c) => this.createAuditReport(r, c),
     DescribeCertificateAuthorityAuditReport: async (r, c) => this.describeAuditReport(r, c),
   };
@@ -179,7 +231,7 @@ export class PcaService {
     this.cas.clear();
     this.failNext = [];
     this.failNextIssue = [];
-    Object.assign(this.config, { reportDelayMs: 300, reportRepeat: 'reuse' });
+    Object.assign(this.config, { reportDelayMs: 300, reportRepeat: 'reuse', crlDelayMs: 100 });
   }
 
   /** Stops pending report deliveries (shutdown). */
@@ -250,6 +302,7 @@ export class PcaService {
         "Value at 'CertificateAuthorityConfiguration.Subject' must not be null",
       );
     }
+    const revocation = parseRevocationConfiguration(request.RevocationConfiguration);
     const createdAt = this.clock.now();
     const { key, certificate } = await createRootCertificate({
       keyAlgorithm: required(config, 'KeyAlgorithm'),
@@ -280,9 +333,16 @@ export class PcaService {
       reports: [],
       tampers: [],
       failedIssuances: new Map(),
+      status: 'ACTIVE',
+      revocation,
+      hash: signingFamily(required(config, 'SigningAlgorithm'))!.hash,
+      crl: { number: 0, deny: false, drop: new Set() },
+      ocspGoodForRevoked: false,
+      ocspHashes: new Map(),
     };
     this.cas.set(arn, ca);
     this.pcaEvent(caller, ca, 'ACM Private CA Certificate Authority Creation');
+    this.scheduleCrl(ca);
     return { CertificateAuthorityArn: arn };
   }
 
@@ -296,14 +356,11 @@ export class PcaService {
       LastStateChangeAt: ca.createdAt,
       Type: 'ROOT',
       Serial: formatSerial(ca.root.serial),
-      Status: 'ACTIVE',
+      Status: ca.status,
       NotBefore: ca.root.notBefore,
       NotAfter: ca.root.notAfter,
       CertificateAuthorityConfiguration: r.CertificateAuthorityConfiguration,
-      RevocationConfiguration: r.RevocationConfiguration ?? {
-        CrlConfiguration: { Enabled: false },
-        OcspConfiguration: { Enabled: false },
-      },
+      RevocationConfiguration: ca.revocation,
       KeyStorageSecurityStandard: r.KeyStorageSecurityStandard ?? 'FIPS_140_2_LEVEL_3_OR_HIGHER',
       UsageMode: r.UsageMode ?? 'GENERAL_PURPOSE',
     };
@@ -343,6 +400,8 @@ export class PcaService {
 
   private async issueCertificate(request: Request, caller: Caller): Promise<Response> {
     const ca = this.ca(request, caller, 'IssueCertificate');
+    if (ca.status !== 'ACTIVE')
+      throw new AwsError('InvalidStateException', `The certificate authority ${ca.arn} is ${ca.status}.`);
     const csr = required(request, 'Csr');
     const signingAlgorithm = required(request, 'SigningAlgorithm');
     if (request.Validity === undefined)
@@ -372,6 +431,7 @@ export class PcaService {
       templateArn,
       notBefore,
       notAfter,
+      revocation: this.revocationUrls(ca),
     });
     const arn = `${ca.arn}/certificate/${made.serial}`;
     const failAt = this.failNextIssue.findIndex((f) => f.ca === '*' || f.ca === ca.arn);
@@ -433,7 +493,9 @@ export class PcaService {
     const failed = cert?.failedReason ?? ca.failedIssuances.get(serial);
     if (failed !== undefined)
       throw new AwsError('RequestFailedException', `The certificate request failed: ${failed}`);
-    if (!cert) throw new AwsError('ResourceNotFoundException', `Could not find certificate ${arn}.`);
+    // bulk-revoke records have no certificate to give
+    if (!cert || cert.pem === '')
+      throw new AwsError('ResourceNotFoundException', `Could not find certificate ${arn}.`);
     return cert === ca.root
       ? { Certificate: cert.pem }
       : { Certificate: cert.pem, CertificateChain: ca.root.pem };
@@ -461,6 +523,7 @@ export class PcaService {
     cert.revokedAt = this.clock.now();
     cert.revocationReason = reason;
     if (eventBridge) this.pcaEvent(caller, ca, 'ACM Private CA Certificate Revocation', cert.arn);
+    this.scheduleCrl(ca);
     return cert.revokedAt;
   }
 
@@ -602,5 +665,198 @@ export class PcaService {
     if (account === ca.owner) throw new AwsError('InvalidArgsException', "the CA is already that account's");
     if (request.unshare === true) ca.sharedWith.delete(account);
     else ca.sharedWith.add(account);
+  }
+
+  /** UpdateCertificateAuthority: RevocationConfiguration (members left out stay) and Status. */
+  private updateCertificateAuthority(request: Request, caller: Caller): Response {
+    const ca = this.ca(request, caller, 'UpdateCertificateAuthority');
+    const status = request.Status;
+    if (status !== undefined && status !== 'ACTIVE' && status !== 'DISABLED') {
+      throw new AwsError(
+        'InvalidArgsException',
+        `The status ${String(status)} cannot be set; use ACTIVE or DISABLED.`,
+      );
+    }
+    const revocation = parseRevocationConfiguration(request.RevocationConfiguration, ca.revocation);
+    ca.revocation = revocation;
+    if (status !== undefined) ca.status = status;
+    this.scheduleCrl(ca);
+    return undefined;
+  }
+
+  /** The CRL and OCSP URLs the CA's certificates carry, as its configuration says. */
+  private revocationUrls(ca: CertificateAuthority): { crlUrl?: string; ocspUrl?: string } {
+    const crl = ca.revocation.CrlConfiguration;
+    const ocsp = ca.revocation.OcspConfiguration;
+    return {
+      ...(crl?.Enabled && !crl.CrlDistributionPointExtensionConfiguration?.OmitExtension
+        ? { crlUrl: crlUrl(crl, ca.id, this.region) }
+        : {}),
+      ...(ocsp?.Enabled ? { ocspUrl: ocspUrl(ocsp, this.region) } : {}),
+    };
+  }
+
+  /** A CRL crlDelayMs from now, unless one is pending already (it will hold this change too). */
+  private scheduleCrl(ca: CertificateAuthority): void {
+    if (!ca.revocation.CrlConfiguration?.Enabled || ca.crl.pending) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      ca.crl.pending = undefined;
+      this.publishCrl(ca).catch((err: unknown) => {
+        process.stderr.write(`emulator: CRL of ${ca.arn}: ${(err as Error).message}\n`);
+      });
+    }, this.config.crlDelayMs);
+    ca.crl.pending = timer;
+    this.timers.add(timer);
+  }
+
+  /**
+   * Makes and writes the CA's CRL now: every revoked, unexpired certificate (minus dropped ones),
+   * the next CRL number, nextUpdate after ExpirationInDays; a CRL Generation event either way.
+   */
+  async publishCrl(ca: CertificateAuthority): Promise<CrlPublication> {
+    const started = performance.now();
+    const config = ca.revocation.CrlConfiguration;
+    if (!config?.Enabled || config.S3BucketName === undefined)
+      throw new AwsError('InvalidStateException', `The CRL of ${ca.arn} is not enabled.`);
+    const now = this.clock.now();
+    const entries = [];
+    for (const c of ca.certificates.values()) {
+      if (c.revokedAt === undefined || c.notAfter <= now || ca.crl.drop.has(c.serial)) continue;
+      entries.push({ serial: c.serial, revokedAt: c.revokedAt, reason: c.revocationReason ?? 'UNSPECIFIED' });
+    }
+    const number = ++ca.crl.number;
+    const der = await makeCrl({
+      ca: { key: ca.key, pem: ca.root.pem },
+      hash: ca.hash,
+      number,
+      thisUpdate: now,
+      nextUpdate: now + (config.ExpirationInDays ?? DEFAULT_CRL_EXPIRATION_DAYS) * 86400,
+      entries,
+      ...(config.CrlType === 'PARTITIONED' ? { partitionUrl: crlUrl(config, ca.id, this.region) } : {}),
+      ...(ca.crl.wrongKey ? { wrongKey: ca.crl.wrongKey } : {}),
+    });
+    const key = crlKey(config, ca.id);
+    const done = (failure?: string): CrlPublication => {
+      if (failure === undefined) {
+        // the service events of a CRL made and signed (their failures' shape is unconfirmed: none)
+        for (const eventName of ['GenerateCRL', 'SignCRL'])
+          this.onNotice({ kind: 'service-event', time: now, eventName, caArn: ca.arn, owner: ca.owner });
+      }
+      this.pcaEvent(undefined, ca, 'ACM Private CA CRL Generation', undefined, failure);
+      return {
+        bucket: config.S3BucketName!,
+        key,
+        number,
+        entries: entries.length,
+        bytes: der.length,
+        result: failure === undefined ? 'success' : 'failure',
+        ...(failure === undefined ? {} : { reason: failure }),
+        ms: Math.round(performance.now() - started),
+      };
+    };
+    const denied = 'Failed to write CRL to S3. Check your S3 bucket permissions.';
+    if (ca.crl.deny) return done(denied);
+    try {
+      await this.writeObject(config.S3BucketName, key, der, 'application/pkix-crl', true);
+    } catch (err) {
+      return { ...done(denied), detail: (err as Error).message };
+    }
+    return done();
+  }
+
+  /** Knob: publish the CA's CRL now (a pending one is folded in). */
+  async publishCrlNow(request: Request): Promise<CrlPublication> {
+    const ca = this.ca({ CertificateAuthorityArn: request.certificateAuthorityArn });
+    if (ca.crl.pending) {
+      clearTimeout(ca.crl.pending);
+      this.timers.delete(ca.crl.pending);
+      ca.crl.pending = undefined;
+    }
+    return this.publishCrl(ca);
+  }
+
+  /** Knob: the CA's CRL publishing is denied, drops a serial, or is signed with a wrong key. */
+  async crlFault(request: Request): Promise<void> {
+    const ca = this.ca({ CertificateAuthorityArn: request.certificateAuthorityArn });
+    if (request.deny !== undefined) ca.crl.deny = request.deny === true;
+    if (request.dropSerial !== undefined) {
+      const serial = parseSerial(String(request.dropSerial));
+      if (!serial.ok) throw new AwsError('InvalidArgsException', `dropSerial ${serial.reason}`);
+      ca.crl.drop.add(serial.hex);
+    }
+    if (request.wrongKey === true) ca.crl.wrongKey = await generateCaKey(ca.key.keyAlgorithm);
+    else if (request.wrongKey === false) delete ca.crl.wrongKey;
+    this.scheduleCrl(ca);
+  }
+
+  /** Knob: OCSP answers good for revoked certificates of the CA (or, false, tells the truth again). */
+  ocspFault(request: Request): void {
+    const ca = this.ca({ CertificateAuthorityArn: request.certificateAuthorityArn });
+    ca.ocspGoodForRevoked = request.goodForRevoked === true;
+  }
+
+  /**
+   * Knob: `count` revoked certificates at once (records only: no key, no PEM, GetCertificate does
+   * not find them), in reports and CRLs like any; for measuring large CRLs.
+   */
+  bulkRevoke(request: Request): { count: number } {
+    const ca = this.ca({ CertificateAuthorityArn: request.certificateAuthorityArn });
+    const count = request.count;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1_000_000)
+      throw new AwsError('InvalidArgsException', 'count is an integer from 1 to 1000000');
+    const reason = oneOf(
+      { RevocationReason: request.revocationReason ?? 'SUPERSEDED' },
+      'RevocationReason',
+      REVOCATION_REASONS,
+    );
+    const now = this.clock.now();
+    for (let i = 0; i < count; i++) {
+      const serial = randomSerial();
+      ca.certificates.set(serial, {
+        pem: '',
+        serial,
+        subject: `CN=bulk-${i}.example.internal`,
+        notBefore: now - 3600,
+        notAfter: now + 365 * 86400,
+        arn: `${ca.arn}/certificate/${serial}`,
+        issuedAt: now,
+        templateArn: DEFAULT_TEMPLATE,
+        requester: ca.owner,
+        revokedAt: now,
+        revocationReason: reason,
+      });
+    }
+    this.scheduleCrl(ca);
+    return { count };
+  }
+
+  /** The CA whose subject and key a CertID's hashes name, for the OCSP responder. */
+  ocspIssuer(hashAlgorithm: string, nameHash: Buffer, keyHash: Buffer): OcspIssuer | undefined {
+    for (const ca of this.cas.values()) {
+      let hashes = ca.ocspHashes.get(hashAlgorithm);
+      if (!hashes) {
+        hashes = issuerHashes(ca.root.pem, hashAlgorithm);
+        ca.ocspHashes.set(hashAlgorithm, hashes);
+      }
+      if (!hashes.name.equals(nameHash) || !hashes.key.equals(keyHash)) continue;
+      return {
+        key: ca.key,
+        pem: ca.root.pem,
+        hash: ca.hash,
+        enabled: ca.revocation.OcspConfiguration?.Enabled === true,
+        statusOf: (serial) => {
+          const cert = ca.certificates.get(serial);
+          if (!cert || cert.failedReason !== undefined) return { status: 'unknown' };
+          if (cert.revokedAt === undefined || ca.ocspGoodForRevoked) return { status: 'good' };
+          return {
+            status: 'revoked',
+            revokedAt: cert.revokedAt,
+            reason: cert.revocationReason ?? 'UNSPECIFIED',
+          };
+        },
+      };
+    }
+    return undefined;
   }
 }

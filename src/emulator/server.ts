@@ -7,9 +7,14 @@ import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AwsError } from './aws-error.js';
 import { EmulatedClock } from './clock.js';
-import { buildCloudTrailRecord, buildIssueDetailsRecord } from './cloudtrail-record.js';
+import {
+  buildCloudTrailRecord,
+  buildIssueDetailsRecord,
+  buildServiceEventRecord,
+} from './cloudtrail-record.js';
 import { lookupEvents, type StoredEvent } from './lookup-events.js';
 import { buildPcaEvent, type Caller, type Notice, type PcaEventBridgeEvent } from './notices.js';
+import { answerOcsp } from './ocsp.js';
 import { PcaService, REPORT_REPEAT_MODES, type ReportRepeatMode } from './pca-service.js';
 import { RateLimiter } from './rate-limiter.js';
 import { s3ObjectWriter } from './s3-writer.js';
@@ -91,7 +96,7 @@ export class Emulator {
           res,
           200,
           'application/json',
-          this.knob(req.method ?? 'GET', path.slice('/_emulator/'.length), body, url.searchParams),
+          await this.knob(req.method ?? 'GET', path.slice('/_emulator/'.length), body, url.searchParams),
         );
       } catch (err) {
         const known = err instanceof KnobError || err instanceof AwsError;
@@ -100,6 +105,10 @@ export class Emulator {
           message: (err as Error).message,
         });
       }
+      return;
+    }
+    if (path === '/ocsp' || path.startsWith('/ocsp/')) {
+      await this.handleOcsp(req, res, path, body);
       return;
     }
     await this.handleAws(req, res, body);
@@ -175,6 +184,32 @@ export class Emulator {
     else send(res, 200, 'application/x-amz-json-1.1', result ?? {});
   }
 
+  /**
+   * OCSP (RFC 6960): POST the DER request to /ocsp (any path under it), or GET /ocsp/<base64 of
+   * the DER request, URL-encoded>. The CA is found by the request's issuer hashes.
+   */
+  private async handleOcsp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    body: Buffer,
+  ): Promise<void> {
+    let der: Uint8Array = body;
+    if (req.method === 'GET') {
+      const encoded = decodeURIComponent(path.slice('/ocsp/'.length).split('/').pop() ?? '');
+      der = Buffer.from(encoded, 'base64');
+    } else if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'GET, POST' });
+      res.end();
+      return;
+    }
+    const answer = await answerOcsp(der, this.clock.now(), (algorithm, name, key) =>
+      this.pca.ocspIssuer(algorithm, name, key),
+    );
+    res.writeHead(200, { 'Content-Type': 'application/ocsp-response', 'Content-Length': answer.length });
+    res.end(answer);
+  }
+
   private record(call: Parameters<typeof buildCloudTrailRecord>[0]): void {
     this.events.push({
       seq: this.seq++,
@@ -197,6 +232,22 @@ export class Emulator {
    * one account); an EventBridge event is kept and, with eventBridgeFile, appended as a JSON line.
    */
   private notice(n: Notice): void {
+    if (n.kind === 'service-event') {
+      this.events.push({
+        seq: this.seq++,
+        time: n.time,
+        account: n.owner,
+        record: buildServiceEventRecord({
+          eventName: n.eventName,
+          time: n.time,
+          region: this.options.region,
+          recipient: n.owner,
+          resources: [{ accountId: n.owner, type: 'AWS::ACMPCA::CertificateAuthority', ARN: n.caArn }],
+          eventId: randomUUID(),
+        }),
+      });
+      return;
+    }
     if (n.kind === 'issue-details') {
       const eventId = randomUUID();
       for (const recipient of new Set([n.owner, n.requester])) {
@@ -238,7 +289,7 @@ export class Emulator {
     send(res, e.status, 'application/x-amz-json-1.1', { __type: e.code, message: e.message });
   }
 
-  private knob(method: string, name: string, body: Buffer, query: URLSearchParams): unknown {
+  private async knob(method: string, name: string, body: Buffer, query: URLSearchParams): Promise<unknown> {
     const input = method === 'POST' ? parseKnobBody(body) : {};
     const route = `${method} ${name}`;
     switch (route) {
@@ -276,6 +327,16 @@ export class Emulator {
       case 'POST fail-next-issuance':
         this.pca.failNextIssuance(input);
         return { ok: true };
+      case 'POST crl-publish':
+        return this.pca.publishCrlNow(input);
+      case 'POST crl-fault':
+        await this.pca.crlFault(input);
+        return { ok: true };
+      case 'POST ocsp-fault':
+        this.pca.ocspFault(input);
+        return { ok: true };
+      case 'POST bulk-revoke':
+        return this.pca.bulkRevoke(input);
       case 'GET eventbridge':
         return { Events: this.eventBridge };
       case 'POST report-tamper':
@@ -312,7 +373,11 @@ export class Emulator {
   }
 
   private configure(input: Record<string, unknown>): unknown {
-    const { reportDelayMs, reportRepeat, s3Endpoint, eventBridgeFile } = input;
+    const { reportDelayMs, reportRepeat, s3Endpoint, eventBridgeFile, crlDelayMs } = input;
+    if (crlDelayMs !== undefined) {
+      if (typeof crlDelayMs !== 'number' || crlDelayMs < 0) throw new KnobError('crlDelayMs >= 0');
+      this.pca.config.crlDelayMs = crlDelayMs;
+    }
     if (eventBridgeFile !== undefined) {
       if (eventBridgeFile !== null && (typeof eventBridgeFile !== 'string' || eventBridgeFile === ''))
         throw new KnobError('eventBridgeFile is a file path or null');

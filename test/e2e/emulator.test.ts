@@ -948,6 +948,30 @@ describe('emulator: responses conform to the botocore models', () => {
       },
     });
     await call('pca', 'DescribeCertificateAuthority', { CertificateAuthorityArn: ca });
+    // issue 15 item 5: a RevocationConfiguration, described and updated as the model says
+    const revoking = await call('pca', 'CreateCertificateAuthority', {
+      CertificateAuthorityType: 'ROOT',
+      CertificateAuthorityConfiguration: config,
+      RevocationConfiguration: {
+        CrlConfiguration: {
+          Enabled: true,
+          ExpirationInDays: 2,
+          S3BucketName: BUCKET,
+          S3ObjectAcl: 'BUCKET_OWNER_FULL_CONTROL',
+          CrlType: 'PARTITIONED',
+          CustomPath: 'crls',
+          CrlDistributionPointExtensionConfiguration: { OmitExtension: false },
+        },
+        OcspConfiguration: { Enabled: true, OcspCustomCname: 'ocsp.example.internal' },
+      },
+    });
+    const revokingCa = revoking.json!.CertificateAuthorityArn as string;
+    await call('pca', 'DescribeCertificateAuthority', { CertificateAuthorityArn: revokingCa });
+    await call('pca', 'UpdateCertificateAuthority', {
+      CertificateAuthorityArn: revokingCa,
+      RevocationConfiguration: { OcspConfiguration: { Enabled: false } },
+      Status: 'DISABLED',
+    });
     const page = await call('pca', 'ListCertificateAuthorities', { MaxResults: 1 });
     expect(page.json!.NextToken).toEqual(expect.any(String));
     await call('pca', 'ListCertificateAuthorities', { MaxResults: 1, NextToken: page.json!.NextToken });
@@ -1021,6 +1045,39 @@ describe('emulator: responses conform to the botocore models', () => {
       'InvalidNextTokenException',
     );
     await expectError(
+      'pca',
+      'UpdateCertificateAuthority',
+      {
+        CertificateAuthorityArn: revokingCa,
+        RevocationConfiguration: { CrlConfiguration: { Enabled: false, ExpirationInDays: 3 } },
+      },
+      'InvalidArgsException',
+    );
+    await expectError(
+      'pca',
+      'IssueCertificate',
+      {
+        CertificateAuthorityArn: revokingCa,
+        Csr: Buffer.from(csr.pem).toString('base64'),
+        SigningAlgorithm: 'SHA256WITHRSA',
+        Validity: { Type: 'DAYS', Value: 1 },
+      },
+      'InvalidStateException',
+    );
+    await knob(stack, 'fail-next-issuance', { certificateAuthorityArn: ca });
+    const failedIssue = await call('pca', 'IssueCertificate', {
+      CertificateAuthorityArn: ca,
+      Csr: Buffer.from(csr.pem).toString('base64'),
+      SigningAlgorithm: 'SHA256WITHRSA',
+      Validity: { Type: 'DAYS', Value: 1 },
+    });
+    await expectError(
+      'pca',
+      'GetCertificate',
+      { CertificateAuthorityArn: ca, CertificateArn: failedIssue.json!.CertificateArn },
+      'RequestFailedException',
+    );
+    await expectError(
       'ct',
       'LookupEvents',
       { StartTime: 2_000_000_000, EndTime: 1_000_000_000 },
@@ -1039,6 +1096,7 @@ describe('emulator: responses conform to the botocore models', () => {
         'ListCertificateAuthorities',
         'LookupEvents',
         'RevokeCertificate',
+        'UpdateCertificateAuthority',
       ].sort(),
     );
   });
