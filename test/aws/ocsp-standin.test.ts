@@ -1,10 +1,9 @@
 /**
  * OCSP through `run` against the stand-in's own responder (POST /ocsp, signed by the CA's key:
  * issue 15 item 5): the answers that agree, the `goodForRevoked` knob, and the time 100 checks add
- * to a night. The stand-in answers OCSP only from the branch that added src/emulator/ocsp.ts; until
- * it is merged these tests are skipped (test/aws/ocsp-run.test.ts covers run without it).
+ * to a night.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateCertificateAuthorityCommand, RevokeCertificateCommand } from '@aws-sdk/client-acm-pca';
@@ -13,7 +12,6 @@ import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, resetStack } from '../support/aws-stack.js';
 import { cliOnStack, colon, type TestPca, testPca } from '../support/pca.js';
 
-const STANDIN_ANSWERS_OCSP = existsSync(new URL('../../src/emulator/ocsp.ts', import.meta.url));
 const stack = inject('awsStack');
 let work: string;
 let pca: TestPca;
@@ -77,7 +75,7 @@ const ocspCodes = (r: CaResult | undefined) =>
     .filter((f) => f.code.startsWith('OCSP_'))
     .map((f) => `${f.severity} ${f.code} ${f.serial}`);
 
-describe.skipIf(!STANDIN_ANSWERS_OCSP)('run against the stand-in’s OCSP responder', () => {
+describe('run against the stand-in’s OCSP responder', () => {
   it('revoked as the report says: no finding; the goodForRevoked knob: OCSP_NOT_REVOKED', async () => {
     await createBucket(stack, 'audit-reports');
     const ca = await ocspCa();
