@@ -142,7 +142,11 @@ async function crlVerifies(ca: string, key: string): Promise<{ ok: boolean; text
   return { ok: r.code === 0 && /verify OK/.test(r.stderr + r.stdout), text: r.stderr + r.stdout };
 }
 
-const upperHex = (serial: string) => serial.toUpperCase().replace(/^(0+)(?=..)/, '');
+// as openssl prints a serial: whole octets (an odd-length hex gets its leading 0), no leading 00 octet
+const upperHex = (serial: string) => {
+  const hex = serial.toUpperCase();
+  return (hex.length % 2 ? `0${hex}` : hex).replace(/^(00)+(?=..)/, '');
+};
 
 async function revoke(ca: string, serial: string, reason = 'KEY_COMPROMISE') {
   await client.send(
