@@ -204,6 +204,15 @@ const diff = command(
         describe: 'how far a RevokeCertificate call and the report revokedAt may differ',
       },
       crl: { type: 'string', describe: 'the CA CRL (DER or PEM) to check against NEW' },
+      'ca-certificate': {
+        type: 'string',
+        describe: "the CA's certificate (PEM or DER): the CRL's signature and issuer are checked against it",
+      },
+      'crl-max-age': {
+        type: 'string',
+        default: '25h',
+        describe: 'a CRL whose thisUpdate is older than this is CRL_STALE (warning)',
+      },
     },
     examples: [
       [
@@ -212,8 +221,8 @@ const diff = command(
       ],
       ['$0 diff old.json new.csv --format json --fail-on error', 'JSON against CSV, machine-readable'],
       [
-        '$0 diff old.json new.json --cloudtrail trail-logs/ --crl ca.crl',
-        'reconcile with CloudTrail and the CRL',
+        '$0 diff old.json new.json --cloudtrail trail-logs/ --crl ca.crl --ca-certificate ca.pem',
+        'reconcile with CloudTrail and the CRL, its signature verified',
       ],
     ],
     epilogue: EXIT_CODES,
@@ -234,6 +243,8 @@ const diff = command(
         propagationAllowance: parseDurationFlag('propagation-allowance', a['propagation-allowance']),
         timeTolerance: parseDurationFlag('time-tolerance', a['time-tolerance']),
         ...(a.crl === undefined ? {} : { crl: a.crl }),
+        ...(a['ca-certificate'] === undefined ? {} : { caCertificate: a['ca-certificate'] }),
+        crlMaxAge: parseDurationFlag('crl-max-age', a['crl-max-age']),
         ...outputValues(a),
         ...(a['old-created-at'] === undefined
           ? {}

@@ -28,6 +28,18 @@ export const FINDING_SEVERITY = {
   CRL_MISSING_REVOCATION: 'error',
   CRL_UNKNOWN_ENTRY: 'error',
   CRL_REASON_MISMATCH: 'warning',
+  /** the CRL's signature does not verify with the CA certificate's key */
+  CRL_SIGNATURE_INVALID: 'error',
+  /** the CRL's issuer is not the CA certificate's subject (its entries are then not compared) */
+  CRL_ISSUER_MISMATCH: 'error',
+  /** nextUpdate passed (error), or thisUpdate older than --crl-max-age (warning) */
+  CRL_STALE: 'error',
+  /** a CRL entry revoked after the CRL's thisUpdate */
+  CRL_ENTRY_AFTER_THISUPDATE: 'warning',
+  /** (run) CRLs are enabled, but the CRL object is not in the bucket */
+  CRL_MISSING: 'error',
+  /** (run) the CA publishes neither a CRL nor OCSP: nobody can learn of its revocations */
+  NO_REVOCATION_PUBLISHED: 'warning',
   HISTORY_TAMPERED: 'error',
 } as const;
 

@@ -43,6 +43,12 @@ describe('finding codes', () => {
       CRL_MISSING_REVOCATION: 'error',
       CRL_UNKNOWN_ENTRY: 'error',
       CRL_REASON_MISMATCH: 'warning',
+      CRL_SIGNATURE_INVALID: 'error',
+      CRL_ISSUER_MISMATCH: 'error',
+      CRL_STALE: 'error',
+      CRL_ENTRY_AFTER_THISUPDATE: 'warning',
+      CRL_MISSING: 'error',
+      NO_REVOCATION_PUBLISHED: 'warning',
       HISTORY_TAMPERED: 'error',
     });
   });
