@@ -401,6 +401,12 @@ const run = command(
       'propagation-allowance': { type: 'string', describe: 'see diff (default 1h)' },
       'time-tolerance': { type: 'string', describe: 'see diff (default 5m)' },
       'keep-reports': { type: 'string', describe: 'reports kept per CA in the state directory (default 2)' },
+      'crl-check': {
+        type: 'string',
+        describe:
+          "on|off: fetch the CA's CRL from its RevocationConfiguration, verify it and check it against NEW (default on)",
+      },
+      'crl-max-age': { type: 'string', describe: 'see diff (default 25h)' },
       'dry-run': {
         type: 'boolean',
         default: false,
@@ -448,6 +454,8 @@ const run = command(
           : { propagationAllowance: a['propagation-allowance'] }),
         ...(a['time-tolerance'] === undefined ? {} : { timeTolerance: a['time-tolerance'] }),
         ...(a['keep-reports'] === undefined ? {} : { keepReports: a['keep-reports'] }),
+        ...(a['crl-check'] === undefined ? {} : { crlCheck: a['crl-check'] }),
+        ...(a['crl-max-age'] === undefined ? {} : { crlMaxAge: a['crl-max-age'] }),
       },
       contextFrom(a),
     );
@@ -557,6 +565,12 @@ const iamPolicy = command(
         type: 'string',
         multiple: true,
         describe: 'the CloudTrail bucket --cloudtrail s3://… reads (repeatable; default: the --bucket ones)',
+      },
+      'crl-bucket': {
+        type: 'string',
+        multiple: true,
+        describe:
+          'the bucket a CA publishes its CRL into, read by run and doctor (repeatable; default: the --bucket ones)',
       },
       state: { type: 'string', describe: "add run's rights on its S3 state: s3://bucket/prefix/" },
     },

@@ -21,6 +21,7 @@ import { generateReport, listReports } from '../aws/generate.js';
 import { listCas } from '../aws/pca.js';
 import { downloadObject } from '../aws/s3.js';
 import { type CaArn, parseCaArn } from '../core/ca-arn.js';
+import type { CheckedCrl } from '../core/crl-location.js';
 import type { FailOn } from '../core/fail-on.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { formatInstant } from '../core/instant.js';
@@ -54,6 +55,7 @@ import {
   stateFailure,
   writeAtomic,
 } from '../store/fs-store.js';
+import type { RevocationSources } from './crl-step.js';
 import { CHANNELS, type Channel, channelsOf, deliverTo, type NotifySettings } from './notify.js';
 
 export interface RunSettings {
@@ -78,6 +80,10 @@ export interface RunSettings {
   lenient: boolean;
   /** reports kept per CA (the checkpoint's, and older ones) */
   keepReports: number;
+  /** the CA's CRL is fetched and checked (--crl-check on, the default) */
+  crlCheck?: boolean;
+  /** seconds: a CRL older than this (thisUpdate) is CRL_STALE (warning); default 25 h */
+  crlMaxAge?: number;
 }
 
 /** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
@@ -95,8 +101,13 @@ export interface RunDeps {
       timeTolerance: number;
       maxFindings: number;
       lenient: boolean;
+      /** the CA's CRL, fetched and verified by the CRL step */
+      checkedCrl?: CheckedCrl;
+      crlMaxAge?: number;
     },
   ): Promise<DiffOutput>;
+  /** the CRL step (src/run/crl-step.ts); absent: no CRL checked (--crl-check off) */
+  revocation?(ca: CaArn): Promise<RevocationSources>;
   /** test-only: exit abruptly right after this step (PCA_AUDIT_TEST_CRASH_AFTER) */
   crashAfter?: string;
   /** the state's remote copy, when it lives in S3 */
@@ -551,6 +562,12 @@ async function processCa(
     };
     const resultDir = join(state, 'runs', runId);
     let findings: Finding[] = [...tampered];
+    // issue 15: the CA's own CRL, fetched and verified; the diff checks it against NEW
+    const revocation = await deps.revocation?.(ca);
+    if (revocation) {
+      findings.push(...revocation.findings);
+      notes.push(...revocation.notes);
+    }
     let outcome: CaResult['outcome'];
     let diff: DiffOutput | undefined;
     if (checkpoint && checkpoint.reportId === report.id && tampered.length === 0) {
@@ -583,6 +600,8 @@ async function processCa(
         timeTolerance: s.timeTolerance,
         maxFindings: s.maxFindings,
         lenient: s.lenient,
+        ...(revocation?.crl ? { checkedCrl: revocation.crl } : {}),
+        ...(s.crlMaxAge === undefined ? {} : { crlMaxAge: s.crlMaxAge }),
       });
       findings = [...findings, ...diff.findings];
       outcome = { status: 'diffed', reportId: report.id, previousReportId: checkpoint.reportId, diff };

@@ -2,78 +2,27 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import 'reflect-metadata';
-import {
-  type X509Certificate,
-  X509CertificateGenerator,
-  X509CrlGenerator,
-  X509CrlReason,
-} from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrlError, decodeCrl } from '../../src/core/crl.js';
 import { CaCertificateError, parseCaCertificate, verifyCrl } from '../../src/core/crl-verify.js';
 import { aRecord, aSerial, crlCheckRun, epoch, someRecords, toJsonReport } from '../builders.js';
+import { makeTestCa, makeTestCrl, type SigningKey, type TestCa } from '../support/crl.js';
 
 /**
  * issue 15 item 2: CRLs made with x509's X509CrlGenerator, signed by a CA key made here, verified
  * against the CA certificate; openssl cross-checks what a signature check says.
  */
 
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-/** most significant first, as in the DER; written back most significant last */
-const CA_NAME = 'C=IE, O=Example Corp, CN=Example Issuing CA';
 const THIS_UPDATE = epoch('2026-11-20T01:30:00Z');
 const NEW_AT = epoch('2026-11-20T02:00:00Z');
 const b64 = (t: string) => new Uint8Array(Buffer.from(t, 'base64'));
-
-type SigningKey = Parameters<typeof X509CrlGenerator.create>[0]['signingKey'];
-type KeyPair = { privateKey: SigningKey; publicKey: SigningKey };
-
-interface Ca {
-  cert: X509Certificate;
-  keys: KeyPair;
-}
-
-async function makeCa(name = CA_NAME): Promise<Ca> {
-  const keys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as KeyPair;
-  const cert = await X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name,
-    notBefore: new Date('2026-01-01T00:00:00Z'),
-    notAfter: new Date('2036-01-01T00:00:00Z'),
-    keys,
-    signingAlgorithm: ALG,
-  });
-  return { cert, keys };
-}
-
 const hexOf = (serial: string) => serial.replace(/:/g, '');
-
-/** A CRL of `issuer`, signed with `key`; every entry has a reason (x509 writes reasonless entries badly). */
-async function makeCrl(
+type Ca = TestCa;
+const makeCa = makeTestCa;
+const makeCrl = (
   key: SigningKey,
-  options: {
-    issuer?: string;
-    thisUpdate?: number;
-    nextUpdate?: number;
-    entries?: Array<{ serial: string; at: number }>;
-  } = {},
-): Promise<Uint8Array> {
-  const thisUpdate = options.thisUpdate ?? THIS_UPDATE;
-  const crl = await X509CrlGenerator.create({
-    issuer: options.issuer ?? CA_NAME,
-    thisUpdate: new Date(thisUpdate * 1000),
-    nextUpdate: new Date((options.nextUpdate ?? thisUpdate + 7 * 86400) * 1000),
-    entries: (options.entries ?? []).map((e) => ({
-      serialNumber: e.serial,
-      revocationDate: new Date(e.at * 1000),
-      reason: X509CrlReason.keyCompromise,
-    })),
-    signingKey: key,
-    signingAlgorithm: ALG,
-  });
-  return new Uint8Array(crl.rawData);
-}
+  options: Omit<Parameters<typeof makeTestCrl>[1], 'thisUpdate'> & { thisUpdate?: number } = {},
+) => makeTestCrl(key, { ...options, thisUpdate: options.thisUpdate ?? THIS_UPDATE });
 
 /** NEW: certificate 1 revoked (KEY_COMPROMISE) on 2026-11-19 */
 function report(): string {

@@ -1,5 +1,6 @@
 import { parseCaArn, reportPrefix } from '../../core/ca-arn.js';
 import type { checkCrl } from '../../core/crl-check.js';
+import type { CheckedCrl } from '../../core/crl-location.js';
 import { diffIndexes, type WindowBasis } from '../../core/diff.js';
 import { completeDiff, rowsForDiff } from '../../core/diff-report.js';
 import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
@@ -54,6 +55,8 @@ export interface DiffCommand {
   propagationAllowance: number;
   timeTolerance: number;
   crl?: string;
+  /** a CRL already read and verified (run's CRL step), instead of --crl */
+  checkedCrl?: CheckedCrl;
   /** the CA certificate the CRL's signature and issuer are checked against */
   caCertificate?: string;
   /** seconds: an older CRL (by thisUpdate) is CRL_STALE (warning); default 25 h */
@@ -178,16 +181,18 @@ export async function diffFiles(
       ? import('../../io/index-worker.js').then((m) => m.loadReportInWorker(oldFile, load))
       : loadReport(oldFile, load),
     loadReport(newFile, load),
-    cmd.crl === undefined
-      ? undefined
-      : import('../../io/crl-source.js').then(async (m) => {
-          const [doc, ca] = await Promise.all([
-            m.readCrl(cmd.crl ?? '', inputs),
-            cmd.caCertificate === undefined ? undefined : m.readCaCertificate(cmd.caCertificate, inputs),
-          ]);
-          const { verifyCrl } = await import('../../core/crl-verify.js');
-          return { crl: doc.crl, verification: await verifyCrl(doc, ca) };
-        }),
+    cmd.checkedCrl !== undefined
+      ? cmd.checkedCrl
+      : cmd.crl === undefined
+        ? undefined
+        : import('../../io/crl-source.js').then(async (m) => {
+            const [doc, ca] = await Promise.all([
+              m.readCrl(cmd.crl ?? '', inputs),
+              cmd.caCertificate === undefined ? undefined : m.readCaCertificate(cmd.caCertificate, inputs),
+            ]);
+            const { verifyCrl } = await import('../../core/crl-verify.js');
+            return { source: cmd.crl ?? '', crl: doc.crl, verification: await verifyCrl(doc, ca) };
+          }),
   ]);
   if (cmd.ca === undefined && oldIndex.caArn && newIndex.caArn && oldIndex.caArn !== newIndex.caArn) {
     throw new UsageError(
@@ -277,7 +282,7 @@ export async function diffFiles(
   if (crl !== undefined) {
     const { checkCrl } = await import('../../core/crl-check.js');
     extras.crl = checkCrl(newIndex, crl.crl, plan.findings, {
-      source: cmd.crl ?? '',
+      source: crl.source,
       newCreatedAt: plan.window.to,
       allowance: cmd.propagationAllowance,
       verification: crl.verification,
