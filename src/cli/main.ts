@@ -524,6 +524,11 @@ const doctor = command(
         default: '36h',
         describe: 'the newest report must be younger than this',
       },
+      'crl-max-age': {
+        type: 'string',
+        default: '25h',
+        describe: "the CA's CRL (thisUpdate) must be younger than this",
+      },
       format: { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'output format' },
     },
     examples: [
@@ -541,6 +546,7 @@ const doctor = command(
         ca: a.ca,
         bucket: a.bucket,
         maxReportAge: parseDurationFlag('max-report-age', a['max-report-age']),
+        maxCrlAge: parseDurationFlag('crl-max-age', a['crl-max-age']),
         format: a.format,
       },
       contextFrom(a),
@@ -590,6 +596,7 @@ const iamPolicy = command(
         bucket: a.bucket ?? [],
         ca: a.ca ?? [],
         trailBucket: a['trail-bucket'] ?? [],
+        crlBucket: a['crl-bucket'] ?? [],
         ...(a.state === undefined ? {} : { state: a.state }),
       },
       contextFrom(a),
