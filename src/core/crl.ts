@@ -20,7 +20,6 @@ import {
   Extensions,
   type GeneralName,
   IssuingDistributionPoint,
-  RevokedCertificate,
   type TBSCertList,
 } from '@peculiar/asn1-x509';
 import { X509Crl } from '@peculiar/x509';
@@ -297,9 +296,9 @@ function tlvAt(b: Uint8Array, pos: number, limit: number, what: string): Tlv {
 }
 
 /**
- * The TBSCertList's top-level fields, located by hand: x509 (asn1-schema 2.x) misreads a CRL without
- * nextUpdate, dropping its entries and extensions without an error; those are then read here, each
- * piece on its own.
+ * The TBSCertList's top-level fields, located by hand: the entries are read here (readEntries), and
+ * x509 (asn1-schema 2.x) misreads a CRL without nextUpdate, dropping its extensions without an
+ * error; those are then read on their own.
  */
 function tbsParts(b: Uint8Array): { revoked?: Tlv; extensions?: Tlv; nextUpdate: boolean } {
   const list = tlvAt(b, 0, b.length, 'CertificateList');
@@ -312,8 +311,15 @@ function tbsParts(b: Uint8Array): { revoked?: Tlv; extensions?: Tlv; nextUpdate:
     p = t.end;
   }
   let i = parts[0]?.tag === 0x02 ? 1 : 0; // version
-  i += 3; // signature, issuer, thisUpdate
   const isTime = (t: Tlv | undefined) => t !== undefined && (t.tag === 0x17 || t.tag === 0x18);
+  const expect = (t: Tlv | undefined, ok: boolean, what: string) => {
+    if (t === undefined) throw new CrlError(`truncated: the TBSCertList has no ${what}`, tbs.end);
+    if (!ok) throw new CrlError(`not a CRL: expected ${what}, found tag 0x${t.tag.toString(16)}`, t.at);
+  };
+  expect(parts[i], parts[i]?.tag === 0x30, 'the signature algorithm (a SEQUENCE)');
+  expect(parts[i + 1], parts[i + 1]?.tag === 0x30, 'the issuer (a SEQUENCE)');
+  expect(parts[i + 2], isTime(parts[i + 2]), 'thisUpdate (a time)');
+  i += 3;
   const nextUpdate = isTime(parts[i]);
   if (nextUpdate) i++;
   const out: { revoked?: Tlv; extensions?: Tlv; nextUpdate: boolean } = { nextUpdate };
@@ -323,23 +329,11 @@ function tbsParts(b: Uint8Array): { revoked?: Tlv; extensions?: Tlv; nextUpdate:
   return out;
 }
 
-/** What x509 dropped from a CRL without nextUpdate, read piece by piece. */
-function repairWithoutNextUpdate(b: Uint8Array, tbs: TBSCertList): void {
-  const parts = tbsParts(b);
-  if (parts.nextUpdate) return;
-  if (parts.revoked !== undefined) {
-    const entries: RevokedCertificate[] = [];
-    for (let p = parts.revoked.start; p < parts.revoked.end; ) {
-      const t = tlvAt(b, p, parts.revoked.end, 'revoked certificate');
-      entries.push(AsnConvert.parse(b.subarray(t.at, t.end), RevokedCertificate));
-      p = t.end;
-    }
-    tbs.revokedCertificates = entries;
-  }
-  if (parts.extensions !== undefined) {
-    const inner = tlvAt(b, parts.extensions.start, parts.extensions.end, 'crlExtensions');
-    tbs.crlExtensions = AsnConvert.parse(b.subarray(inner.at, inner.end), Extensions);
-  }
+/** What x509 drops from a CRL without nextUpdate (its extensions), read on its own. */
+function repairExtensions(b: Uint8Array, parts: ReturnType<typeof tbsParts>, tbs: TBSCertList): void {
+  if (parts.extensions === undefined) return;
+  const inner = tlvAt(b, parts.extensions.start, parts.extensions.end, 'crlExtensions');
+  tbs.crlExtensions = AsnConvert.parse(b.subarray(inner.at, inner.end), Extensions);
 }
 
 /** A DER INTEGER's magnitude as canonical hex (no leading zero octets; `00` for zero). */
@@ -359,20 +353,60 @@ const seconds = (d: Date | undefined, what: string): number => {
   return t / 1000;
 };
 
+/** A DER length's header bytes. */
+function derLength(n: number): number[] {
+  if (n < 0x80) return [n];
+  const out: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v % 256);
+  return [0x80 | out.length, ...out];
+}
+
+function derOf(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const n = parts.reduce((a, p) => a + p.length, 0);
+  const head = [tag, ...derLength(n)];
+  const out = new Uint8Array(head.length + n);
+  out.set(head, 0);
+  let at = head.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * The CRL without its revokedCertificates, for x509: asn1js builds a heavy object per ASN.1 node,
+ * about 5 s and 1 GiB for a CRL of 100,000 entries; the entries are read by readEntries instead.
+ */
+function withoutEntries(b: Uint8Array, revoked: Tlv): Uint8Array {
+  const list = tlvAt(b, 0, b.length, 'CertificateList');
+  const tbs = tlvAt(b, list.start, list.end, 'TBSCertList');
+  const shellTbs = derOf(0x30, b.subarray(tbs.start, revoked.at), b.subarray(revoked.end, tbs.end));
+  return derOf(0x30, shellTbs, b.subarray(tbs.end, list.end));
+}
+
 /** Reads a DER CertificateList; the document keeps x509's view for the signature check. */
 export function decodeCrl(b: Uint8Array): CrlDocument {
   checkFraming(b);
+  const parts = tbsParts(b);
   let asn: CertificateList;
   let signed: X509Crl;
   try {
-    asn = AsnConvert.parse(b, CertificateList);
+    asn = AsnConvert.parse(parts.revoked ? withoutEntries(b, parts.revoked) : b, CertificateList);
+    // the signature is over the TBSCertList as it came, entries included
+    const list = tlvAt(b, 0, b.length, 'CertificateList');
+    const tbs = tlvAt(b, list.start, list.end, 'TBSCertList');
+    // a copy of its own: a Node Buffer's slice is a view into a shared pool
+    asn.tbsCertListRaw = Uint8Array.prototype.slice.call(b, tbs.at, tbs.end).buffer;
     signed = new X509Crl(asn);
   } catch (err) {
     throw new CrlError(`not a DER CertificateList: ${(err as Error).message}`);
   }
   try {
-    if (asn.tbsCertList.nextUpdate === undefined) repairWithoutNextUpdate(b, asn.tbsCertList);
-    return { crl: readFields(asn.tbsCertList, (part, k) => offsetOf(b, part, k)), signed };
+    if (!parts.nextUpdate) repairExtensions(b, parts, asn.tbsCertList);
+    const crl = readFields(asn.tbsCertList, (k) => offsetOf(b, k));
+    if (parts.revoked) crl.entries = readEntries(b, parts.revoked);
+    return { crl, signed };
   } catch (err) {
     if (err instanceof CrlError) throw err;
     throw new CrlError(`not a DER CertificateList: ${(err as Error).message}`);
@@ -384,72 +418,143 @@ export function parseCrl(b: Uint8Array): Crl {
   return decodeCrl(b).crl;
 }
 
-/** Where the k-th (0-based) entry or CRL extension starts in the DER: found only for an error. */
-function offsetOf(b: Uint8Array, part: 'revoked' | 'extensions', k: number): number | undefined {
+/** Where the k-th (0-based) CRL extension starts in the DER: found only for an error. */
+function offsetOf(b: Uint8Array, k: number): number | undefined {
   try {
-    const parts = tbsParts(b);
-    let container = parts[part];
+    const container = tbsParts(b).extensions;
     if (container === undefined) return undefined;
-    if (part === 'extensions') container = tlvAt(b, container.start, container.end, 'crlExtensions');
-    let p = container.start;
-    for (let i = 0; i < k; i++) p = tlvAt(b, p, container.end, 'item').end;
-    return p < container.end ? p : undefined;
+    const inner = tlvAt(b, container.start, container.end, 'crlExtensions');
+    let p = inner.start;
+    for (let i = 0; i < k; i++) p = tlvAt(b, p, inner.end, 'item').end;
+    return p < inner.end ? p : undefined;
   } catch {
     return undefined;
   }
 }
 
-function readFields(
-  tbs: TBSCertList,
-  offset: (part: 'revoked' | 'extensions', k: number) => number | undefined,
-): Crl {
+function readFields(tbs: TBSCertList, offset: (k: number) => number | undefined): Crl {
   const crl: Crl = {
     issuer: nameText(tbs.issuer),
     thisUpdate: seconds(tbs.thisUpdate.getTime(), 'thisUpdate'),
     entries: [],
   };
   if (tbs.nextUpdate !== undefined) crl.nextUpdate = seconds(tbs.nextUpdate.getTime(), 'nextUpdate');
-  // the raw ASN.1 entries: x509's X509CrlEntry objects re-encode each one, which costs seconds on a
-  // CRL of 100,000 entries and adds nothing read here
-  const revoked = tbs.revokedCertificates ?? [];
-  for (let k = 0; k < revoked.length; k++) {
-    const r = revoked[k]!;
-    const serial = integerHex(r.userCertificate);
-    const where = `entry ${k + 1} (serial ${serial})`;
-    const e: CrlEntry = {
-      serial,
-      revokedAt: seconds(r.revocationDate.getTime(), `${where}: revocationDate`),
-      reason: 'UNSPECIFIED',
-      reasonGiven: false,
-    };
-    for (const ext of r.crlEntryExtensions ?? []) {
-      if (ext.critical && !KNOWN_ENTRY_EXTENSIONS.has(ext.extnID)) {
-        throw new CrlError(
-          `${where}: ${unknownCritical('CRL entry', ext.extnID).what}`,
-          offset('revoked', k),
-        );
-      }
-      if (ext.extnID !== OID_REASON_CODE) continue;
-      const v = new Uint8Array(ext.extnValue.buffer);
-      // ENUMERATED: tag 0x0a, length 1, the code
-      if (v.length !== 3 || v[0] !== 0x0a || v[1] !== 1) {
-        throw new CrlError(`${where}: reasonCode is not a one-byte ENUMERATED`, offset('revoked', k));
-      }
-      e.reason = CRL_REASONS[v[2]!] ?? `CODE_${v[2]!}`;
-      e.reasonGiven = true;
-    }
-    crl.entries.push(e);
-  }
   const extensions = tbs.crlExtensions ?? [];
   for (let k = 0; k < extensions.length; k++) {
     try {
       readExtension(crl, extensions[k]!);
     } catch (err) {
       if (!(err instanceof CrlError) || err.byte !== undefined) throw err;
-      throw new CrlError(err.what, offset('extensions', k));
+      throw new CrlError(err.what, offset(k));
     }
   }
   return crl;
+}
+
+// ---- the entries, read by hand (see withoutEntries) ----
+
+const OID_DER_REASON_CODE = [0x55, 0x1d, 0x15];
+
+function oidText(b: Uint8Array, t: Tlv): string {
+  const parts: number[] = [];
+  let v = 0;
+  for (let i = t.start; i < t.end; i++) {
+    v = v * 128 + (b[i]! & 0x7f);
+    if ((b[i]! & 0x80) === 0) {
+      if (parts.length === 0) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
+      else parts.push(v);
+      v = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+/** UTCTime or GeneralizedTime (RFC 5280: Z, whole seconds) as epoch seconds. */
+function timeAt(b: Uint8Array, t: Tlv, what: string): number {
+  if (t.tag !== 0x17 && t.tag !== 0x18) throw new CrlError(`${what} is not a time`, t.at);
+  const text = String.fromCharCode(...b.subarray(t.start, t.end));
+  const m =
+    t.tag === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (!m) throw new CrlError(`${what}: bad time "${text}"`, t.at);
+  let year = Number(m[1]);
+  if (t.tag === 0x17) year += year < 50 ? 2000 : 1900;
+  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) {
+    throw new CrlError(`${what}: bad time "${text}"`, t.at);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+}
+
+/** revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate, revocationDate, crlEntryExtensions OPTIONAL } */
+function readEntries(b: Uint8Array, list: Tlv): CrlEntry[] {
+  const out: CrlEntry[] = [];
+  for (let p = list.start; p < list.end; ) {
+    const entry = tlvAt(b, p, list.end, 'revoked certificate');
+    if (entry.tag !== 0x30) throw new CrlError('a revoked certificate is not a SEQUENCE', entry.at);
+    const serialTlv = tlvAt(b, entry.start, entry.end, 'userCertificate');
+    if (serialTlv.tag !== 0x02 || serialTlv.end === serialTlv.start) {
+      throw new CrlError('userCertificate is not an INTEGER', serialTlv.at);
+    }
+    const serial = integerHex(b.subarray(serialTlv.start, serialTlv.end));
+    const where = `entry ${out.length + 1} (serial ${serial})`;
+    const date = tlvAt(b, serialTlv.end, entry.end, `${where}: revocationDate`);
+    const e: CrlEntry = {
+      serial,
+      revokedAt: timeAt(b, date, `${where}: revocationDate`),
+      reason: 'UNSPECIFIED',
+      reasonGiven: false,
+    };
+    if (date.end < entry.end) {
+      const exts = tlvAt(b, date.end, entry.end, `${where}: crlEntryExtensions`);
+      if (exts.tag !== 0x30 || exts.end !== entry.end) {
+        throw new CrlError(`${where}: crlEntryExtensions is not a SEQUENCE ending the entry`, exts.at);
+      }
+      for (let q = exts.start; q < exts.end; ) {
+        const ext = tlvAt(b, q, exts.end, `${where}: extension`);
+        const oid = tlvAt(b, ext.start, ext.end, `${where}: extension id`);
+        if (ext.tag !== 0x30 || oid.tag !== 0x06)
+          throw new CrlError(`${where}: a malformed extension`, ext.at);
+        let v = tlvAt(b, oid.end, ext.end, `${where}: extension value`);
+        let critical = false;
+        if (v.tag === 0x01) {
+          if (v.end - v.start !== 1) throw new CrlError(`${where}: a BOOLEAN is not one byte`, v.at);
+          critical = b[v.start] !== 0;
+          v = tlvAt(b, v.end, ext.end, `${where}: extension value`);
+        }
+        if (v.tag !== 0x04 || v.end !== ext.end)
+          throw new CrlError(`${where}: a malformed extension`, ext.at);
+        const isReason =
+          oid.end - oid.start === 3 && OID_DER_REASON_CODE.every((x, i) => b[oid.start + i] === x);
+        if (isReason) {
+          // ENUMERATED: tag 0x0a, length 1, the code
+          if (v.end - v.start !== 3 || b[v.start] !== 0x0a || b[v.start + 1] !== 1) {
+            throw new CrlError(`${where}: reasonCode is not a one-byte ENUMERATED`, v.at);
+          }
+          const code = b[v.start + 2]!;
+          e.reason = CRL_REASONS[code] ?? `CODE_${code}`;
+          e.reasonGiven = true;
+        } else if (critical) {
+          const id = oidText(b, oid);
+          if (!KNOWN_ENTRY_EXTENSIONS.has(id)) {
+            throw new CrlError(`${where}: ${unknownCritical('CRL entry', id).what}`, ext.at);
+          }
+        }
+        q = ext.end;
+      }
+    }
+    out.push(e);
+    p = entry.end;
+  }
+  return out;
 }
 
 function readExtension(crl: Crl, ext: Extension): void {

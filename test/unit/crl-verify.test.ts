@@ -71,6 +71,9 @@ describe('verifyCrl and checkCrl: is the CRL the CA’s (issue 15 item 2)', () =
     expect(opensslVerifies(der)).toBe(true);
     const r = await check(der, ca, { now: NEW_AT, maxAge: 25 * 3600 });
     expect(r.findings).toEqual([]);
+    // the same bytes as a Node Buffer inside a larger pool (as files are read): still verified
+    const pooled = Buffer.concat([Buffer.from('xx'), der]).subarray(2);
+    expect((await verifyCrl(decodeCrl(pooled), ca.cert)).signature).toBe('verified');
     expect(r.summary).toMatchObject({
       signature: 'verified',
       caSubject: 'CN=Example Issuing CA,O=Example Corp,C=IE',
