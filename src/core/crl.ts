@@ -298,7 +298,14 @@ function tlvAt(b: Uint8Array, pos: number, limit: number, what: string): Tlv {
  * x509 (asn1-schema 2.x) misreads a CRL without nextUpdate, dropping its extensions without an
  * error; those are then read on their own.
  */
-function tbsParts(b: Uint8Array): { revoked?: Tlv; extensions?: Tlv; nextUpdate: boolean } {
+interface TbsParts {
+  thisUpdate: Tlv;
+  nextUpdate?: Tlv;
+  revoked?: Tlv;
+  extensions?: Tlv;
+}
+
+function tbsParts(b: Uint8Array): TbsParts {
   const list = tlvAt(b, 0, b.length, 'CertificateList');
   const tbs = tlvAt(b, list.start, list.end, 'TBSCertList');
   if (tbs.tag !== 0x30) throw new CrlError('not a CRL: the TBSCertList is not a SEQUENCE', tbs.at);
@@ -317,10 +324,9 @@ function tbsParts(b: Uint8Array): { revoked?: Tlv; extensions?: Tlv; nextUpdate:
   expect(parts[i], parts[i]?.tag === 0x30, 'the signature algorithm (a SEQUENCE)');
   expect(parts[i + 1], parts[i + 1]?.tag === 0x30, 'the issuer (a SEQUENCE)');
   expect(parts[i + 2], isTime(parts[i + 2]), 'thisUpdate (a time)');
+  const out: TbsParts = { thisUpdate: parts[i + 2]! };
   i += 3;
-  const nextUpdate = isTime(parts[i]);
-  if (nextUpdate) i++;
-  const out: { revoked?: Tlv; extensions?: Tlv; nextUpdate: boolean } = { nextUpdate };
+  if (isTime(parts[i])) out.nextUpdate = parts[i++]!;
   if (parts[i]?.tag === 0x30) out.revoked = parts[i++]!;
   if (parts[i]?.tag === 0xa0) out.extensions = parts[i++]!;
   if (i < parts.length) throw new CrlError('an unexpected field in the TBSCertList', parts[i]!.at);
@@ -328,7 +334,7 @@ function tbsParts(b: Uint8Array): { revoked?: Tlv; extensions?: Tlv; nextUpdate:
 }
 
 /** What x509 drops from a CRL without nextUpdate (its extensions), read on its own. */
-function repairExtensions(b: Uint8Array, parts: ReturnType<typeof tbsParts>, tbs: TBSCertList): void {
+function repairExtensions(b: Uint8Array, parts: TbsParts, tbs: TBSCertList): void {
   if (parts.extensions === undefined) return;
   const inner = tlvAt(b, parts.extensions.start, parts.extensions.end, 'crlExtensions');
   tbs.crlExtensions = AsnConvert.parse(b.subarray(inner.at, inner.end), Extensions);
@@ -387,6 +393,9 @@ function withoutEntries(b: Uint8Array, revoked: Tlv): Uint8Array {
 export function decodeCrl(b: Uint8Array): CrlDocument {
   checkFraming(b);
   const parts = tbsParts(b);
+  // the times read here: asn1js rolls month 13 or hour 92 into a later date without a word
+  const thisUpdate = timeAt(b, parts.thisUpdate, 'thisUpdate');
+  const nextUpdate = parts.nextUpdate ? timeAt(b, parts.nextUpdate, 'nextUpdate') : undefined;
   let asn: CertificateList;
   let signed: X509Crl;
   try {
@@ -403,6 +412,8 @@ export function decodeCrl(b: Uint8Array): CrlDocument {
   try {
     if (!parts.nextUpdate) repairExtensions(b, parts, asn.tbsCertList);
     const crl = readFields(asn.tbsCertList, (k) => offsetOf(b, k));
+    crl.thisUpdate = thisUpdate;
+    if (nextUpdate !== undefined) crl.nextUpdate = nextUpdate;
     if (parts.revoked) crl.entries = readEntries(b, parts.revoked);
     return { crl, signed };
   } catch (err) {
