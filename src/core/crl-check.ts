@@ -1,7 +1,7 @@
 /** The CRL against the newer report: every revocation a relying party must see, and nothing else. */
 import type { Crl, CrlEntry } from './crl.js';
 import type { CrlVerification } from './crl-verify.js';
-import { FINDING_SEVERITY, type Finding, type FindingCode, type FindingCollector } from './finding.js';
+import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
 import { formatInstant } from './instant.js';
 import {
   entrySerialHex,
@@ -220,6 +220,33 @@ export function checkCrl(
     });
   }
   return summary;
+}
+
+/**
+ * The CRL's own checks (signature, issuer, freshness, entries after thisUpdate) without a report to
+ * compare its entries with: `run` on a night with no diff (a baseline, an unchanged report).
+ */
+export function crlTrustFindings(
+  crl: Crl,
+  options: Pick<CrlCheckOptions, 'source' | 'verification' | 'now' | 'maxAge'>,
+  findingLimit: number,
+): Finding[] {
+  const findings = new FindingCollector(findingLimit);
+  const add = (
+    code: FindingCode,
+    f: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity'] },
+  ) => findings.add({ code, severity: FINDING_SEVERITY[code], ...f });
+  const crlRef = (e?: CrlEntry) => ({
+    source: options.source,
+    thisUpdate: formatInstant(crl.thisUpdate),
+    ...(e === undefined
+      ? {}
+      : {
+          entry: { serial: formatSerial(e.serial), revokedAt: formatInstant(e.revokedAt), reason: e.reason },
+        }),
+  });
+  checkTrust(crl, { ...options, newCreatedAt: Number.NaN, allowance: 0 }, add, crlRef);
+  return findings.findings;
 }
 
 const duration = (s: number) =>

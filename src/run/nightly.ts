@@ -21,6 +21,7 @@ import { generateReport, listReports } from '../aws/generate.js';
 import { listCas } from '../aws/pca.js';
 import { downloadObject } from '../aws/s3.js';
 import { type CaArn, parseCaArn } from '../core/ca-arn.js';
+import { crlTrustFindings } from '../core/crl-check.js';
 import type { CheckedCrl } from '../core/crl-location.js';
 import type { FailOn } from '../core/fail-on.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
@@ -605,6 +606,22 @@ async function processCa(
       });
       findings = [...findings, ...diff.findings];
       outcome = { status: 'diffed', reportId: report.id, previousReportId: checkpoint.reportId, diff };
+    }
+    // no diff tonight (a baseline, an unchanged report): the CA's CRL is still verified and judged
+    if (!diff && revocation?.crl) {
+      const c = revocation.crl;
+      findings.push(
+        ...crlTrustFindings(
+          c.crl,
+          {
+            source: c.source,
+            verification: c.verification,
+            now: ctx.now(),
+            maxAge: s.crlMaxAge ?? 25 * 3600,
+          },
+          s.maxFindings,
+        ),
+      );
     }
     const acked = applyAcks(findings, s.acks, ctx.now()).findings;
     const omitted = diff?.omittedFindings ?? {};

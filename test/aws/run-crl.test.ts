@@ -182,4 +182,27 @@ describe('run: the CA’s own CRL (issue 15 item 3)', () => {
       matched: 0,
     });
   });
+
+  it('a baseline night (no diff) still verifies and judges the CRL: forged and stale', async () => {
+    const ca = await createCa({ CrlConfiguration: { Enabled: true, S3BucketName: 'crl-bucket' } });
+    const id = ca.split('/').pop()!;
+    const caPem = (
+      await pca.client.send(new GetCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: ca }))
+    ).Certificate!;
+    const now = await emulatorNow(stack);
+    const forger = await makeTestCa();
+    const crl = await makeTestCrl(forger.keys.privateKey, {
+      issuer: new X509Certificate(caPem).subject,
+      thisUpdate: now - 8 * 86400,
+    });
+    await s3.send(new PutObjectCommand({ Bucket: 'crl-bucket', Key: `crl/${id}.crl`, Body: crl }));
+    const state = join(work, 'baseline');
+    const r = await run(ca, state);
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).cas[0].status).toBe('baseline');
+    expect(resultOf(state, ca, r.stdout).findings.map((f) => [f.code, f.severity])).toEqual([
+      ['CRL_SIGNATURE_INVALID', 'error'],
+      ['CRL_STALE', 'error'],
+    ]);
+  });
 });
