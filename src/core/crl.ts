@@ -351,12 +351,6 @@ function integerHex(bytes: Uint8Array | ArrayBuffer): string {
   return out;
 }
 
-const seconds = (d: Date | undefined, what: string): number => {
-  const t = d?.getTime();
-  if (t === undefined || Number.isNaN(t)) throw new CrlError(`${what} is not a time`);
-  return t / 1000;
-};
-
 /** A DER length's header bytes. */
 function derLength(n: number): number[] {
   if (n < 0x80) return [n];
@@ -411,9 +405,7 @@ export function decodeCrl(b: Uint8Array): CrlDocument {
   }
   try {
     if (!parts.nextUpdate) repairExtensions(b, parts, asn.tbsCertList);
-    const crl = readFields(asn.tbsCertList, (k) => offsetOf(b, k));
-    crl.thisUpdate = thisUpdate;
-    if (nextUpdate !== undefined) crl.nextUpdate = nextUpdate;
+    const crl = readFields(asn.tbsCertList, { thisUpdate, nextUpdate }, (k) => offsetOf(b, k));
     if (parts.revoked) crl.entries = readEntries(b, parts.revoked);
     return { crl, signed };
   } catch (err) {
@@ -441,13 +433,14 @@ function offsetOf(b: Uint8Array, k: number): number | undefined {
   }
 }
 
-function readFields(tbs: TBSCertList, offset: (k: number) => number | undefined): Crl {
-  const crl: Crl = {
-    issuer: nameText(tbs.issuer),
-    thisUpdate: seconds(tbs.thisUpdate.getTime(), 'thisUpdate'),
-    entries: [],
-  };
-  if (tbs.nextUpdate !== undefined) crl.nextUpdate = seconds(tbs.nextUpdate.getTime(), 'nextUpdate');
+/** The issuer and extensions as x509 read them, the times as read here. */
+function readFields(
+  tbs: TBSCertList,
+  times: { thisUpdate: number; nextUpdate?: number | undefined },
+  offset: (k: number) => number | undefined,
+): Crl {
+  const crl: Crl = { issuer: nameText(tbs.issuer), thisUpdate: times.thisUpdate, entries: [] };
+  if (times.nextUpdate !== undefined) crl.nextUpdate = times.nextUpdate;
   const extensions = tbs.crlExtensions ?? [];
   for (let k = 0; k < extensions.length; k++) {
     try {
