@@ -11,6 +11,7 @@ import {
 } from '../src/core/cloudtrail/event.js';
 import type { Crl } from '../src/core/crl.js';
 import { type CrlSummary, checkCrl } from '../src/core/crl-check.js';
+import type { CrlVerification } from '../src/core/crl-verify.js';
 import { diffIndexes, releaseJoinColumns } from '../src/core/diff.js';
 import { completeDiff, rowsForDiff } from '../src/core/diff-report.js';
 import { type Finding, FindingCollector } from '../src/core/finding.js';
@@ -706,7 +707,14 @@ export function eventsOf(
 export async function crlCheckRun(
   newText: string,
   crl: Crl,
-  options: { newCreatedAt?: number; allowance?: number; source?: string } = {},
+  options: {
+    newCreatedAt?: number;
+    allowance?: number;
+    source?: string;
+    verification?: CrlVerification;
+    now?: number;
+    maxAge?: number;
+  } = {},
 ): Promise<{ summary: CrlSummary; findings: Finding[]; index: ReportIndex }> {
   const index = await indexOf(newText, { source: 'new' });
   const collector = new FindingCollector(1000);
@@ -714,6 +722,9 @@ export async function crlCheckRun(
     source: options.source ?? 'ca.crl',
     newCreatedAt: options.newCreatedAt ?? Number.NaN,
     allowance: options.allowance ?? 3600,
+    ...(options.verification === undefined ? {} : { verification: options.verification }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
   });
   return { summary, findings: collector.findings, index };
 }

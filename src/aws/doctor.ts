@@ -3,8 +3,15 @@
  * The policy is evaluated (statements, conditions, Deny), not merely found. A check that cannot run
  * because an earlier one found no bucket is SKIP; a check whose call fails is FAIL with the error.
  */
-import { caCanWrite, PCA_PRINCIPAL, unconditionedServiceGrants } from '../core/bucket-policy.js';
+import {
+  caCanPublishCrl,
+  caCanWrite,
+  PCA_PRINCIPAL,
+  unconditionedServiceGrants,
+} from '../core/bucket-policy.js';
 import type { CaArn } from '../core/ca-arn.js';
+import { CrlError, crlDer, decodeCrl } from '../core/crl.js';
+import { crlLocation, locationText } from '../core/crl-location.js';
 import { PROBE_KEY } from '../core/iam-policy.js';
 import { formatInstant } from '../core/instant.js';
 import {
@@ -16,6 +23,7 @@ import {
   readBucketPolicy,
 } from './bucket-settings.js';
 import type { AwsClients } from './clients.js';
+import { describeRevocation, getCrlObject, listCrlKeys } from './crl.js';
 import { AwsError, FATAL_AWS_ERRORS } from './errors.js';
 import { listReports } from './generate.js';
 import { describeCa } from './pca.js';
@@ -35,6 +43,8 @@ export interface DoctorOptions {
   bucket: string;
   /** seconds: an older newest report fails */
   maxReportAge: number;
+  /** seconds: a CRL older than this (thisUpdate) fails; default 25 h */
+  maxCrlAge?: number;
 }
 
 export interface DoctorDeps {
@@ -124,6 +134,7 @@ export async function runDoctor(deps: DoctorDeps, o: DoctorOptions): Promise<Che
   ];
   if (!exists) {
     for (const id of bucketChecks) checks.push({ id, status: 'SKIP', detail: 'the bucket does not exist' });
+    await crlChecks(deps, o, check, checks);
     return checks;
   }
 
@@ -232,5 +243,131 @@ export async function runDoctor(deps: DoctorDeps, o: DoctorOptions): Promise<Che
     }
     return { status: 'PASS', detail };
   });
+  await crlChecks(deps, o, check, checks);
   return checks;
+}
+
+/**
+ * issue 15 item 4: the CA's CRL, wherever its RevocationConfiguration puts it (often another bucket
+ * than the reports'): published at all, the CRL bucket's policy lets PCA write it, and it is fresh.
+ */
+async function crlChecks(
+  deps: DoctorDeps,
+  o: DoctorOptions,
+  check: (id: string, run: () => Promise<Omit<Check, 'id'>>) => Promise<Check>,
+  checks: Check[],
+): Promise<void> {
+  const { ca } = o;
+  const update = `aws acm-pca update-certificate-authority --certificate-authority-arn ${ca.arn} --revocation-configuration '{"CrlConfiguration":{"Enabled":true,"S3BucketName":"CRL-BUCKET"}}'`;
+  let location: ReturnType<typeof crlLocation>;
+  const config = await check('crl-config', async () => {
+    const c = await describeRevocation(deps.clients.pca(ca.region), ca.arn);
+    location = crlLocation(ca.id, c);
+    if (location) {
+      return {
+        status: 'PASS',
+        detail: `CRLs enabled (${c.crl?.type ?? 'COMPLETE'}): ${locationText(location)}${c.ocspEnabled ? '; OCSP enabled too' : ''}`,
+      };
+    }
+    if (c.ocspEnabled) return { status: 'PASS', detail: 'CRLs disabled; OCSP enabled' };
+    return {
+      status: 'WARN',
+      detail: 'the CA publishes neither a CRL nor OCSP: no relying party can learn of its revocations',
+      fix: update,
+    };
+  });
+  if (config.status === 'FAIL' || location === undefined) {
+    const why = config.status === 'FAIL' ? 'the CA could not be described' : 'CRLs are disabled';
+    for (const id of ['crl-bucket-policy', 'crl-age']) checks.push({ id, status: 'SKIP', detail: why });
+    return;
+  }
+  const where = location;
+  const s3 = deps.clients.s3(ca.region);
+  await check('crl-bucket-policy', async () => {
+    const text = await readBucketPolicy(s3, where.bucket);
+    const key = where.kind === 'complete' ? where.key : `${where.prefix}x.crl`;
+    const grant = `a statement allowing ${PCA_PRINCIPAL} s3:PutObject on arn:aws:s3:::${where.bucket}/${key.replace(/[^/]*$/, '*')}, s3:GetBucketAcl and s3:GetBucketLocation on arn:aws:s3:::${where.bucket}, with "Condition": {"StringEquals": {"aws:SourceAccount": "${ca.account}", "aws:SourceArn": "${ca.arn}"}}`;
+    if (text === undefined) {
+      return { status: 'FAIL', detail: `CRL bucket ${where.bucket} has no policy`, fix: `add ${grant}` };
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return {
+        status: 'FAIL',
+        detail: `the policy of CRL bucket ${where.bucket} is not valid JSON`,
+        fix: `fix it by hand, with ${grant}`,
+      };
+    }
+    const d = caCanPublishCrl(doc, where.bucket, key, ca.arn, ca.account);
+    const loose = unconditionedServiceGrants(doc, where.bucket);
+    if (!d.allowed) {
+      return {
+        status: 'FAIL',
+        detail: `the policy of CRL bucket ${where.bucket} does not let this CA publish its CRL: ${d.why}`,
+        fix: d.denied
+          ? `change or remove statement ${d.denied.statement} by hand, then add ${grant}`
+          : `add ${grant}`,
+      };
+    }
+    const detail = `the policy of CRL bucket ${where.bucket} lets this CA publish its CRL${d.sid ? ` (statement ${d.sid})` : ''}`;
+    if (loose.length) {
+      return {
+        status: 'WARN',
+        detail: `${detail}, but statement ${loose.join(', ')} lets ${PCA_PRINCIPAL} write without an aws:SourceAccount or aws:SourceArn condition (confused deputy)`,
+        fix: `add "Condition": {"StringEquals": {"aws:SourceAccount": "${ca.account}", "aws:SourceArn": "${ca.arn}"}} to statement ${loose.join(', ')} by hand`,
+      };
+    }
+    return { status: 'PASS', detail };
+  });
+  await check('crl-age', async () => {
+    const keys = where.kind === 'complete' ? [where.key] : await listCrlKeys(s3, where.bucket, where.prefix);
+    const maxAge = o.maxCrlAge ?? 25 * 3600;
+    let oldest: { key: string; thisUpdate: number; nextUpdate?: number } | undefined;
+    for (const key of keys) {
+      const bytes = await getCrlObject(s3, where.bucket, key);
+      if (bytes === undefined) {
+        return {
+          status: 'FAIL',
+          detail: `no CRL at s3://${where.bucket}/${key}`,
+          fix: 'check the CRL bucket policy (crl-bucket-policy) and its KMS key (a CA that never revoked may have published none yet: unconfirmed)',
+        };
+      }
+      let crl: ReturnType<typeof decodeCrl>['crl'];
+      try {
+        crl = decodeCrl(crlDer(bytes, (b64) => Buffer.from(b64, 'base64'))).crl;
+      } catch (err) {
+        if (!(err instanceof CrlError)) throw err;
+        return { status: 'FAIL', detail: `s3://${where.bucket}/${key} is not a CRL: ${err.message}` };
+      }
+      if (!oldest || crl.thisUpdate < oldest.thisUpdate) {
+        oldest = {
+          key,
+          thisUpdate: crl.thisUpdate,
+          ...(crl.nextUpdate === undefined ? {} : { nextUpdate: crl.nextUpdate }),
+        };
+      }
+    }
+    if (!oldest) {
+      return {
+        status: 'FAIL',
+        detail: `no partition CRL under ${locationText(where)}`,
+        fix: 'check the CRL bucket policy (crl-bucket-policy)',
+      };
+    }
+    const now = deps.now();
+    const age = now - oldest.thisUpdate;
+    const detail = `${keys.length > 1 ? `oldest of ${keys.length} partitions, ` : ''}s3://${where.bucket}/${oldest.key}: thisUpdate ${formatInstant(oldest.thisUpdate)}, ${hours(age)} ago`;
+    const fix = 'PCA stopped publishing: check the CRL bucket policy and its KMS key, and the CA status';
+    if (oldest.nextUpdate !== undefined && now > oldest.nextUpdate) {
+      return {
+        status: 'FAIL',
+        detail: `${detail}; its nextUpdate ${formatInstant(oldest.nextUpdate)} has passed`,
+        fix,
+      };
+    }
+    if (age > maxAge) return { status: 'FAIL', detail: `${detail}: older than ${hours(maxAge)}`, fix };
+    return { status: 'PASS', detail };
+  });
 }

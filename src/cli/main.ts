@@ -204,6 +204,15 @@ const diff = command(
         describe: 'how far a RevokeCertificate call and the report revokedAt may differ',
       },
       crl: { type: 'string', describe: 'the CA CRL (DER or PEM) to check against NEW' },
+      'ca-certificate': {
+        type: 'string',
+        describe: "the CA's certificate (PEM or DER): the CRL's signature and issuer are checked against it",
+      },
+      'crl-max-age': {
+        type: 'string',
+        default: '25h',
+        describe: 'a CRL whose thisUpdate is older than this is CRL_STALE (warning)',
+      },
     },
     examples: [
       [
@@ -212,8 +221,8 @@ const diff = command(
       ],
       ['$0 diff old.json new.csv --format json --fail-on error', 'JSON against CSV, machine-readable'],
       [
-        '$0 diff old.json new.json --cloudtrail trail-logs/ --crl ca.crl',
-        'reconcile with CloudTrail and the CRL',
+        '$0 diff old.json new.json --cloudtrail trail-logs/ --crl ca.crl --ca-certificate ca.pem',
+        'reconcile with CloudTrail and the CRL, its signature verified',
       ],
     ],
     epilogue: EXIT_CODES,
@@ -234,6 +243,8 @@ const diff = command(
         propagationAllowance: parseDurationFlag('propagation-allowance', a['propagation-allowance']),
         timeTolerance: parseDurationFlag('time-tolerance', a['time-tolerance']),
         ...(a.crl === undefined ? {} : { crl: a.crl }),
+        ...(a['ca-certificate'] === undefined ? {} : { caCertificate: a['ca-certificate'] }),
+        crlMaxAge: parseDurationFlag('crl-max-age', a['crl-max-age']),
         ...outputValues(a),
         ...(a['old-created-at'] === undefined
           ? {}
@@ -400,6 +411,12 @@ const run = command(
         describe:
           'certificates asked per CA and night; beyond it, those with the smallest SHA-256 of the serial (default 100)',
       },
+      'crl-check': {
+        type: 'string',
+        describe:
+          "on|off: fetch the CA's CRL from its RevocationConfiguration, verify it and check it against NEW (default on)",
+      },
+      'crl-max-age': { type: 'string', describe: 'see diff (default 25h)' },
       'dry-run': {
         type: 'boolean',
         default: false,
@@ -449,6 +466,8 @@ const run = command(
         ...(a['keep-reports'] === undefined ? {} : { keepReports: a['keep-reports'] }),
         ...(a.ocsp === undefined ? {} : { ocsp: a.ocsp }),
         ...(a['ocsp-max'] === undefined ? {} : { ocspMax: a['ocsp-max'] }),
+        ...(a['crl-check'] === undefined ? {} : { crlCheck: a['crl-check'] }),
+        ...(a['crl-max-age'] === undefined ? {} : { crlMaxAge: a['crl-max-age'] }),
       },
       contextFrom(a),
     );
@@ -517,6 +536,11 @@ const doctor = command(
         default: '36h',
         describe: 'the newest report must be younger than this',
       },
+      'crl-max-age': {
+        type: 'string',
+        default: '25h',
+        describe: "the CA's CRL (thisUpdate) must be younger than this",
+      },
       format: { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'output format' },
     },
     examples: [
@@ -534,6 +558,7 @@ const doctor = command(
         ca: a.ca,
         bucket: a.bucket,
         maxReportAge: parseDurationFlag('max-report-age', a['max-report-age']),
+        maxCrlAge: parseDurationFlag('crl-max-age', a['crl-max-age']),
         format: a.format,
       },
       contextFrom(a),
@@ -559,6 +584,12 @@ const iamPolicy = command(
         multiple: true,
         describe: 'the CloudTrail bucket --cloudtrail s3://… reads (repeatable; default: the --bucket ones)',
       },
+      'crl-bucket': {
+        type: 'string',
+        multiple: true,
+        describe:
+          'the bucket a CA publishes its CRL into, read by run and doctor (repeatable; default: the --bucket ones)',
+      },
       state: { type: 'string', describe: "add run's rights on its S3 state: s3://bucket/prefix/" },
     },
     examples: [
@@ -577,6 +608,7 @@ const iamPolicy = command(
         bucket: a.bucket ?? [],
         ca: a.ca ?? [],
         trailBucket: a['trail-bucket'] ?? [],
+        crlBucket: a['crl-bucket'] ?? [],
         ...(a.state === undefined ? {} : { state: a.state }),
       },
       contextFrom(a),

@@ -142,10 +142,35 @@ export function evaluate(policy: Json, req: PolicyRequest): Decision {
 
 /** Every permission the CA needs to deliver a report into the bucket, checked; the first failure. */
 export function caCanWrite(policy: Json, bucket: string, caArn: string, account: string): Decision {
-  for (const action of REPORT_ACTIONS) {
-    const resource = action.startsWith('s3:Put')
-      ? `arn:aws:s3:::${bucket}/audit-report/x.json`
-      : `arn:aws:s3:::${bucket}`;
+  return caCan(policy, REPORT_ACTIONS, bucket, 'audit-report/x.json', caArn, account);
+}
+
+/**
+ * What PCA needs to publish a CRL (issue 15 item 4): s3:PutObject of the CRL's key, s3:GetBucketAcl
+ * and s3:GetBucketLocation, under the same aws:SourceAccount/aws:SourceArn conditions as reports.
+ */
+export const CRL_ACTIONS = ['s3:PutObject', 's3:GetBucketAcl', 's3:GetBucketLocation'];
+
+export function caCanPublishCrl(
+  policy: Json,
+  bucket: string,
+  key: string,
+  caArn: string,
+  account: string,
+): Decision {
+  return caCan(policy, CRL_ACTIONS, bucket, key, caArn, account);
+}
+
+function caCan(
+  policy: Json,
+  actions: readonly string[],
+  bucket: string,
+  key: string,
+  caArn: string,
+  account: string,
+): Decision {
+  for (const action of actions) {
+    const resource = action.startsWith('s3:Put') ? `arn:aws:s3:::${bucket}/${key}` : `arn:aws:s3:::${bucket}`;
     const d = evaluate(policy, { action, resource, sourceAccount: account, sourceArn: caArn });
     if (!d.allowed) return d;
   }

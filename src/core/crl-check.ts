@@ -1,6 +1,7 @@
 /** The CRL against the newer report: every revocation a relying party must see, and nothing else. */
 import type { Crl, CrlEntry } from './crl.js';
-import { FINDING_SEVERITY, type Finding, type FindingCode, type FindingCollector } from './finding.js';
+import type { CrlVerification } from './crl-verify.js';
+import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
 import { formatInstant } from './instant.js';
 import {
   entrySerialHex,
@@ -24,6 +25,12 @@ export interface CrlCheckOptions {
   newCreatedAt: number;
   /** a revocation younger than this at the CRL's thisUpdate may not be on it yet */
   allowance: number;
+  /** the signature and issuer checks (crl-verify.ts); absent: not verified */
+  verification?: CrlVerification;
+  /** epoch seconds: the CRL's freshness is judged at this instant (absent: not judged) */
+  now?: number;
+  /** seconds: a CRL whose thisUpdate is older than this at `now` is CRL_STALE (warning) */
+  maxAge?: number;
 }
 
 /**
@@ -56,6 +63,12 @@ export interface CrlSummary {
   nextUpdate?: string;
   crlNumber?: string;
   entries: number;
+  /** 'verified' against the CA certificate, 'invalid', or 'not verified' (no CA certificate) */
+  signature: CrlVerification['signature'];
+  /** the CA certificate's subject, when one was given */
+  caSubject?: string;
+  /** set when the entries were not compared with NEW: why */
+  notCompared?: string;
   /** revoked, unexpired certificates of NEW found on the CRL */
   matched: number;
   /** revoked in NEW too recently to be expected on this CRL, or expired before it */
@@ -97,7 +110,10 @@ export function checkCrl(
   findings: FindingCollector,
   options: CrlCheckOptions,
 ): CrlSummary {
-  const add = (code: FindingCode, f: Omit<Finding, 'code' | 'severity'>) => {
+  const add = (
+    code: FindingCode,
+    f: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity'] },
+  ) => {
     if (!findings.wants(code)) findings.count(code);
     else findings.add({ code, severity: FINDING_SEVERITY[code], ...f });
   };
@@ -108,12 +124,12 @@ export function checkCrl(
     ...(crl.nextUpdate === undefined ? {} : { nextUpdate: formatInstant(crl.nextUpdate) }),
     ...(crl.crlNumber === undefined ? {} : { crlNumber: crl.crlNumber }),
     entries: crl.entries.length,
+    signature: options.verification?.signature ?? 'not verified',
+    ...(options.verification?.caSubject === undefined ? {} : { caSubject: options.verification.caSubject }),
     matched: 0,
     notExpected: 0,
     afterNewReport: 0,
   };
-  const scope = crlScope(crl);
-  if (scope !== undefined) summary.scope = scope;
   const crlRef = (e?: CrlEntry) => ({
     source: options.source,
     thisUpdate: formatInstant(crl.thisUpdate),
@@ -123,6 +139,12 @@ export function checkCrl(
           entry: { serial: formatSerial(e.serial), revokedAt: formatInstant(e.revokedAt), reason: e.reason },
         }),
   });
+  if (!checkTrust(crl, options, add, crlRef)) {
+    summary.notCompared = 'the CRL is not of this CA (CRL_ISSUER_MISMATCH)';
+    return summary;
+  }
+  const scope = crlScope(crl);
+  if (scope !== undefined) summary.scope = scope;
   const rowOf = (i: number) => ({
     report: newIndex.source,
     line: lineOf(newIndex, i),
@@ -198,4 +220,85 @@ export function checkCrl(
     });
   }
   return summary;
+}
+
+/**
+ * The CRL's own checks (signature, issuer, freshness, entries after thisUpdate) without a report to
+ * compare its entries with: `run` on a night with no diff (a baseline, an unchanged report).
+ */
+export function crlTrustFindings(
+  crl: Crl,
+  options: Pick<CrlCheckOptions, 'source' | 'verification' | 'now' | 'maxAge'>,
+  findingLimit: number,
+): Finding[] {
+  const findings = new FindingCollector(findingLimit);
+  const add = (
+    code: FindingCode,
+    f: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity'] },
+  ) => findings.add({ code, severity: FINDING_SEVERITY[code], ...f });
+  const crlRef = (e?: CrlEntry) => ({
+    source: options.source,
+    thisUpdate: formatInstant(crl.thisUpdate),
+    ...(e === undefined
+      ? {}
+      : {
+          entry: { serial: formatSerial(e.serial), revokedAt: formatInstant(e.revokedAt), reason: e.reason },
+        }),
+  });
+  checkTrust(crl, { ...options, newCreatedAt: Number.NaN, allowance: 0 }, add, crlRef);
+  return findings.findings;
+}
+
+const duration = (s: number) =>
+  s % 86400 === 0 ? `${s / 86400}d` : s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+
+/**
+ * The CRL itself: the CA's signature and name, fresh, no entry from its future. Returns false when
+ * its entries must not be compared with NEW (another issuer's CRL says nothing of this CA).
+ */
+function checkTrust(
+  crl: Crl,
+  options: CrlCheckOptions,
+  add: (
+    code: FindingCode,
+    f: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity'] },
+  ) => void,
+  crlRef: (e?: CrlEntry) => Record<string, unknown>,
+): boolean {
+  const v = options.verification;
+  if (v?.signature === 'invalid') {
+    add('CRL_SIGNATURE_INVALID', {
+      message: `the CRL's signature does not verify with the CA certificate's key${v.problem ? ` (${v.problem})` : ''}: relying parties reject it, so for them it revokes nothing`,
+      evidence: { crl: crlRef() },
+    });
+  }
+  if (v?.issuerMatches === false) {
+    add('CRL_ISSUER_MISMATCH', {
+      message: `the CRL's issuer "${crl.issuer}" is not the CA certificate's subject "${v.caSubject ?? ''}": its entries are not compared`,
+      evidence: { crl: crlRef() },
+    });
+  }
+  if (options.now !== undefined) {
+    if (crl.nextUpdate !== undefined && options.now > crl.nextUpdate) {
+      add('CRL_STALE', {
+        message: `nextUpdate ${formatInstant(crl.nextUpdate)} has passed (thisUpdate ${formatInstant(crl.thisUpdate)}): relying parties that check it reject the CRL`,
+        evidence: { crl: crlRef() },
+      });
+    } else if (options.maxAge !== undefined && options.now - crl.thisUpdate > options.maxAge) {
+      add('CRL_STALE', {
+        severity: 'warning',
+        message: `thisUpdate ${formatInstant(crl.thisUpdate)} is older than --crl-max-age (${duration(options.maxAge)}): the CA may have stopped publishing`,
+        evidence: { crl: crlRef() },
+      });
+    }
+  }
+  for (const e of crl.entries) {
+    if (e.revokedAt <= crl.thisUpdate) continue;
+    add('CRL_ENTRY_AFTER_THISUPDATE', {
+      serial: formatSerial(e.serial),
+      message: `revoked at ${formatInstant(e.revokedAt)}, after the CRL's thisUpdate ${formatInstant(crl.thisUpdate)}: a CRL cannot list a later revocation (a wrong clock, or not made by the CA)`,
+      evidence: { crl: crlRef(e) },
+    });
+  }
+  return v?.issuerMatches !== false;
 }

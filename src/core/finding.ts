@@ -36,6 +36,18 @@ export const FINDING_SEVERITY = {
   OCSP_UNREACHABLE: 'warning',
   /** the answer's signature or signer does not hold (not the CA, nor a responder it delegated to) */
   OCSP_SIGNATURE_INVALID: 'error',
+  /** the CRL's signature does not verify with the CA certificate's key */
+  CRL_SIGNATURE_INVALID: 'error',
+  /** the CRL's issuer is not the CA certificate's subject (its entries are then not compared) */
+  CRL_ISSUER_MISMATCH: 'error',
+  /** nextUpdate passed (error), or thisUpdate older than --crl-max-age (warning) */
+  CRL_STALE: 'error',
+  /** a CRL entry revoked after the CRL's thisUpdate */
+  CRL_ENTRY_AFTER_THISUPDATE: 'warning',
+  /** (run) CRLs are enabled, but the CRL object is not in the bucket */
+  CRL_MISSING: 'error',
+  /** (run) the CA publishes neither a CRL nor OCSP: nobody can learn of its revocations */
+  NO_REVOCATION_PUBLISHED: 'warning',
   HISTORY_TAMPERED: 'error',
 } as const;
 

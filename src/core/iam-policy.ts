@@ -23,6 +23,8 @@ export interface IamScope {
   caArns: string[];
   /** CloudTrail trail buckets (`--cloudtrail s3://…`); none: the `buckets`, else any bucket */
   trailBuckets?: string[];
+  /** buckets the CAs publish CRLs into (run, doctor); none: the `buckets`, else any bucket */
+  crlBuckets?: string[];
   /** `run --state s3://bucket/prefix/`; absent: run keeps its state on disk, no S3 rights for it */
   state?: { bucket: string; prefix: string };
 }
@@ -36,6 +38,8 @@ type Target =
   | 'any'
   | 'trail-bucket'
   | 'trail-objects'
+  | 'crl-bucket'
+  | 'crl-objects'
   | 'state-bucket'
   | 'state-objects';
 
@@ -71,6 +75,19 @@ const LOOKUP_EVENTS: Grant = { sid: 'LookupEvents', actions: ['cloudtrail:Lookup
 const READ_TRAIL: Grant[] = [
   { sid: 'ListTrailLogs', actions: ['s3:ListBucket'], target: 'trail-bucket' },
   { sid: 'ReadTrailLogs', actions: ['s3:GetObject'], target: 'trail-objects' },
+];
+/**
+ * issue 15: run reads each CA's RevocationConfiguration and certificate, and its CRL (one object, or
+ * a partitioned CA's, listed) from the CRL bucket, which may be another than the reports'.
+ */
+const READ_CRLS: Grant[] = [
+  {
+    sid: 'ReadCaRevocation',
+    actions: ['acm-pca:DescribeCertificateAuthority', 'acm-pca:GetCertificateAuthorityCertificate'],
+    target: 'ca',
+  },
+  { sid: 'ListCrls', actions: ['s3:ListBucket'], target: 'crl-bucket' },
+  { sid: 'ReadCrls', actions: ['s3:GetObject'], target: 'crl-objects' },
 ];
 /** `run --state s3://…`: the state copied down, each file copied back, the lock object made and removed */
 const S3_STATE: Grant[] = [
@@ -116,6 +133,9 @@ const GRANTS: Record<IamCommand, Grant[]> = {
       target: 'bucket',
     },
     { sid: 'ProbeWrite', actions: ['s3:PutObject', 's3:DeleteObject'], target: 'probe' },
+    // issue 15 item 4: the CRL bucket's policy, and the CRL's age
+    { sid: 'CheckCrlBucket', actions: ['s3:GetBucketPolicy', 's3:ListBucket'], target: 'crl-bucket' },
+    { sid: 'ReadCrls', actions: ['s3:GetObject'], target: 'crl-objects' },
   ],
   generate: MAKE_REPORTS,
   run: [
@@ -129,6 +149,7 @@ const GRANTS: Record<IamCommand, Grant[]> = {
     },
     LOOKUP_EVENTS,
     ...READ_TRAIL,
+    ...READ_CRLS,
     ...S3_STATE,
   ],
   events: [LOOKUP_EVENTS, ...READ_TRAIL],
@@ -148,12 +169,17 @@ export const PROBE_KEY = 'pca-audit-doctor-probe';
 function resources(target: Target, scope: IamScope): string[] | string {
   const buckets = scope.buckets.length ? scope.buckets : ['*'];
   const trails = scope.trailBuckets?.length ? scope.trailBuckets : buckets;
+  const crls = scope.crlBuckets?.length ? scope.crlBuckets : buckets;
   const arn = (b: string) => bucketArn(scope.partition, b);
   switch (target) {
     case 'trail-bucket':
       return trails.map(arn);
     case 'trail-objects':
       return trails.map((b) => `${arn(b)}/*`);
+    case 'crl-bucket':
+      return crls.map(arn);
+    case 'crl-objects':
+      return crls.map((b) => `${arn(b)}/*`);
     case 'state-bucket':
       return scope.state ? [arn(scope.state.bucket)] : [];
     case 'state-objects':

@@ -21,6 +21,8 @@ import { generateReport, listReports } from '../aws/generate.js';
 import { listCas } from '../aws/pca.js';
 import { downloadObject } from '../aws/s3.js';
 import { type CaArn, parseCaArn } from '../core/ca-arn.js';
+import { crlTrustFindings } from '../core/crl-check.js';
+import type { CheckedCrl } from '../core/crl-location.js';
 import type { FailOn } from '../core/fail-on.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { formatInstant } from '../core/instant.js';
@@ -54,6 +56,7 @@ import {
   stateFailure,
   writeAtomic,
 } from '../store/fs-store.js';
+import type { RevocationSources } from './crl-step.js';
 import { CHANNELS, type Channel, channelsOf, deliverTo, type NotifySettings } from './notify.js';
 import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
 
@@ -81,6 +84,10 @@ export interface RunSettings {
   keepReports: number;
   /** OCSP checks of the night's revocations (absent: off) */
   ocsp?: OcspSettings;
+  /** the CA's CRL is fetched and checked (--crl-check on, the default) */
+  crlCheck?: boolean;
+  /** seconds: a CRL older than this (thisUpdate) is CRL_STALE (warning); default 25 h */
+  crlMaxAge?: number;
 }
 
 /** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
@@ -98,8 +105,13 @@ export interface RunDeps {
       timeTolerance: number;
       maxFindings: number;
       lenient: boolean;
+      /** the CA's CRL, fetched and verified by the CRL step */
+      checkedCrl?: CheckedCrl;
+      crlMaxAge?: number;
     },
   ): Promise<DiffOutput>;
+  /** the CRL step (src/run/crl-step.ts); absent: no CRL checked (--crl-check off) */
+  revocation?(ca: CaArn): Promise<RevocationSources>;
   /** test-only: exit abruptly right after this step (PCA_AUDIT_TEST_CRASH_AFTER) */
   crashAfter?: string;
   /** the state's remote copy, when it lives in S3 */
@@ -556,6 +568,12 @@ async function processCa(
     };
     const resultDir = join(state, 'runs', runId);
     let findings: Finding[] = [...tampered];
+    // issue 15: the CA's own CRL, fetched and verified; the diff checks it against NEW
+    const revocation = await deps.revocation?.(ca);
+    if (revocation) {
+      findings.push(...revocation.findings);
+      notes.push(...revocation.notes);
+    }
     let outcome: CaResult['outcome'];
     let diff: DiffOutput | undefined;
     if (checkpoint && checkpoint.reportId === report.id && tampered.length === 0) {
@@ -588,6 +606,8 @@ async function processCa(
         timeTolerance: s.timeTolerance,
         maxFindings: s.maxFindings,
         lenient: s.lenient,
+        ...(revocation?.crl ? { checkedCrl: revocation.crl } : {}),
+        ...(s.crlMaxAge === undefined ? {} : { crlMaxAge: s.crlMaxAge }),
       });
       findings = [...findings, ...diff.findings];
       // issue 15 item 4: the night's revocations, as relying parties asking OCSP are told them
@@ -610,6 +630,22 @@ async function processCa(
         }
       }
       outcome = { status: 'diffed', reportId: report.id, previousReportId: checkpoint.reportId, diff };
+    }
+    // no diff tonight (a baseline, an unchanged report): the CA's CRL is still verified and judged
+    if (!diff && revocation?.crl) {
+      const c = revocation.crl;
+      findings.push(
+        ...crlTrustFindings(
+          c.crl,
+          {
+            source: c.source,
+            verification: c.verification,
+            now: ctx.now(),
+            maxAge: s.crlMaxAge ?? 25 * 3600,
+          },
+          s.maxFindings,
+        ),
+      );
     }
     const acked = applyAcks(findings, s.acks, ctx.now()).findings;
     const omitted = diff?.omittedFindings ?? {};

@@ -27,6 +27,7 @@ import { bootstrapBucket } from '../../src/aws/bucket-setup.js';
 import { AwsError } from '../../src/aws/errors.js';
 import { type CaArn, parseCaArn } from '../../src/core/ca-arn.js';
 import { DELIVERY_SID, deliveryStatement, grantFor } from '../../src/core/policy-merge.js';
+import { makeTestCa, makeTestCrl } from '../support/crl.js';
 import { linesOf, type RunResult, runCli } from './cli.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -100,7 +101,7 @@ beforeAll(async () => {
   CA2 = await createCa('Bootstrap Test CA 2');
 }, 30_000);
 
-async function createCa(name = 'Doctor Test CA'): Promise<string> {
+async function createCa(name = 'Doctor Test CA', crlBucket?: string): Promise<string> {
   const made = await pca.send(
     new CreateCertificateAuthorityCommand({
       CertificateAuthorityType: 'ROOT',
@@ -109,6 +110,9 @@ async function createCa(name = 'Doctor Test CA'): Promise<string> {
         SigningAlgorithm: 'SHA256WITHRSA',
         Subject: { CommonName: name },
       },
+      ...(crlBucket
+        ? { RevocationConfiguration: { CrlConfiguration: { Enabled: true, S3BucketName: crlBucket } } }
+        : {}),
     }),
   );
   return made.CertificateAuthorityArn!;
@@ -140,7 +144,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-const cli = (args: string[]) => runCli(args, { env: env() });
+const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { env: env(extra) });
 const bootstrap = (bucket: string, ...more: string[]) => cli(['bootstrap', '--bucket', bucket, ...more]);
 
 async function createBucket(name: string, options: { region?: string; objectLock?: boolean } = {}) {
@@ -592,8 +596,12 @@ describe('doctor against moto', () => {
       ['encryption', 'PASS'],
       ['caller-access', 'PASS'],
       ['newest-report', 'PASS'],
+      // issue 15: this CA publishes neither CRL nor OCSP
+      ['crl-config', 'WARN'],
+      ['crl-bucket-policy', 'SKIP'],
+      ['crl-age', 'SKIP'],
     ]);
-    expect(report.summary).toEqual({ pass: 8, warn: 0, fail: 0, skip: 0 });
+    expect(report.summary).toEqual({ pass: 8, warn: 1, fail: 0, skip: 2 });
     expect(ok.code).toBe(0);
     // the probe object is gone again
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -618,7 +626,7 @@ describe('doctor against moto', () => {
       `                           fix: pca-audit bootstrap --bucket ${bucket} --ca ${ca}`,
     );
     expect(lines.find((l) => l.startsWith('FAIL  newest-report'))).toMatch(/older than 0 min/);
-    expect(lines.at(-1)).toBe('2 of 8 checks failed');
+    expect(lines.at(-1)).toBe('2 of 11 checks failed (1 with a warning)');
   });
 
   it('issue 13 item 20: a Deny of acm-pca: FAIL, and the fix is an edit by hand, not bootstrap alone', async () => {
@@ -672,10 +680,92 @@ describe('doctor against moto', () => {
     expect(check.status).toBe('WARN');
     expect(check.detail).toMatch(/statement LegacyPcaWrite .*confused deputy/);
     expect(check.fix).toMatch(/aws:SourceAccount/);
-    expect(report.summary).toEqual({ pass: 7, warn: 1, fail: 0, skip: 0 });
+    // and crl-config: the CA publishes no CRL (issue 15)
+    expect(report.summary).toEqual({ pass: 7, warn: 2, fail: 0, skip: 2 });
     expect(r.code).toBe(0);
     const text = await doctor(ca, bucket);
-    expect(linesOf(text.stdout).at(-1)).toBe('all 8 checks passed (1 with a warning)');
+    expect(linesOf(text.stdout).at(-1)).toBe('all 11 checks passed (2 with a warning)');
+  });
+
+  it('issue 15 item 4: the CRL bucket’s policy for CRL delivery, and the CRL’s age', async () => {
+    const crlBucket = bucketName('doctor-crl');
+    const ca = await createCa('Doctor CRL CA', crlBucket);
+    const { id, account } = parseCaArn(ca)!;
+    await pca.send(new UpdateCertificateAuthorityCommand({ CertificateAuthorityArn: ca, Status: 'ACTIVE' }));
+    const bucket = bucketName('doctor-crl-reports');
+    expect((await bootstrap(bucket, '--ca', ca, '--create')).code).toBe(0);
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: crlBucket,
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+    const checksOf = async (...more: string[]) =>
+      (
+        JSON.parse((await doctor(ca, bucket, '--format', 'json', ...more)).stdout) as {
+          checks: Array<{ id: string; status: string; detail: string; fix?: string }>;
+        }
+      ).checks.filter((c) => c.id.startsWith('crl-'));
+    // no policy, no CRL
+    let crl = await checksOf();
+    expect(crl.map((c) => [c.id, c.status])).toEqual([
+      ['crl-config', 'PASS'],
+      ['crl-bucket-policy', 'FAIL'],
+      ['crl-age', 'FAIL'],
+    ]);
+    expect(crl[0]!.detail).toBe(`CRLs enabled (COMPLETE): s3://${crlBucket}/crl/${id}.crl`);
+    expect(crl[1]!.fix).toMatch(
+      /s3:PutObject on arn:aws:s3:::.*\/crl\/\*, s3:GetBucketAcl and s3:GetBucketLocation/,
+    );
+    expect(crl[2]!.detail).toBe(`no CRL at s3://${crlBucket}/crl/${id}.crl`);
+    // a grant without conditions: WARN (confused deputy); with them: PASS; a fresh CRL by openssl
+    const grant = (condition: boolean) => ({
+      Sid: 'PcaCrlDelivery',
+      Effect: 'Allow',
+      Principal: { Service: 'acm-pca.amazonaws.com' },
+      Action: ['s3:PutObject', 's3:GetBucketAcl', 's3:GetBucketLocation'],
+      Resource: [`arn:aws:s3:::${crlBucket}`, `arn:aws:s3:::${crlBucket}/*`],
+      ...(condition
+        ? { Condition: { StringEquals: { 'aws:SourceAccount': account, 'aws:SourceArn': ca } } }
+        : {}),
+    });
+    await putPolicy(crlBucket, JSON.stringify({ Version: '2012-10-17', Statement: [grant(false)] }));
+    const signer = await makeTestCa();
+    const der = await makeTestCrl(signer.keys.privateKey, {
+      thisUpdate: Date.parse('2026-11-20T01:30:00Z') / 1000,
+    });
+    await s3.send(new PutObjectCommand({ Bucket: crlBucket, Key: `crl/${id}.crl`, Body: der }));
+    crl = await checksOf('--crl-max-age', '100000d');
+    expect(crl.map((c) => [c.id, c.status])).toEqual([
+      ['crl-config', 'PASS'],
+      ['crl-bucket-policy', 'WARN'],
+      ['crl-age', 'FAIL'], // its nextUpdate (2026-11-27) has passed
+    ]);
+    expect(crl[2]!.detail).toMatch(
+      /thisUpdate 2026-11-20T01:30:00Z, .* ago; its nextUpdate 2026-11-27T01:30:00Z has passed$/,
+    );
+    await putPolicy(crlBucket, JSON.stringify({ Version: '2012-10-17', Statement: [grant(true)] }));
+    const atCrl = { PCA_AUDIT_NOW: '2026-11-20T03:30:00Z' };
+    const fresh = JSON.parse(
+      (await cli(['doctor', '--ca', ca, '--bucket', bucket, '--format', 'json'], atCrl)).stdout,
+    ) as { checks: Array<{ id: string; status: string; detail: string }> };
+    expect(fresh.checks.filter((c) => c.id.startsWith('crl-')).map((c) => [c.id, c.status])).toEqual([
+      ['crl-config', 'PASS'],
+      ['crl-bucket-policy', 'PASS'],
+      ['crl-age', 'PASS'],
+    ]);
+    const old = JSON.parse(
+      (
+        await cli(
+          ['doctor', '--ca', ca, '--bucket', bucket, '--format', 'json', '--crl-max-age', '1h'],
+          atCrl,
+        )
+      ).stdout,
+    ) as { checks: Array<{ id: string; status: string; detail: string }> };
+    expect(old.checks.find((c) => c.id === 'crl-age')).toMatchObject({
+      status: 'FAIL',
+      detail: expect.stringMatching(/2 h ago: older than 1 h$/),
+    });
   });
 
   it('a CA without its certificate, a missing bucket: FAIL with fixes, the bucket checks SKIP', async () => {
@@ -694,8 +784,14 @@ describe('doctor against moto', () => {
       status: 'FAIL',
       fix: `pca-audit bootstrap --bucket ${bucket} --ca ${ca} --create`,
     });
-    expect(report.checks.slice(2).every((c) => c.status === 'SKIP')).toBe(true);
-    expect(report.summary).toEqual({ pass: 0, warn: 0, fail: 2, skip: 6 });
+    expect(report.checks.slice(2, 8).every((c) => c.status === 'SKIP')).toBe(true);
+    // the CRL checks do not need the report bucket: the CA publishes none (issue 15)
+    expect(report.checks.slice(8).map((c) => [c.id, c.status])).toEqual([
+      ['crl-config', 'WARN'],
+      ['crl-bucket-policy', 'SKIP'],
+      ['crl-age', 'SKIP'],
+    ]);
+    expect(report.summary).toEqual({ pass: 0, warn: 1, fail: 2, skip: 8 });
   });
 
   it('an unknown CA and a bucket without a policy or Block Public Access', async () => {

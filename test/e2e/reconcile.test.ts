@@ -191,7 +191,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const diff = (...args: string[]) => runCli(['diff', OLD_FILE(), NEW_FILE(), ...args]);
+/** the CRLs here are of 2026-11-20: judged fresh at NEW's making (issue 15 judges a CRL against now) */
+const CRL_NOW = { env: { PCA_AUDIT_NOW: '2026-11-20T02:00:00Z' } };
+const diff = (...args: string[]) => runCli(['diff', OLD_FILE(), NEW_FILE(), ...args], CRL_NOW);
 
 describe('diff --cloudtrail', () => {
   it('a gzipped trail log: the window from the audit report calls, the reconciliation section, exit 1', async () => {
@@ -419,6 +421,7 @@ describe('diff --crl', () => {
       nextUpdate: '2026-11-27T01:30:00Z',
       crlNumber: '2a',
       entries: 2,
+      signature: 'not verified',
       matched: 1,
       notExpected: 0,
       afterNewReport: 0,
@@ -428,6 +431,72 @@ describe('diff --crl', () => {
       ['CRL_UNKNOWN_ENTRY', '7f:00:02'],
     ]);
     expect(out).not.toHaveProperty('reconciliation');
+  });
+
+  it('issue 15: --ca-certificate verifies the signature and the issuer; the crl line says so', async () => {
+    const r = await diff('--crl', crl.der, '--ca-certificate', p('ca.pem'), '--format', 'json');
+    expect(json(r).crl).toMatchObject({
+      signature: 'verified',
+      caSubject: 'CN=Example Issuing CA,O=Example Corp,C=IE',
+    });
+    expect(codes(json(r))).toEqual(['CRL_MISSING_REVOCATION', 'CRL_UNKNOWN_ENTRY']);
+    const text = await diff('--crl', crl.der, '--ca-certificate', p('ca.pem'));
+    expect(text.stdout).toMatch(
+      /^crl +.*, 2 entries, signature verified with the CA certificate; 1 matched/m,
+    );
+    const unverified = await diff('--crl', crl.der);
+    expect(unverified.stdout).toMatch(/^crl +.*, 2 entries, signature not verified; 1 matched/m);
+    // another CA's certificate: the signature fails, the issuer too, and the entries are not compared
+    const other = p('other-ca.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        p('other-ca.key'),
+        '-out',
+        other,
+        '-subj',
+        '/CN=Other CA',
+        '-days',
+        '30',
+      ],
+      { stdio: 'pipe' },
+    );
+    const wrong = json(await diff('--crl', crl.der, '--ca-certificate', other, '--format', 'json'));
+    expect(codes(wrong).sort()).toEqual(['CRL_ISSUER_MISMATCH', 'CRL_SIGNATURE_INVALID']);
+    // a CA certificate that is not one: exit 2, named
+    const bad = await diff('--crl', crl.der, '--ca-certificate', crl.der);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`CA certificate "${crl.der}"`);
+  });
+
+  it('issue 15: judged against the real clock, the CRL of 2026-11-20 is CRL_STALE (nextUpdate passed)', async () => {
+    const r = await runCli(['diff', OLD_FILE(), NEW_FILE(), '--crl', crl.der, '--format', 'json'], {
+      env: { PCA_AUDIT_NOW: '2026-11-27T01:30:01Z' },
+    });
+    const stale = json(r).findings.filter((f: { code: string }) => f.code === 'CRL_STALE');
+    expect(stale.map((f: { severity: string }) => f.severity)).toEqual(['error']);
+    const old = await runCli(
+      ['diff', OLD_FILE(), NEW_FILE(), '--crl', crl.der, '--format', 'json', '--crl-max-age', '1h'],
+      CRL_NOW,
+    );
+    expect(json(old).findings.filter((f: { code: string }) => f.code === 'CRL_STALE')).toEqual([]);
+    const older = await runCli(
+      ['diff', OLD_FILE(), NEW_FILE(), '--crl', crl.der, '--format', 'json', '--crl-max-age', '10m'],
+      CRL_NOW,
+    );
+    expect(
+      json(older)
+        .findings.filter((f: { code: string }) => f.code === 'CRL_STALE')
+        .map((f: { severity: string }) => f.severity),
+    ).toEqual(['warning']);
   });
 
   it('the PEM form gives the same; with --cloudtrail both sections are there', async () => {

@@ -211,6 +211,9 @@ export function isolatedEnv(stack: AwsStack, extra: Record<string, string> = {})
     AWS_ENDPOINT_URL_CLOUDTRAIL: stack.emulatorUrl,
     AWS_ENDPOINT_URL_S3: stack.motoUrl,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // run's CRL step (issue 15) is off for the tests written before it: their CAs publish no CRL
+    // (a NO_REVOCATION_PUBLISHED warning each night); the CRL tests turn it on
+    PCA_AUDIT_CRL_CHECK: 'off',
     ...extra,
   };
 }

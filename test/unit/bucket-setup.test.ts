@@ -345,6 +345,32 @@ describe('iamPolicy', () => {
     }
   });
 
+  it('issue 15: run reads the CA’s revocation configuration, certificate and CRLs; doctor the CRL bucket policy', () => {
+    const run = iamPolicy(['run'], { ...scope, crlBuckets: ['pki-crls'] });
+    const sid = (p: Record<string, unknown>, id: string) =>
+      (p.Statement as Array<{ Sid: string; Action: string[]; Resource: unknown }>).find((s) => s.Sid === id);
+    expect(sid(run, 'ReadCaRevocation')).toMatchObject({
+      Action: ['acm-pca:DescribeCertificateAuthority', 'acm-pca:GetCertificateAuthorityCertificate'],
+      Resource: [CA1.arn],
+    });
+    expect(sid(run, 'ListCrls')).toMatchObject({
+      Action: ['s3:ListBucket'],
+      Resource: ['arn:aws:s3:::pki-crls'],
+    });
+    expect(sid(run, 'ReadCrls')).toMatchObject({
+      Action: ['s3:GetObject'],
+      Resource: ['arn:aws:s3:::pki-crls/*'],
+    });
+    // without --crl-bucket: the --bucket ones
+    expect(sid(iamPolicy(['run'], scope), 'ReadCrls')?.Resource).toEqual(['arn:aws:s3:::audit-reports/*']);
+    const doctor = iamPolicy(['doctor'], { ...scope, crlBuckets: ['pki-crls'] });
+    expect(sid(doctor, 'CheckCrlBucket')).toMatchObject({
+      Action: ['s3:GetBucketPolicy', 's3:ListBucket'],
+      Resource: ['arn:aws:s3:::pki-crls'],
+    });
+    expect(sid(doctor, 'ReadCrls')?.Resource).toEqual(['arn:aws:s3:::pki-crls/*']);
+  });
+
   it('without a scope: typed wildcards; without a command: the union, each Sid once', () => {
     const p = iamPolicy([], { partition: 'aws', buckets: [], caArns: [] });
     const sids = (p.Statement as Array<{ Sid: string }>).map((s) => s.Sid);

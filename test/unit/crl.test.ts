@@ -334,6 +334,20 @@ describe('parseCrl: CRLs made by openssl ca -gencrl, against openssl crl -text',
     expect(crl.nextUpdate).toBeUndefined();
   });
 
+  it('a CRL of 5,000 entries (beyond asn1js’s default limit of 10,000 ASN.1 nodes) is read whole', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      serial: (0x100000 + i).toString(16).toUpperCase(),
+      revoked: '261119140311Z',
+      reason: 'keyCompromise',
+    }));
+    const crl = parseCrl(makeCrl(many).der);
+    expect(crl.entries).toHaveLength(5000);
+    expect(crl.entries[4999]).toMatchObject({
+      serial: (0x100000 + 4999).toString(16),
+      reason: 'KEY_COMPROMISE',
+    });
+  });
+
   it('a high-bit crlNumber is a magnitude too', () => {
     const made = makeCrl([], { crlNumber: '80' });
     expect(parseCrl(made.der).crlNumber).toBe('80');
@@ -460,6 +474,7 @@ describe('checkCrl', () => {
       nextUpdate: '2026-11-27T01:30:00Z',
       crlNumber: '1000',
       entries: 2,
+      signature: 'not verified',
       matched: 2,
       notExpected: 0,
       afterNewReport: 0,
@@ -548,10 +563,14 @@ describe('checkCrl', () => {
     const records = base();
     const r = await crlCheckRun(
       toJsonReport(records),
-      aCrl([
-        { serial: hexOf(aSerial(4)), revokedAt: NEW_AT + 1 },
-        { serial: hexOf(aSerial(3)), revokedAt: NEW_AT },
-      ]),
+      // a CRL made after NEW (an entry after the CRL's own thisUpdate is another finding)
+      aCrl(
+        [
+          { serial: hexOf(aSerial(4)), revokedAt: NEW_AT + 1 },
+          { serial: hexOf(aSerial(3)), revokedAt: NEW_AT },
+        ],
+        NEW_AT + 3600,
+      ),
       { newCreatedAt: NEW_AT },
     );
     expect(r.findings.map((f) => [f.code, f.serial])).toEqual([['CRL_UNKNOWN_ENTRY', aSerial(3)]]);

@@ -47,6 +47,12 @@ describe('finding codes', () => {
       OCSP_REASON_MISMATCH: 'warning',
       OCSP_UNREACHABLE: 'warning',
       OCSP_SIGNATURE_INVALID: 'error',
+      CRL_SIGNATURE_INVALID: 'error',
+      CRL_ISSUER_MISMATCH: 'error',
+      CRL_STALE: 'error',
+      CRL_ENTRY_AFTER_THISUPDATE: 'warning',
+      CRL_MISSING: 'error',
+      NO_REVOCATION_PUBLISHED: 'warning',
       HISTORY_TAMPERED: 'error',
     });
   });

@@ -1,5 +1,6 @@
 import { parseCaArn, reportPrefix } from '../../core/ca-arn.js';
 import type { checkCrl } from '../../core/crl-check.js';
+import type { CheckedCrl } from '../../core/crl-location.js';
 import { diffIndexes, type WindowBasis } from '../../core/diff.js';
 import { completeDiff, rowsForDiff } from '../../core/diff-report.js';
 import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
@@ -31,6 +32,9 @@ async function diffRenderer(format: OutputFormat): Promise<(out: DiffOutput, sty
   }
 }
 
+/** --crl-max-age's default (issue 15): a CRL refreshed daily, and an hour of slack */
+export const DEFAULT_CRL_MAX_AGE = 25 * 3600;
+
 /** Below this many bytes in all, a worker thread costs more than it saves. */
 const PARALLEL_THRESHOLD = 32 * 1024 * 1024;
 
@@ -51,6 +55,12 @@ export interface DiffCommand {
   propagationAllowance: number;
   timeTolerance: number;
   crl?: string;
+  /** a CRL already read and verified (run's CRL step), instead of --crl */
+  checkedCrl?: CheckedCrl;
+  /** the CA certificate the CRL's signature and issuer are checked against */
+  caCertificate?: string;
+  /** seconds: an older CRL (by thisUpdate) is CRL_STALE (warning); default 25 h */
+  crlMaxAge?: number;
   /** with an s3:// prefix as OLD and no NEW: diff the N (2) newest reports under it */
   latest?: number;
 }
@@ -103,7 +113,16 @@ export async function runDiff(given: DiffCommand, ctx: CliContext): Promise<numb
   }
   if (cmd.old === '-' && cmd.new === '-')
     throw new UsageError('only one of OLD and NEW can be standard input (-)');
-  const stdinUsers = [cmd.old, cmd.new, ...cmd.cloudtrail, ...(cmd.crl ? [cmd.crl] : [])];
+  if (cmd.caCertificate !== undefined && cmd.crl === undefined) {
+    throw new UsageError('--ca-certificate checks a CRL: give the CRL with --crl');
+  }
+  const stdinUsers = [
+    cmd.old,
+    cmd.new,
+    ...cmd.cloudtrail,
+    ...(cmd.crl ? [cmd.crl] : []),
+    ...(cmd.caCertificate ? [cmd.caCertificate] : []),
+  ];
   if (stdinUsers.filter((s) => s === '-').length > 1) {
     throw new UsageError('only one input can be standard input (-)');
   }
@@ -162,9 +181,18 @@ export async function diffFiles(
       ? import('../../io/index-worker.js').then((m) => m.loadReportInWorker(oldFile, load))
       : loadReport(oldFile, load),
     loadReport(newFile, load),
-    cmd.crl === undefined
-      ? undefined
-      : import('../../io/crl-source.js').then((m) => m.readCrl(cmd.crl ?? '', inputs)),
+    cmd.checkedCrl !== undefined
+      ? cmd.checkedCrl
+      : cmd.crl === undefined
+        ? undefined
+        : import('../../io/crl-source.js').then(async (m) => {
+            const [doc, ca] = await Promise.all([
+              m.readCrl(cmd.crl ?? '', inputs),
+              cmd.caCertificate === undefined ? undefined : m.readCaCertificate(cmd.caCertificate, inputs),
+            ]);
+            const { verifyCrl } = await import('../../core/crl-verify.js');
+            return { source: cmd.crl ?? '', crl: doc.crl, verification: await verifyCrl(doc, ca) };
+          }),
   ]);
   if (cmd.ca === undefined && oldIndex.caArn && newIndex.caArn && oldIndex.caArn !== newIndex.caArn) {
     throw new UsageError(
@@ -253,10 +281,13 @@ export async function diffFiles(
   }
   if (crl !== undefined) {
     const { checkCrl } = await import('../../core/crl-check.js');
-    extras.crl = checkCrl(newIndex, crl, plan.findings, {
-      source: cmd.crl ?? '',
+    extras.crl = checkCrl(newIndex, crl.crl, plan.findings, {
+      source: crl.source,
       newCreatedAt: plan.window.to,
       allowance: cmd.propagationAllowance,
+      verification: crl.verification,
+      now: ctx.now(),
+      maxAge: cmd.crlMaxAge ?? DEFAULT_CRL_MAX_AGE,
     });
   }
   // ~40 MiB a million rows per report that nothing after the join and the reconciliation reads

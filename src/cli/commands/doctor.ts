@@ -11,6 +11,8 @@ export interface DoctorCommand {
   bucket: string;
   /** seconds */
   maxReportAge: number;
+  /** seconds */
+  maxCrlAge: number;
   format: 'text' | 'json';
 }
 
@@ -48,7 +50,7 @@ export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Pro
   }
   const checks = await runDoctor(
     { clients: await ctx.aws(), now: ctx.now },
-    { ca, bucket: cmd.bucket, maxReportAge: cmd.maxReportAge },
+    { ca, bucket: cmd.bucket, maxReportAge: cmd.maxReportAge, maxCrlAge: cmd.maxCrlAge },
   );
   const count = (s: Check['status']) => checks.filter((c) => c.status === s).length;
   process.stdout.write(

@@ -11,13 +11,15 @@ export interface IamPolicyCommand {
   ca: string[];
   /** CloudTrail trail buckets read through --cloudtrail s3://… */
   trailBucket: string[];
+  /** buckets CAs publish their CRLs into (run and doctor read them) */
+  crlBucket?: string[];
   /** run's --state s3://bucket/prefix/ */
   state?: string;
 }
 
 /** `pca-audit iam-policy`: the IAM policy document pca-audit's own role needs. */
 export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext, 'note'>): Promise<number> {
-  for (const b of [...cmd.bucket, ...cmd.trailBucket]) checkBucketName(b);
+  for (const b of [...cmd.bucket, ...cmd.trailBucket, ...(cmd.crlBucket ?? [])]) checkBucketName(b);
   const cas = cmd.ca.length ? parseCaList(cmd.ca, false) : [];
   let state: { bucket: string; prefix: string } | undefined;
   if (cmd.state !== undefined) {
@@ -38,6 +40,7 @@ export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext,
     buckets: [...new Set(cmd.bucket)].sort(),
     caArns: cas.map((c) => c.arn),
     trailBuckets: [...new Set(cmd.trailBucket)].sort(),
+    crlBuckets: [...new Set(cmd.crlBucket ?? [])].sort(),
     ...(state ? { state } : {}),
   });
   if (!state && needsStateScope(commands)) {

@@ -47,6 +47,9 @@ export interface RunFlags {
   /** false: --no-ocsp */
   ocsp?: boolean;
   ocspMax?: string;
+  /** 'on' (default) or 'off': the CA's CRL fetched and checked (issue 15) */
+  crlCheck?: string;
+  crlMaxAge?: string;
   dryRun: boolean;
   format: 'text' | 'json';
 }
@@ -73,6 +76,8 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   keepReports: 'keepReports',
   ocsp: 'ocsp',
   ocspMax: 'ocspMax',
+  crlCheck: 'crlCheck',
+  crlMaxAge: 'crlMaxAge',
 };
 
 const ENV: Record<string, keyof RunFlags> = {
@@ -87,6 +92,7 @@ const ENV: Record<string, keyof RunFlags> = {
   PCA_AUDIT_NOTIFY_COMMAND: 'notifyCommand',
   PCA_AUDIT_WEBHOOK: 'webhook',
   PCA_AUDIT_NOTIFY_ON: 'notifyOn',
+  PCA_AUDIT_CRL_CHECK: 'crlCheck',
 };
 
 const LIST_KEYS = new Set<keyof RunFlags>(['ca', 'cloudtrail']);
@@ -174,6 +180,9 @@ export async function resolveRunSettings(
   const notifyOn = pick<string>('notifyOn', 'alerts');
   if (notifyOn !== 'alerts' && notifyOn !== 'always')
     throw new UsageError(`--notify-on: "${notifyOn}" is not alerts or always`);
+  const crlCheck = pick<string>('crlCheck', 'on');
+  if (crlCheck !== 'on' && crlCheck !== 'off')
+    throw new UsageError(`--crl-check: "${crlCheck}" is not on or off`);
   const reportFormat = pick<string>('reportFormat', 'json');
   if (reportFormat !== 'json' && reportFormat !== 'csv')
     throw new UsageError(`--report-format: "${reportFormat}" is not json or csv`);
@@ -249,6 +258,8 @@ export async function resolveRunSettings(
       timeout: 10,
       concurrency: 8,
     },
+    crlCheck: crlCheck === 'on',
+    crlMaxAge: parseDurationFlag('crl-max-age', pick<string>('crlMaxAge', '25h')),
   };
 }
 
@@ -294,6 +305,13 @@ export async function runRun(
   }
 }
 
+/** The CRL step with the AWS reads it makes (loaded only when it runs). */
+async function crlStep(ctx: CliContext) {
+  const m = await import('../../run/crl-step.js');
+  const deps = m.awsCrlStepDeps(ctx.aws);
+  return (ca: import('../../core/ca-arn.js').CaArn) => m.fetchRevocationSources(ca, deps);
+}
+
 async function configState(config: string | undefined): Promise<string | undefined> {
   if (!config) return undefined;
   const text = await readFile(config, 'utf8').catch(() => '{}');
@@ -317,6 +335,7 @@ async function runWith(
     ctx,
     ...(s3state && !settings.dryRun ? { mirror: s3state.mirror } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
+    ...(settings.crlCheck ? { revocation: await crlStep(ctx) } : {}),
     diff: async (oldPath, newPath, d) => {
       const inputs = { aws: ctx.aws };
       const oldFile = await openInput(oldPath, inputs);

@@ -63,6 +63,15 @@ function rowLabel(report: unknown, reports: ReportLabels): string {
   return 'line';
 }
 
+/** Whether the CRL's signature was checked, and how it came out. */
+export function crlSignatureText(signature: 'verified' | 'invalid' | 'not verified'): string {
+  return signature === 'verified'
+    ? 'signature verified with the CA certificate'
+    : signature === 'invalid'
+      ? 'signature INVALID'
+      : 'signature not verified';
+}
+
 /** What a partitioned or delta CRL covers, and so what was not compared. */
 export function crlScopeText(s: CrlScope): string {
   const notCovered = `${plural(s.notCovered, 'revocation')} of the new report not on it, not checked`;
@@ -126,8 +135,10 @@ export function sourceLines(out: DiffOutput): string[] {
   const c = out.crl;
   if (c) {
     lines.push(
-      `crl        ${safeText(c.source)}: ${safeText(c.issuer)}, thisUpdate ${c.thisUpdate}, ${plural(c.entries, 'entry', 'entries')}; ` +
-        `${c.matched} matched, ${c.notExpected} not expected yet or expired, ${c.afterNewReport} after the new report`,
+      `crl        ${safeText(c.source)}: ${safeText(c.issuer)}, thisUpdate ${c.thisUpdate}, ${plural(c.entries, 'entry', 'entries')}, ${crlSignatureText(c.signature)}; ` +
+        (c.notCompared === undefined
+          ? `${c.matched} matched, ${c.notExpected} not expected yet or expired, ${c.afterNewReport} after the new report`
+          : `entries not compared: ${safeText(c.notCompared)}`),
     );
     if (c.scope) lines.push(`           ${safeText(crlScopeText(c.scope))}`);
   }
