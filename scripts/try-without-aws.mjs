@@ -70,8 +70,8 @@ async function main() {
     AWS_ENDPOINT_URL_S3: moto,
     AWS_ENDPOINT_URL_ACM_PCA: emulator,
     AWS_ENDPOINT_URL_CLOUDTRAIL: emulator,
-    // the stand-in does not publish CRLs yet (issue 15 item 5): the CRL step would only say so
-    PCA_AUDIT_CRL_CHECK: 'off',
+    // the stand-in's OCSP responder (AWS's regional one in real life)
+    PCA_AUDIT_OCSP_URL: `${emulator}/ocsp`,
   };
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   Object.assign(process.env, env);
@@ -94,6 +94,11 @@ async function main() {
           KeyAlgorithm: 'RSA_2048',
           SigningAlgorithm: 'SHA256WITHRSA',
           Subject: { CommonName: 'Example Internal Root', Organization: 'Example Corp', Country: 'IE' },
+        },
+        // the CA publishes its CRL into the same bucket and answers OCSP: run checks both
+        RevocationConfiguration: {
+          CrlConfiguration: { Enabled: true, ExpirationInDays: 7, S3BucketName: 'audit-reports' },
+          OcspConfiguration: { Enabled: true },
         },
       }),
     )

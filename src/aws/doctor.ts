@@ -11,6 +11,7 @@ import {
 } from '../core/bucket-policy.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { CrlError, crlDer, decodeCrl } from '../core/crl.js';
+import { crlRefreshAge } from '../core/crl-check.js';
 import { crlLocation, locationText } from '../core/crl-location.js';
 import { PROBE_KEY } from '../core/iam-policy.js';
 import { formatInstant } from '../core/instant.js';
@@ -323,7 +324,6 @@ async function crlChecks(
   });
   await check('crl-age', async () => {
     const keys = where.kind === 'complete' ? [where.key] : await listCrlKeys(s3, where.bucket, where.prefix);
-    const maxAge = o.maxCrlAge ?? 25 * 3600;
     let oldest: { key: string; thisUpdate: number; nextUpdate?: number } | undefined;
     for (const key of keys) {
       const bytes = await getCrlObject(s3, where.bucket, key);
@@ -367,7 +367,13 @@ async function crlChecks(
         fix,
       };
     }
-    if (age > maxAge) return { status: 'FAIL', detail: `${detail}: older than ${hours(maxAge)}`, fix };
+    const maxAge = o.maxCrlAge ?? crlRefreshAge(oldest);
+    if (age > maxAge)
+      return {
+        status: 'FAIL',
+        detail: `${detail}: older than ${hours(maxAge)}${o.maxCrlAge === undefined ? ' (half its validity and an hour, by when PCA replaces it)' : ''}`,
+        fix,
+      };
     return { status: 'PASS', detail };
   });
 }

@@ -210,8 +210,8 @@ const diff = command(
       },
       'crl-max-age': {
         type: 'string',
-        default: '25h',
-        describe: 'a CRL whose thisUpdate is older than this is CRL_STALE (warning)',
+        describe:
+          'a CRL whose thisUpdate is older than this is CRL_STALE (warning); default: half its validity and an hour, when PCA replaces it',
       },
     },
     examples: [
@@ -244,7 +244,9 @@ const diff = command(
         timeTolerance: parseDurationFlag('time-tolerance', a['time-tolerance']),
         ...(a.crl === undefined ? {} : { crl: a.crl }),
         ...(a['ca-certificate'] === undefined ? {} : { caCertificate: a['ca-certificate'] }),
-        crlMaxAge: parseDurationFlag('crl-max-age', a['crl-max-age']),
+        ...(a['crl-max-age'] === undefined
+          ? {}
+          : { crlMaxAge: parseDurationFlag('crl-max-age', a['crl-max-age']) }),
         ...outputValues(a),
         ...(a['old-created-at'] === undefined
           ? {}
@@ -416,7 +418,7 @@ const run = command(
         describe:
           "on|off: fetch the CA's CRL from its RevocationConfiguration, verify it and check it against NEW (default on)",
       },
-      'crl-max-age': { type: 'string', describe: 'see diff (default 25h)' },
+      'crl-max-age': { type: 'string', describe: "see diff (default: half the CRL's validity and an hour)" },
       'dry-run': {
         type: 'boolean',
         default: false,
@@ -538,8 +540,8 @@ const doctor = command(
       },
       'crl-max-age': {
         type: 'string',
-        default: '25h',
-        describe: "the CA's CRL (thisUpdate) must be younger than this",
+        describe:
+          "the CA's CRL (thisUpdate) must be younger than this (default: half its validity and an hour, when PCA replaces it)",
       },
       format: { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'output format' },
     },
@@ -558,7 +560,9 @@ const doctor = command(
         ca: a.ca,
         bucket: a.bucket,
         maxReportAge: parseDurationFlag('max-report-age', a['max-report-age']),
-        maxCrlAge: parseDurationFlag('crl-max-age', a['crl-max-age']),
+        ...(a['crl-max-age'] === undefined
+          ? {}
+          : { maxCrlAge: parseDurationFlag('crl-max-age', a['crl-max-age']) }),
         format: a.format,
       },
       contextFrom(a),

@@ -29,8 +29,26 @@ export interface CrlCheckOptions {
   verification?: CrlVerification;
   /** epoch seconds: the CRL's freshness is judged at this instant (absent: not judged) */
   now?: number;
-  /** seconds: a CRL whose thisUpdate is older than this at `now` is CRL_STALE (warning) */
+  /**
+   * seconds: a CRL whose thisUpdate is older than this at `now` is CRL_STALE (warning); absent, the
+   * age PCA refreshes it by (crlRefreshAge)
+   */
   maxAge?: number;
+}
+
+/** An hour beyond the refresh: PCA writes a CRL about 30 minutes late and retries every 15 minutes. */
+const REFRESH_MARGIN = 3600;
+/** A CRL without nextUpdate (not PCA's): a day and an hour, a nightly publisher's period. */
+const NO_NEXT_UPDATE_MAX_AGE = 25 * 3600;
+
+/**
+ * The age by which a CRL should have been replaced, when --crl-max-age is not given. PCA refreshes
+ * a CRL at half its validity (nextUpdate − thisUpdate, from ExpirationInDays) or on a revocation, so
+ * a quiet CA's CRL of 7 days is legitimately 3.5 days old; a fixed day would warn every night.
+ */
+export function crlRefreshAge(crl: Pick<Crl, 'thisUpdate' | 'nextUpdate'>): number {
+  if (crl.nextUpdate === undefined || crl.nextUpdate <= crl.thisUpdate) return NO_NEXT_UPDATE_MAX_AGE;
+  return Math.floor((crl.nextUpdate - crl.thisUpdate) / 2) + REFRESH_MARGIN;
 }
 
 /**
@@ -284,10 +302,14 @@ function checkTrust(
         message: `nextUpdate ${formatInstant(crl.nextUpdate)} has passed (thisUpdate ${formatInstant(crl.thisUpdate)}): relying parties that check it reject the CRL`,
         evidence: { crl: crlRef() },
       });
-    } else if (options.maxAge !== undefined && options.now - crl.thisUpdate > options.maxAge) {
+    } else if (options.now - crl.thisUpdate > (options.maxAge ?? crlRefreshAge(crl))) {
+      const limit =
+        options.maxAge === undefined
+          ? `half its validity and an hour (${duration(crlRefreshAge(crl))}), by when PCA replaces it`
+          : `--crl-max-age (${duration(options.maxAge)})`;
       add('CRL_STALE', {
         severity: 'warning',
-        message: `thisUpdate ${formatInstant(crl.thisUpdate)} is older than --crl-max-age (${duration(options.maxAge)}): the CA may have stopped publishing`,
+        message: `thisUpdate ${formatInstant(crl.thisUpdate)} is older than ${limit}: the CA may have stopped publishing`,
         evidence: { crl: crlRef() },
       });
     }

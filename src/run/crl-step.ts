@@ -18,6 +18,8 @@ import {
 } from '../core/crl-location.js';
 import { CaCertificateError, verifyCrl } from '../core/crl-verify.js';
 import type { Finding } from '../core/finding.js';
+import { formatInstant } from '../core/instant.js';
+import { crlSignatureText } from '../core/render/text.js';
 
 export interface RevocationSources {
   /** NO_REVOCATION_PUBLISHED, CRL_MISSING */
@@ -106,5 +108,13 @@ export async function fetchRevocationSources(ca: CaArn, deps: CrlStepDeps): Prom
           parts,
           `${locationText(location)} (${parts.length} partition${parts.length === 1 ? '' : 's'})`,
         );
-  return { findings: [], crl, notes: [] };
+  return { findings: [], crl, notes: [crlNote(crl)] };
+}
+
+/** What was checked, for the night's notes: where the CRL came from, its dates, size and signature. */
+export function crlNote(c: CheckedCrl): string {
+  const next =
+    c.crl.nextUpdate === undefined ? 'no nextUpdate' : `nextUpdate ${formatInstant(c.crl.nextUpdate)}`;
+  const n = c.crl.entries.length;
+  return `CRL ${c.source}: thisUpdate ${formatInstant(c.crl.thisUpdate)}, ${next}, ${n} entr${n === 1 ? 'y' : 'ies'}, ${crlSignatureText(c.verification.signature)}`;
 }

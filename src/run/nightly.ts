@@ -623,6 +623,10 @@ async function processCa(
         findings = [...findings, ...checked.findings];
         if (checked.summary) {
           diff.ocsp = checked.summary;
+          const o = checked.summary;
+          notes.push(
+            `OCSP ${o.url}: ${o.asked} asked, ${o.revokedAsExpected} revoked as the report says${o.notAskedUnreachable > 0 ? `, ${o.notAskedUnreachable} not asked (no answer to the first requests)` : ''}${o.expired > 0 ? `, ${o.expired} expired (not asked)` : ''}`,
+          );
           if (checked.summary.sampledOut > 0)
             notes.push(
               `OCSP: ${checked.summary.asked} of ${checked.summary.asked + checked.summary.sampledOut} revoked certificates asked (--ocsp-max; chosen by the smallest SHA-256 of the serial), ${checked.summary.sampledOut} not asked`,
@@ -641,7 +645,7 @@ async function processCa(
             source: c.source,
             verification: c.verification,
             now: ctx.now(),
-            maxAge: s.crlMaxAge ?? 25 * 3600,
+            ...(s.crlMaxAge === undefined ? {} : { maxAge: s.crlMaxAge }),
           },
           s.maxFindings,
         ),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrlError, decodeCrl } from '../../src/core/crl.js';
+import { crlRefreshAge } from '../../src/core/crl-check.js';
 import { CaCertificateError, parseCaCertificate, verifyCrl } from '../../src/core/crl-verify.js';
 import { aRecord, aSerial, crlCheckRun, epoch, someRecords, toJsonReport } from '../builders.js';
 import { makeTestCa, makeTestCrl, type SigningKey, type TestCa } from '../support/crl.js';
@@ -151,6 +152,28 @@ describe('verifyCrl and checkCrl: is the CRL the CA’s (issue 15 item 2)', () =
         'nextUpdate 2026-11-23T01:30:00Z has passed (thisUpdate 2026-11-20T01:30:00Z): relying parties that check it reject the CRL',
       ],
     ]);
+  });
+
+  it('CRL_STALE without --crl-max-age: older than half its validity and an hour, when PCA replaces it', async () => {
+    // a quiet CA's 7-day CRL (ExpirationInDays 7) is replaced after 3.5 days: 3 days old is no finding
+    const der = await makeCrl(ca.keys.privateKey, {
+      entries: [revokedEntry()],
+      nextUpdate: THIS_UPDATE + 7 * 86400,
+    });
+    const at = async (now: number) =>
+      (await check(der, ca, { now })).findings.map((f) => [f.code, f.severity, f.message]);
+    expect(await at(THIS_UPDATE + 3 * 86400)).toEqual([]);
+    expect(await at(THIS_UPDATE + 3.5 * 86400 + 3600)).toEqual([]);
+    expect(await at(THIS_UPDATE + 3.5 * 86400 + 3601)).toEqual([
+      [
+        'CRL_STALE',
+        'warning',
+        'thisUpdate 2026-11-20T01:30:00Z is older than half its validity and an hour (85h), by when PCA replaces it: the CA may have stopped publishing',
+      ],
+    ]);
+    expect(crlRefreshAge({ thisUpdate: 0, nextUpdate: 86400 })).toBe(13 * 3600);
+    // without nextUpdate (not PCA's), a day and an hour
+    expect(crlRefreshAge({ thisUpdate: 0 })).toBe(25 * 3600);
   });
 
   it('CRL_ENTRY_AFTER_THISUPDATE: an entry revoked after the CRL was made', async () => {

@@ -32,9 +32,6 @@ async function diffRenderer(format: OutputFormat): Promise<(out: DiffOutput, sty
   }
 }
 
-/** --crl-max-age's default (issue 15): a CRL refreshed daily, and an hour of slack */
-export const DEFAULT_CRL_MAX_AGE = 25 * 3600;
-
 /** Below this many bytes in all, a worker thread costs more than it saves. */
 const PARALLEL_THRESHOLD = 32 * 1024 * 1024;
 
@@ -287,7 +284,7 @@ export async function diffFiles(
       allowance: cmd.propagationAllowance,
       verification: crl.verification,
       now: ctx.now(),
-      maxAge: cmd.crlMaxAge ?? DEFAULT_CRL_MAX_AGE,
+      ...(cmd.crlMaxAge === undefined ? {} : { maxAge: cmd.crlMaxAge }),
     });
   }
   // ~40 MiB a million rows per report that nothing after the join and the reconciliation reads

@@ -12,7 +12,8 @@ export interface DoctorCommand {
   /** seconds */
   maxReportAge: number;
   /** seconds */
-  maxCrlAge: number;
+  /** absent: half the CRL's validity and an hour */
+  maxCrlAge?: number;
   format: 'text' | 'json';
 }
 
@@ -50,7 +51,12 @@ export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Pro
   }
   const checks = await runDoctor(
     { clients: await ctx.aws(), now: ctx.now },
-    { ca, bucket: cmd.bucket, maxReportAge: cmd.maxReportAge, maxCrlAge: cmd.maxCrlAge },
+    {
+      ca,
+      bucket: cmd.bucket,
+      maxReportAge: cmd.maxReportAge,
+      ...(cmd.maxCrlAge === undefined ? {} : { maxCrlAge: cmd.maxCrlAge }),
+    },
   );
   const count = (s: Check['status']) => checks.filter((c) => c.status === s).length;
   process.stdout.write(

@@ -181,6 +181,7 @@ export async function resolveRunSettings(
   if (notifyOn !== 'alerts' && notifyOn !== 'always')
     throw new UsageError(`--notify-on: "${notifyOn}" is not alerts or always`);
   const crlCheck = pick<string>('crlCheck', 'on');
+  const maxAge = pick<string | undefined>('crlMaxAge', undefined);
   if (crlCheck !== 'on' && crlCheck !== 'off')
     throw new UsageError(`--crl-check: "${crlCheck}" is not on or off`);
   const reportFormat = pick<string>('reportFormat', 'json');
@@ -259,7 +260,7 @@ export async function resolveRunSettings(
       concurrency: 8,
     },
     crlCheck: crlCheck === 'on',
-    crlMaxAge: parseDurationFlag('crl-max-age', pick<string>('crlMaxAge', '25h')),
+    ...(maxAge === undefined ? {} : { crlMaxAge: parseDurationFlag('crl-max-age', maxAge) }),
   };
 }
 
