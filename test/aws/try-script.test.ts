@@ -19,7 +19,7 @@ it('scripts/try-without-aws.mjs: a baseline, then the next night finds the silen
     /baseline recorded \(report [0-9a-f-]{36}\); 0 errors, 0 warnings, 0 info; 0 new alerts\n[\s\S]*\(exit 0\)/,
   );
   expect(nights[1]).toMatch(
-    /1 issued, 2 revoked, 0 expired .*; 1 errors, 0 warnings, 0 info; 1 new alerts\n {2}error REVOKED_WITHOUT_EVENT /,
+    /1 issued, 2 revoked, 0 expired .*; 1 errors, 0 warnings, 0 info; 1 new alerts\n {2}note: CRL s3:\/\/audit-reports\/crl\/[0-9a-f-]{36}\.crl: thisUpdate \S+, nextUpdate \S+, 2 entries, signature verified with the CA certificate\n {2}note: OCSP http:\/\/127\.0\.0\.1:\d+\/ocsp: 2 asked, 2 revoked as the report says\n {2}error REVOKED_WITHOUT_EVENT /,
   );
   expect(nights[1]).toMatch(/\(exit 1\)\n/);
   expect(r.stdout).toMatch(/### New alerts \(1\)\n\n\| CA \| Severity \| Code \| Serial \| Message \|/);
