@@ -77,8 +77,9 @@ const READ_TRAIL: Grant[] = [
   { sid: 'ReadTrailLogs', actions: ['s3:GetObject'], target: 'trail-objects' },
 ];
 /**
- * issue 15: run reads each CA's RevocationConfiguration and certificate, and its CRL (one object, or
- * a partitioned CA's, listed) from the CRL bucket, which may be another than the reports'.
+ * issue 15: run reads each CA's RevocationConfiguration and certificate (for the CRL and for OCSP:
+ * whether it is enabled, its CNAME, the key answers are checked with), and its CRL (one object, or a
+ * partitioned CA's, listed) from the CRL bucket, which may be another than the reports'.
  */
 const READ_CRLS: Grant[] = [
   {
@@ -141,12 +142,6 @@ const GRANTS: Record<IamCommand, Grant[]> = {
   run: [
     ...MAKE_REPORTS,
     { sid: 'FindCas', actions: ['acm-pca:ListCertificateAuthorities'], target: 'any' },
-    // OCSP checks: whether the CA has OCSP enabled (and its CNAME), and the certificate answers are checked with
-    {
-      sid: 'ReadCaForOcsp',
-      actions: ['acm-pca:DescribeCertificateAuthority', 'acm-pca:GetCertificateAuthorityCertificate'],
-      target: 'ca',
-    },
     LOOKUP_EVENTS,
     ...READ_TRAIL,
     ...READ_CRLS,

@@ -321,10 +321,16 @@ describe('iamPolicy', () => {
     expect(make?.Resource).toEqual([CA1.arn]);
   });
 
-  it('run may describe its CAs and read their certificates, for the OCSP checks (issue 15 item 4)', () => {
-    const grant = (
-      iamPolicy(['run'], scope).Statement as Array<{ Sid: string; Action: string[]; Resource: unknown }>
-    ).find((s) => s.Sid === 'ReadCaForOcsp');
+  it('run may describe its CAs and read their certificates, for the CRL and OCSP checks (issue 15 items 3, 4), in one statement', () => {
+    const statements = iamPolicy(['run'], scope).Statement as Array<{
+      Sid: string;
+      Action: string[];
+      Resource: unknown;
+    }>;
+    expect(statements.filter((s) => s.Action.includes('acm-pca:DescribeCertificateAuthority'))).toHaveLength(
+      1,
+    );
+    const grant = statements.find((s) => s.Sid === 'ReadCaRevocation');
     expect(grant?.Action).toEqual([
       'acm-pca:DescribeCertificateAuthority',
       'acm-pca:GetCertificateAuthorityCertificate',
