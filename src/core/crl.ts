@@ -26,7 +26,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { X509Crl } from '@peculiar/x509';
 import { formatInstant } from './instant.js';
-import type { RevocationReason } from './revocation-reason.js';
+import { type CrlReasonName, crlReasonName } from './revocation-reason.js';
 
 export class CrlError extends Error {
   override readonly name = 'CrlError';
@@ -45,7 +45,7 @@ export interface CrlEntry {
   /** epoch seconds */
   revokedAt: number;
   /** the CRLReason as PCA names it; 'UNSPECIFIED' when the entry has no reason code */
-  reason: RevocationReason | 'CERTIFICATE_HOLD' | 'REMOVE_FROM_CRL' | `CODE_${number}`;
+  reason: CrlReasonName;
   /** whether the entry carried a reasonCode extension */
   reasonGiven: boolean;
 }
@@ -81,20 +81,6 @@ export interface CrlDocument {
   crl: Crl;
   signed: X509Crl;
 }
-
-/** RFC 5280 CRLReason codes, in PCA's names. */
-const CRL_REASONS: Record<number, CrlEntry['reason']> = {
-  0: 'UNSPECIFIED',
-  1: 'KEY_COMPROMISE',
-  2: 'CERTIFICATE_AUTHORITY_COMPROMISE',
-  3: 'AFFILIATION_CHANGED',
-  4: 'SUPERSEDED',
-  5: 'CESSATION_OF_OPERATION',
-  6: 'CERTIFICATE_HOLD',
-  8: 'REMOVE_FROM_CRL',
-  9: 'PRIVILEGE_WITHDRAWN',
-  10: 'A_A_COMPROMISE',
-};
 
 const OID_REASON_CODE = '2.5.29.21';
 const OID_CRL_NUMBER = '2.5.29.20';
@@ -542,7 +528,7 @@ function readEntries(b: Uint8Array, list: Tlv): CrlEntry[] {
             throw new CrlError(`${where}: reasonCode is not a one-byte ENUMERATED`, v.at);
           }
           const code = b[v.start + 2]!;
-          e.reason = CRL_REASONS[code] ?? `CODE_${code}`;
+          e.reason = crlReasonName(code);
           e.reasonGiven = true;
         } else if (critical) {
           const id = oidText(b, oid);

@@ -29,23 +29,10 @@ import {
   X509Certificate,
   Name as X509Name,
 } from '@peculiar/x509';
+import { crlReasonName } from './revocation-reason.js';
 import { hexToOctets, octetsToHex } from './serial.js';
 
 const OID_SHA1 = '1.3.14.3.2.26';
-
-/** RFC 5280 CRLReason codes, in PCA's names (absent: UNSPECIFIED, as RFC 5280 asks). */
-const REASON_NAMES: Record<number, string> = {
-  0: 'UNSPECIFIED',
-  1: 'KEY_COMPROMISE',
-  2: 'CERTIFICATE_AUTHORITY_COMPROMISE',
-  3: 'AFFILIATION_CHANGED',
-  4: 'SUPERSEDED',
-  5: 'CESSATION_OF_OPERATION',
-  6: 'CERTIFICATE_HOLD',
-  8: 'REMOVE_FROM_CRL',
-  9: 'PRIVILEGE_WITHDRAWN',
-  10: 'A_A_COMPROMISE',
-};
 
 /** The CA an OCSP request asks about: its certificate and the two SHA-1 hashes of a CertID. */
 export interface OcspIssuer {
@@ -332,7 +319,8 @@ export async function verifyOcspResponse(
     return {
       status: 'revoked',
       revokedAt: seconds(status.revoked.revocationTime),
-      reason: code === undefined ? 'UNSPECIFIED' : (REASON_NAMES[code] ?? `CODE_${code}`),
+      // absent: UNSPECIFIED, as RFC 5280 asks
+      reason: code === undefined ? 'UNSPECIFIED' : crlReasonName(code),
       reasonGiven: code !== undefined,
       signer,
       thisUpdate,

@@ -32,3 +32,25 @@ export function reasonCodeOf(bytes: Uint8Array, start: number, end: number): num
 export function reasonName(code: number): RevocationReason | undefined {
   return code >= 1 && code <= REVOCATION_REASONS.length ? REVOCATION_REASONS[code - 1] : undefined;
 }
+
+/** A CRLReason (RFC 5280 §5.3.1, CRLs and OCSP alike) in PCA's names, or CODE_n for one outside it. */
+export type CrlReasonName = RevocationReason | 'CERTIFICATE_HOLD' | 'REMOVE_FROM_CRL' | `CODE_${number}`;
+
+/** RFC 5280 CRLReason codes, in PCA's names (7 is unused). */
+const CRL_REASON_CODES: Record<number, CrlReasonName> = {
+  0: 'UNSPECIFIED',
+  1: 'KEY_COMPROMISE',
+  2: 'CERTIFICATE_AUTHORITY_COMPROMISE',
+  3: 'AFFILIATION_CHANGED',
+  4: 'SUPERSEDED',
+  5: 'CESSATION_OF_OPERATION',
+  6: 'CERTIFICATE_HOLD',
+  8: 'REMOVE_FROM_CRL',
+  9: 'PRIVILEGE_WITHDRAWN',
+  10: 'A_A_COMPROMISE',
+};
+
+/** The name of a CRLReason code as a CRL entry or an OCSP answer carries it. */
+export function crlReasonName(code: number): CrlReasonName {
+  return CRL_REASON_CODES[code] ?? `CODE_${code}`;
+}
