@@ -424,4 +424,37 @@ describe('run: the CA’s own CRL, as the stand-in publishes it (issue 15)', () 
       matched: 0,
     });
   });
+
+  it('another issuer’s CRL at the CA’s key: CRL_ISSUER_MISMATCH, its entries not compared; an entry after thisUpdate', async () => {
+    const ca = await createCa(crlConfig());
+    const id = ca.split('/').pop()!;
+    const victim = await pca.issue(ca, 30);
+    await publish(ca);
+    const state = join(work, 'issuer');
+    expect((await run(ca, state)).code).toBe(0);
+
+    await advance(DAY);
+    await revoke(ca, victim);
+    await advance(2 * HOUR);
+    await publish(ca);
+    // another CA's well-formed CRL, signed by that CA, one entry dated after its own thisUpdate
+    const now = await emulatorNow(stack);
+    const other = await makeTestCa();
+    const crl = await makeTestCrl(other.keys.privateKey, {
+      thisUpdate: now - 600,
+      entries: [{ serial: '7f0002', at: now - 60 }],
+    });
+    await s3.send(new PutObjectCommand({ Bucket: 'crl-bucket', Key: `crl/${id}.crl`, Body: crl }));
+    const night2 = await run(ca, state);
+    expect(night2.code, night2.stderr).toBe(1);
+    const result = nightOf(state, ca, night2.stdout).result;
+    // no CRL_MISSING_REVOCATION for the victim, no CRL_UNKNOWN_ENTRY: a stranger's CRL says nothing of this CA
+    expect(result.findings.map((f) => [f.code, f.severity, f.serial ?? null]).sort()).toEqual(
+      [
+        ['CRL_ENTRY_AFTER_THISUPDATE', 'warning', '7f:00:02'],
+        ['CRL_ISSUER_MISMATCH', 'error', null],
+        ['CRL_SIGNATURE_INVALID', 'error', null],
+      ].sort(),
+    );
+  });
 });
