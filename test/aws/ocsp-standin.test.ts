@@ -113,6 +113,34 @@ describe('run against the stand-in’s OCSP responder', () => {
     );
   });
 
+  it('a report whose revocation reason differs from what the responder says: OCSP_REASON_MISMATCH (a warning)', async () => {
+    await createBucket(stack, 'audit-reports');
+    const ca = await ocspCa();
+    const a = await pca.issue(ca);
+    const state = join(work, 'reason');
+    expect((await night(ca, state)).code).toBe(0);
+    await knob(stack, 'clock', { advance: 86400 });
+    await pca.client.send(
+      new RevokeCertificateCommand({
+        CertificateAuthorityArn: ca,
+        CertificateSerial: colon(a),
+        RevocationReason: 'KEY_COMPROMISE',
+      }),
+    );
+    // the report says SUPERSEDED; the responder, as the CA revoked it, KEY_COMPROMISE
+    await knob(stack, 'report-tamper', {
+      certificateAuthorityArn: ca,
+      serial: a,
+      field: 'revocationReason',
+      value: 'SUPERSEDED',
+    });
+    await knob(stack, 'clock', { advance: 7200 });
+    const r = await night(ca, state, [], ocspUrl());
+    expect(r.code, r.stderr).toBe(1);
+    expect(ocspCodes(r.result)).toEqual([`warning OCSP_REASON_MISMATCH ${colon(a)}`]);
+    expect(r.result?.diff?.ocsp).toMatchObject({ asked: 1 });
+  });
+
   it('measures what 100 OCSP checks add to a night (100 revocations, with and without --no-ocsp)', async () => {
     await createBucket(stack, 'audit-reports');
     const ca = await ocspCa();
