@@ -1,3 +1,5 @@
+import { parseInstantBytes } from '../instant.js';
+
 /**
  * Splits a stream of JSON text into pieces small enough to parse one at a time: each top-level
  * value (one document, or one per line in JSON lines), except that the elements of a top-level
@@ -32,6 +34,66 @@ export interface JsonPiece {
   /** where the piece starts: 1-based line, 0-based byte offset */
   line: number;
   byte: number;
+  /**
+   * Set (and `text` left empty, never decoded) when a Skim was given and the piece is a record of
+   * no interest: see Skim.
+   */
+  other?: RecordFields;
+}
+
+/** The four top-level string fields that tell what a CloudTrail record is (eventTime parsed: NaN if not an instant). */
+export interface RecordFields {
+  eventID: string;
+  eventSource: string;
+  eventName: string;
+  time: number;
+}
+
+/**
+ * Lets the splitter hand over records of no interest without decoding or parsing them. While an
+ * element of a streamed array is scanned, its top-level keys are watched: when the element is an
+ * object whose top-level `eventID`, `eventSource`, `eventName` and `eventTime` are each present once,
+ * as strings of printable ASCII without escapes, and that has none of the keys that make a value
+ * something else than a record (`detail-type`, `CloudTrailEvent`, `digestStartTime`, `logFiles`,
+ * `Records`, `Events`, or any key written with an escape), those four fields are exactly what
+ * JSON.parse would give; when `other` says so from them, and the bytes are valid UTF-8, the piece
+ * comes out with `other` set and no text. The first piece of the input is never skimmed (it tells
+ * what the input is). Not checked for such a piece: the JSON syntax of the rest of it beyond what the
+ * splitter always checks (strings closed, brackets balanced, separators between pieces).
+ */
+export interface Skim {
+  other(fields: RecordFields): boolean;
+  isUtf8(bytes: Uint8Array): boolean;
+}
+
+/** Top-level keys watched in an element: the four fields (0..3), and the ones that rule a skim out. */
+const FIELD_KEYS = ['eventID', 'eventSource', 'eventName', 'eventTime'] as const;
+const RULED_OUT = -2;
+const WATCHED_KEYS = new Map<string, number>([
+  ...FIELD_KEYS.map((k, i): [string, number] => [k, i]),
+  ...['detail-type', 'CloudTrailEvent', 'digestStartTime', 'logFiles', 'Records', 'Events'].map(
+    (k): [string, number] => [k, RULED_OUT],
+  ),
+]);
+const TIME = 3;
+/** the longest watched key or field value collected (longer: the skim is off for that element) */
+const FIELD_MAX = 64;
+/** the watched keys by length, as bytes: keys are told apart without making strings */
+const WATCHED_BY_LENGTH: { bytes: number[]; index: number }[][] = [];
+for (const [k, index] of WATCHED_KEYS) {
+  WATCHED_BY_LENGTH[k.length] ??= [];
+  WATCHED_BY_LENGTH[k.length]!.push({ bytes: [...k].map((c) => c.charCodeAt(0)), index });
+}
+
+/** The watched key's index (or RULED_OUT) that the n bytes spell, else -1. */
+function watchedKey(f: Uint8Array, n: number): number {
+  const list = WATCHED_BY_LENGTH[n];
+  if (list === undefined) return -1;
+  next: for (const { bytes, index } of list) {
+    for (let i = 0; i < n; i++) if (f[i] !== bytes[i]) continue next;
+    return index;
+  }
+  return -1;
 }
 
 const STREAMED_KEYS = new Set(['Records', 'Events']);
@@ -98,15 +160,15 @@ class PieceBuffer {
     this.parts.push(bytes);
     this.size += bytes.length;
   }
-  text(decoder: { decode(input: Uint8Array): string }): string {
-    if (this.parts.length === 1) return decoder.decode(this.parts[0]!);
+  bytes(): Uint8Array {
+    if (this.parts.length === 1) return this.parts[0]!;
     const all = new Uint8Array(this.size);
     let k = 0;
     for (const p of this.parts) {
       all.set(p, k);
       k += p.length;
     }
-    return decoder.decode(all);
+    return all;
   }
 }
 
@@ -150,6 +212,24 @@ export class JsonSplitter {
   private base = 0;
   /** how many bytes of a leading BOM have been skipped (3: done looking) */
   private bomSeen = 0;
+  /** pieces emitted so far (the first is never skimmed) */
+  private emitted = 0;
+  /** the skim's state for the current element (see Skim) */
+  private skimOff = true;
+  /** at depth 1 of the element: the next string is a key */
+  private keyNext = false;
+  /** collecting the current string: 0 no, 1 a key, 2 a watched field's value */
+  private collect = 0;
+  private readonly field = new Uint8Array(FIELD_MAX);
+  private fieldLength = 0;
+  /** the watched key just read (-1: another key), then the field whose value comes after ':' */
+  private keyIndex = -1;
+  private valueFor = -1;
+  private fields: (string | undefined)[] = [];
+  /** the eventTime field, parsed (NaN: not an instant) */
+  private time = Number.NaN;
+
+  constructor(private readonly skim?: Skim) {}
 
   /** Feeds the next chunk; returns the pieces it completed, in order. */
   push(chunk: Uint8Array): JsonPiece[] {
@@ -168,19 +248,46 @@ export class JsonSplitter {
     if (this.base + i > this.bomSeen) this.bomSeen = 3;
     if (this.mode === 'document') this.doc.mark(i);
     if (this.mode === 'element') this.element.mark(i);
-    for (; i < chunk.length; i++) {
+    const n = chunk.length;
+    for (; i < n; i++) {
+      if (this.mode === 'element') {
+        // most bytes are inside elements: scanned by a tighter loop
+        i = this.scanElement(chunk, i);
+        if (i === n) break;
+        const at = this.base + i;
+        this.element.cut(chunk, i + 1, this.line, at);
+        out.push(this.elementPiece(at));
+        this.emitted++;
+        this.mode = 'after-element';
+        continue;
+      }
+      if (this.inString && !this.escape && this.collect === 0 && !this.collectingKey) {
+        // the bulk of the bytes: inside a string, up to its end, an escape or a newline
+        while (i < n) {
+          const c = chunk[i]!;
+          if (c === QUOTE || c === BACKSLASH || c === NEWLINE) break;
+          i++;
+        }
+        if (i === n) break;
+      }
       const b = chunk[i]!;
       const at = this.base + i;
       if (this.inString) {
         if (this.escape) this.escape = false;
-        else if (b === BACKSLASH) this.escape = true;
-        else if (b === QUOTE) {
+        else if (b === BACKSLASH) {
+          this.escape = true;
+          if (this.collect !== 0) this.skimOff = true;
+        } else if (b === QUOTE) {
           this.inString = false;
+          if (this.collect !== 0) this.endField();
           if (this.collectingKey) {
             this.collectingKey = false;
             this.lastKey = String.fromCharCode(...this.keyBytes);
             this.afterColon = false;
           }
+        } else if (this.collect !== 0) {
+          if (this.fieldLength < FIELD_MAX && b >= 0x20 && b < 0x7f) this.field[this.fieldLength++] = b;
+          else this.skimOff = true;
         } else if (this.collectingKey && this.keyBytes.length < 16) this.keyBytes.push(b);
         if (b === NEWLINE) this.line++;
         continue;
@@ -229,24 +336,13 @@ export class JsonSplitter {
           this.element.mark(i);
           this.elementDepth = 1;
           this.mode = 'element';
-          continue;
-        case 'element':
-          if (b === QUOTE) this.inString = true;
-          else if (b === OPEN_OBJECT || b === OPEN_ARRAY) this.elementDepth++;
-          else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-            if (--this.elementDepth === 0) {
-              this.element.cut(chunk, i + 1, this.line, at);
-              out.push({
-                kind: 'element',
-                key: this.arrayKey,
-                index: this.elements++,
-                text: this.decode(this.element, at),
-                line: this.element.line,
-                byte: this.element.byte,
-              });
-              this.mode = 'after-element';
-            }
-          }
+          if (this.skim !== undefined && this.emitted > 0) {
+            this.skimOff = false;
+            this.keyNext = true;
+            this.keyIndex = -1;
+            this.valueFor = -1;
+            this.fields = [undefined, undefined, undefined, undefined];
+          } else this.skimOff = true;
           continue;
         case 'after-element':
           if (isSpace(b)) continue;
@@ -350,16 +446,174 @@ export class JsonSplitter {
           line: this.doc.line,
           byte: this.doc.byte,
         });
+        this.emitted++;
         this.mode = 'top';
       }
     }
   }
 
-  private decode(piece: PieceBuffer, at: number): string {
+  private decode(piece: PieceBuffer, at: number, bytes = piece.bytes()): string {
     try {
-      return piece.text(this.decoder);
+      return this.decoder.decode(bytes);
     } catch {
       throw new JsonSplitError('not valid UTF-8', piece.line, Math.min(piece.byte, at));
     }
+  }
+
+  /**
+   * Scans an element from `start`: returns the index of its closing bracket, or the chunk's length
+   * when the element goes on in the next chunk. Strings and brackets as in push(), with the state in
+   * locals; at depth 1 the top-level keys are watched for the skim.
+   */
+  private scanElement(chunk: Uint8Array, start: number): number {
+    const n = chunk.length;
+    let i = start;
+    let depth = this.elementDepth;
+    let line = this.line;
+    let inString = this.inString;
+    let escaped = this.escape;
+    let closed = false;
+    while (i < n) {
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          if (chunk[i] === NEWLINE) line++;
+          i++;
+          continue;
+        }
+        if (this.collect !== 0) {
+          // a watched key or value, byte by byte
+          const c = chunk[i]!;
+          if (c === BACKSLASH) {
+            escaped = true;
+            this.skimOff = true;
+          } else if (c === QUOTE) {
+            inString = false;
+            this.endField();
+          } else if (this.fieldLength < FIELD_MAX && c >= 0x20 && c < 0x7f)
+            this.field[this.fieldLength++] = c;
+          else this.skimOff = true;
+          if (c === NEWLINE) line++;
+          i++;
+          continue;
+        }
+        while (i < n) {
+          const c = chunk[i]!;
+          i++;
+          if (c === QUOTE) {
+            inString = false;
+            break;
+          }
+          if (c === BACKSLASH) {
+            if (i === n) {
+              escaped = true;
+              break;
+            }
+            if (chunk[i] === NEWLINE) line++;
+            i++;
+          } else if (c === NEWLINE) line++;
+        }
+        continue;
+      }
+      const c = chunk[i]!;
+      if (depth === 1 && !this.skimOff) this.watch(c);
+      if (c === QUOTE) inString = true;
+      else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+      else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (--depth === 0) {
+          closed = true;
+          break;
+        }
+      } else if (c === NEWLINE) line++;
+      i++;
+    }
+    this.elementDepth = depth;
+    this.line = line;
+    this.inString = inString;
+    this.escape = escaped;
+    return closed ? i : n;
+  }
+
+  /** A byte outside strings at depth 1 of an element being skimmed (before depth changes). */
+  private watch(b: number): void {
+    if (b === QUOTE) {
+      if (this.keyNext) {
+        this.keyNext = false;
+        this.collect = 1;
+        this.fieldLength = 0;
+      } else if (this.valueFor >= 0) {
+        this.collect = 2;
+        this.fieldLength = 0;
+      }
+      return;
+    }
+    if (b === COLON) {
+      this.valueFor = this.keyIndex;
+      this.keyIndex = -1;
+      return;
+    }
+    if (b === COMMA) {
+      this.keyNext = true;
+      this.valueFor = -1;
+      return;
+    }
+    // a watched field whose value is not a string: JSON.parse decides what it is
+    if (this.valueFor >= 0 && !isSpace(b)) this.skimOff = true;
+  }
+
+  /** The end of a collected key or value string. */
+  private endField(): void {
+    const what = this.collect;
+    this.collect = 0;
+    if (this.skimOff) return;
+    const n = this.fieldLength;
+    const f = this.field;
+    if (what === 1) {
+      this.keyIndex = watchedKey(f, n);
+      if (this.keyIndex === RULED_OUT) this.skimOff = true;
+      return;
+    }
+    // a field seen twice: JSON.parse keeps the last, the skim gives up
+    if (this.fields[this.valueFor] !== undefined) this.skimOff = true;
+    else if (this.valueFor === TIME) {
+      this.time = parseInstantBytes(f, 0, n);
+      this.fields[TIME] = '';
+    } else
+      this.fields[this.valueFor] = String.fromCharCode.apply(null, f.subarray(0, n) as unknown as number[]);
+    this.valueFor = -1;
+  }
+
+  private elementPiece(at: number): JsonPiece {
+    const piece = this.element;
+    const bytes = piece.bytes();
+    const [eventID, eventSource, eventName, eventTime] = this.fields;
+    if (
+      !this.skimOff &&
+      eventID !== undefined &&
+      eventSource !== undefined &&
+      eventName !== undefined &&
+      eventTime !== undefined
+    ) {
+      const fields = { eventID, eventSource, eventName, time: this.time };
+      if (this.skim!.other(fields) && this.skim!.isUtf8(bytes)) {
+        return {
+          kind: 'element',
+          key: this.arrayKey,
+          index: this.elements++,
+          text: '',
+          line: piece.line,
+          byte: piece.byte,
+          other: fields,
+        };
+      }
+    }
+    return {
+      kind: 'element',
+      key: this.arrayKey,
+      index: this.elements++,
+      text: this.decode(piece, at, bytes),
+      line: piece.line,
+      byte: piece.byte,
+    };
   }
 }
