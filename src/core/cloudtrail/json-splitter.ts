@@ -76,6 +76,63 @@ const WATCHED_KEYS = new Map<string, number>([
   ),
 ]);
 const TIME = 3;
+
+/** what may come next, for the skim's validation */
+const VALUE = 0;
+const VALUE_OR_CLOSE = 1;
+const KEY = 2;
+const KEY_OR_CLOSE = 3;
+const COLON_NEXT = 4;
+const COMMA_OR_CLOSE = 5;
+/** bytes that may follow a backslash (u apart) */
+const ESCAPES = new Uint8Array(128);
+for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x30 && c <= 0x39;
+}
+
+/** The index after a JSON number starting at i (-1: not one); a number reaching the chunk's end gives n. */
+function numberEnd(b: Uint8Array, start: number): number {
+  const n = b.length;
+  let i = start;
+  if (b[i] === 0x2d) i++;
+  if (i >= n) return n;
+  if (b[i] === 0x30) i++;
+  else if (isDigit(b[i])) while (isDigit(b[i])) i++;
+  else return -1;
+  if (b[i] === 0x2e) {
+    i++;
+    if (i >= n) return n;
+    if (!isDigit(b[i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45) {
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    if (i >= n) return n;
+    if (!isDigit(b[i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  return i;
+}
+
+const LITERALS = ['true', 'false', 'null'].map((w) => [...w].map((c) => c.charCodeAt(0)));
+
+/** The index after true, false or null at i (-1: none; n: cut by the chunk's end). */
+function literalEnd(b: Uint8Array, i: number): number {
+  for (const w of LITERALS) {
+    if (b[i] !== w[0]) continue;
+    if (i + w.length > b.length) return b.length;
+    for (let k = 1; k < w.length; k++) if (b[i + k] !== w[k]) return -1;
+    return i + w.length;
+  }
+  return -1;
+}
 /** the longest watched key or field value collected (longer: the skim is off for that element) */
 const FIELD_MAX = 64;
 /** the watched keys by length, as bytes: keys are told apart without making strings */
@@ -216,8 +273,9 @@ export class JsonSplitter {
   private emitted = 0;
   /** the skim's state for the current element (see Skim) */
   private skimOff = true;
-  /** at depth 1 of the element: the next string is a key */
-  private keyNext = false;
+  /** while validating: what may come next (KEY_OR_CLOSE...), and the containers open, by depth */
+  private expect = KEY_OR_CLOSE;
+  private readonly stack = new Uint8Array(256);
   /** collecting the current string: 0 no, 1 a key, 2 a watched field's value */
   private collect = 0;
   private readonly field = new Uint8Array(FIELD_MAX);
@@ -338,7 +396,8 @@ export class JsonSplitter {
           this.mode = 'element';
           if (this.skim !== undefined && this.emitted > 0) {
             this.skimOff = false;
-            this.keyNext = true;
+            this.expect = KEY_OR_CLOSE;
+            this.stack[1] = OPEN_OBJECT;
             this.keyIndex = -1;
             this.valueFor = -1;
             this.fields = [undefined, undefined, undefined, undefined];
@@ -462,12 +521,18 @@ export class JsonSplitter {
 
   /**
    * Scans an element from `start`: returns the index of its closing bracket, or the chunk's length
-   * when the element goes on in the next chunk. Strings and brackets as in push(), with the state in
-   * locals; at depth 1 the top-level keys are watched for the skim.
+   * when the element goes on in the next chunk. While the element may still be skimmed, it is
+   * validated as JSON.parse would (validate()); from the first doubt on, only strings and brackets
+   * are tracked, as in push(), and JSON.parse will judge the element.
    */
   private scanElement(chunk: Uint8Array, start: number): number {
-    const n = chunk.length;
     let i = start;
+    if (!this.skimOff) {
+      i = this.validate(chunk, i);
+      if (i < 0) return -i - 1;
+      if (i === chunk.length) return i;
+    }
+    const n = chunk.length;
     let depth = this.elementDepth;
     let line = this.line;
     let inString = this.inString;
@@ -478,22 +543,6 @@ export class JsonSplitter {
         if (escaped) {
           escaped = false;
           if (chunk[i] === NEWLINE) line++;
-          i++;
-          continue;
-        }
-        if (this.collect !== 0) {
-          // a watched key or value, byte by byte
-          const c = chunk[i]!;
-          if (c === BACKSLASH) {
-            escaped = true;
-            this.skimOff = true;
-          } else if (c === QUOTE) {
-            inString = false;
-            this.endField();
-          } else if (this.fieldLength < FIELD_MAX && c >= 0x20 && c < 0x7f)
-            this.field[this.fieldLength++] = c;
-          else this.skimOff = true;
-          if (c === NEWLINE) line++;
           i++;
           continue;
         }
@@ -516,7 +565,6 @@ export class JsonSplitter {
         continue;
       }
       const c = chunk[i]!;
-      if (depth === 1 && !this.skimOff) this.watch(c);
       if (c === QUOTE) inString = true;
       else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
       else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
@@ -534,31 +582,151 @@ export class JsonSplitter {
     return closed ? i : n;
   }
 
-  /** A byte outside strings at depth 1 of an element being skimmed (before depth changes). */
-  private watch(b: number): void {
-    if (b === QUOTE) {
-      if (this.keyNext) {
-        this.keyNext = false;
-        this.collect = 1;
-        this.fieldLength = 0;
-      } else if (this.valueFor >= 0) {
-        this.collect = 2;
-        this.fieldLength = 0;
+  /**
+   * The skimming scan of an element: JSON's grammar checked byte by byte (containers on a stack,
+   * what may come next, strings without raw control bytes and with valid escapes, numbers and
+   * literals), the top-level keys watched. Returns -(index + 1) of the element's closing bracket;
+   * else the index where it stopped: the chunk's end, or the first byte it doubts (a syntax error, or
+   * a number, literal or escape cut by the chunk's end, or too deep), where skimOff is set and
+   * scanElement's plain loop takes over at that very byte.
+   */
+  private validate(chunk: Uint8Array, start: number): number {
+    const n = chunk.length;
+    const stack = this.stack;
+    let i = start;
+    let depth = this.elementDepth;
+    let line = this.line;
+    let expect = this.expect;
+    let inString = this.inString;
+    let result = -1;
+    scan: while (i < n) {
+      let c = chunk[i]!;
+      if (inString) {
+        if (this.collect !== 0) {
+          if (c === QUOTE) {
+            inString = false;
+            this.endField();
+            i++;
+            continue;
+          }
+          if (c < 0x20 || c >= 0x7f || c === BACKSLASH || this.fieldLength >= FIELD_MAX) break;
+          this.field[this.fieldLength++] = c;
+          i++;
+          continue;
+        }
+        for (;;) {
+          if (c === QUOTE) {
+            inString = false;
+            i++;
+            continue scan;
+          }
+          if (c < 0x20) break scan;
+          if (c === BACKSLASH) {
+            const e = i + 1 < n ? chunk[i + 1]! : 0;
+            if (e === 0x75) {
+              // \uXXXX
+              if (i + 5 >= n) break scan;
+              for (let k = i + 2; k < i + 6; k++) if (!isHex(chunk[k]!)) break scan;
+              i += 6;
+            } else if (e < 0x80 && ESCAPES[e] === 1) i += 2;
+            else break scan;
+          } else i++;
+          if (i >= n) break scan;
+          c = chunk[i]!;
+        }
       }
-      return;
+      if (c === 0x20 || c === 0x09 || c === 0x0d) {
+        i++;
+        continue;
+      }
+      if (c === NEWLINE) {
+        line++;
+        i++;
+        continue;
+      }
+      switch (expect) {
+        case KEY_OR_CLOSE:
+        case KEY:
+          if (c === QUOTE) {
+            inString = true;
+            expect = COLON_NEXT;
+            if (depth === 1) {
+              this.collect = 1;
+              this.fieldLength = 0;
+            }
+            i++;
+            continue;
+          }
+          if (c === CLOSE_OBJECT && expect === KEY_OR_CLOSE) break;
+          break scan;
+        case COLON_NEXT:
+          if (c !== COLON) break scan;
+          if (depth === 1) {
+            this.valueFor = this.keyIndex;
+            this.keyIndex = -1;
+          }
+          expect = VALUE;
+          i++;
+          continue;
+        case COMMA_OR_CLOSE:
+          if (c === COMMA) {
+            expect = stack[depth] === OPEN_OBJECT ? KEY : VALUE;
+            i++;
+            continue;
+          }
+          if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) break;
+          break scan;
+        default: {
+          // VALUE or VALUE_OR_CLOSE
+          if (c === CLOSE_ARRAY && expect === VALUE_OR_CLOSE) break;
+          const watched = depth === 1 && this.valueFor >= 0;
+          if (c === QUOTE) {
+            inString = true;
+            expect = COMMA_OR_CLOSE;
+            if (watched) {
+              this.collect = 2;
+              this.fieldLength = 0;
+            }
+            i++;
+            continue;
+          }
+          // a watched field whose value is not a string: JSON.parse decides what it is
+          if (watched) break scan;
+          if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+            if (depth + 1 >= stack.length) break scan;
+            stack[++depth] = c;
+            expect = c === OPEN_OBJECT ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+            i++;
+            continue;
+          }
+          const end = c === 0x2d || (c >= 0x30 && c <= 0x39) ? numberEnd(chunk, i) : literalEnd(chunk, i);
+          if (end < 0 || end >= n) break scan;
+          i = end;
+          expect = COMMA_OR_CLOSE;
+          continue;
+        }
+      }
+      // a closing bracket, where one may be
+      if ((c === CLOSE_OBJECT) !== (stack[depth] === OPEN_OBJECT)) break;
+      depth--;
+      expect = COMMA_OR_CLOSE;
+      if (depth === 0) {
+        result = i;
+        break;
+      }
+      i++;
     }
-    if (b === COLON) {
-      this.valueFor = this.keyIndex;
-      this.keyIndex = -1;
-      return;
+    this.elementDepth = depth;
+    this.line = line;
+    this.expect = expect;
+    this.inString = inString;
+    if (result >= 0) return -result - 1;
+    if (i < n) {
+      // a doubt: the plain loop goes on from this byte, inside a string or not as it stands
+      this.skimOff = true;
+      this.collect = 0;
     }
-    if (b === COMMA) {
-      this.keyNext = true;
-      this.valueFor = -1;
-      return;
-    }
-    // a watched field whose value is not a string: JSON.parse decides what it is
-    if (this.valueFor >= 0 && !isSpace(b)) this.skimOff = true;
+    return i;
   }
 
   /** The end of a collected key or value string. */
