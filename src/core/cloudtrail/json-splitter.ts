@@ -195,7 +195,8 @@ class PieceBuffer {
     this.from = at;
   }
   /** Keeps chunk[from, to) and stops collecting until the next mark. */
-  cut(chunk: Uint8Array, to: number, line: number, byte: number): void {
+  /** `view`: the piece is used up before push() returns, so a view of the chunk does (no copy). */
+  cut(chunk: Uint8Array, to: number, line: number, byte: number, view = false): void {
     if (this.from < 0) return;
     if (to > this.from) {
       this.size += to - this.from;
@@ -209,7 +210,8 @@ class PieceBuffer {
       // a copy: the caller may reuse the chunk's memory for its next read (readChunks does), and
       // a piece can outlive several chunks (the document around a streamed array outlives them all).
       // Buffer#slice would be a view, so Uint8Array's own slice is called.
-      this.parts.push(Uint8Array.prototype.slice.call(chunk, this.from, to));
+      const part = new Uint8Array(chunk.buffer, chunk.byteOffset + this.from, to - this.from);
+      this.parts.push(view ? part : part.slice());
     }
     this.from = -1;
   }
@@ -313,7 +315,7 @@ export class JsonSplitter {
         i = this.scanElement(chunk, i);
         if (i === n) break;
         const at = this.base + i;
-        this.element.cut(chunk, i + 1, this.line, at);
+        this.element.cut(chunk, i + 1, this.line, at, true);
         out.push(this.elementPiece(at));
         this.emitted++;
         this.mode = 'after-element';
@@ -603,18 +605,35 @@ export class JsonSplitter {
       let c = chunk[i]!;
       if (inString) {
         if (this.collect !== 0) {
-          if (c === QUOTE) {
-            inString = false;
-            this.endField();
-            i++;
-            continue;
+          // a watched key or value: printable ASCII without escapes, else a doubt
+          const f = this.field;
+          let k = this.fieldLength;
+          for (;;) {
+            if (c === QUOTE) {
+              this.fieldLength = k;
+              inString = false;
+              this.endField();
+              i++;
+              continue scan;
+            }
+            if (c < 0x20 || c >= 0x7f || c === BACKSLASH || k >= FIELD_MAX) {
+              this.fieldLength = k;
+              break scan;
+            }
+            f[k++] = c;
+            if (++i >= n) {
+              this.fieldLength = k;
+              break scan;
+            }
+            c = chunk[i]!;
           }
-          if (c < 0x20 || c >= 0x7f || c === BACKSLASH || this.fieldLength >= FIELD_MAX) break;
-          this.field[this.fieldLength++] = c;
-          i++;
-          continue;
         }
         for (;;) {
+          // c >= 0x20, not '"' nor '\\' (most bytes are letters, above '\\')
+          while (c > BACKSLASH || (c > QUOTE && c < BACKSLASH) || c === 0x20 || c === 0x21) {
+            if (++i >= n) break scan;
+            c = chunk[i]!;
+          }
           if (c === QUOTE) {
             inString = false;
             i++;
