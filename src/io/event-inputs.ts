@@ -11,6 +11,7 @@ import { isS3Uri, parseS3Uri } from '../core/s3-uri.js';
 import { EventCollector, type EventSet, readEventSources } from './event-source.js';
 import { type InputContext, openInput } from './inputs.js';
 import { InputError, openReportFile } from './report-source.js';
+import { readThreads, ScanPool, scanHere } from './trail-scan.js';
 
 const KIND = 'CloudTrail source';
 /** trail log objects downloaded at once */
@@ -107,6 +108,9 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
         to: ctx.to,
       });
       const dir = await mkdtemp(join(tmpdir(), 'pca-audit-trail-'));
+      // the downloaded logs are scanned on worker threads (see trail-scan.ts)
+      const threads = readThreads();
+      const pool = threads > 0 && keys.length > 1 ? new ScanPool(threads) : undefined;
       try {
         let next = 0;
         let done = 0;
@@ -115,9 +119,9 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
             const k = keys[next++]!;
             const path = join(dir, `${next}.json`);
             await downloadObject(s3, bucket, k, path);
-            const file = await openReportFile(path);
+            const file = { ...(await openReportFile(path)), name: `s3://${bucket}/${k}` };
             try {
-              await collector.addFile({ ...file, name: `s3://${bucket}/${k}` });
+              await collector.addScan(file.name, false, pool ? pool.scan(file) : scanHere(file));
             } finally {
               await rm(path, { force: true });
             }
@@ -127,6 +131,7 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
         await Promise.all(Array.from({ length: Math.min(CONCURRENCY, keys.length) }, worker));
         ctx.progress('');
       } finally {
+        await pool?.close();
         await rm(dir, { recursive: true, force: true });
       }
       continue;
