@@ -12,7 +12,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { isOtherRecord } from '../core/cloudtrail/event.js';
 import { type JsonPiece, JsonSplitError, JsonSplitter, type Skim } from '../core/cloudtrail/json-splitter.js';
@@ -239,7 +239,7 @@ export class ScanPool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(new URL(import.meta.url));
+    const w = new Worker(new URL(import.meta.url), { workerData: { trailScan: true } });
     this.all.push(w);
     w.on('message', (m: FromWorker) => {
       const remote = this.running.get(m.id);
@@ -275,7 +275,8 @@ export class ScanPool {
   }
 }
 
-if (!isMainThread && parentPort) {
+// (only in a worker started by ScanPool: another worker importing this module is left alone)
+if (!isMainThread && parentPort && (workerData as { trailScan?: boolean } | undefined)?.trailScan === true) {
   const port = parentPort;
   /** per job: batches sent and not yet read, and the wait for the reader */
   const unread = new Map<number, { n: number; cancelled?: boolean; wake?: (() => void) | undefined }>();

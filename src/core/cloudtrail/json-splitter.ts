@@ -654,12 +654,9 @@ export class JsonSplitter {
           c = chunk[i]!;
         }
       }
-      if (c === 0x20 || c === 0x09 || c === 0x0d) {
-        i++;
-        continue;
-      }
-      if (c === NEWLINE) {
-        line++;
+      if (c <= 0x20) {
+        if (c === NEWLINE) line++;
+        else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) break;
         i++;
         continue;
       }
