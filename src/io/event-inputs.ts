@@ -29,6 +29,8 @@ export interface EventSourceContext {
   sleep(seconds: number): Promise<void>;
   /** transient progress (stderr, TTY only) */
   progress(message: string): void;
+  /** events of interest handed over as read, not kept (see EventCollector.onEvent) */
+  onEvent?: EventCollector['onEvent'];
 }
 
 function needWindow(source: string, ctx: EventSourceContext): void {
@@ -47,6 +49,7 @@ function needWindow(source: string, ctx: EventSourceContext): void {
 
 export async function collectEvents(sources: readonly string[], ctx: EventSourceContext): Promise<EventSet> {
   const collector = new EventCollector(ctx.lenient);
+  collector.onEvent = ctx.onEvent;
   const local: string[] = [];
   for (const source of sources) {
     collector.group = source;

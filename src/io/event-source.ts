@@ -122,6 +122,12 @@ export class EventCollector {
   group = '';
   /** events of interest by identity (see identity()): a record delivered twice is kept once */
   private readonly byIdentity = new Map<string, CloudTrailEvent>();
+  /**
+   * When set, events of interest are handed to it (once each, deduplicated) instead of being kept:
+   * only their identities are (for `events`, which streams them; result().events is then empty).
+   */
+  onEvent: ((event: CloudTrailEvent, identity: string) => Promise<void> | void) | undefined;
+  private readonly identities = new Set<string>();
   /** eventID → the identity first read with it, to tell a collision from a duplicate */
   private readonly identityOfId = new Map<string, string>();
   private decoder: CertificateDecoder | undefined;
@@ -179,11 +185,14 @@ export class EventCollector {
       return;
     }
     const key = identity(n.event);
-    if (this.byIdentity.has(key)) {
+    if (this.byIdentity.has(key) || this.identities.has(key)) {
       this.stats.duplicates++;
       return;
     }
-    this.byIdentity.set(key, n.event);
+    if (this.onEvent) {
+      this.identities.add(key);
+      await this.onEvent(n.event, key);
+    } else this.byIdentity.set(key, n.event);
     const first = this.identityOfId.get(n.event.eventID);
     if (first === undefined) this.identityOfId.set(n.event.eventID, key);
     else if (first !== key) {
