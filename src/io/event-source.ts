@@ -18,7 +18,15 @@ import { type JsonPiece, JsonSplitError } from '../core/cloudtrail/json-splitter
 import { parseInstant } from '../core/instant.js';
 import { loadCertificateDecoder } from './certificate-decoder.js';
 import { InputError, openReportFile, type ReportFile } from './report-source.js';
-import { type OtherTally, readThreads, type Scan, type ScanEnd, ScanPool, scanHere } from './trail-scan.js';
+import {
+  type OtherTally,
+  readThreads,
+  type Scan,
+  type ScanEnd,
+  ScanPool,
+  scanHere,
+  worthThreads,
+} from './trail-scan.js';
 
 const KIND = 'CloudTrail source';
 
@@ -346,7 +354,17 @@ export async function readEventSources(
       if (files.length === 0) throw new InputError(source, 'no files in this directory', { kind: KIND });
       // a file found walking a directory may be anything (a README, a digest): skipped if not CloudTrail
       const walked = !(files.length === 1 && files[0] === source);
-      if (threads > 0 && files.length > 1) pool ??= new ScanPool(threads);
+      if (threads > 0 && files.length > 1 && !pool) {
+        const sizes = await Promise.all(
+          files.map((f) =>
+            stat(f).then(
+              (st) => st.size,
+              () => 0,
+            ),
+          ),
+        );
+        if (worthThreads(sizes.reduce((a, b) => a + b, 0))) pool = new ScanPool(threads);
+      }
       let read = 0;
       let next = 0;
       const open = async () => {

@@ -202,6 +202,14 @@ export function readThreads(env: NodeJS.ProcessEnv = process.env): number {
   return Math.min(availableParallelism(), MAX_THREADS);
 }
 
+/** Below this many bytes in all (on disk), worker threads cost more than they save (unless PCA_AUDIT_READ_THREADS is set). */
+export const MIN_THREADED_BYTES = 8 << 20;
+
+/** Whether files of this many bytes in all are worth worker threads. */
+export function worthThreads(bytes: number, env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PCA_AUDIT_READ_THREADS !== undefined || bytes >= MIN_THREADED_BYTES;
+}
+
 /** Worker threads that scan files, one file at a time each, in the order asked. */
 export class ScanPool {
   private readonly idle: Worker[] = [];

@@ -57,9 +57,11 @@ export interface RecordFields {
  * something else than a record (`detail-type`, `CloudTrailEvent`, `digestStartTime`, `logFiles`,
  * `Records`, `Events`, or any key written with an escape), those four fields are exactly what
  * JSON.parse would give; when `other` says so from them, and the bytes are valid UTF-8, the piece
- * comes out with `other` set and no text. The first piece of the input is never skimmed (it tells
- * what the input is). Not checked for such a piece: the JSON syntax of the rest of it beyond what the
- * splitter always checks (strings closed, brackets balanced, separators between pieces).
+ * comes out with `other` set and no text. The element is validated as it is scanned, as JSON.parse
+ * would (the grammar, escapes, no raw control bytes in strings, UTF-8 by `isUtf8`): at the first
+ * doubt (an error, or a number, literal or escape cut by the chunk's end) the skim is off for that
+ * element, which is decoded and left to JSON.parse (so a malformed record is still reported as
+ * before). The first piece of the input is never skimmed (it tells what the input is).
  */
 export interface Skim {
   other(fields: RecordFields): boolean;
