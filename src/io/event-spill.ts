@@ -46,7 +46,11 @@ export class EventSpill {
     this.buffer.sort(compare);
     this.dir ??= await mkdtemp(join(tmpdir(), 'pca-audit-events-'));
     const path = join(this.dir, `run-${this.runs.length}.jsonl`);
-    await writeFile(path, this.buffer.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    // the key as JSON, a tab, the output line (JSON text: neither holds a raw tab or newline)
+    await writeFile(
+      path,
+      this.buffer.map((e) => `${JSON.stringify([e[0], e[1], e[2]])}\t${e[3]}\n`).join(''),
+    );
     this.runs.push(path);
     this.buffer = [];
   }
@@ -89,5 +93,10 @@ async function* memory(entries: Entry[]): AsyncGenerator<Entry> {
 
 async function* readRun(path: string): AsyncGenerator<Entry> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) if (line !== '') yield JSON.parse(line) as Entry;
+  for await (const line of lines) {
+    if (line === '') continue;
+    const tab = line.indexOf('\t');
+    const [t, id, identity] = JSON.parse(line.slice(0, tab)) as [string, string, string];
+    yield [t, id, identity, line.slice(tab + 1)];
+  }
 }

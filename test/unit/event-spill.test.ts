@@ -6,7 +6,8 @@ describe('issue 16 item 3: EventSpill', () => {
   const entries = (n: number) =>
     Array.from({ length: n }, (_, k) => {
       const t = `2026-11-19T${String((k * 7) % 24).padStart(2, '0')}:00:00Z`;
-      const id = `id-${(k * 13) % 5}`;
+      // an eventID may hold anything, a tab or a newline too
+      const id = `id-${(k * 13) % 5}${k % 2 ? '\t\n' : ''}`;
       return { t, id, identity: JSON.stringify([id, 's', 'n', t, k]), line: `{"k":${k}}` };
     });
   const sorted = (es: ReturnType<typeof entries>) =>
