@@ -94,7 +94,17 @@ export async function benchCloudTrail(o) {
     }
   }
   const best = (xs) => Math.min(...xs);
+  const median = (xs) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
   const ratio = best(times.events) / best(times.duckdb);
+  // runs alternate; on a shared machine the medians (and the per-round ratios) say more than the bests
+  const rounds = times.events.map((t, k) => (t / times.duckdb[k]).toFixed(2)).join(', ');
+  o.write(
+    `events median ${median(times.events).toFixed(3)} s, DuckDB median ${median(times.duckdb).toFixed(3)} s: ` +
+      `ratio of medians ${(median(times.events) / median(times.duckdb)).toFixed(2)}; per round ${rounds}\n`,
+  );
   o.write(
     `events best ${best(times.events).toFixed(3)} s (peak RSS ${mib(rss.events)} MiB), ` +
       `DuckDB best ${best(times.duckdb).toFixed(3)} s (peak RSS ${mib(rss.duckdb)} MiB): ` +
