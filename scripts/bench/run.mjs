@@ -2,6 +2,10 @@
 // The `pca-audit diff` benchmark (`npm run bench` builds first, then runs this).
 //
 //   node scripts/bench/run.mjs [--count 1000000] [--runs 3] [--data bench-data] [--seed 1] [--cli bin/pca-audit.js]
+//                              [--only diff|cloudtrail]
+//
+// Then the `pca-audit events` benchmark (scripts/bench/cloudtrail.mjs): a synthetic organisation trail
+// day against DuckDB, alternating, in the same run.
 //
 // (Re)generates the report pair when the data set does not match the arguments, checks the CLI's output
 // against what the generator planted, then times R runs per format (JSON, CSV) with stdout counted and
@@ -15,6 +19,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchCloudTrail } from './cloudtrail.mjs';
 import {
   describe,
   GENERATOR_VERSION,
@@ -43,6 +48,7 @@ function parseOptions(argv) {
       data: { type: 'string' },
       seed: { type: 'string', default: '1' },
       cli: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -51,8 +57,12 @@ function parseOptions(argv) {
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}`);
     return n;
   };
+  if (values.only !== undefined && values.only !== 'diff' && values.only !== 'cloudtrail') {
+    throw new UsageError('--only must be diff or cloudtrail');
+  }
   return {
     help: values.help,
+    only: values.only,
     count: integer('count', MIN_COUNT),
     runs: integer('runs', 1),
     seed: integer('seed', 0),
@@ -264,7 +274,7 @@ async function main() {
   const options = parseOptions(process.argv.slice(2));
   if (options.help) {
     process.stdout.write(
-      'usage: node scripts/bench/run.mjs [--count 1000000] [--runs 3] [--data bench-data] [--seed 1] [--cli bin/pca-audit.js]\n',
+      'usage: node scripts/bench/run.mjs [--count 1000000] [--runs 3] [--data bench-data] [--seed 1] [--cli bin/pca-audit.js] [--only diff|cloudtrail]\n',
     );
     return 0;
   }
@@ -277,7 +287,26 @@ async function main() {
   ) {
     throw new UsageError('dist/cli/main.js does not exist: run `npm run build` (or `npm run bench`)');
   }
+  const code = options.only === 'cloudtrail' ? 0 : await benchDiff(options);
+  if (code !== 0 || options.only === 'diff') return code;
+  const tmp = await mkdtemp(join(os.tmpdir(), 'pca-audit-bench-'));
+  try {
+    const ok = await benchCloudTrail({
+      root: ROOT,
+      data: options.data,
+      cli: options.cli,
+      probe: PROBE,
+      runs: options.runs,
+      tmp,
+      write: (text) => process.stdout.write(text),
+    });
+    return ok ? 0 : 1;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
 
+async function benchDiff(options) {
   const manifest = await ensureData(options.data, options.count, options.seed);
   if (manifest.oldCreatedAt !== OLD_CREATED_AT || manifest.newCreatedAt !== NEW_CREATED_AT) {
     throw new Error('the manifest disagrees with the generator about the creation times');

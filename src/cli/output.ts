@@ -8,13 +8,18 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'csv', '
 export const STDOUT_PATH = '-';
 
 /**
- * Writes the product to stdout or to --output. A file is replaced atomically and only with --force;
+ * Writes the product (whole, or streamed in parts) to stdout or to --output. A file is replaced atomically and only with --force;
  * on failure or interruption nothing is left but the old file. A reader that stops reading stdout
  * (`| head`) ends the output quietly: what it read is all it wanted.
  */
-export async function writeOutput(text: string, output: string | undefined, force: boolean): Promise<void> {
+export async function writeOutput(
+  text: string | AsyncIterable<string>,
+  output: string | undefined,
+  force: boolean,
+): Promise<void> {
   if (output === undefined || output === STDOUT_PATH) {
-    await writeStdout(text);
+    if (typeof text === 'string') await writeStdout(text);
+    else for await (const part of text) await writeStdout(part);
     return;
   }
   try {

@@ -120,7 +120,7 @@ function withPath(err: unknown, path: string, temp?: string): unknown {
  */
 export async function writeFileAtomic(
   target: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | AsyncIterable<string>,
   options: WriteFileOptions,
 ): Promise<void> {
   let path = target;
@@ -151,7 +151,7 @@ export async function writeFileAtomic(
     const handle = await open(temp, 'w', mode ?? 0o666);
     try {
       if (options.pauseForTest) await pause(handle, temp, data);
-      await handle.writeFile(data);
+      await writeAll(handle, data);
       await handle.sync();
     } finally {
       await handle.close();
@@ -178,13 +178,22 @@ export async function writeFileAtomic(
   }
 }
 
-async function writeInPlace(path: string, data: string | Uint8Array): Promise<void> {
+async function writeInPlace(path: string, data: string | Uint8Array | AsyncIterable<string>): Promise<void> {
   const handle = await open(path, 'w');
   try {
-    await handle.writeFile(data);
+    await writeAll(handle, data);
   } finally {
     await handle.close();
   }
+}
+
+/** Writes the data whole, or part by part as it comes (a streamed product). */
+async function writeAll(
+  handle: Awaited<ReturnType<typeof open>>,
+  data: string | Uint8Array | AsyncIterable<string>,
+): Promise<void> {
+  if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+  else for await (const part of data) await handle.writeFile(part);
 }
 
 /** The rename must survive a crash too; a filesystem that cannot fsync a directory is let be. */
@@ -202,9 +211,17 @@ async function syncDir(dir: string): Promise<void> {
 async function pause(
   handle: Awaited<ReturnType<typeof open>>,
   temp: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | AsyncIterable<string>,
 ): Promise<never> {
-  await handle.write(Buffer.from(typeof data === 'string' ? data.slice(0, 16) : data.subarray(0, 16)));
+  let head: string | Uint8Array = '';
+  if (typeof data === 'string') head = data.slice(0, 16);
+  else if (data instanceof Uint8Array) head = data.subarray(0, 16);
+  else
+    for await (const part of data) {
+      head = part.slice(0, 16);
+      break;
+    }
+  await handle.write(Buffer.from(head));
   process.stderr.write(`pca-audit: test hook: paused writing ${temp}\n`);
   // keeps the event loop alive until a signal ends the process
   return new Promise<never>(() => setInterval(() => {}, 1 << 30));

@@ -11,6 +11,7 @@ import { isS3Uri, parseS3Uri } from '../core/s3-uri.js';
 import { EventCollector, type EventSet, readEventSources } from './event-source.js';
 import { type InputContext, openInput } from './inputs.js';
 import { InputError, openReportFile } from './report-source.js';
+import { readThreads, ScanPool, scanHere } from './trail-scan.js';
 
 const KIND = 'CloudTrail source';
 /** trail log objects downloaded at once */
@@ -28,6 +29,8 @@ export interface EventSourceContext {
   sleep(seconds: number): Promise<void>;
   /** transient progress (stderr, TTY only) */
   progress(message: string): void;
+  /** events of interest handed over as read, not kept (see EventCollector.onEvent) */
+  onEvent?: EventCollector['onEvent'];
 }
 
 function needWindow(source: string, ctx: EventSourceContext): void {
@@ -46,6 +49,7 @@ function needWindow(source: string, ctx: EventSourceContext): void {
 
 export async function collectEvents(sources: readonly string[], ctx: EventSourceContext): Promise<EventSet> {
   const collector = new EventCollector(ctx.lenient);
+  collector.onEvent = ctx.onEvent;
   const local: string[] = [];
   for (const source of sources) {
     collector.group = source;
@@ -107,6 +111,9 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
         to: ctx.to,
       });
       const dir = await mkdtemp(join(tmpdir(), 'pca-audit-trail-'));
+      // the downloaded logs are scanned on worker threads (see trail-scan.ts)
+      const threads = readThreads();
+      const pool = threads > 0 && keys.length > 1 ? new ScanPool(threads) : undefined;
       try {
         let next = 0;
         let done = 0;
@@ -115,9 +122,9 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
             const k = keys[next++]!;
             const path = join(dir, `${next}.json`);
             await downloadObject(s3, bucket, k, path);
-            const file = await openReportFile(path);
+            const file = { ...(await openReportFile(path)), name: `s3://${bucket}/${k}` };
             try {
-              await collector.addFile({ ...file, name: `s3://${bucket}/${k}` });
+              await collector.addScan(file.name, false, pool ? pool.scan(file) : scanHere(file));
             } finally {
               await rm(path, { force: true });
             }
@@ -127,6 +134,7 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
         await Promise.all(Array.from({ length: Math.min(CONCURRENCY, keys.length) }, worker));
         ctx.progress('');
       } finally {
+        await pool?.close();
         await rm(dir, { recursive: true, force: true });
       }
       continue;

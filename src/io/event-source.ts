@@ -14,10 +14,19 @@ import {
   recordsIssuance,
   unwrap,
 } from '../core/cloudtrail/event.js';
-import { type JsonPiece, JsonSplitError, JsonSplitter } from '../core/cloudtrail/json-splitter.js';
+import { type JsonPiece, JsonSplitError } from '../core/cloudtrail/json-splitter.js';
 import { parseInstant } from '../core/instant.js';
 import { loadCertificateDecoder } from './certificate-decoder.js';
-import { InputError, openReportFile, type ReportFile, readChunks } from './report-source.js';
+import { InputError, openReportFile, type ReportFile } from './report-source.js';
+import {
+  type OtherTally,
+  readThreads,
+  type Scan,
+  type ScanEnd,
+  ScanPool,
+  scanHere,
+  worthThreads,
+} from './trail-scan.js';
 
 const KIND = 'CloudTrail source';
 
@@ -121,6 +130,12 @@ export class EventCollector {
   group = '';
   /** events of interest by identity (see identity()): a record delivered twice is kept once */
   private readonly byIdentity = new Map<string, CloudTrailEvent>();
+  /**
+   * When set, events of interest are handed to it (once each, deduplicated) instead of being kept:
+   * only their identities are (for `events`, which streams them; result().events is then empty).
+   */
+  onEvent: ((event: CloudTrailEvent, identity: string) => Promise<void> | void) | undefined;
+  private readonly identities = new Set<string>();
   /** eventID → the identity first read with it, to tell a collision from a duplicate */
   private readonly identityOfId = new Map<string, string>();
   private decoder: CertificateDecoder | undefined;
@@ -178,11 +193,14 @@ export class EventCollector {
       return;
     }
     const key = identity(n.event);
-    if (this.byIdentity.has(key)) {
+    if (this.byIdentity.has(key) || this.identities.has(key)) {
       this.stats.duplicates++;
       return;
     }
-    this.byIdentity.set(key, n.event);
+    if (this.onEvent) {
+      this.identities.add(key);
+      await this.onEvent(n.event, key);
+    } else this.byIdentity.set(key, n.event);
     const first = this.identityOfId.get(n.event.eventID);
     if (first === undefined) this.identityOfId.set(n.event.eventID, key);
     else if (first !== key) {
@@ -201,12 +219,17 @@ export class EventCollector {
    * is an error unless --lenient. Returns whether the file was read.
    */
   async addFile(file: ReportFile, walked = false): Promise<boolean> {
-    const name = file.name;
-    const splitter = new JsonSplitter();
+    return this.addScan(file.name, walked, scanHere(file));
+  }
+
+  /**
+   * addFile's work on a file being scanned (here or on a worker thread, see trail-scan.ts): the
+   * pieces that are not plainly records of no interest are parsed and added in order; the records of
+   * no interest, counted by the scan, are added when the file is read to its end.
+   */
+  async addScan(name: string, walked: boolean, scan: Scan): Promise<boolean> {
     // nothing is added to the statistics before the first piece decides, so a skip undoes nothing
     let known = false;
-    /** the first bytes, to tell a broken CloudTrail file from another file when the first piece fails */
-    let head = '';
     const other = (text: string) => walked && !known && !CLOUDTRAIL_KEY.test(text);
     const handle = async (piece: JsonPiece) => {
       let value: unknown;
@@ -229,14 +252,20 @@ export class EventCollector {
       }
       await this.addValue(value, { source: name, line: piece.line, byte: piece.byte }, describePiece(piece));
     };
+    let end: ScanEnd;
     try {
-      for await (const chunk of readChunks(file)) {
-        if (head.length < HEAD_BYTES) head += Buffer.from(chunk.subarray(0, HEAD_BYTES)).toString('latin1');
-        for (const piece of splitter.push(chunk)) await handle(piece);
+      for (;;) {
+        const r = await scan.next();
+        if (r.done) {
+          end = r.value;
+          break;
+        }
+        for (const piece of r.value) await handle(piece);
       }
-      splitter.end();
+      if (end.error !== undefined) throw end.error;
     } catch (err) {
-      if (err instanceof NotCloudTrail || (err instanceof JsonSplitError && other(head))) {
+      await scan.return?.(undefined as never);
+      if (err instanceof NotCloudTrail || (err instanceof JsonSplitError && other(end!.head))) {
         this.stats.skippedFiles++;
         if (this.stats.skippedFileExamples.length < 10) this.stats.skippedFileExamples.push(name);
         return false;
@@ -244,8 +273,27 @@ export class EventCollector {
       if (err instanceof JsonSplitError) throw new InputError(name, err.message, { cause: err, kind: KIND });
       throw rekind(err);
     }
+    this.addOthers(end.tally);
     this.stats.files++;
     return true;
+  }
+
+  /** Records of no interest counted unparsed (see trail-scan.ts). */
+  private addOthers(t: OtherTally): void {
+    if (t.records === 0) return;
+    this.stats.records += t.records;
+    for (const [why, n] of Object.entries(t.skipped))
+      this.stats.skipped[why] = (this.stats.skipped[why] ?? 0) + n;
+    if (!(t.earliest >= this.stats.earliest)) this.stats.earliest = t.earliest;
+    if (!(t.latest <= this.stats.latest)) this.stats.latest = t.latest;
+    const g = this.stats.groups.get(this.group) ?? {
+      earliest: t.earliest,
+      latest: t.latest,
+      issuance: false,
+    };
+    g.earliest = Math.min(g.earliest, t.earliest);
+    g.latest = Math.max(g.latest, t.latest);
+    this.stats.groups.set(this.group, g);
   }
 
   result(): EventSet {
@@ -282,8 +330,6 @@ const DIGEST = 'CloudTrail digest file';
 /** A key only CloudTrail's shapes have (a record, an envelope, lookup-events, EventBridge). */
 const CLOUDTRAIL_KEY =
   /"(?:eventID|eventName|eventSource|eventTime|Records|Events|CloudTrailEvent|detail-type)"\s*:/;
-/** how much of a file's start is kept to look for CLOUDTRAIL_KEY */
-const HEAD_BYTES = 64 * 1024;
 
 /** Thrown inside addFile when a file's first JSON value shows it is not CloudTrail's. */
 class NotCloudTrail extends Error {}
@@ -297,30 +343,60 @@ export async function readEventSources(
   options: EventReadOptions,
   collector = new EventCollector(options.lenient),
 ): Promise<EventSet> {
-  for (const source of sources) {
-    collector.group = source;
-    const files = await expand(source);
-    if (files.length === 0) throw new InputError(source, 'no files in this directory', { kind: KIND });
-    // a file found walking a directory may be anything (a README, a digest): skipped if not CloudTrail
-    const walked = !(files.length === 1 && files[0] === source);
-    let read = 0;
-    for (const name of files) {
-      const file = await openReportFile(name, options.stdin).catch((err) => {
-        throw rekind(err);
-      });
-      try {
-        if (await collector.addFile(file, walked)) read++;
-      } finally {
-        await file.dispose();
+  const threads = readThreads();
+  // several files: scanned on worker threads, a few files ahead of the one being collected
+  let pool: ScanPool | undefined;
+  const ahead: { file: ReportFile; scan: Scan }[] = [];
+  try {
+    for (const source of sources) {
+      collector.group = source;
+      const files = await expand(source);
+      if (files.length === 0) throw new InputError(source, 'no files in this directory', { kind: KIND });
+      // a file found walking a directory may be anything (a README, a digest): skipped if not CloudTrail
+      const walked = !(files.length === 1 && files[0] === source);
+      if (threads > 0 && files.length > 1 && !pool) {
+        const sizes = await Promise.all(
+          files.map((f) =>
+            stat(f).then(
+              (st) => st.size,
+              () => 0,
+            ),
+          ),
+        );
+        if (worthThreads(sizes.reduce((a, b) => a + b, 0))) pool = new ScanPool(threads);
+      }
+      let read = 0;
+      let next = 0;
+      const open = async () => {
+        const file = await openReportFile(files[next++]!, options.stdin).catch((err) => {
+          throw rekind(err);
+        });
+        ahead.push({ file, scan: pool && files.length > 1 ? pool.scan(file) : scanHere(file) });
+      };
+      while (next < files.length || ahead.length > 0) {
+        while (next < files.length && (ahead.length === 0 || (pool && ahead.length < threads + 1)))
+          await open();
+        const { file, scan } = ahead.shift()!;
+        try {
+          if (await collector.addScan(file.name, walked, scan)) read++;
+        } finally {
+          await file.dispose();
+        }
+      }
+      if (walked && read === 0) {
+        throw new InputError(
+          source,
+          `no CloudTrail files in this directory (${files.length} skipped, first: ${files[0]})`,
+          { kind: KIND },
+        );
       }
     }
-    if (walked && read === 0) {
-      throw new InputError(
-        source,
-        `no CloudTrail files in this directory (${files.length} skipped, first: ${files[0]})`,
-        { kind: KIND },
-      );
+  } finally {
+    for (const { file, scan } of ahead.splice(0)) {
+      await scan.return(undefined as never).catch(() => {});
+      await file.dispose();
     }
+    await pool?.close();
   }
   return collector.result();
 }

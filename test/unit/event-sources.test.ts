@@ -136,3 +136,40 @@ describe('issue 14 item 5: a non-CloudTrail file inside a --cloudtrail directory
     await expect(readEventSources([d], { lenient: false })).rejects.toBeInstanceOf(InputError);
   });
 });
+
+describe('issue 16 item 3: records of no interest counted unparsed', () => {
+  const s3 = (id: string, time: string): TrailRecord => ({
+    ...describeCa(id),
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    eventTime: time,
+    requestParameters: { bucketName: 'b', key: 'notes about acm-pca.amazonaws.com RevokeCertificate' },
+  });
+  it('counts, coverage and events are those of parsing every record', async () => {
+    const escaped = JSON.stringify(
+      revoke(2, '2026-11-19T11:00:00Z', 'e5c4a3b2-0000-4000-8000-000000000002'),
+    ).replace('"acm-pca.amazonaws.com"', '"acm\\u002dpca.amazonaws.com"');
+    const records = [
+      JSON.stringify(s3('a1', '2026-11-19T12:00:00Z')),
+      JSON.stringify(s3('a2', '2026-11-18T23:59:00Z')),
+      JSON.stringify(revoke(1, '2026-11-19T10:00:00Z')),
+      escaped,
+      JSON.stringify(describeCa('a3')),
+      JSON.stringify(s3('a4', '2026-11-20T01:02:03Z')),
+    ];
+    writeFileSync(p('skim.json.gz'), gzipSync(`{"Records":[${records.join(',')}]}`));
+    const set = await readEventSources([p('skim.json.gz')], { lenient: false });
+    expect(set.events.map((e) => e.serial)).toEqual([hex(1), hex(2)]);
+    expect(set.stats.records).toBe(6);
+    expect(set.stats.skipped).toEqual({
+      's3.amazonaws.com GetObject': 3,
+      'acm-pca.amazonaws.com DescribeCertificateAuthority': 1,
+    });
+    expect(set.stats.earliest).toBe(Date.parse('2026-11-18T23:59:00Z') / 1000);
+    expect(set.stats.latest).toBe(Date.parse('2026-11-20T01:02:03Z') / 1000);
+    expect(set.stats.groups.get(p('skim.json.gz'))).toMatchObject({
+      earliest: Date.parse('2026-11-18T23:59:00Z') / 1000,
+      latest: Date.parse('2026-11-20T01:02:03Z') / 1000,
+    });
+  });
+});

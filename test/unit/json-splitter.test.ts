@@ -1,5 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { type JsonPiece, JsonSplitError, JsonSplitter } from '../../src/core/cloudtrail/json-splitter.js';
+import { isOtherRecord, normalise, unwrap } from '../../src/core/cloudtrail/event.js';
+import {
+  type JsonPiece,
+  JsonSplitError,
+  JsonSplitter,
+  type Skim,
+} from '../../src/core/cloudtrail/json-splitter.js';
+import { parseInstant } from '../../src/core/instant.js';
 import {
   aRevokeRecord,
   aSerial,
@@ -450,5 +458,172 @@ describe('JsonSplitter: chunks whose memory the caller reuses', () => {
     expect(pieces.filter((p) => p.kind === 'element')).toHaveLength(40);
     const doc = pieces.find((p) => p.kind === 'document');
     expect(JSON.parse(doc!.text)).toEqual({ Events: [], NextToken: 't' });
+  });
+});
+
+describe('issue 16 item 3: the skim (records of no interest handed over unparsed)', () => {
+  const skim: Skim = { other: isOtherRecord, isUtf8: (b) => isUtf8(b) };
+  function skimmed(input: string | Uint8Array, sizes: number | readonly number[] = Number.POSITIVE_INFINITY) {
+    const bytes = typeof input === 'string' ? utf8(input) : input;
+    const splitter = new JsonSplitter(skim);
+    const pieces: JsonPiece[] = [];
+    for (const chunk of splitBytes(bytes, sizes)) pieces.push(...splitter.push(chunk));
+    splitter.end();
+    return pieces;
+  }
+  const other = (over: Record<string, unknown> = {}) => ({
+    eventVersion: '1.09',
+    userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122223333:assumed-role/r/s' },
+    eventTime: '2026-11-19T08:00:00Z',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    requestParameters: { bucketName: 'b', key: 'acm-pca.amazonaws.com "RevokeCertificate" {[' },
+    eventID: 'c0ffee00-0000-4000-8000-000000000001',
+    ...over,
+  });
+  const revoke = aRevokeRecord(aSerial(1), '2026-11-19T09:00:00Z');
+  /** what the collector would make of a record parsed: skipped as of no interest, or not */
+  const isSkip = (text: string) => {
+    const u = unwrap(JSON.parse(text));
+    return u.kind === 'record' && normalise(u.record, { source: 'x', line: 1, byte: 0 }).kind === 'skip';
+  };
+  // each record after the first (which is never skimmed), and whether it may be skimmed
+  const cases: [string, string, boolean][] = [
+    ['another service', JSON.stringify(other()), true],
+    ['acm-pca RevokeCertificate', JSON.stringify(revoke), false],
+    [
+      'acm-pca with the source escaped',
+      JSON.stringify(revoke).replace('acm-pca.amazon', 'acm\\u002dpca.amazon'),
+      false,
+    ],
+    ['an escaped key', JSON.stringify(other()).replace('"eventSource"', '"event\\u0053ource"'), false],
+    [
+      'a source escaped to look like another',
+      JSON.stringify(other({ eventSource: 'acm-pca.amazonaws.com', eventName: 'GetCertificate' })),
+      true,
+    ],
+    [
+      'a nested eventSource of PCA, the record of S3',
+      JSON.stringify(
+        other({
+          requestParameters: { eventSource: 'acm-pca.amazonaws.com', eventName: 'RevokeCertificate' },
+        }),
+      ),
+      true,
+    ],
+    [
+      'the eventSource given twice (JSON.parse keeps the last)',
+      JSON.stringify(other()).replace(
+        '"eventSource":"s3.amazonaws.com"',
+        '"eventSource":"s3.amazonaws.com","eventSource":"acm-pca.amazonaws.com","eventName":"RevokeCertificate"',
+      ),
+      false,
+    ],
+    ['eventName not a string', JSON.stringify(other({ eventName: 7 })), false],
+    ['no eventID', JSON.stringify({ ...other(), eventID: undefined }), false],
+    ['an empty eventID', JSON.stringify(other({ eventID: '' })), false],
+    ['an eventTime that is no instant', JSON.stringify(other({ eventTime: 'yesterday' })), false],
+    [
+      'an EventBridge event of PCA',
+      JSON.stringify({
+        ...other(),
+        'detail-type': 'ACM Private CA Certificate Revocation',
+        source: 'aws.acm-pca',
+      }),
+      false,
+    ],
+    [
+      'a lookup-events element',
+      JSON.stringify({ ...other(), CloudTrailEvent: JSON.stringify(revoke) }),
+      false,
+    ],
+    ['a nested envelope', JSON.stringify({ ...other(), Records: [revoke] }), false],
+    [
+      'ACM RevokeCertificate',
+      JSON.stringify(other({ eventSource: 'acm.amazonaws.com', eventName: 'RevokeCertificate' })),
+      false,
+    ],
+    [
+      'acm-acme RevokeCertificate',
+      JSON.stringify(other({ eventSource: 'acm-acme.amazonaws.com', eventName: 'RevokeCertificate' })),
+      false,
+    ],
+    [
+      'PCA GetCertificate (no interest)',
+      JSON.stringify(other({ eventSource: 'acm-pca.amazonaws.com', eventName: 'GetCertificate' })),
+      true,
+    ],
+    [
+      'PCA EventBridge source as a record',
+      JSON.stringify(other({ eventSource: 'aws.acm-pca', eventName: 'Anything' })),
+      false,
+    ],
+    ['a non-ASCII eventName', JSON.stringify(other({ eventName: 'GetÖbject' })), false],
+    ['spaces and newlines around the fields', JSON.stringify(other(), null, 2), true],
+  ];
+  const bad = (from: string, to: string) => JSON.stringify(other()).replace(from, to);
+  // records of no interest that are not valid JSON: never skimmed, JSON.parse names the error
+  const malformed: [string, string][] = [
+    ['a literal misspelt', bad('"eventVersion":"1.09"', '"readOnly":tru')],
+    ['a number with a leading zero', bad('"eventVersion":"1.09"', '"n":01')],
+    ['a number ending in a dot', bad('"eventVersion":"1.09"', '"n":1.')],
+    ['a trailing comma', bad('"key":', '"k":1,"key":').replace('{["}', '{[",}')],
+    ['a missing colon', bad('"eventName":"GetObject"', '"eventName" 1:"GetObject"')],
+    ['a missing comma', bad('"eventVersion":"1.09",', '"eventVersion":"1.09" ')],
+    ['a raw tab in a string', bad('"bucketName":"b"', '"bucketName":"b\tc"').replace('\\t', '\t')],
+    ['an invalid escape', bad('"bucketName":"b"', '"bucketName":"b\\x"')],
+    ['a short unicode escape', bad('"bucketName":"b"', '"bucketName":"\\u12"')],
+    ['a key without a value', bad('"eventVersion":"1.09",', '"eventVersion":,')],
+    ['a value where a key goes', bad('"eventVersion":"1.09",', '"eventVersion":"1.09",7,')],
+    ['a bracket mismatch', bad('{"bucketName"', '["bucketName"').replace('{[","eventID"', '{[""],"eventID"')],
+  ];
+  const log = `{"Records":[${JSON.stringify(other())},${cases.map((c) => c[1]).join(',')}]}`;
+  it('a record is skimmed only when JSON.parse would have skipped it, at every chunk size', () => {
+    const bytes = utf8(log);
+    for (const size of [1, 2, 3, 7, 64, 1000, bytes.length]) {
+      const pieces = skimmed(bytes, size).filter((p) => p.kind === 'element');
+      expect(pieces).toHaveLength(cases.length + 1);
+      expect(pieces[0]!.other, 'the first piece is never skimmed').toBeUndefined();
+      for (const [k, [name, text, skims]] of cases.entries()) {
+        const p = pieces[k + 1]!;
+        // in whole chunks exactly as expected; cut by chunks, a number or literal cut in two is
+        // left to JSON.parse
+        if (size === bytes.length) expect(p.other !== undefined, name).toBe(skims);
+        else if (!skims) expect(p.other, `${name} (chunks of ${size})`).toBeUndefined();
+        if (p.other) {
+          expect(isSkip(text), name).toBe(true);
+          const r = JSON.parse(text);
+          expect(p.other).toEqual({
+            eventID: r.eventID,
+            eventSource: r.eventSource,
+            eventName: r.eventName,
+            time: parseInstant(r.eventTime),
+          });
+          expect(p.text).toBe('');
+        } else expect(p.text, name).toBe(text);
+      }
+    }
+  });
+  it('a record of no interest that is not valid JSON is never skimmed: JSON.parse judges it', () => {
+    for (const [name, text] of malformed) {
+      expect(() => JSON.parse(text), name).toThrow(SyntaxError);
+      for (const size of [3, 64, Number.POSITIVE_INFINITY]) {
+        const pieces = skimmed(`{"Records":[${JSON.stringify(other())},${text}]}`, size);
+        expect(pieces[1]!.other, `${name} (chunks of ${size})`).toBeUndefined();
+        expect(pieces[1]!.text, name).toBe(text);
+      }
+    }
+  });
+  it('positions and lines are kept across skimmed records', () => {
+    const log = `{"Records":[\n${JSON.stringify(other())},\n${JSON.stringify(other())},\n${JSON.stringify(revoke)}]}`;
+    const plain = split(log, 5);
+    const fast = skimmed(log, 5);
+    expect(fast.map((p) => [p.line, p.byte, p.index])).toEqual(plain.map((p) => [p.line, p.byte, p.index]));
+    expect(fast.map((p) => p.other === undefined)).toEqual([true, false, true, true]);
+  });
+  it('a record of no interest with invalid UTF-8 is still an error', () => {
+    const head = utf8(`{"Records":[${JSON.stringify(other())},${JSON.stringify(other()).slice(0, -1)},"x":"`);
+    const bytes = new Uint8Array([...head, 0xff, ...utf8('"}]}')]);
+    expect(() => skimmed(bytes)).toThrow(/not valid UTF-8/);
   });
 });

@@ -4,6 +4,7 @@ import { parseInstant } from '../../core/instant.js';
 import { skippedFilesText } from '../../core/render/text.js';
 import { collectEvents } from '../../io/event-inputs.js';
 import type { EventStats } from '../../io/event-source.js';
+import { EventSpill } from '../../io/event-spill.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeOutput } from '../output.js';
@@ -29,26 +30,34 @@ export async function runEvents(cmd: EventsCommand, ctx: CliContext): Promise<nu
   }
   const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
   if (cmd.ca !== undefined && ca === undefined) throw new UsageError(`--ca: "${cmd.ca}" is not a CA ARN`);
-  const set = await collectEvents(cmd.cloudtrail, {
-    lenient: cmd.lenient,
-    inputs: { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) },
-    ...(ca ? { ca } : {}),
-    from: cmd.since ?? Number.NaN,
-    to: cmd.until ?? ctx.now(),
-    now: ctx.now,
-    sleep: ctx.sleep,
-    progress: ctx.progress,
-  });
   const keep = (e: CloudTrailEvent) => {
     const t = parseInstant(e.eventTime);
     if (cmd.since !== undefined && t < cmd.since) return false;
     if (cmd.until !== undefined && t > cmd.until) return false;
     return cmd.ca === undefined || e.caArn === cmd.ca;
   };
-  const lines = set.events.filter(keep).map((e) => JSON.stringify(e));
-  await writeOutput(lines.length === 0 ? '' : `${lines.join('\n')}\n`, cmd.output, cmd.force);
-  if (set.stats.malformed > 0) warnMalformed(set);
-  for (const line of statLines(set.stats)) ctx.note(line);
+  // the events are streamed to a spill (sorted runs on disk past a few thousand), not held
+  const spill = new EventSpill();
+  try {
+    const set = await collectEvents(cmd.cloudtrail, {
+      lenient: cmd.lenient,
+      inputs: { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) },
+      ...(ca ? { ca } : {}),
+      from: cmd.since ?? Number.NaN,
+      to: cmd.until ?? ctx.now(),
+      now: ctx.now,
+      sleep: ctx.sleep,
+      progress: ctx.progress,
+      onEvent: async (e, identity) => {
+        if (keep(e)) await spill.add(e.eventTime, e.eventID, identity, JSON.stringify(e));
+      },
+    });
+    await writeOutput(spill.text(), cmd.output, cmd.force);
+    if (set.stats.malformed > 0) warnMalformed(set);
+    for (const line of statLines(set.stats)) ctx.note(line);
+  } finally {
+    await spill.dispose();
+  }
   return 0;
 }
 

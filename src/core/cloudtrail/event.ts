@@ -465,3 +465,20 @@ function revokeDetails(
   event.serial = decoded.serial;
   event.issuer = decoded.issuer;
 }
+
+/**
+ * Whether a record with these top-level fields (as JSON.parse gives them) is one that normalise()
+ * skips as of no interest (another API or service), so that its other fields need not be read:
+ * the same checks, in the same order, as normalise() makes before it skips.
+ */
+export function isOtherRecord(f: {
+  eventID: string;
+  eventSource: string;
+  eventName: string;
+  /** eventTime, parsed by parseInstant (NaN: not an instant) */
+  time: number;
+}): boolean {
+  if (f.eventID === '' || f.eventSource === '' || f.eventName === '') return false;
+  if (Number.isNaN(f.time)) return false;
+  return kindOf(f.eventSource, f.eventName) === undefined;
+}

@@ -1,3 +1,5 @@
+import { parseInstantBytes } from '../instant.js';
+
 /**
  * Splits a stream of JSON text into pieces small enough to parse one at a time: each top-level
  * value (one document, or one per line in JSON lines), except that the elements of a top-level
@@ -32,6 +34,125 @@ export interface JsonPiece {
   /** where the piece starts: 1-based line, 0-based byte offset */
   line: number;
   byte: number;
+  /**
+   * Set (and `text` left empty, never decoded) when a Skim was given and the piece is a record of
+   * no interest: see Skim.
+   */
+  other?: RecordFields;
+}
+
+/** The four top-level string fields that tell what a CloudTrail record is (eventTime parsed: NaN if not an instant). */
+export interface RecordFields {
+  eventID: string;
+  eventSource: string;
+  eventName: string;
+  time: number;
+}
+
+/**
+ * Lets the splitter hand over records of no interest without decoding or parsing them. While an
+ * element of a streamed array is scanned, its top-level keys are watched: when the element is an
+ * object whose top-level `eventID`, `eventSource`, `eventName` and `eventTime` are each present once,
+ * as strings of printable ASCII without escapes, and that has none of the keys that make a value
+ * something else than a record (`detail-type`, `CloudTrailEvent`, `digestStartTime`, `logFiles`,
+ * `Records`, `Events`, or any key written with an escape), those four fields are exactly what
+ * JSON.parse would give; when `other` says so from them, and the bytes are valid UTF-8, the piece
+ * comes out with `other` set and no text. The element is validated as it is scanned, as JSON.parse
+ * would (the grammar, escapes, no raw control bytes in strings, UTF-8 by `isUtf8`): at the first
+ * doubt (an error, or a number, literal or escape cut by the chunk's end) the skim is off for that
+ * element, which is decoded and left to JSON.parse (so a malformed record is still reported as
+ * before). The first piece of the input is never skimmed (it tells what the input is).
+ */
+export interface Skim {
+  other(fields: RecordFields): boolean;
+  isUtf8(bytes: Uint8Array): boolean;
+}
+
+/** Top-level keys watched in an element: the four fields (0..3), and the ones that rule a skim out. */
+const FIELD_KEYS = ['eventID', 'eventSource', 'eventName', 'eventTime'] as const;
+const RULED_OUT = -2;
+const WATCHED_KEYS = new Map<string, number>([
+  ...FIELD_KEYS.map((k, i): [string, number] => [k, i]),
+  ...['detail-type', 'CloudTrailEvent', 'digestStartTime', 'logFiles', 'Records', 'Events'].map(
+    (k): [string, number] => [k, RULED_OUT],
+  ),
+]);
+const TIME = 3;
+
+/** what may come next, for the skim's validation */
+const VALUE = 0;
+const VALUE_OR_CLOSE = 1;
+const KEY = 2;
+const KEY_OR_CLOSE = 3;
+const COLON_NEXT = 4;
+const COMMA_OR_CLOSE = 5;
+/** bytes that may follow a backslash (u apart) */
+const ESCAPES = new Uint8Array(128);
+for (const c of '"\\/bfnrt') ESCAPES[c.charCodeAt(0)] = 1;
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x30 && c <= 0x39;
+}
+
+/** The index after a JSON number starting at i (-1: not one); a number reaching the chunk's end gives n. */
+function numberEnd(b: Uint8Array, start: number): number {
+  const n = b.length;
+  let i = start;
+  if (b[i] === 0x2d) i++;
+  if (i >= n) return n;
+  if (b[i] === 0x30) i++;
+  else if (isDigit(b[i])) while (isDigit(b[i])) i++;
+  else return -1;
+  if (b[i] === 0x2e) {
+    i++;
+    if (i >= n) return n;
+    if (!isDigit(b[i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45) {
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    if (i >= n) return n;
+    if (!isDigit(b[i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  return i;
+}
+
+const LITERALS = ['true', 'false', 'null'].map((w) => [...w].map((c) => c.charCodeAt(0)));
+
+/** The index after true, false or null at i (-1: none; n: cut by the chunk's end). */
+function literalEnd(b: Uint8Array, i: number): number {
+  for (const w of LITERALS) {
+    if (b[i] !== w[0]) continue;
+    if (i + w.length > b.length) return b.length;
+    for (let k = 1; k < w.length; k++) if (b[i + k] !== w[k]) return -1;
+    return i + w.length;
+  }
+  return -1;
+}
+/** the longest watched key or field value collected (longer: the skim is off for that element) */
+const FIELD_MAX = 64;
+/** the watched keys by length, as bytes: keys are told apart without making strings */
+const WATCHED_BY_LENGTH: { bytes: number[]; index: number }[][] = [];
+for (const [k, index] of WATCHED_KEYS) {
+  WATCHED_BY_LENGTH[k.length] ??= [];
+  WATCHED_BY_LENGTH[k.length]!.push({ bytes: [...k].map((c) => c.charCodeAt(0)), index });
+}
+
+/** The watched key's index (or RULED_OUT) that the n bytes spell, else -1. */
+function watchedKey(f: Uint8Array, n: number): number {
+  const list = WATCHED_BY_LENGTH[n];
+  if (list === undefined) return -1;
+  next: for (const { bytes, index } of list) {
+    for (let i = 0; i < n; i++) if (f[i] !== bytes[i]) continue next;
+    return index;
+  }
+  return -1;
 }
 
 const STREAMED_KEYS = new Set(['Records', 'Events']);
@@ -76,7 +197,8 @@ class PieceBuffer {
     this.from = at;
   }
   /** Keeps chunk[from, to) and stops collecting until the next mark. */
-  cut(chunk: Uint8Array, to: number, line: number, byte: number): void {
+  /** `view`: the piece is used up before push() returns, so a view of the chunk does (no copy). */
+  cut(chunk: Uint8Array, to: number, line: number, byte: number, view = false): void {
     if (this.from < 0) return;
     if (to > this.from) {
       this.size += to - this.from;
@@ -90,7 +212,8 @@ class PieceBuffer {
       // a copy: the caller may reuse the chunk's memory for its next read (readChunks does), and
       // a piece can outlive several chunks (the document around a streamed array outlives them all).
       // Buffer#slice would be a view, so Uint8Array's own slice is called.
-      this.parts.push(Uint8Array.prototype.slice.call(chunk, this.from, to));
+      const part = new Uint8Array(chunk.buffer, chunk.byteOffset + this.from, to - this.from);
+      this.parts.push(view ? part : part.slice());
     }
     this.from = -1;
   }
@@ -98,15 +221,15 @@ class PieceBuffer {
     this.parts.push(bytes);
     this.size += bytes.length;
   }
-  text(decoder: { decode(input: Uint8Array): string }): string {
-    if (this.parts.length === 1) return decoder.decode(this.parts[0]!);
+  bytes(): Uint8Array {
+    if (this.parts.length === 1) return this.parts[0]!;
     const all = new Uint8Array(this.size);
     let k = 0;
     for (const p of this.parts) {
       all.set(p, k);
       k += p.length;
     }
-    return decoder.decode(all);
+    return all;
   }
 }
 
@@ -150,6 +273,25 @@ export class JsonSplitter {
   private base = 0;
   /** how many bytes of a leading BOM have been skipped (3: done looking) */
   private bomSeen = 0;
+  /** pieces emitted so far (the first is never skimmed) */
+  private emitted = 0;
+  /** the skim's state for the current element (see Skim) */
+  private skimOff = true;
+  /** while validating: what may come next (KEY_OR_CLOSE...), and the containers open, by depth */
+  private expect = KEY_OR_CLOSE;
+  private readonly stack = new Uint8Array(256);
+  /** collecting the current string: 0 no, 1 a key, 2 a watched field's value */
+  private collect = 0;
+  private readonly field = new Uint8Array(FIELD_MAX);
+  private fieldLength = 0;
+  /** the watched key just read (-1: another key), then the field whose value comes after ':' */
+  private keyIndex = -1;
+  private valueFor = -1;
+  private fields: (string | undefined)[] = [];
+  /** the eventTime field, parsed (NaN: not an instant) */
+  private time = Number.NaN;
+
+  constructor(private readonly skim?: Skim) {}
 
   /** Feeds the next chunk; returns the pieces it completed, in order. */
   push(chunk: Uint8Array): JsonPiece[] {
@@ -168,19 +310,46 @@ export class JsonSplitter {
     if (this.base + i > this.bomSeen) this.bomSeen = 3;
     if (this.mode === 'document') this.doc.mark(i);
     if (this.mode === 'element') this.element.mark(i);
-    for (; i < chunk.length; i++) {
+    const n = chunk.length;
+    for (; i < n; i++) {
+      if (this.mode === 'element') {
+        // most bytes are inside elements: scanned by a tighter loop
+        i = this.scanElement(chunk, i);
+        if (i === n) break;
+        const at = this.base + i;
+        this.element.cut(chunk, i + 1, this.line, at, true);
+        out.push(this.elementPiece(at));
+        this.emitted++;
+        this.mode = 'after-element';
+        continue;
+      }
+      if (this.inString && !this.escape && this.collect === 0 && !this.collectingKey) {
+        // the bulk of the bytes: inside a string, up to its end, an escape or a newline
+        while (i < n) {
+          const c = chunk[i]!;
+          if (c === QUOTE || c === BACKSLASH || c === NEWLINE) break;
+          i++;
+        }
+        if (i === n) break;
+      }
       const b = chunk[i]!;
       const at = this.base + i;
       if (this.inString) {
         if (this.escape) this.escape = false;
-        else if (b === BACKSLASH) this.escape = true;
-        else if (b === QUOTE) {
+        else if (b === BACKSLASH) {
+          this.escape = true;
+          if (this.collect !== 0) this.skimOff = true;
+        } else if (b === QUOTE) {
           this.inString = false;
+          if (this.collect !== 0) this.endField();
           if (this.collectingKey) {
             this.collectingKey = false;
             this.lastKey = String.fromCharCode(...this.keyBytes);
             this.afterColon = false;
           }
+        } else if (this.collect !== 0) {
+          if (this.fieldLength < FIELD_MAX && b >= 0x20 && b < 0x7f) this.field[this.fieldLength++] = b;
+          else this.skimOff = true;
         } else if (this.collectingKey && this.keyBytes.length < 16) this.keyBytes.push(b);
         if (b === NEWLINE) this.line++;
         continue;
@@ -229,24 +398,14 @@ export class JsonSplitter {
           this.element.mark(i);
           this.elementDepth = 1;
           this.mode = 'element';
-          continue;
-        case 'element':
-          if (b === QUOTE) this.inString = true;
-          else if (b === OPEN_OBJECT || b === OPEN_ARRAY) this.elementDepth++;
-          else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-            if (--this.elementDepth === 0) {
-              this.element.cut(chunk, i + 1, this.line, at);
-              out.push({
-                kind: 'element',
-                key: this.arrayKey,
-                index: this.elements++,
-                text: this.decode(this.element, at),
-                line: this.element.line,
-                byte: this.element.byte,
-              });
-              this.mode = 'after-element';
-            }
-          }
+          if (this.skim !== undefined && this.emitted > 0) {
+            this.skimOff = false;
+            this.expect = KEY_OR_CLOSE;
+            this.stack[1] = OPEN_OBJECT;
+            this.keyIndex = -1;
+            this.valueFor = -1;
+            this.fields = [undefined, undefined, undefined, undefined];
+          } else this.skimOff = true;
           continue;
         case 'after-element':
           if (isSpace(b)) continue;
@@ -350,16 +509,297 @@ export class JsonSplitter {
           line: this.doc.line,
           byte: this.doc.byte,
         });
+        this.emitted++;
         this.mode = 'top';
       }
     }
   }
 
-  private decode(piece: PieceBuffer, at: number): string {
+  private decode(piece: PieceBuffer, at: number, bytes = piece.bytes()): string {
     try {
-      return piece.text(this.decoder);
+      return this.decoder.decode(bytes);
     } catch {
       throw new JsonSplitError('not valid UTF-8', piece.line, Math.min(piece.byte, at));
     }
+  }
+
+  /**
+   * Scans an element from `start`: returns the index of its closing bracket, or the chunk's length
+   * when the element goes on in the next chunk. While the element may still be skimmed, it is
+   * validated as JSON.parse would (validate()); from the first doubt on, only strings and brackets
+   * are tracked, as in push(), and JSON.parse will judge the element.
+   */
+  private scanElement(chunk: Uint8Array, start: number): number {
+    let i = start;
+    if (!this.skimOff) {
+      i = this.validate(chunk, i);
+      if (i < 0) return -i - 1;
+      if (i === chunk.length) return i;
+    }
+    const n = chunk.length;
+    let depth = this.elementDepth;
+    let line = this.line;
+    let inString = this.inString;
+    let escaped = this.escape;
+    let closed = false;
+    while (i < n) {
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          if (chunk[i] === NEWLINE) line++;
+          i++;
+          continue;
+        }
+        while (i < n) {
+          const c = chunk[i]!;
+          i++;
+          if (c === QUOTE) {
+            inString = false;
+            break;
+          }
+          if (c === BACKSLASH) {
+            if (i === n) {
+              escaped = true;
+              break;
+            }
+            if (chunk[i] === NEWLINE) line++;
+            i++;
+          } else if (c === NEWLINE) line++;
+        }
+        continue;
+      }
+      const c = chunk[i]!;
+      if (c === QUOTE) inString = true;
+      else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+      else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (--depth === 0) {
+          closed = true;
+          break;
+        }
+      } else if (c === NEWLINE) line++;
+      i++;
+    }
+    this.elementDepth = depth;
+    this.line = line;
+    this.inString = inString;
+    this.escape = escaped;
+    return closed ? i : n;
+  }
+
+  /**
+   * The skimming scan of an element: JSON's grammar checked byte by byte (containers on a stack,
+   * what may come next, strings without raw control bytes and with valid escapes, numbers and
+   * literals), the top-level keys watched. Returns -(index + 1) of the element's closing bracket;
+   * else the index where it stopped: the chunk's end, or the first byte it doubts (a syntax error, or
+   * a number, literal or escape cut by the chunk's end, or too deep), where skimOff is set and
+   * scanElement's plain loop takes over at that very byte.
+   */
+  private validate(chunk: Uint8Array, start: number): number {
+    const n = chunk.length;
+    const stack = this.stack;
+    let i = start;
+    let depth = this.elementDepth;
+    let line = this.line;
+    let expect = this.expect;
+    let inString = this.inString;
+    let result = -1;
+    scan: while (i < n) {
+      let c = chunk[i]!;
+      if (inString) {
+        if (this.collect !== 0) {
+          // a watched key or value: printable ASCII without escapes, else a doubt
+          const f = this.field;
+          let k = this.fieldLength;
+          for (;;) {
+            if (c === QUOTE) {
+              this.fieldLength = k;
+              inString = false;
+              this.endField();
+              i++;
+              continue scan;
+            }
+            if (c < 0x20 || c >= 0x7f || c === BACKSLASH || k >= FIELD_MAX) {
+              this.fieldLength = k;
+              break scan;
+            }
+            f[k++] = c;
+            if (++i >= n) {
+              this.fieldLength = k;
+              break scan;
+            }
+            c = chunk[i]!;
+          }
+        }
+        for (;;) {
+          // c >= 0x20, not '"' nor '\\' (most bytes are letters, above '\\')
+          while (c > BACKSLASH || (c > QUOTE && c < BACKSLASH) || c === 0x20 || c === 0x21) {
+            if (++i >= n) break scan;
+            c = chunk[i]!;
+          }
+          if (c === QUOTE) {
+            inString = false;
+            i++;
+            continue scan;
+          }
+          if (c < 0x20) break scan;
+          if (c === BACKSLASH) {
+            const e = i + 1 < n ? chunk[i + 1]! : 0;
+            if (e === 0x75) {
+              // \uXXXX
+              if (i + 5 >= n) break scan;
+              for (let k = i + 2; k < i + 6; k++) if (!isHex(chunk[k]!)) break scan;
+              i += 6;
+            } else if (e < 0x80 && ESCAPES[e] === 1) i += 2;
+            else break scan;
+          } else i++;
+          if (i >= n) break scan;
+          c = chunk[i]!;
+        }
+      }
+      if (c <= 0x20) {
+        if (c === NEWLINE) line++;
+        else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) break;
+        i++;
+        continue;
+      }
+      switch (expect) {
+        case KEY_OR_CLOSE:
+        case KEY:
+          if (c === QUOTE) {
+            inString = true;
+            expect = COLON_NEXT;
+            if (depth === 1) {
+              this.collect = 1;
+              this.fieldLength = 0;
+            }
+            i++;
+            continue;
+          }
+          if (c === CLOSE_OBJECT && expect === KEY_OR_CLOSE) break;
+          break scan;
+        case COLON_NEXT:
+          if (c !== COLON) break scan;
+          if (depth === 1) {
+            this.valueFor = this.keyIndex;
+            this.keyIndex = -1;
+          }
+          expect = VALUE;
+          i++;
+          continue;
+        case COMMA_OR_CLOSE:
+          if (c === COMMA) {
+            expect = stack[depth] === OPEN_OBJECT ? KEY : VALUE;
+            i++;
+            continue;
+          }
+          if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) break;
+          break scan;
+        default: {
+          // VALUE or VALUE_OR_CLOSE
+          if (c === CLOSE_ARRAY && expect === VALUE_OR_CLOSE) break;
+          const watched = depth === 1 && this.valueFor >= 0;
+          if (c === QUOTE) {
+            inString = true;
+            expect = COMMA_OR_CLOSE;
+            if (watched) {
+              this.collect = 2;
+              this.fieldLength = 0;
+            }
+            i++;
+            continue;
+          }
+          // a watched field whose value is not a string: JSON.parse decides what it is
+          if (watched) break scan;
+          if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+            if (depth + 1 >= stack.length) break scan;
+            stack[++depth] = c;
+            expect = c === OPEN_OBJECT ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+            i++;
+            continue;
+          }
+          const end = c === 0x2d || (c >= 0x30 && c <= 0x39) ? numberEnd(chunk, i) : literalEnd(chunk, i);
+          if (end < 0 || end >= n) break scan;
+          i = end;
+          expect = COMMA_OR_CLOSE;
+          continue;
+        }
+      }
+      // a closing bracket, where one may be
+      if ((c === CLOSE_OBJECT) !== (stack[depth] === OPEN_OBJECT)) break;
+      depth--;
+      expect = COMMA_OR_CLOSE;
+      if (depth === 0) {
+        result = i;
+        break;
+      }
+      i++;
+    }
+    this.elementDepth = depth;
+    this.line = line;
+    this.expect = expect;
+    this.inString = inString;
+    if (result >= 0) return -result - 1;
+    if (i < n) {
+      // a doubt: the plain loop goes on from this byte, inside a string or not as it stands
+      this.skimOff = true;
+      this.collect = 0;
+    }
+    return i;
+  }
+
+  /** The end of a collected key or value string. */
+  private endField(): void {
+    const what = this.collect;
+    this.collect = 0;
+    if (this.skimOff) return;
+    const n = this.fieldLength;
+    const f = this.field;
+    if (what === 1) {
+      this.keyIndex = watchedKey(f, n);
+      if (this.keyIndex === RULED_OUT) this.skimOff = true;
+      return;
+    }
+    // a field seen twice: JSON.parse keeps the last, the skim gives up
+    if (this.fields[this.valueFor] !== undefined) this.skimOff = true;
+    else if (this.valueFor === TIME) {
+      this.time = parseInstantBytes(f, 0, n);
+      this.fields[TIME] = '';
+    } else
+      this.fields[this.valueFor] = String.fromCharCode.apply(null, f.subarray(0, n) as unknown as number[]);
+    this.valueFor = -1;
+  }
+
+  private elementPiece(at: number): JsonPiece {
+    const piece = this.element;
+    const bytes = piece.bytes();
+    const [eventID, eventSource, eventName, eventTime] = this.fields;
+    if (
+      !this.skimOff &&
+      eventID !== undefined &&
+      eventSource !== undefined &&
+      eventName !== undefined &&
+      eventTime !== undefined
+    ) {
+      const fields = { eventID, eventSource, eventName, time: this.time };
+      if (this.skim!.other(fields) && this.skim!.isUtf8(bytes)) {
+        return {
+          kind: 'element',
+          key: this.arrayKey,
+          index: this.elements++,
+          text: '',
+          line: piece.line,
+          byte: piece.byte,
+          other: fields,
+        };
+      }
+    }
+    return {
+      kind: 'element',
+      key: this.arrayKey,
+      index: this.elements++,
+      text: this.decode(piece, at, bytes),
+      line: piece.line,
+      byte: piece.byte,
+    };
   }
 }
