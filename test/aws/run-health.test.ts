@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
-import { createBucket, knob, resetStack } from '../support/aws-stack.js';
+import { createBucket, knob, readKnob, resetStack } from '../support/aws-stack.js';
 import { cliOnStack, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
@@ -149,6 +149,60 @@ describe('run: findings on the job itself (issue 16 item 5)', () => {
       findings: Array<{ code: string }>;
     };
     expect(result.findings.map((f) => f.code)).not.toContain('REPORT_STALE');
+  });
+
+  it('a night whose window starts more than 90 days ago: CLOUDTRAIL_GAP for the part LookupEvents no longer keeps; LookupEvents asked by EventName only', async () => {
+    const ca = await pca.createCa('Gap Root');
+    await pca.issue(ca, 400);
+    const state = join(work, 'gap');
+    const n1 = await night(ca, state);
+    expect(n1.code, n1.stderr).toBe(0);
+    const checkpoint = JSON.parse(
+      readFileSync(join(state, 'cas', ca.split('/').pop()!, 'checkpoint.json'), 'utf8'),
+    ) as { createdAt: string };
+    await knob(stack, 'clock', { advance: 91 * DAY });
+    await pca.issue(ca, 400);
+    await knob(stack, 'clock', { advance: 60 });
+    // REPORT_STALE is not what this night is about: a long limit
+    const n2 = await night(ca, state, ['--max-report-age', '100d']);
+    expect(n2.summary.cas[0]!.status).toBe('diffed');
+    const runId = (JSON.parse(n2.stdout) as { runId: string }).runId;
+    const result = JSON.parse(
+      readFileSync(join(state, 'runs', runId, `${ca.split('/').pop()}.json`), 'utf8'),
+    ) as {
+      findings: Array<{ code: string; severity: string; message: string; evidence: Record<string, unknown> }>;
+    };
+    const gaps = result.findings.filter((f) => f.code === 'CLOUDTRAIL_GAP');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!.severity).toBe('warning');
+    expect(gaps[0]!.message).toMatch(
+      new RegExp(
+        `^LookupEvents keeps 90 days: ${checkpoint.createdAt} → \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z \\(24\\.0 h\\) of the window is not covered \\(account \\d{12}, ${stack.region}\\)$`,
+      ),
+    );
+    expect(gaps[0]!.evidence.coverage).toMatchObject({ source: 'lookup', reason: 'lookup-retention' });
+    // a warning at or above --fail-on: a new alert
+    expect(n2.summary.cas[0]!.newAlerts.map((a) => a.code)).toContain('CLOUDTRAIL_GAP');
+    expect(n2.code, n2.stderr).toBe(1);
+
+    // the stand-in's request log: one pass per EventName, never the event source
+    const { Lookups } = await readKnob<{
+      Lookups: { attribute: { AttributeKey: string; AttributeValue: string } | null; answered: boolean }[];
+    }>(stack, 'lookups');
+    const byName: Record<string, number> = {};
+    for (const l of Lookups.filter((x) => x.answered)) {
+      expect(l.attribute?.AttributeKey).toBe('EventName');
+      byName[l.attribute!.AttributeValue] = (byName[l.attribute!.AttributeValue] ?? 0) + 1;
+    }
+    expect(Object.keys(byName).sort()).toEqual(
+      [
+        'CreateCertificateAuthorityAuditReport',
+        'GenerateCRL',
+        'IssueCertificate',
+        'IssueCertificateDetails',
+        'RevokeCertificate',
+      ].sort(),
+    );
   });
 
   it('--max-report-age is checked as a duration', async () => {

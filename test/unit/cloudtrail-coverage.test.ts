@@ -70,5 +70,10 @@ describe('gapFindings', () => {
       lookupGap({ account: 'a', region: 'r', from: now - 95 * 86400, to: now, now })!,
     ]);
     expect(g!.message).toMatch(/^LookupEvents keeps 90 days: .* \(5\.0 days\) of the window is not covered/);
+    // the clock has fractions of a second: shown to the whole second, outward
+    const [h] = gapFindings([
+      lookupGap({ account: 'a', region: 'r', from: now - 95 * 86400, to: now, now: now + 0.25 })!,
+    ]);
+    expect(h!.message).toContain(` → 2026-09-04T01:00:01Z (`);
   });
 });

@@ -94,22 +94,25 @@ function span(seconds: number): string {
 
 /** CLOUDTRAIL_GAP findings, one per gap: what is uncovered, by which source, and why. */
 export function gapFindings(gaps: readonly CoverageGap[]): Finding[] {
-  return gaps.map((g) => ({
-    code: 'CLOUDTRAIL_GAP',
-    severity: FINDING_SEVERITY.CLOUDTRAIL_GAP,
-    message:
-      g.reason === 'lookup-retention'
-        ? `LookupEvents keeps 90 days: ${formatInstant(g.from)} → ${formatInstant(g.to)} (${span(g.to - g.from)}) of the window is not covered (account ${g.account}, ${g.region})`
-        : `${g.source}: no log file of account ${g.account} in ${g.region} from ${formatInstant(g.from)} to ${formatInstant(g.to)} (${span(g.to - g.from)}): events of that span may be missing`,
-    evidence: {
-      coverage: {
-        source: g.source,
-        account: g.account,
-        region: g.region,
-        from: formatInstant(g.from),
-        to: formatInstant(g.to),
-        reason: g.reason,
+  // to the whole second, outward: the clock (now) has fractions, and a gap is never shown smaller
+  return gaps
+    .map(({ from, to, ...rest }) => ({ ...rest, from: Math.floor(from), to: Math.ceil(to) }))
+    .map((g) => ({
+      code: 'CLOUDTRAIL_GAP',
+      severity: FINDING_SEVERITY.CLOUDTRAIL_GAP,
+      message:
+        g.reason === 'lookup-retention'
+          ? `LookupEvents keeps 90 days: ${formatInstant(g.from)} → ${formatInstant(g.to)} (${span(g.to - g.from)}) of the window is not covered (account ${g.account}, ${g.region})`
+          : `${g.source}: no log file of account ${g.account} in ${g.region} from ${formatInstant(g.from)} to ${formatInstant(g.to)} (${span(g.to - g.from)}): events of that span may be missing`,
+      evidence: {
+        coverage: {
+          source: g.source,
+          account: g.account,
+          region: g.region,
+          from: formatInstant(g.from),
+          to: formatInstant(g.to),
+          reason: g.reason,
+        },
       },
-    },
-  }));
+    }));
 }
