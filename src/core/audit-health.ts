@@ -17,8 +17,8 @@ function hours(seconds: number): string {
 
 /**
  * REPORT_STALE when the newest successful report of the CA (tonight's, or else the last one the job
- * reconciled: the checkpoint's) was made more than `maxAge` before `now`. Undefined when it is fresh,
- * or when no report of the CA ever succeeded (nothing to date the silence from).
+ * reconciled: the checkpoint's) was made more than `maxAge` before `now`; for a CA that never had
+ * one, the job's first try of it. Undefined when it is fresh, or when there is nothing to date from.
  */
 export function reportStale(o: {
   caArn: string;
@@ -28,17 +28,29 @@ export function reportStale(o: {
   newest: number | undefined;
   /** whether tonight's report failed (the newest is then the checkpoint's) */
   failedTonight: boolean;
+  /**
+   * when the job first tried the CA, for a CA that never had a good report (no checkpoint): the
+   * silence is dated from there (`newest` is then undefined)
+   */
+  firstTried?: number;
 }): Finding | undefined {
-  if (o.newest === undefined || !(o.now - o.newest > o.maxAge)) return undefined;
-  const age = o.now - o.newest;
+  const since = o.newest ?? o.firstTried;
+  if (since === undefined || !(o.now - since > o.maxAge)) return undefined;
+  const age = o.now - since;
+  const what =
+    o.newest !== undefined
+      ? `no successful audit report of this CA since ${formatInstant(o.newest)}`
+      : `no successful audit report of this CA since the job first tried it, at ${formatInstant(since)}`;
   return {
     code: 'REPORT_STALE',
     severity: FINDING_SEVERITY.REPORT_STALE,
-    message: `no successful audit report of this CA since ${formatInstant(o.newest)}, more than ${hours(o.maxAge)} (--max-report-age): certificates issued or revoked since are not audited`,
+    message: `${what}, more than ${hours(o.maxAge)} (--max-report-age): certificates issued or revoked since are not audited`,
     evidence: {
       health: {
         ca: o.caArn,
-        newestReportAt: formatInstant(o.newest),
+        ...(o.newest === undefined
+          ? { firstTriedAt: formatInstant(since) }
+          : { newestReportAt: formatInstant(o.newest) }),
         ageSeconds: Math.round(age),
         maxReportAgeSeconds: o.maxAge,
         failedTonight: o.failedTonight,

@@ -3,6 +3,7 @@
  * findings on the job (REPORT_STALE, AUDIT_REPORT_FAILED), alerted once and then persistent like any
  * finding, so a CA failing night after night surfaces even when each night is "only" exit 5 or 3.
  */
+import { join } from 'node:path';
 import { ReportFailedError } from '../aws/errors.js';
 import { auditReportFailed, reportStale } from '../core/audit-health.js';
 import type { FailOn } from '../core/fail-on.js';
@@ -15,6 +16,7 @@ import {
   splitAlerts,
   worseExit,
 } from '../core/run-model.js';
+import { listDir, readJson } from '../store/fs-store.js';
 
 export interface HealthSettings {
   /** seconds; absent: REPORT_STALE is not checked */
@@ -32,6 +34,25 @@ export function healthOfReport(caArn: string, createdAt: number, now: number, s:
 }
 
 /**
+ * When the job first tried a CA, from the summaries of earlier runs (`runs/<id>/summary.json`, its
+ * `startedAt`): for a CA without a checkpoint, the start of its silence. Undefined: no earlier run
+ * named it. Summaries that cannot be read are passed over (this only dates a finding).
+ */
+export async function firstTried(state: string, caArn: string): Promise<number | undefined> {
+  let first: number | undefined;
+  for (const run of await listDir(join(state, 'runs'))) {
+    const summary = await readJson<{ startedAt?: unknown; cas?: unknown }>(
+      join(state, 'runs', run, 'summary.json'),
+    ).catch(() => undefined);
+    if (!summary || typeof summary.startedAt !== 'string' || !Array.isArray(summary.cas)) continue;
+    if (!summary.cas.some((c) => (c as { ca?: unknown } | null)?.ca === caArn)) continue;
+    const t = Date.parse(summary.startedAt) / 1000;
+    if (!Number.isNaN(t) && (first === undefined || t < first)) first = t;
+  }
+  return first;
+}
+
+/**
  * The result of a CA whose night failed: the error, and the findings on the job. `lastGood` is the
  * checkpoint's report createdAt (undefined: no checkpoint), `alerted` the CA's alerted keys.
  */
@@ -43,6 +64,8 @@ export function failedCaResult(o: {
   exitCode: number;
   now: number;
   lastGood: number | undefined;
+  /** without a checkpoint: when an earlier run first tried the CA (its summary), if any */
+  firstTried?: number | undefined;
   alerted: Readonly<Record<string, unknown>>;
   settings: HealthSettings;
 }): CaResult {
@@ -65,6 +88,7 @@ export function failedCaResult(o: {
       maxAge: s.maxReportAge,
       newest: o.lastGood,
       failedTonight: true,
+      ...(o.lastGood === undefined && o.firstTried !== undefined ? { firstTried: o.firstTried } : {}),
     });
     if (stale) findings.push(stale);
   }

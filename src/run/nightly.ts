@@ -772,7 +772,7 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
           const err = asStateError(caught, caDir(state, ca));
           ctx.note(`${ca.id}: ${describeError(err)}`);
           // issue 16 item 5: a failed night still says how long the CA has gone unaudited, and why
-          const { failedCaResult } = await import('./health-step.js');
+          const { failedCaResult, firstTried } = await import('./health-step.js');
           const dir = caDir(state, ca);
           const lastGood = await readCheckpoint(join(dir, 'checkpoint.json')).then(
             (cp) => (cp ? Date.parse(cp.createdAt) / 1000 : undefined),
@@ -790,6 +790,8 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
             exitCode: exitForError(err),
             now: ctx.now(),
             lastGood,
+            firstTried:
+              lastGood === undefined ? await firstTried(state, ca.arn).catch(() => undefined) : undefined,
             alerted,
             settings: s,
           });

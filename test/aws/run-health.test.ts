@@ -151,6 +151,26 @@ describe('run: findings on the job itself (issue 16 item 5)', () => {
     expect(result.findings.map((f) => f.code)).not.toContain('REPORT_STALE');
   });
 
+  it('a CA that never had a good report: REPORT_STALE dated from the first night the job tried it', async () => {
+    const ca = await pca.createCa('Never Root');
+    const state = join(work, 'never');
+    await knob(stack, 'fail-next-report', { certificateAuthorityArn: ca });
+    const n1 = await night(ca, state);
+    expect(n1.code, n1.stderr).toBe(3);
+    expect(n1.summary.cas[0]!.newAlerts.map((a) => a.code)).toEqual(['AUDIT_REPORT_FAILED']);
+    const startedAt = (JSON.parse(n1.stdout) as { startedAt: string }).startedAt;
+    await knob(stack, 'clock', { advance: 2 * DAY });
+    await knob(stack, 'fail-next-report', { certificateAuthorityArn: ca });
+    const n2 = await night(ca, state);
+    expect(n2.code, n2.stderr).toBe(3);
+    const c2 = n2.summary.cas[0]!;
+    // the same diagnosis: persistent; the silence: new
+    expect(c2.persistentAlerts.map((a) => a.code)).toEqual(['AUDIT_REPORT_FAILED']);
+    expect(c2.newAlerts.map((a) => a.message)).toEqual([
+      `no successful audit report of this CA since the job first tried it, at ${startedAt}, more than 36 h (--max-report-age): certificates issued or revoked since are not audited`,
+    ]);
+  });
+
   it('a night whose window starts more than 90 days ago: CLOUDTRAIL_GAP for the part LookupEvents no longer keeps; LookupEvents asked by EventName only', async () => {
     const ca = await pca.createCa('Gap Root');
     await pca.issue(ca, 400);

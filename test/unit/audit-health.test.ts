@@ -1,9 +1,12 @@
 /** Issue 16 item 5: REPORT_STALE and AUDIT_REPORT_FAILED (pure), and a failed night's result in run. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AwsError, ReportFailedError, RetryLaterError } from '../../src/aws/errors.js';
 import { auditReportFailed, reportStale } from '../../src/core/audit-health.js';
 import { findingKey } from '../../src/core/run-model.js';
-import { failedCaResult, healthOfReport } from '../../src/run/health-step.js';
+import { failedCaResult, firstTried, healthOfReport } from '../../src/run/health-step.js';
 
 const CA =
   'arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/5f1c2a7e-3b9d-4c60-8a2e-9d4b7f0e1c35';
@@ -24,6 +27,22 @@ describe('reportStale', () => {
     );
     expect(b!.message).toBe(a!.message);
     expect(b!.evidence.health).toMatchObject({ ca: CA, ageSeconds: 61 * H, maxReportAgeSeconds: 36 * H });
+  });
+
+  it('dates a CA that never had a good report from the first try of the job', () => {
+    const first = t('2026-12-01T02:00:00Z');
+    const f = reportStale({
+      caArn: CA,
+      now: first + 48 * H,
+      maxAge: 36 * H,
+      newest: undefined,
+      firstTried: first,
+      failedTonight: true,
+    });
+    expect(f!.message).toBe(
+      'no successful audit report of this CA since the job first tried it, at 2026-12-01T02:00:00Z, more than 36 h (--max-report-age): certificates issued or revoked since are not audited',
+    );
+    expect(f!.evidence.health).toMatchObject({ firstTriedAt: '2026-12-01T02:00:00Z' });
   });
 
   it('is nothing within the limit, at it, or with no report ever made', () => {
@@ -51,6 +70,27 @@ describe('auditReportFailed', () => {
     );
     expect(f.message).not.toContain('b1f0c3a2');
     expect(f.evidence.health).toMatchObject({ reportId: 'b1f0c3a2-0000-4000-8000-000000000001' });
+  });
+});
+
+describe('firstTried', () => {
+  it("is the earliest start of a run whose summary names the CA; others' and unreadable summaries are passed over", async () => {
+    const state = mkdtempSync(join(tmpdir(), 'pca-audit-first-'));
+    try {
+      const put = (run: string, body: string) => {
+        mkdirSync(join(state, 'runs', run), { recursive: true });
+        writeFileSync(join(state, 'runs', run, 'summary.json'), body);
+      };
+      put('b', JSON.stringify({ startedAt: '2026-12-02T02:00:00Z', cas: [{ ca: CA }] }));
+      put('a', JSON.stringify({ startedAt: '2026-12-01T02:00:00Z', cas: [{ ca: CA }] }));
+      put('0', JSON.stringify({ startedAt: '2026-11-01T02:00:00Z', cas: [{ ca: `${CA}0` }] }));
+      put('x', '{not json');
+      expect(await firstTried(state, CA)).toBe(t('2026-12-01T02:00:00Z'));
+      expect(await firstTried(state, `${CA}1`)).toBeUndefined();
+      expect(await firstTried(join(state, 'none'), CA)).toBeUndefined();
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 });
 
