@@ -134,6 +134,29 @@ describe('--cloudtrail s3://trail-bucket/', () => {
     expect(strip(remote.stdout).length).toBeGreaterThan(5);
     expect(remote.stdout).toContain('"source":"s3://org-trail/trails/AWSLogs/');
 
+    // diff through the same bucket: each gap is a CLOUDTRAIL_GAP warning of the night, no serial
+    const diff = await cli([
+      'diff',
+      'samples/ca-2026-11-19.json',
+      'samples/ca-2026-11-20.json',
+      '--old-created-at',
+      '2026-11-19T02:00:00Z',
+      '--new-created-at',
+      '2026-11-20T02:00:00Z',
+      '--cloudtrail',
+      's3://org-trail/trails/',
+      '--format',
+      'json',
+    ]);
+    expect(diff.code, diff.stderr).toBe(1);
+    const gapFindings = (
+      JSON.parse(diff.stdout) as {
+        findings: Array<{ code: string; severity: string; serial?: string; message: string }>;
+      }
+    ).findings.filter((f) => f.code === 'CLOUDTRAIL_GAP');
+    expect(gapFindings.map((f) => `pca-audit: CLOUDTRAIL_GAP: ${f.message}`)).toEqual(gapLines);
+    expect(gapFindings.every((f) => f.severity === 'warning' && f.serial === undefined)).toBe(true);
+
     // without the CA (account, Region) or the window, it says what it needs
     const bare = await cli(['events', '--cloudtrail', 's3://org-trail/trails/']);
     expect(bare.code).toBe(2);
