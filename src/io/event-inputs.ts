@@ -96,6 +96,11 @@ export async function collectEvents(
       }
       ctx.progress('');
       collector.stats.files++;
+      // LookupEvents answered for the whole range from `start`: what it records is known from there,
+      // not only from the first record read (by name, that can be far into the window). The end stays
+      // the last record read: the newest calls may not be in LookupEvents yet.
+      const group = collector.stats.groups.get(source);
+      if (group) group.earliest = Math.min(group.earliest, start);
       continue;
     }
     if (isS3Uri(source)) {

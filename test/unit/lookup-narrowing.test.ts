@@ -7,8 +7,11 @@
 import { Readable } from 'node:stream';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { lookupEvents } from '../../src/aws/cloudtrail.js';
+import { parseCaArn } from '../../src/core/ca-arn.js';
 import { LOOKUP_EVENT_NAMES } from '../../src/core/cloudtrail/event.js';
+import { collectEvents } from '../../src/io/event-inputs.js';
 import { loadBotocoreModel, validateShape } from '../support/botocore-model.js';
 
 interface LookupBody {
@@ -101,5 +104,80 @@ describe('LookupEvents narrowed by EventName (issue 16 item 2)', () => {
     const model = loadBotocoreModel('cloudtrail', '2013-11-01');
     expect(model.shapes.LookupAttributeKey?.enum).toContain('EventName');
     for (const b of bodies) expect(validateShape(model, 'LookupEventsRequest', b)).toEqual([]);
+  });
+});
+
+describe('a lookup read through collectEvents', () => {
+  it('covers issuance from the start it asked for, not only from the first record read; to the last record read', async () => {
+    const ca =
+      'arn:aws:acm-pca:eu-west-1:111122220161:certificate-authority/5f1c2a7e-3b9d-4c60-8a2e-9d4b7f0e1c35';
+    const from = Date.parse('2026-12-01T02:00:00Z') / 1000;
+    const to = Date.parse('2026-12-02T02:00:00Z') / 1000;
+    const issuedAt = '2026-12-01T20:00:00Z';
+    const record = {
+      eventVersion: '1.08',
+      eventID: '1b5c3f0e-6d2a-4c1b-9f8e-7a6d5c4b3a21',
+      eventTime: issuedAt,
+      eventSource: 'acm-pca.amazonaws.com',
+      eventName: 'IssueCertificate',
+      eventType: 'AwsApiCall',
+      awsRegion: 'eu-west-1',
+      recipientAccountId: '111122220161',
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::111122220161:assumed-role/issuer/x' },
+      requestParameters: { certificateAuthorityArn: ca },
+      responseElements: { certificateArn: `${ca}/certificate/0f18aba3e775655636af236d773629af` },
+    };
+    const bodies: LookupBody[] = [];
+    const client = new CloudTrailClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      requestHandler: {
+        handle: async (request: { body?: unknown }) => {
+          const input = JSON.parse(
+            request.body instanceof Uint8Array
+              ? new TextDecoder().decode(request.body)
+              : String(request.body),
+          ) as LookupBody;
+          bodies.push(input);
+          const name = input.LookupAttributes?.[0]?.AttributeValue;
+          return {
+            response: {
+              statusCode: 200,
+              headers: { 'content-type': 'application/x-amz-json-1.1' },
+              body: Readable.from([
+                Buffer.from(
+                  JSON.stringify({
+                    Events: name === 'IssueCertificate' ? [{ CloudTrailEvent: JSON.stringify(record) }] : [],
+                  }),
+                ),
+              ]),
+            },
+          };
+        },
+        updateHttpClientConfig() {},
+        httpHandlerConfigs: () => ({}),
+      },
+    });
+    let clock = to + 7200;
+    const set = await collectEvents(['lookup'], {
+      lenient: false,
+      inputs: { aws: async () => ({ cloudtrail: () => client }) as unknown as AwsClients },
+      ca: parseCaArn(ca)!,
+      from,
+      to,
+      now: () => clock,
+      sleep: async (s) => {
+        clock += s;
+      },
+      progress: () => {},
+    });
+    expect(bodies.map((b) => b.LookupAttributes?.[0]?.AttributeValue)).toEqual([...LOOKUP_EVENT_NAMES]);
+    expect(set.events.map((e) => e.eventName)).toEqual(['IssueCertificate']);
+    const group = set.stats.groups.get('lookup')!;
+    expect(group.issuance).toBe(true);
+    // the hour before the window is asked for too
+    expect(group.earliest).toBe(from - 3600);
+    expect(group.latest).toBe(Date.parse(issuedAt) / 1000);
+    expect(set.gaps).toEqual([]);
   });
 });
