@@ -774,10 +774,12 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
           // issue 16 item 5: a failed night still says how long the CA has gone unaudited, and why
           const { failedCaResult, firstTried } = await import('./health-step.js');
           const dir = caDir(state, ca);
-          const lastGood = await readCheckpoint(join(dir, 'checkpoint.json')).then(
-            (cp) => (cp ? Date.parse(cp.createdAt) / 1000 : undefined),
+          // a checkpoint that cannot be read dates nothing (and is no sign of a CA never audited)
+          const cp = await readCheckpoint(join(dir, 'checkpoint.json')).then(
+            (c) => c ?? null,
             () => undefined,
           );
+          const lastGood = cp ? Date.parse(cp.createdAt) / 1000 : undefined;
           const alerted =
             (await readJson<Record<string, string>>(join(dir, 'alerted.json'), ALERTED_SHAPE).catch(
               () => undefined,
@@ -790,8 +792,7 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
             exitCode: exitForError(err),
             now: ctx.now(),
             lastGood,
-            firstTried:
-              lastGood === undefined ? await firstTried(state, ca.arn).catch(() => undefined) : undefined,
+            firstTried: cp === null ? await firstTried(state, ca.arn).catch(() => undefined) : undefined,
             alerted,
             settings: s,
           });

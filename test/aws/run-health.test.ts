@@ -5,7 +5,7 @@
  * REPORT_STALE once the last good report is older than --max-report-age, even on a night that is
  * otherwise "only" exit 5; then a good night clears both.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -169,6 +169,19 @@ describe('run: findings on the job itself (issue 16 item 5)', () => {
     expect(c2.newAlerts.map((a) => a.message)).toEqual([
       `no successful audit report of this CA since the job first tried it, at ${startedAt}, more than 36 h (--max-report-age): certificates issued or revoked since are not audited`,
     ]);
+  });
+
+  it('a damaged checkpoint fails the CA (exit 2) but dates nothing: no REPORT_STALE from the first run', async () => {
+    const ca = await pca.createCa('Damaged Root');
+    const state = join(work, 'damaged');
+    const n1 = await night(ca, state);
+    expect(n1.code, n1.stderr).toBe(0);
+    writeFileSync(join(state, 'cas', ca.split('/').pop()!, 'checkpoint.json'), 'not json');
+    await knob(stack, 'clock', { advance: 2 * DAY });
+    const n2 = await night(ca, state);
+    expect(n2.code, n2.stderr).toBe(2);
+    expect(n2.summary.cas[0]!.status).toBe('failed');
+    expect(n2.summary.cas[0]!.newAlerts).toEqual([]);
   });
 
   it('a night whose window starts more than 90 days ago: CLOUDTRAIL_GAP for the part LookupEvents no longer keeps; LookupEvents asked by EventName only', async () => {
