@@ -52,7 +52,11 @@ export interface LookupOptions {
   /** epoch seconds */
   start: number;
   end: number;
-  eventSource: string;
+  /**
+   * one pass per eventName (LookupEvents takes one lookup attribute a call): only the records of
+   * these APIs are read, whatever their event source
+   */
+  eventNames: readonly string[];
   /** whose limit the requests count against: the account and Region of the CA whose events are read */
   account: string;
   region: string;
@@ -60,38 +64,43 @@ export interface LookupOptions {
   now(): number;
 }
 
-/** Every event of the source in [start, end], newest first, as the record JSON strings. */
+/**
+ * Every event of the names in [start, end], as the record JSON strings: the names one after the
+ * other, each newest first. Pages are numbered across the passes, so (page, index) names one event.
+ */
 export async function* lookupEvents(
   client: CloudTrailClient,
   o: LookupOptions,
-): AsyncGenerator<{ text: string; page: number; index: number }> {
+): AsyncGenerator<{ text: string; page: number; index: number; eventName: string }> {
   const limiter = lookupLimiter(o.account, o.region);
-  let token: string | undefined;
   let page = 0;
-  do {
-    const command = new LookupEventsCommand({
-      LookupAttributes: [{ AttributeKey: 'EventSource', AttributeValue: o.eventSource }],
-      StartTime: new Date(o.start * 1000),
-      EndTime: new Date(o.end * 1000),
-      MaxResults: 50,
-      ...(token ? { NextToken: token } : {}),
-    });
-    // inside the SDK's retry loop (finalizeRequest, after the retry middleware): every attempt,
-    // retries of a throttled call included, waits for its own slot
-    command.middlewareStack.add(
-      (next) => async (args) => {
-        await limiter.acquire(o.now, o.sleep);
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low', name: 'pcaAuditLookupLimit' },
-    );
-    const res = await call('LookupEvents', () => client.send(command));
-    page++;
-    let index = 0;
-    for (const e of res.Events ?? []) {
-      index++;
-      if (typeof e.CloudTrailEvent === 'string') yield { text: e.CloudTrailEvent, page, index };
-    }
-    token = res.NextToken;
-  } while (token);
+  for (const eventName of o.eventNames) {
+    let token: string | undefined;
+    do {
+      const command = new LookupEventsCommand({
+        LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: eventName }],
+        StartTime: new Date(o.start * 1000),
+        EndTime: new Date(o.end * 1000),
+        MaxResults: 50,
+        ...(token ? { NextToken: token } : {}),
+      });
+      // inside the SDK's retry loop (finalizeRequest, after the retry middleware): every attempt,
+      // retries of a throttled call included, waits for its own slot
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          await limiter.acquire(o.now, o.sleep);
+          return next(args);
+        },
+        { step: 'finalizeRequest', priority: 'low', name: 'pcaAuditLookupLimit' },
+      );
+      const res = await call('LookupEvents', () => client.send(command));
+      page++;
+      let index = 0;
+      for (const e of res.Events ?? []) {
+        index++;
+        if (typeof e.CloudTrailEvent === 'string') yield { text: e.CloudTrailEvent, page, index, eventName };
+      }
+      token = res.NextToken;
+    } while (token);
+  }
 }

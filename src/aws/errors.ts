@@ -13,6 +13,27 @@ export class AwsError extends Error {
   }
 }
 
+/**
+ * A report AWS made and ended FAILED (DescribeCertificateAuthorityAuditReport), with what
+ * diagnoseReportFailure found in the bucket's settings: `run` makes it AUDIT_REPORT_FAILED.
+ */
+export class ReportFailedError extends AwsError {
+  constructor(
+    readonly reportId: string,
+    readonly status: string,
+    readonly causes: readonly string[],
+    hint?: string,
+  ) {
+    super(
+      'CreateCertificateAuthorityAuditReport',
+      'ReportFailed',
+      `report ${reportId} ended ${status}${causes.length ? `: ${causes.join('; ')}` : ' (no cause found in the bucket settings; check the CA status and your own permissions)'}`,
+      undefined,
+      hint,
+    );
+  }
+}
+
 interface SdkErrorShape {
   name?: string;
   message?: string;

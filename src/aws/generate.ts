@@ -18,7 +18,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type CaArn, REPORT_INTERVAL_SECONDS, reportKeyInfo, reportPrefix } from '../core/ca-arn.js';
 import type { AwsClients } from './clients.js';
 import { diagnoseReportFailure } from './diagnose.js';
-import { AwsError, RetryLaterError } from './errors.js';
+import { type AwsError, ReportFailedError, RetryLaterError } from './errors.js';
 import { createAuditReport, describeAuditReport } from './pca.js';
 import { downloadObject, fileDigests, isMd5Etag, listObjects } from './s3.js';
 
@@ -220,11 +220,10 @@ export async function generateReport(deps: GenerateDeps, o: GenerateOptions): Pr
   deps.progress('');
   if (status.status !== 'SUCCESS') {
     const causes = await diagnoseReportFailure(clients.s3(o.ca.region), o.bucket, o.ca);
-    throw new AwsError(
-      'CreateCertificateAuthorityAuditReport',
-      'ReportFailed',
-      `report ${target.id} ended ${status.status}${causes.length ? `: ${causes.join('; ')}` : ' (no cause found in the bucket settings; check the CA status and your own permissions)'}`,
-      undefined,
+    throw new ReportFailedError(
+      target.id,
+      status.status,
+      causes,
       "'pca-audit doctor --ca ARN --bucket B' checks everything a report needs",
     );
   }

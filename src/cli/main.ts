@@ -419,6 +419,11 @@ const run = command(
           "on|off: fetch the CA's CRL from its RevocationConfiguration, verify it and check it against NEW (default on)",
       },
       'crl-max-age': { type: 'string', describe: "see diff (default: half the CRL's validity and an hour)" },
+      'max-report-age': {
+        type: 'string',
+        describe:
+          'REPORT_STALE when the newest successful report of a CA is older than this, failed nights included (default 36h, as doctor)',
+      },
       'dry-run': {
         type: 'boolean',
         default: false,
@@ -470,6 +475,7 @@ const run = command(
         ...(a['ocsp-max'] === undefined ? {} : { ocspMax: a['ocsp-max'] }),
         ...(a['crl-check'] === undefined ? {} : { crlCheck: a['crl-check'] }),
         ...(a['crl-max-age'] === undefined ? {} : { crlMaxAge: a['crl-max-age'] }),
+        ...(a['max-report-age'] === undefined ? {} : { maxReportAge: a['max-report-age'] }),
       },
       contextFrom(a),
     );

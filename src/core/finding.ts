@@ -49,6 +49,12 @@ export const FINDING_SEVERITY = {
   /** (run) the CA publishes neither a CRL nor OCSP: nobody can learn of its revocations */
   NO_REVOCATION_PUBLISHED: 'warning',
   HISTORY_TAMPERED: 'error',
+  /** (run) no successful report of the CA for more than --max-report-age: the audit of it is blind */
+  REPORT_STALE: 'error',
+  /** the CloudTrail sources do not cover part of the window (a trail bucket's silence, LookupEvents' 90 days) */
+  CLOUDTRAIL_GAP: 'warning',
+  /** (run) the CA's last audit report ended FAILED (DescribeCertificateAuthorityAuditReport), with the diagnosis */
+  AUDIT_REPORT_FAILED: 'error',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_SEVERITY;

@@ -50,6 +50,8 @@ export class Emulator {
   private eventBridgeFile: string | undefined;
   private readonly faults = new Map<string, Fault>();
   private readonly lookupLimiter = new RateLimiter(LOOKUP_LIMIT.calls, LOOKUP_LIMIT.windowMs);
+  /** every LookupEvents request received, in order: its lookup attribute, and whether it was answered */
+  private lookups: { account: string; attribute: unknown; nextToken: boolean; answered: boolean }[] = [];
   readonly server: Server;
 
   constructor(private readonly options: EmulatorOptions) {
@@ -146,6 +148,16 @@ export class Emulator {
     let error: AwsError | undefined;
     const accessKeyId = accessKeyIdOf(req);
     const caller: Caller = { account: this.accountOf(accessKeyId), notices: [] };
+    const entry =
+      service === 'cloudtrail'
+        ? {
+            account: caller.account,
+            attribute: Array.isArray(request.LookupAttributes) ? (request.LookupAttributes[0] ?? null) : null,
+            nextToken: request.NextToken !== undefined,
+            answered: false,
+          }
+        : undefined;
+    if (entry) this.lookups.push(entry);
     try {
       this.injectFault(operation);
       if (service === 'cloudtrail') {
@@ -156,6 +168,7 @@ export class Emulator {
           this.events.filter((e) => e.account === caller.account),
           request,
         );
+        if (entry) entry.answered = true;
       } else {
         result = await this.pca.operations[operation]!(request, caller);
       }
@@ -300,6 +313,7 @@ export class Emulator {
         this.eventBridgeFile = undefined;
         this.faults.clear();
         this.lookupLimiter.reset();
+        this.lookups = [];
         this.clock.reset();
         return { ok: true };
       case 'GET clock':
@@ -361,6 +375,8 @@ export class Emulator {
         return this.configure(input);
       case 'GET config':
         return this.currentConfig();
+      case 'GET lookups':
+        return { Lookups: this.lookups };
       case 'GET events': {
         const account = query.get('account');
         return {

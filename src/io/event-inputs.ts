@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaArn } from '../core/ca-arn.js';
-import { PCA_SOURCE } from '../core/cloudtrail/event.js';
+import { type CoverageGap, lookupGap, trailGaps } from '../core/cloudtrail/coverage.js';
+import { LOOKUP_EVENT_NAMES } from '../core/cloudtrail/event.js';
 import { isS3Uri, parseS3Uri } from '../core/s3-uri.js';
 import { EventCollector, type EventSet, readEventSources } from './event-source.js';
 import { type InputContext, openInput } from './inputs.js';
@@ -47,9 +48,18 @@ function needWindow(source: string, ctx: EventSourceContext): void {
     throw new InputError(source, 'needs the CA (--ca) to know the account and Region', { kind: KIND });
 }
 
-export async function collectEvents(sources: readonly string[], ctx: EventSourceContext): Promise<EventSet> {
+/** The events, and the parts of the window that a lookup or a trail bucket does not cover. */
+export interface CollectedEvents extends EventSet {
+  gaps: CoverageGap[];
+}
+
+export async function collectEvents(
+  sources: readonly string[],
+  ctx: EventSourceContext,
+): Promise<CollectedEvents> {
   const collector = new EventCollector(ctx.lenient);
   collector.onEvent = ctx.onEvent;
+  const gaps: CoverageGap[] = [];
   const local: string[] = [];
   for (const source of sources) {
     collector.group = source;
@@ -59,12 +69,20 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
       // an hour either side: calls near the window's ends still reconcile their revocations
       const start = Math.max(ctx.from - 3600, ctx.now() - 90 * 86400);
       const end = Math.min(ctx.to + 3600, ctx.now());
+      const gap = lookupGap({
+        account: ca.account,
+        region: ca.region,
+        from: ctx.from,
+        to: ctx.to,
+        now: ctx.now(),
+      });
+      if (gap) gaps.push(gap);
       let n = 0;
       const { lookupEvents } = await import('../aws/cloudtrail.js');
       for await (const e of lookupEvents((await ctx.inputs.aws()).cloudtrail(ca.region), {
         start,
         end,
-        eventSource: PCA_SOURCE,
+        eventNames: LOOKUP_EVENT_NAMES,
         account: ca.account,
         region: ca.region,
         now: ctx.now,
@@ -82,6 +100,11 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
       }
       ctx.progress('');
       collector.stats.files++;
+      // LookupEvents answered for the whole range from `start`: what it records is known from there,
+      // not only from the first record read (by name, that can be far into the window). The end stays
+      // the last record read: the newest calls may not be in LookupEvents yet.
+      const group = collector.stats.groups.get(source);
+      if (group) group.earliest = Math.min(group.earliest, start);
       continue;
     }
     if (isS3Uri(source)) {
@@ -110,6 +133,15 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
         from: ctx.from,
         to: ctx.to,
       });
+      gaps.push(
+        ...trailGaps(keys, {
+          source: `s3://${bucket}/${key}`,
+          account: ca.account,
+          region: ca.region,
+          from: ctx.from,
+          to: ctx.to,
+        }),
+      );
       const dir = await mkdtemp(join(tmpdir(), 'pca-audit-trail-'));
       // the downloaded logs are scanned on worker threads (see trail-scan.ts)
       const threads = readThreads();
@@ -141,9 +173,10 @@ export async function collectEvents(sources: readonly string[], ctx: EventSource
     }
     local.push(source);
   }
-  return readEventSources(
+  const set = await readEventSources(
     local,
     { lenient: ctx.lenient, ...(ctx.inputs.stdin ? { stdin: ctx.inputs.stdin } : {}) },
     collector,
   );
+  return { ...set, gaps };
 }

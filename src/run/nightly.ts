@@ -88,6 +88,8 @@ export interface RunSettings {
   crlCheck?: boolean;
   /** seconds: a CRL older than this (thisUpdate) is CRL_STALE (warning); default 25 h */
   crlMaxAge?: number;
+  /** seconds: REPORT_STALE when the newest successful report is older (default 36 h; absent: not checked) */
+  maxReportAge?: number;
 }
 
 /** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
@@ -568,6 +570,9 @@ async function processCa(
     };
     const resultDir = join(state, 'runs', runId);
     let findings: Finding[] = [...tampered];
+    // issue 16 item 5: a report older than --max-report-age (a dry run reads the newest in the bucket)
+    const { healthOfReport } = await import('./health-step.js');
+    findings.push(...healthOfReport(ca.arn, report.createdAt, ctx.now(), s));
     // issue 15: the CA's own CRL, fetched and verified; the diff checks it against NEW
     const revocation = await deps.revocation?.(ca);
     if (revocation) {
@@ -766,14 +771,33 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
         } catch (caught) {
           const err = asStateError(caught, caDir(state, ca));
           ctx.note(`${ca.id}: ${describeError(err)}`);
-          results[i] = {
-            ca: ca.arn,
-            outcome: { status: 'failed', error: describeError(err), exitCode: exitForError(err) },
-            newAlerts: [],
-            persistentAlerts: [],
-            counts: { error: 0, warning: 0, info: 0 },
+          // issue 16 item 5: a failed night still says how long the CA has gone unaudited, and why
+          const { failedCaResult, firstTried } = await import('./health-step.js');
+          const dir = caDir(state, ca);
+          // a checkpoint that cannot be read dates nothing (and is no sign of a CA never audited)
+          const cp = await readCheckpoint(join(dir, 'checkpoint.json')).then(
+            (c) => c ?? null,
+            () => undefined,
+          );
+          const lastGood = cp ? Date.parse(cp.createdAt) / 1000 : undefined;
+          const alerted =
+            (await readJson<Record<string, string>>(join(dir, 'alerted.json'), ALERTED_SHAPE).catch(
+              () => undefined,
+            )) ?? {};
+          results[i] = failedCaResult({
+            caArn: ca.arn,
+            caId: ca.id,
+            err,
+            error: describeError(err),
             exitCode: exitForError(err),
-          };
+            now: ctx.now(),
+            lastGood,
+            firstTried: cp === null ? await firstTried(state, ca.arn).catch(() => undefined) : undefined,
+            alerted,
+            settings: s,
+          });
+          if (!s.dryRun && results[i]!.newAlerts.length > 0)
+            commit.alerted[ca.id] = results[i]!.newAlerts.map((f) => findingKey(ca.id, f));
         }
       }
     };

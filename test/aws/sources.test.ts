@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt, ROOT } from '../e2e/cli.js';
-import { createBucket, knob, resetStack } from '../support/aws-stack.js';
+import { createBucket, knob, readKnob, resetStack } from '../support/aws-stack.js';
 import { cliOnStack, emulatorNow, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
@@ -33,9 +33,31 @@ describe('--cloudtrail lookup', () => {
     await knob(stack, 'fault', { operation: 'LookupEvents', count: 2, kind: 'throttle' });
     const since = new Date((start - 5) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
     const r = await cli(['events', '--cloudtrail', 'lookup', '--ca', ca, '--since', since]);
-    // the CA's creation is read from the same event source and counted, not listed (issue 14 item 2)
-    expect(r.stderr).toBe('pca-audit: 1 record of other APIs or services read and not listed\n');
+    // issue 16 item 2: asked by EventName, so the CA's creation (CreateCertificateAuthority) is not
+    // read at all (it was read from the event source and counted as of other APIs: issue 14 item 2)
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // one pass per EventName, never the whole event source; IssueCertificate's 120 events in 3 pages
+    const { Lookups } = await readKnob<{
+      Lookups: {
+        attribute: { AttributeKey: string; AttributeValue: string } | null;
+        nextToken: boolean;
+        answered: boolean;
+      }[];
+    }>(stack, 'lookups');
+    const answered = Lookups.filter((l) => l.answered);
+    expect(Lookups.length - answered.length).toBe(2); // the two throttled attempts, retried
+    expect(answered.every((l) => l.attribute?.AttributeKey === 'EventName')).toBe(true);
+    const pages: Record<string, number> = {};
+    for (const l of answered)
+      pages[l.attribute!.AttributeValue] = (pages[l.attribute!.AttributeValue] ?? 0) + 1;
+    expect(pages).toEqual({
+      RevokeCertificate: 1,
+      IssueCertificate: 3,
+      IssueCertificateDetails: 3,
+      CreateCertificateAuthorityAuditReport: 1,
+      GenerateCRL: 1,
+    });
     const events = r.stdout
       .trim()
       .split('\n')
@@ -82,7 +104,18 @@ describe('--cloudtrail s3://trail-bucket/', () => {
     const remote = await cli(['events', '--cloudtrail', 's3://org-trail/trails/', '--ca', ca, ...window]);
     // issue 14 item 4: the organisation trail's copy is read once, its records counted as duplicates
     // (records of other APIs are counted as read, the copy's 3 among them: 5 + 3)
-    expect(remote.stderr).toBe(
+    // issue 16 item 5: the sample trail's 5 files leave hours of the day without a file: each said
+    const gapLines = remote.stderr.split('\n').filter((l) => l.startsWith('pca-audit: CLOUDTRAIL_GAP: '));
+    expect(gapLines.length).toBeGreaterThan(0);
+    expect(gapLines[0]).toMatch(
+      /^pca-audit: CLOUDTRAIL_GAP: s3:\/\/org-trail\/trails\/: no log file of account 111122223333 in eu-west-1 from 2026-11-19T02:00:00Z to \S+ \([\d.]+ (min|h)\): events of that span may be missing$/,
+    );
+    expect(
+      remote.stderr
+        .split('\n')
+        .filter((l) => !gapLines.includes(l))
+        .join('\n'),
+    ).toBe(
       'pca-audit: 8 duplicate CloudTrail records (delivered twice) listed once\n' +
         'pca-audit: 8 records of other APIs or services read and not listed\n',
     );
@@ -100,6 +133,29 @@ describe('--cloudtrail s3://trail-bucket/', () => {
     expect(strip(remote.stdout)).toEqual(strip(local.stdout));
     expect(strip(remote.stdout).length).toBeGreaterThan(5);
     expect(remote.stdout).toContain('"source":"s3://org-trail/trails/AWSLogs/');
+
+    // diff through the same bucket: each gap is a CLOUDTRAIL_GAP warning of the night, no serial
+    const diff = await cli([
+      'diff',
+      'samples/ca-2026-11-19.json',
+      'samples/ca-2026-11-20.json',
+      '--old-created-at',
+      '2026-11-19T02:00:00Z',
+      '--new-created-at',
+      '2026-11-20T02:00:00Z',
+      '--cloudtrail',
+      's3://org-trail/trails/',
+      '--format',
+      'json',
+    ]);
+    expect(diff.code, diff.stderr).toBe(1);
+    const gapFindings = (
+      JSON.parse(diff.stdout) as {
+        findings: Array<{ code: string; severity: string; serial?: string; message: string }>;
+      }
+    ).findings.filter((f) => f.code === 'CLOUDTRAIL_GAP');
+    expect(gapFindings.map((f) => `pca-audit: CLOUDTRAIL_GAP: ${f.message}`)).toEqual(gapLines);
+    expect(gapFindings.every((f) => f.severity === 'warning' && f.serial === undefined)).toBe(true);
 
     // without the CA (account, Region) or the window, it says what it needs
     const bare = await cli(['events', '--cloudtrail', 's3://org-trail/trails/']);

@@ -54,6 +54,9 @@ describe('finding codes', () => {
       CRL_MISSING: 'error',
       NO_REVOCATION_PUBLISHED: 'warning',
       HISTORY_TAMPERED: 'error',
+      REPORT_STALE: 'error',
+      CLOUDTRAIL_GAP: 'warning',
+      AUDIT_REPORT_FAILED: 'error',
     });
   });
 });

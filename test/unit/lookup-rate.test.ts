@@ -16,7 +16,7 @@ interface Attempt {
   throttled: boolean;
 }
 
-/** A stand-in for CloudTrail: `pages` pages per lookup (told apart by EventSource), every `throttleEvery`th attempt throttled. */
+/** A stand-in for CloudTrail: `pages` pages per lookup (told apart by the attribute value), every `throttleEvery`th attempt throttled. */
 function fakeCloudTrail(pages: number, log: Attempt[], throttleEvery: number) {
   let calls = 0;
   const answer = (status: number, body: unknown) => ({
@@ -95,7 +95,7 @@ describe('LookupEvents request rate (issue 13 item 17)', () => {
       for await (const e of lookupEvents(client, {
         start: 0,
         end: 1,
-        eventSource: name,
+        eventNames: [name],
         account: '111122220017',
         region: 'eu-west-1',
         now: () => Date.now() / 1000,

@@ -10,6 +10,7 @@ import type { ReportIndex } from '../../core/report-index.js';
 import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/report-model.js';
 import { evidenceOffsets } from '../../core/report-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
+import type { CollectedEvents } from '../../io/event-inputs.js';
 import type { EventSet } from '../../io/event-source.js';
 import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.js';
 import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
@@ -212,7 +213,7 @@ export async function diffFiles(
         ? { at: newFile.lastModified, basis: 's3' }
         : undefined,
   ];
-  let eventSet: EventSet | undefined;
+  let eventSet: CollectedEvents | undefined;
   if (cmd.cloudtrail.length > 0) {
     const caInfo = caArn === undefined ? undefined : parseCaArn(caArn);
     const { collectEvents } = await import('../../io/event-inputs.js');
@@ -275,6 +276,11 @@ export async function diffFiles(
       newRows,
       caArn,
     );
+    // issue 16 item 5: what the sources do not cover of the window
+    if (eventSet.gaps.length > 0) {
+      const { gapFindings } = await import('../../core/cloudtrail/coverage.js');
+      for (const f of gapFindings(eventSet.gaps)) plan.findings.add(f);
+    }
   }
   if (crl !== undefined) {
     const { checkCrl } = await import('../../core/crl-check.js');

@@ -1,6 +1,7 @@
 import { parseCaArn } from '../../core/ca-arn.js';
 import type { CloudTrailEvent } from '../../core/cloudtrail/event.js';
 import { parseInstant } from '../../core/instant.js';
+import { safeText } from '../../core/render/style.js';
 import { skippedFilesText } from '../../core/render/text.js';
 import { collectEvents } from '../../io/event-inputs.js';
 import type { EventStats } from '../../io/event-source.js';
@@ -55,6 +56,11 @@ export async function runEvents(cmd: EventsCommand, ctx: CliContext): Promise<nu
     await writeOutput(spill.text(), cmd.output, cmd.force);
     if (set.stats.malformed > 0) warnMalformed(set);
     for (const line of statLines(set.stats)) ctx.note(line);
+    // issue 16 item 5: the parts of the window the sources do not cover, said as diff and run find them
+    if (set.gaps.length > 0) {
+      const { gapFindings } = await import('../../core/cloudtrail/coverage.js');
+      for (const f of gapFindings(set.gaps)) ctx.note(`${f.code}: ${safeText(f.message)}`);
+    }
   } finally {
     await spill.dispose();
   }

@@ -50,6 +50,8 @@ export interface RunFlags {
   /** 'on' (default) or 'off': the CA's CRL fetched and checked (issue 15) */
   crlCheck?: string;
   crlMaxAge?: string;
+  /** REPORT_STALE beyond it (issue 16 item 5) */
+  maxReportAge?: string;
   dryRun: boolean;
   format: 'text' | 'json';
 }
@@ -78,6 +80,7 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   ocspMax: 'ocspMax',
   crlCheck: 'crlCheck',
   crlMaxAge: 'crlMaxAge',
+  maxReportAge: 'maxReportAge',
 };
 
 const ENV: Record<string, keyof RunFlags> = {
@@ -93,6 +96,7 @@ const ENV: Record<string, keyof RunFlags> = {
   PCA_AUDIT_WEBHOOK: 'webhook',
   PCA_AUDIT_NOTIFY_ON: 'notifyOn',
   PCA_AUDIT_CRL_CHECK: 'crlCheck',
+  PCA_AUDIT_MAX_REPORT_AGE: 'maxReportAge',
 };
 
 const LIST_KEYS = new Set<keyof RunFlags>(['ca', 'cloudtrail']);
@@ -260,6 +264,7 @@ export async function resolveRunSettings(
       concurrency: 8,
     },
     crlCheck: crlCheck === 'on',
+    maxReportAge: parseDurationFlag('max-report-age', pick<string>('maxReportAge', '36h')),
     ...(maxAge === undefined ? {} : { crlMaxAge: parseDurationFlag('crl-max-age', maxAge) }),
   };
 }

@@ -301,6 +301,24 @@ const PCA_SERVICE_EVENTS: Readonly<Record<string, EventKind>> = {
   SignCACSR: 'service',
 };
 
+/**
+ * What a LookupEvents read asks for, one pass per eventName (it takes one lookup attribute a call;
+ * issue 16 item 2): every record the reconciliation reads. RevokeCertificate, IssueCertificate and
+ * IssueCertificateDetails (issuance is reconciled whenever a source holds issuance records, and a
+ * lookup always asks for them), CreateCertificateAuthorityAuditReport (when a report was made, and
+ * AUDIT_REPORT_GENERATION_FAILED), GenerateCRL (CRL_GENERATION_FAILED, the last CRL). Asked by name,
+ * RevokeCertificate also brings ACM's and ACME's calls (acm.amazonaws.com, acm-acme.amazonaws.com),
+ * which the reconciliation ties to a certificate or explains. Not asked: GetCertificate, the Describe
+ * and List calls (most of a CA's records), SignCRL, GenerateOCSPResponse, SignOCSPResponse, SignCACSR.
+ */
+export const LOOKUP_EVENT_NAMES: readonly string[] = [
+  'RevokeCertificate',
+  'IssueCertificate',
+  'IssueCertificateDetails',
+  'CreateCertificateAuthorityAuditReport',
+  'GenerateCRL',
+];
+
 function kindOf(source: string, name: string): EventKind | undefined {
   if (source === PCA_EVENTBRIDGE_SOURCE) return PCA_EVENTBRIDGE_KINDS[name] ?? 'service';
   if (name === 'RevokeCertificate') {

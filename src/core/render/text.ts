@@ -53,6 +53,9 @@ export function whereOf(f: Finding, reports: ReportLabels = {}): string {
   if (event && typeof event.eventID === 'string') parts.push(`event:${event.eventID.slice(0, 8)}`);
   if (f.evidence.crl) parts.push('crl');
   if (f.evidence.ocsp) parts.push('ocsp');
+  // findings on the job itself: where the gap is, which report
+  if (f.evidence.coverage) parts.push('cloudtrail');
+  if (f.evidence.health) parts.push('job');
   return parts.join(' ') || '-';
 }
 
