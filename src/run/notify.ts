@@ -1,21 +1,30 @@
 /**
- * Notifications of a run: a command (given the summary's paths and a few variables) and/or a
- * webhook (the summary JSON POSTed, retried). Both get the run id, for receivers to deduplicate.
- * Each is a channel delivered on its own: one failing does not make the other run again.
+ * Notifications of a run: a command (given the summary's paths and a few variables), a webhook
+ * (the summary JSON POSTed, retried) and/or an SNS topic (the summary published). Each gets the
+ * run id, for receivers to deduplicate. Each is a channel delivered on its own: one failing does
+ * not make the others run again.
  */
 import { spawn } from 'node:child_process';
+import type { AwsClients } from '../aws/clients.js';
+import { AwsError } from '../aws/errors.js';
 import { safeText } from '../core/render/style.js';
 import type { RunSummary } from '../core/run-model.js';
+import { type SnsFormat, snsMessage } from '../core/sns-message.js';
+import { parseSnsTopicArn } from '../core/sns-topic.js';
 import { redactUrl, type WebhookTarget } from '../core/webhook-url.js';
 
 /** Where a notification goes; the commit record keeps a delivery state for each. */
-export type Channel = 'command' | 'webhook';
-export const CHANNELS: readonly Channel[] = ['command', 'webhook'];
+export type Channel = 'command' | 'webhook' | 'sns';
+export const CHANNELS: readonly Channel[] = ['command', 'webhook', 'sns'];
 
 export interface NotifySettings {
   command?: string;
   /** the URL without credentials; those, if any, only in `authorization` */
   webhook?: WebhookTarget;
+  /** SNS Publish of the summary (--sns-topic-arn, --sns-format) */
+  sns?: { topicArn: string; format: SnsFormat };
+  /** the AWS clients' settings, for the AWS channels */
+  aws?: () => Promise<AwsClients>;
   /** notify on every run, or only when there are new alerts or a CA failed */
   on: 'alerts' | 'always';
   configured: boolean;
@@ -124,7 +133,34 @@ function redirectTarget(location: string | null, base: string): string {
 
 /** The channels these settings deliver to. */
 export function channelsOf(s: NotifySettings): Channel[] {
-  return CHANNELS.filter((c) => (c === 'command' ? s.command : s.webhook) !== undefined);
+  const configured: Record<Channel, unknown> = { command: s.command, webhook: s.webhook, sns: s.sns };
+  return CHANNELS.filter((c) => configured[c] !== undefined);
+}
+
+/** An AWS channel's failure, saying that AWS refused, with the operation and AWS's error code. */
+export function awsRefusal(what: string, err: unknown): string {
+  if (err instanceof AwsError) {
+    return `${what} failed: refused by AWS: ${err.operation}: ${err.errorName}: ${safeText(err.message)}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
+  }
+  return `${what} failed: ${safeText((err as Error)?.message ?? String(err))}`;
+}
+
+async function publishSns(
+  target: NonNullable<NotifySettings['sns']>,
+  n: Notification,
+  s: NotifySettings,
+): Promise<string | undefined> {
+  if (s.aws === undefined) return 'the SNS topic cannot be reached: no AWS clients';
+  const topic = parseSnsTopicArn(target.topicArn);
+  if (!topic.ok) return `the SNS topic "${safeText(target.topicArn)}" ${topic.reason}`;
+  try {
+    const { publishToTopic } = await import('../aws/sns.js');
+    const clients = await s.aws();
+    await publishToTopic(clients.config(topic.region), target.topicArn, snsMessage(n.summary, target.format));
+    return undefined;
+  } catch (err) {
+    return awsRefusal(`publishing to the SNS topic ${safeText(target.topicArn)}`, err);
+  }
 }
 
 /** Delivers to one channel: undefined when it took the notification, else why not. */
@@ -136,6 +172,10 @@ export async function deliverTo(
   if (channel === 'command') {
     if (s.command === undefined) return 'no notify command is configured';
     return runCommand(s.command, n, s.commandTimeout);
+  }
+  if (channel === 'sns') {
+    if (s.sns === undefined) return 'no SNS topic is configured';
+    return publishSns(s.sns, n, s);
   }
   if (s.webhook === undefined) return 'no webhook is configured';
   return postWebhook(s.webhook, n, s);

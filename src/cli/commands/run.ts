@@ -12,6 +12,7 @@ import { parseOcspOverride } from '../../core/ocsp-check.js';
 import { paint, safeOutput, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
+import { parseSnsTopicArn } from '../../core/sns-topic.js';
 import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/webhook-url.js';
 import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
@@ -37,6 +38,8 @@ export interface RunFlags {
   ackFile?: string;
   notifyCommand?: string;
   webhook?: string;
+  snsTopicArn?: string;
+  snsFormat?: string;
   notifyOn?: string;
   reportFormat?: string;
   timeout?: string;
@@ -67,6 +70,8 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   ackFile: 'ackFile',
   notifyCommand: 'notifyCommand',
   webhook: 'webhook',
+  snsTopicArn: 'snsTopicArn',
+  snsFormat: 'snsFormat',
   notifyOn: 'notifyOn',
   reportFormat: 'reportFormat',
   timeout: 'timeout',
@@ -91,6 +96,7 @@ const ENV: Record<string, keyof RunFlags> = {
   PCA_AUDIT_ACK_FILE: 'ackFile',
   PCA_AUDIT_NOTIFY_COMMAND: 'notifyCommand',
   PCA_AUDIT_WEBHOOK: 'webhook',
+  PCA_AUDIT_SNS_TOPIC_ARN: 'snsTopicArn',
   PCA_AUDIT_NOTIFY_ON: 'notifyOn',
   PCA_AUDIT_CRL_CHECK: 'crlCheck',
 };
@@ -221,6 +227,14 @@ export async function resolveRunSettings(
     if (!parsed.ok) throw new UsageError(`--webhook: "${safeText(redactUrl(webhookText))}" ${parsed.reason}`);
     webhook = parsed.target;
   }
+  const snsTopicArn = pick<string | undefined>('snsTopicArn', undefined);
+  if (snsTopicArn) {
+    const parsed = parseSnsTopicArn(snsTopicArn);
+    if (!parsed.ok) throw new UsageError(`--sns-topic-arn: "${safeText(snsTopicArn)}" ${parsed.reason}`);
+  }
+  const snsFormat = pick<string>('snsFormat', 'markdown');
+  if (snsFormat !== 'markdown' && snsFormat !== 'json')
+    throw new UsageError(`--sns-format: "${safeText(snsFormat)}" is not markdown or json`);
   return {
     cas,
     all,
@@ -236,8 +250,10 @@ export async function resolveRunSettings(
     notify: {
       ...(command ? { command } : {}),
       ...(webhook ? { webhook } : {}),
+      ...(snsTopicArn ? { sns: { topicArn: snsTopicArn, format: snsFormat } } : {}),
+      aws: ctx.aws,
       on: notifyOn,
-      configured: Boolean(command || webhook),
+      configured: Boolean(command || webhook || snsTopicArn),
       commandTimeout: 60,
       webhookAttempts: 4,
       sleep: ctx.sleep,

@@ -1,0 +1,240 @@
+/**
+ * Issue 16 item 4: run's alerts where AWS teams look, against moto: the summary published to SNS
+ * (read back through an SQS queue subscribed to the topic), and a failing AWS channel retried on
+ * the next night without losing the others.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { assertBuilt } from '../e2e/cli.js';
+import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
+import { cliOnStack, colon, type TestPca, testPca } from '../support/pca.js';
+
+// this process's own SNS/SQS clients (the child's environment sets it too)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const stack = inject('awsStack');
+let work: string;
+let pca: TestPca;
+
+const sdk = {
+  region: stack.region,
+  endpoint: stack.motoUrl,
+  credentials: TEST_CREDENTIALS,
+};
+
+/** Where the AWS channels' clients go: moto. */
+const channelEnv = () => ({
+  AWS_ENDPOINT_URL_SNS: stack.motoUrl,
+  AWS_ENDPOINT_URL_SECURITYHUB: stack.motoUrl,
+  AWS_ENDPOINT_URL_CLOUDWATCH: stack.motoUrl,
+});
+
+beforeAll(() => {
+  assertBuilt();
+  work = mkdtempSync(join(tmpdir(), 'pca-audit-channels-'));
+  pca = testPca(stack, work, '/CN=svc');
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+beforeEach(async () => {
+  await resetStack(stack);
+  await knob(stack, 'config', { reportDelayMs: 100 });
+  await createBucket(stack, 'audit-reports');
+});
+
+const cli = (args: string[]) => cliOnStack(stack, args, channelEnv());
+
+/** A topic with an SQS queue subscribed to it (raw delivery or not). */
+async function topicWithQueue(name: string, raw: boolean): Promise<{ topicArn: string; queueUrl: string }> {
+  const sns = new SNSClient(sdk);
+  const sqs = new SQSClient(sdk);
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-q` }));
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: QueueUrl!, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: TopicArn!,
+      Protocol: 'sqs',
+      Endpoint: attrs.Attributes!.QueueArn!,
+      ...(raw ? { Attributes: { RawMessageDelivery: 'true' } } : {}),
+    }),
+  );
+  return { topicArn: TopicArn!, queueUrl: QueueUrl! };
+}
+
+interface Received {
+  subject?: string;
+  body: string;
+  attributes: Record<string, { type: string; value: string }>;
+}
+
+/** What the queue holds, in the SNS envelope or raw: the same fields either way. */
+async function receive(queueUrl: string): Promise<Received[]> {
+  const sqs = new SQSClient(sdk);
+  const out = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      MessageAttributeNames: ['All'],
+      WaitTimeSeconds: 0,
+    }),
+  );
+  return (out.Messages ?? []).map((m) => {
+    const body = m.Body ?? '';
+    try {
+      const envelope = JSON.parse(body) as {
+        Type?: string;
+        Subject?: string;
+        Message: string;
+        MessageAttributes?: Record<string, { Type: string; Value: string }>;
+      };
+      if (envelope.Type === 'Notification') {
+        return {
+          ...(envelope.Subject === undefined ? {} : { subject: envelope.Subject }),
+          body: envelope.Message,
+          attributes: Object.fromEntries(
+            Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [
+              k,
+              { type: v.Type, value: v.Value },
+            ]),
+          ),
+        };
+      }
+    } catch {
+      // not the envelope: raw delivery
+    }
+    return {
+      body,
+      attributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+          k,
+          { type: v.DataType ?? '', value: v.StringValue ?? '' },
+        ]),
+      ),
+    };
+  });
+}
+
+describe('run: alerts through SNS', () => {
+  it('publishes the Markdown summary with exitCode and runId attributes; JSON with --sns-format json (raw delivery)', async () => {
+    const ca = await pca.createCa('Sns Root');
+    const victim = await pca.issue(ca, 30);
+    const md = await topicWithQueue('pca-md', false);
+    const json = await topicWithQueue('pca-json', true);
+    const state = join(work, 'sns');
+    const base = ['run', '--bucket', 'audit-reports', '--ca', ca, '--state-dir', state];
+    const night = (topic: string, format: string) => [
+      ...base,
+      '--poll-interval',
+      '1s',
+      '--format',
+      'json',
+      '--sns-topic-arn',
+      topic,
+      '--sns-format',
+      format,
+    ];
+    expect((await cli(night(md.topicArn, 'markdown'))).code).toBe(0);
+    expect(await receive(md.queueUrl)).toEqual([]); // a baseline with nothing to say
+    await knob(stack, 'clock', { advance: 86400 });
+    await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
+    const second = await cli(night(md.topicArn, 'markdown'));
+    expect(second.code).toBe(1);
+    const runId = JSON.parse(second.stdout).runId as string;
+    const [got, ...more] = await receive(md.queueUrl);
+    expect(more).toEqual([]);
+    expect(got!.subject).toBe(`pca-audit run ${runId}: 1 new alert, exit 1`);
+    expect(got!.body).toBe(readFileSync(join(state, 'runs', runId, 'summary.md'), 'utf8'));
+    expect(got!.body).toContain(`REVOKED_WITHOUT_EVENT | ${colon(victim)}`);
+    expect(got!.attributes).toMatchObject({
+      exitCode: { type: 'Number', value: '1' },
+      runId: { type: 'String', value: runId },
+      newAlerts: { type: 'Number', value: '1' },
+    });
+    // a third night, always notified, as JSON to a raw-delivery subscription
+    await knob(stack, 'clock', { advance: 86400 });
+    const third = await cli([...night(json.topicArn, 'json'), '--notify-on', 'always']);
+    expect(third.code).toBe(0);
+    const [raw] = await receive(json.queueUrl);
+    const summary = JSON.parse(raw!.body) as { runId: string; exitCode: number };
+    expect(summary).toEqual(JSON.parse(third.stdout));
+    expect(raw!.attributes).toMatchObject({
+      exitCode: { type: 'Number', value: '0' },
+      runId: { type: 'String', value: summary.runId },
+    });
+  });
+
+  it('a missing topic is a failed delivery, refused by AWS with its error code; the command channel is not run again, and the next night retries SNS', async () => {
+    const ca = await pca.createCa('Sns Missing');
+    await pca.issue(ca, 30);
+    const state = join(work, 'sns-missing');
+    const log = join(work, 'sns-missing.log');
+    const missing = `arn:aws:sns:${stack.region}:123456789012:not-there`;
+    const base = [
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      state,
+      '--poll-interval',
+      '1s',
+      '--format',
+      'json',
+      '--notify-on',
+      'always',
+      '--notify-command',
+      `echo "$PCA_AUDIT_RUN_ID" >> ${log}`,
+    ];
+    const first = await cli([...base, '--sns-topic-arn', missing]);
+    expect(first.code).toBe(0);
+    const run1 = JSON.parse(first.stdout).runId as string;
+    expect(first.stderr).toMatch(
+      /publishing to the SNS topic arn:aws:sns:\S+:not-there failed: refused by AWS: sns:Publish: NotFound/,
+    );
+    expect(readFileSync(log, 'utf8').trim()).toBe(run1);
+    const commit = JSON.parse(readFileSync(join(state, 'runs', run1, 'commit.json'), 'utf8'));
+    expect(commit.notification.channels).toMatchObject({
+      command: { delivered: true, attempts: 1 },
+      sns: { delivered: false, attempts: 1, lastError: expect.stringMatching(/refused by AWS/) },
+    });
+    // the topic now exists: the next night delivers the pending message of night 1, then its own
+    const { topicArn, queueUrl } = await topicWithQueue('not-there', false);
+    expect(topicArn).toBe(missing);
+    await knob(stack, 'clock', { advance: 86400 });
+    const second = await cli([...base, '--sns-topic-arn', missing]);
+    expect(second.code).toBe(0);
+    const run2 = JSON.parse(second.stdout).runId as string;
+    const got = await receive(queueUrl);
+    expect(got.map((m) => m.attributes.runId?.value)).toEqual([run1, run2]);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([run1, run2]);
+  });
+
+  it('refuses a malformed topic ARN before any AWS call (exit 2, pca-audit)', async () => {
+    const r = await cli([
+      'run',
+      '--bucket',
+      'b',
+      '--ca',
+      `arn:aws:acm-pca:${stack.region}:${stack.account}:certificate-authority/11111111-2222-3333-4444-555555555555`,
+      '--state-dir',
+      join(work, 'bad'),
+      '--sns-topic-arn',
+      'arn:aws:sqs:eu-west-1:123456789012:q',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--sns-topic-arn: "arn:aws:sqs:eu-west-1:123456789012:q" is not an SNS topic ARN/,
+    );
+  });
+});

@@ -1,0 +1,104 @@
+/** Issue 16 item 4: the pure shapes of run's AWS alerts (SNS message). */
+import { describe, expect, it } from 'vitest';
+import { type RunSummary, renderRunMarkdown } from '../../src/core/run-model.js';
+import { SNS_MAX_BYTES, snsMessage, snsSubject } from '../../src/core/sns-message.js';
+import { parseSnsTopicArn } from '../../src/core/sns-topic.js';
+import { CA_ARN } from '../builders.js';
+
+function summary(alerts: number, message = 'revoked, but no RevokeCertificate event'): RunSummary {
+  return {
+    schemaVersion: 1,
+    runId: '20261203T020000Z-abcdef',
+    startedAt: '2026-12-03T02:00:00Z',
+    dryRun: false,
+    failOn: 'warning',
+    repeatAlerts: false,
+    exitCode: alerts > 0 ? 1 : 0,
+    cas: [
+      {
+        ca: CA_ARN,
+        status: 'diffed',
+        reportId: 'r2',
+        previousReportId: 'r1',
+        issued: 3,
+        revoked: alerts,
+        expired: 0,
+        findings: { error: alerts, warning: 0, info: 0 },
+        newAlerts: Array.from({ length: alerts }, (_, i) => ({
+          code: 'REVOKED_WITHOUT_EVENT' as const,
+          severity: 'error' as const,
+          serial: `01:${(i % 256).toString(16).padStart(2, '0')}`,
+          message,
+        })),
+        persistentAlerts: [],
+        exitCode: alerts > 0 ? 1 : 0,
+      },
+    ],
+    expiredAcknowledgements: [],
+  };
+}
+
+describe('SNS message', () => {
+  it('subject: counts, failed CAs and exit code; ASCII only, at most 100 characters', () => {
+    expect(snsSubject(summary(2))).toBe('pca-audit run 20261203T020000Z-abcdef: 2 new alerts, exit 1');
+    expect(snsSubject(summary(1))).toBe('pca-audit run 20261203T020000Z-abcdef: 1 new alert, exit 1');
+    const odd = { ...summary(0), runId: `é\u0007${'x'.repeat(200)}` };
+    const s = snsSubject(odd);
+    expect(s).toHaveLength(100);
+    expect(s).toMatch(/^[\x20-\x7e]+$/);
+    const failed = summary(0);
+    failed.cas[0]!.status = 'failed';
+    expect(snsSubject(failed)).toMatch(/0 new alerts, 1 CA failed, exit 0$/);
+  });
+
+  it('body: the Markdown summary, or its JSON; attributes exitCode (Number), runId (String), newAlerts', () => {
+    const s = summary(2);
+    const md = snsMessage(s, 'markdown');
+    expect(md.body).toBe(renderRunMarkdown(s));
+    expect(md.truncated).toBe(false);
+    expect(md.attributes).toEqual({
+      exitCode: { DataType: 'Number', StringValue: '1' },
+      runId: { DataType: 'String', StringValue: '20261203T020000Z-abcdef' },
+      newAlerts: { DataType: 'Number', StringValue: '2' },
+    });
+    expect(JSON.parse(snsMessage(s, 'json').body)).toEqual(s);
+  });
+
+  it("over SNS's 256 KiB: Markdown is cut at a line and says so; JSON drops the alert lists and stays JSON", () => {
+    const s = summary(3000, 'ü'.repeat(60)); // about 400 KB of Markdown
+    expect(new TextEncoder().encode(renderRunMarkdown(s)).length).toBeGreaterThan(SNS_MAX_BYTES);
+    const md = snsMessage(s, 'markdown');
+    expect(md.truncated).toBe(true);
+    const bytes = new TextEncoder().encode(md.body).length;
+    expect(bytes).toBeLessThanOrEqual(SNS_MAX_BYTES - 1024);
+    expect(bytes).toBeGreaterThan(SNS_MAX_BYTES - 4096);
+    expect(md.body).toMatch(
+      /\n\n\*\*truncated: the summary is \d+ bytes, over SNS's 256 KiB limit; the whole summary is runs\/20261203T020000Z-abcdef\/summary\.md in the state\*\*\n$/,
+    );
+    // no line was cut in the middle
+    expect(
+      md.body
+        .split('\n')
+        .filter((l) => l.startsWith('| '))
+        .every((l) => l.endsWith(' |')),
+    ).toBe(true);
+    const json = snsMessage(s, 'json');
+    const parsed = JSON.parse(json.body);
+    expect(parsed.truncated).toMatch(/summary\.json in the state$/);
+    expect(parsed.cas[0].newAlerts).toEqual([]);
+    expect(parsed.cas[0].findings).toEqual({ error: 3000, warning: 0, info: 0 });
+  });
+
+  it('topic ARNs', () => {
+    expect(parseSnsTopicArn('arn:aws:sns:eu-west-1:123456789012:alerts')).toEqual({
+      ok: true,
+      partition: 'aws',
+      region: 'eu-west-1',
+      account: '123456789012',
+      name: 'alerts',
+    });
+    expect(parseSnsTopicArn('arn:aws:sns:eu-west-1:123456789012:alerts.fifo').ok).toBe(true);
+    for (const bad of ['alerts', 'arn:aws:sqs:eu-west-1:123456789012:q', 'arn:aws:sns:eu-west-1:1234:t'])
+      expect(parseSnsTopicArn(bad).ok).toBe(false);
+  });
+});
