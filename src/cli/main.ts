@@ -401,6 +401,19 @@ const run = command(
         describe: 'publish the summary to this SNS topic when there is news (attributes: exitCode, runId)',
       },
       'sns-format': { type: 'string', describe: 'the SNS message body: markdown (default) or json' },
+      emf: {
+        type: 'string',
+        describe:
+          "append each night's metrics per CA as CloudWatch Embedded Metric Format lines to FILE ('-': stdout)",
+      },
+      'cloudwatch-namespace': {
+        type: 'string',
+        describe: 'the metrics namespace (default PcaAudit); alone, the metrics are sent with PutMetricData',
+      },
+      'put-metric-data': {
+        type: 'boolean',
+        describe: "send each night's metrics per CA with CloudWatch PutMetricData",
+      },
       'notify-on': { type: 'string', describe: 'alerts (default: new alerts or a failed CA) or always' },
       'report-format': { type: 'string', describe: 'json (default) or csv' },
       timeout: { type: 'string', describe: 'wait for each report this long (default 30m)' },
@@ -464,6 +477,11 @@ const run = command(
         ...(a.webhook === undefined ? {} : { webhook: a.webhook }),
         ...(a['sns-topic-arn'] === undefined ? {} : { snsTopicArn: a['sns-topic-arn'] }),
         ...(a['sns-format'] === undefined ? {} : { snsFormat: a['sns-format'] }),
+        ...(a.emf === undefined ? {} : { emf: a.emf }),
+        ...(a['cloudwatch-namespace'] === undefined
+          ? {}
+          : { cloudwatchNamespace: a['cloudwatch-namespace'] }),
+        ...(a['put-metric-data'] === undefined ? {} : { putMetricData: a['put-metric-data'] }),
         ...(a['notify-on'] === undefined ? {} : { notifyOn: a['notify-on'] }),
         ...(a['report-format'] === undefined ? {} : { reportFormat: a['report-format'] }),
         ...(a.timeout === undefined ? {} : { timeout: a.timeout }),

@@ -11,6 +11,7 @@ import {
   type Severity,
 } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
+import type { CaMetrics } from './metrics.js';
 import { mdCell } from './render/markdown.js';
 import type { DiffOutput } from './report-model.js';
 import { formatSerial, parseSerial } from './serial.js';
@@ -215,6 +216,8 @@ export interface CaResult {
   exitCode: number;
   /** what a reader should know about how the CA was audited (e.g. a report of the other format used) */
   notes?: string[];
+  /** the night's numbers for CloudWatch (--emf, --cloudwatch-namespace) */
+  metrics?: CaMetrics;
 }
 
 export interface AlertEntry {
@@ -255,6 +258,7 @@ export interface RunSummary {
     error?: string;
     exitCode: number;
     notes?: string[];
+    metrics?: CaMetrics;
   }>;
   expiredAcknowledgements: Array<{ code: string; serial: string; reason: string; expires?: string }>;
 }
@@ -305,6 +309,7 @@ export function summariseRun(
         persistentAlerts: r.persistentAlerts.map(alertEntry),
         exitCode: r.exitCode,
         ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
+        ...(r.metrics ? { metrics: r.metrics } : {}),
       };
     }),
     expiredAcknowledgements: expiredAcks.map((a) => ({

@@ -5,8 +5,11 @@
  * not make the others run again.
  */
 import { spawn } from 'node:child_process';
+import { appendFile } from 'node:fs/promises';
 import type { AwsClients } from '../aws/clients.js';
 import { AwsError } from '../aws/errors.js';
+import { parseCaArn } from '../core/ca-arn.js';
+import { emfLines, metricDataBatches } from '../core/metrics.js';
 import { safeText } from '../core/render/style.js';
 import type { RunSummary } from '../core/run-model.js';
 import { type SnsFormat, snsMessage } from '../core/sns-message.js';
@@ -14,8 +17,10 @@ import { parseSnsTopicArn } from '../core/sns-topic.js';
 import { redactUrl, type WebhookTarget } from '../core/webhook-url.js';
 
 /** Where a notification goes; the commit record keeps a delivery state for each. */
-export type Channel = 'command' | 'webhook' | 'sns';
-export const CHANNELS: readonly Channel[] = ['command', 'webhook', 'sns'];
+export type Channel = 'command' | 'webhook' | 'sns' | 'emf' | 'cloudwatch';
+export const CHANNELS: readonly Channel[] = ['command', 'webhook', 'sns', 'emf', 'cloudwatch'];
+/** Channels of every night's numbers, sent whatever --notify-on says. */
+const NIGHTLY: ReadonlySet<Channel> = new Set<Channel>(['emf', 'cloudwatch']);
 
 export interface NotifySettings {
   command?: string;
@@ -23,6 +28,10 @@ export interface NotifySettings {
   webhook?: WebhookTarget;
   /** SNS Publish of the summary (--sns-topic-arn, --sns-format) */
   sns?: { topicArn: string; format: SnsFormat };
+  /** the night's metrics: EMF lines (a file, or '-' for stdout) and/or PutMetricData */
+  metrics?: { namespace: string; emf?: string; putMetricData: boolean };
+  /** where `--emf -` writes (the CLI's stdout) */
+  stdout?: (text: string) => void;
   /** the AWS clients' settings, for the AWS channels */
   aws?: () => Promise<AwsClients>;
   /** notify on every run, or only when there are new alerts or a CA failed */
@@ -133,8 +142,64 @@ function redirectTarget(location: string | null, base: string): string {
 
 /** The channels these settings deliver to. */
 export function channelsOf(s: NotifySettings): Channel[] {
-  const configured: Record<Channel, unknown> = { command: s.command, webhook: s.webhook, sns: s.sns };
+  const configured: Record<Channel, unknown> = {
+    command: s.command,
+    webhook: s.webhook,
+    sns: s.sns,
+    emf: s.metrics?.emf,
+    cloudwatch: s.metrics?.putMetricData ? true : undefined,
+  };
   return CHANNELS.filter((c) => configured[c] !== undefined);
+}
+
+/**
+ * The channels a night delivers to: the messages (command, webhook, SNS) when there is news (or
+ * --notify-on always), the metrics every night.
+ */
+export function channelsFor(s: NotifySettings, news: boolean): Channel[] {
+  return channelsOf(s).filter((c) => NIGHTLY.has(c) || s.on === 'always' || news);
+}
+
+async function writeEmf(
+  m: NonNullable<NotifySettings['metrics']>,
+  target: string,
+  n: Notification,
+  s: NotifySettings,
+): Promise<string | undefined> {
+  const text = emfLines(n.summary, m.namespace)
+    .map((l) => `${l}\n`)
+    .join('');
+  if (target === '-') {
+    (s.stdout ?? ((t: string) => process.stdout.write(t)))(text);
+    return undefined;
+  }
+  try {
+    // appended: a log file the CloudWatch agent tails
+    await appendFile(target, text, { mode: 0o600 });
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return `writing the EMF file "${safeText(target)}" failed (refused by pca-audit's host): ${e.code ?? e.message}`;
+  }
+}
+
+async function sendMetrics(
+  m: NonNullable<NotifySettings['metrics']>,
+  n: Notification,
+  s: NotifySettings,
+): Promise<string | undefined> {
+  if (s.aws === undefined) return 'CloudWatch cannot be reached: no AWS clients';
+  const batches = metricDataBatches(n.summary);
+  if (batches.length === 0) return undefined;
+  // the metrics go to the Region of the CAs (the first CA's, for a run over several Regions)
+  const region = n.summary.cas.map((c) => parseCaArn(c.ca)?.region).find(Boolean);
+  try {
+    const { putMetricData } = await import('../aws/cloudwatch.js');
+    await putMetricData((await s.aws()).config(region), m.namespace, batches);
+    return undefined;
+  } catch (err) {
+    return awsRefusal(`sending metrics to CloudWatch (namespace ${safeText(m.namespace)})`, err);
+  }
 }
 
 /** An AWS channel's failure, saying that AWS refused, with the operation and AWS's error code. */
@@ -172,6 +237,14 @@ export async function deliverTo(
   if (channel === 'command') {
     if (s.command === undefined) return 'no notify command is configured';
     return runCommand(s.command, n, s.commandTimeout);
+  }
+  if (channel === 'emf') {
+    if (s.metrics?.emf === undefined) return 'no EMF file is configured';
+    return writeEmf(s.metrics, s.metrics.emf, n, s);
+  }
+  if (channel === 'cloudwatch') {
+    if (!s.metrics?.putMetricData) return 'PutMetricData is not configured';
+    return sendMetrics(s.metrics, n, s);
   }
   if (channel === 'sns') {
     if (s.sns === undefined) return 'no SNS topic is configured';

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -16,7 +17,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
-import { cliOnStack, colon, type TestPca, testPca } from '../support/pca.js';
+import { cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 // this process's own SNS/SQS clients (the child's environment sets it too)
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -236,5 +237,178 @@ describe('run: alerts through SNS', () => {
     expect(r.stderr).toMatch(
       /--sns-topic-arn: "arn:aws:sqs:eu-west-1:123456789012:q" is not an SNS topic ARN/,
     );
+  });
+});
+
+describe('run: metrics for CloudWatch', () => {
+  it('--emf FILE appends one EMF line per CA and night; --put-metric-data sends them with PutMetricData', async () => {
+    const ca = await pca.createCa('Metrics Root');
+    await pca.issue(ca, 10); // expiring soon
+    await pca.issue(ca, 45);
+    const victim = await pca.issue(ca, 365);
+    const state = join(work, 'metrics');
+    const emf = join(work, 'metrics.emf');
+    const base = [
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      state,
+      '--poll-interval',
+      '1s',
+    ];
+    const first = await cli([
+      ...base,
+      '--format',
+      'json',
+      '--emf',
+      emf,
+      '--cloudwatch-namespace',
+      'PcaAuditTest',
+      '--put-metric-data',
+    ]);
+    expect(first.code).toBe(0);
+    await knob(stack, 'clock', { advance: 86400 });
+    await pca.issue(ca, 20);
+    await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
+    const second = await cli([
+      ...base,
+      '--format',
+      'json',
+      '--emf',
+      emf,
+      '--cloudwatch-namespace',
+      'PcaAuditTest',
+      '--put-metric-data',
+    ]);
+    expect(second.code).toBe(1);
+    const id = ca.split('/').pop()!;
+    const lines = readFileSync(emf, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    const dims = { CertificateAuthority: id, Account: stack.account, Region: stack.region };
+    expect(lines[0]).toMatchObject({
+      ...dims,
+      Status: 'baseline',
+      Errors: 0,
+      // the root CA's own certificate is in its report too
+      Certificates: 4,
+      ExpiringSoon: 1,
+      HoursSinceLastGoodReport: 0,
+    });
+    expect(lines[0]).not.toHaveProperty('Issued');
+    expect(lines[1]).toMatchObject({
+      ...dims,
+      RunId: JSON.parse(second.stdout).runId,
+      Status: 'diffed',
+      Errors: 1,
+      Certificates: 5,
+      Issued: 1,
+      Revoked: 1,
+      ExpiringSoon: 2,
+    });
+    expect(lines[1]._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'PcaAuditTest',
+        Dimensions: [['CertificateAuthority', 'Account', 'Region']],
+        Metrics: expect.arrayContaining([{ Name: 'Revoked', Unit: 'Count' }]),
+      },
+    ]);
+    // the same numbers through PutMetricData, read back from moto
+    const cw = new CloudWatchClient(sdk);
+    const listed = await cw.send(new ListMetricsCommand({ Namespace: 'PcaAuditTest' }));
+    expect(new Set(listed.Metrics?.map((m) => m.MetricName))).toEqual(
+      new Set([
+        'Errors',
+        'Warnings',
+        'Certificates',
+        'Issued',
+        'Revoked',
+        'ExpiringSoon',
+        'HoursSinceLastGoodReport',
+      ]),
+    );
+    const dimensions = Object.entries(dims).map(([Name, Value]) => ({ Name, Value }));
+    expect(listed.Metrics?.find((m) => m.MetricName === 'Revoked')?.Dimensions).toEqual(dimensions);
+    const now = await emulatorNow(stack);
+    const got = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date((now - 3 * 86400) * 1000),
+        EndTime: new Date((now + 3600) * 1000),
+        MetricDataQueries: ['Certificates', 'Revoked'].map((name) => ({
+          Id: name.toLowerCase(),
+          MetricStat: {
+            Metric: { Namespace: 'PcaAuditTest', MetricName: name, Dimensions: dimensions },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        })),
+      }),
+    );
+    const values = Object.fromEntries(
+      (got.MetricDataResults ?? []).map((r) => [r.Id, [...(r.Values ?? [])].sort()]),
+    );
+    expect(values).toEqual({ certificates: [4, 5], revoked: [1] });
+  });
+
+  it('--emf - writes the lines on stdout, before the summary; a bad namespace is refused by pca-audit (exit 2)', async () => {
+    const ca = await pca.createCa('Metrics Stdout');
+    await pca.issue(ca, 90);
+    const r = await cli([
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      join(work, 'emf-stdout'),
+      '--poll-interval',
+      '1s',
+      '--emf',
+      '-',
+    ]);
+    expect(r.code).toBe(0);
+    const [line, ...rest] = r.stdout.split('\n');
+    expect(JSON.parse(line!)).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'PcaAudit' }] },
+      Certificates: 2,
+    });
+    expect(rest[0]).toMatch(/^run \S+, started/);
+    // --cloudwatch-namespace alone: PutMetricData, no EMF
+    await knob(stack, 'clock', { advance: 86400 });
+    const solo = await cli([
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      join(work, 'emf-stdout'),
+      '--poll-interval',
+      '1s',
+      '--cloudwatch-namespace',
+      'Solo/Pki',
+    ]);
+    expect(solo.code).toBe(0);
+    expect(solo.stdout).not.toContain('_aws');
+    const listed = await new CloudWatchClient(sdk).send(new ListMetricsCommand({ Namespace: 'Solo/Pki' }));
+    expect(listed.Metrics?.map((m) => m.MetricName)).toContain('Certificates');
+    const bad = await cli([
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      join(work, 'emf-bad'),
+      '--cloudwatch-namespace',
+      'AWS/ACMPrivateCA',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cloudwatch-namespace: "AWS\/ACMPrivateCA" must not start with "AWS\/"/);
   });
 });

@@ -1,5 +1,6 @@
-/** Issue 16 item 4: the pure shapes of run's AWS alerts (SNS message). */
+/** Issue 16 item 4: the pure shapes of run's AWS alerts (SNS message, CloudWatch metrics). */
 import { describe, expect, it } from 'vitest';
+import { emfLines, metricDataBatches, namespaceProblem } from '../../src/core/metrics.js';
 import { type RunSummary, renderRunMarkdown } from '../../src/core/run-model.js';
 import { SNS_MAX_BYTES, snsMessage, snsSubject } from '../../src/core/sns-message.js';
 import { parseSnsTopicArn } from '../../src/core/sns-topic.js';
@@ -100,5 +101,112 @@ describe('SNS message', () => {
     expect(parseSnsTopicArn('arn:aws:sns:eu-west-1:123456789012:alerts.fifo').ok).toBe(true);
     for (const bad of ['alerts', 'arn:aws:sqs:eu-west-1:123456789012:q', 'arn:aws:sns:eu-west-1:1234:t'])
       expect(parseSnsTopicArn(bad).ok).toBe(false);
+  });
+});
+
+describe('CloudWatch metrics', () => {
+  const night = (): RunSummary => {
+    const s = summary(2);
+    s.cas[0]!.findings = { error: 2, warning: 1, info: 4 };
+    s.cas[0]!.metrics = { certificates: 120, expiringSoon: 7, lastGoodReportAt: '2026-12-02T02:00:00Z' };
+    s.cas.push({
+      ca: 'arn:aws:acm-pca:us-east-1:444455556666:certificate-authority/99999999-8888-7777-6666-555555555555',
+      status: 'failed',
+      error: 'AWS DescribeCertificateAuthority failed: AccessDeniedException',
+      findings: { error: 0, warning: 0, info: 0 },
+      newAlerts: [],
+      persistentAlerts: [],
+      exitCode: 3,
+      metrics: { lastGoodReportAt: '2026-11-30T14:00:00Z' },
+    });
+    return s;
+  };
+
+  it('EMF: one line per CA, the metrics known that night only, exactly', () => {
+    expect(emfLines(night(), 'PcaAudit').map((l) => JSON.parse(l))).toEqual([
+      {
+        _aws: {
+          Timestamp: Date.parse('2026-12-03T02:00:00Z'),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'PcaAudit',
+              Dimensions: [['CertificateAuthority', 'Account', 'Region']],
+              Metrics: [
+                { Name: 'Errors', Unit: 'Count' },
+                { Name: 'Warnings', Unit: 'Count' },
+                { Name: 'Certificates', Unit: 'Count' },
+                { Name: 'Issued', Unit: 'Count' },
+                { Name: 'Revoked', Unit: 'Count' },
+                { Name: 'ExpiringSoon', Unit: 'Count' },
+                { Name: 'HoursSinceLastGoodReport', Unit: 'None' },
+              ],
+            },
+          ],
+        },
+        CertificateAuthority: CA_ARN.split('/')[1],
+        Account: CA_ARN.split(':')[4],
+        Region: CA_ARN.split(':')[3],
+        CertificateAuthorityArn: CA_ARN,
+        RunId: '20261203T020000Z-abcdef',
+        Status: 'diffed',
+        Errors: 2,
+        Warnings: 1,
+        Certificates: 120,
+        Issued: 3,
+        Revoked: 2,
+        ExpiringSoon: 7,
+        HoursSinceLastGoodReport: 24,
+      },
+      {
+        _aws: {
+          Timestamp: Date.parse('2026-12-03T02:00:00Z'),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'PcaAudit',
+              Dimensions: [['CertificateAuthority', 'Account', 'Region']],
+              Metrics: [{ Name: 'HoursSinceLastGoodReport', Unit: 'None' }],
+            },
+          ],
+        },
+        CertificateAuthority: '99999999-8888-7777-6666-555555555555',
+        Account: '444455556666',
+        Region: 'us-east-1',
+        CertificateAuthorityArn:
+          'arn:aws:acm-pca:us-east-1:444455556666:certificate-authority/99999999-8888-7777-6666-555555555555',
+        RunId: '20261203T020000Z-abcdef',
+        Status: 'failed',
+        HoursSinceLastGoodReport: 60,
+      },
+    ]);
+    for (const l of emfLines(night(), 'X')) expect(l).not.toContain('\n');
+  });
+
+  it('PutMetricData: the same numbers, with dimensions, in batches of at most 1000', () => {
+    const [batch, ...rest] = metricDataBatches(night());
+    expect(rest).toEqual([]);
+    expect(batch).toHaveLength(8);
+    expect(batch![0]).toEqual({
+      MetricName: 'Errors',
+      Dimensions: [
+        { Name: 'CertificateAuthority', Value: CA_ARN.split('/')[1] },
+        { Name: 'Account', Value: CA_ARN.split(':')[4] },
+        { Name: 'Region', Value: CA_ARN.split(':')[3] },
+      ],
+      Timestamp: Date.parse('2026-12-03T02:00:00Z') / 1000,
+      Value: 2,
+      Unit: 'Count',
+    });
+    const many = night();
+    many.cas = Array.from({ length: 300 }, () => many.cas[0]!);
+    expect(metricDataBatches(many).map((b) => b.length)).toEqual([1000, 1000, 100]);
+    expect(metricDataBatches(many, 7).every((b) => b.length <= 7)).toBe(true);
+  });
+
+  it('namespaces', () => {
+    expect(namespaceProblem('PcaAudit')).toBeUndefined();
+    expect(namespaceProblem('Team/Pki')).toBeUndefined();
+    expect(namespaceProblem('AWS/ACMPrivateCA')).toMatch(/AWS\//);
+    expect(namespaceProblem('')).toBeDefined();
+    expect(namespaceProblem('a b')).toBeDefined();
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
+import { DEFAULT_NAMESPACE, namespaceProblem } from '../../core/metrics.js';
 import { parseOcspOverride } from '../../core/ocsp-check.js';
 import { paint, safeOutput, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
@@ -40,6 +41,10 @@ export interface RunFlags {
   webhook?: string;
   snsTopicArn?: string;
   snsFormat?: string;
+  /** EMF lines to this file, or '-' for stdout */
+  emf?: string;
+  cloudwatchNamespace?: string;
+  putMetricData?: boolean;
   notifyOn?: string;
   reportFormat?: string;
   timeout?: string;
@@ -72,6 +77,9 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   webhook: 'webhook',
   snsTopicArn: 'snsTopicArn',
   snsFormat: 'snsFormat',
+  emf: 'emf',
+  cloudwatchNamespace: 'cloudwatchNamespace',
+  putMetricData: 'putMetricData',
   notifyOn: 'notifyOn',
   reportFormat: 'reportFormat',
   timeout: 'timeout',
@@ -97,6 +105,8 @@ const ENV: Record<string, keyof RunFlags> = {
   PCA_AUDIT_NOTIFY_COMMAND: 'notifyCommand',
   PCA_AUDIT_WEBHOOK: 'webhook',
   PCA_AUDIT_SNS_TOPIC_ARN: 'snsTopicArn',
+  PCA_AUDIT_EMF: 'emf',
+  PCA_AUDIT_CLOUDWATCH_NAMESPACE: 'cloudwatchNamespace',
   PCA_AUDIT_NOTIFY_ON: 'notifyOn',
   PCA_AUDIT_CRL_CHECK: 'crlCheck',
 };
@@ -235,6 +245,20 @@ export async function resolveRunSettings(
   const snsFormat = pick<string>('snsFormat', 'markdown');
   if (snsFormat !== 'markdown' && snsFormat !== 'json')
     throw new UsageError(`--sns-format: "${safeText(snsFormat)}" is not markdown or json`);
+  const emf = pick<string | undefined>('emf', undefined);
+  const namespace = pick<string | undefined>('cloudwatchNamespace', undefined);
+  if (namespace !== undefined) {
+    const problem = namespaceProblem(namespace);
+    if (problem) throw new UsageError(`--cloudwatch-namespace: "${safeText(namespace)}" ${problem}`);
+  }
+  const putFlag = pick<unknown>('putMetricData', false);
+  if (typeof putFlag !== 'boolean') throw new UsageError('--config: "putMetricData" must be true or false');
+  // --cloudwatch-namespace alone sends PutMetricData; with --emf it names the EMF lines' namespace
+  const putMetricData = putFlag || (namespace !== undefined && !emf);
+  const metrics =
+    emf || putMetricData
+      ? { namespace: namespace ?? DEFAULT_NAMESPACE, ...(emf ? { emf } : {}), putMetricData }
+      : undefined;
   return {
     cas,
     all,
@@ -251,9 +275,11 @@ export async function resolveRunSettings(
       ...(command ? { command } : {}),
       ...(webhook ? { webhook } : {}),
       ...(snsTopicArn ? { sns: { topicArn: snsTopicArn, format: snsFormat } } : {}),
+      ...(metrics ? { metrics } : {}),
+      stdout: (text) => process.stdout.write(text),
       aws: ctx.aws,
       on: notifyOn,
-      configured: Boolean(command || webhook || snsTopicArn),
+      configured: Boolean(command || webhook || snsTopicArn || metrics),
       commandTimeout: 60,
       webhookAttempts: 4,
       sleep: ctx.sleep,
@@ -359,8 +385,13 @@ async function runWith(
       try {
         const newFile = await openInput(newPath, inputs);
         try {
-          const { out } = await diffFiles(oldFile, newFile, { ...d, maxFindings: d.maxFindings }, ctx);
-          return out;
+          const { out, expiringSoon } = await diffFiles(
+            oldFile,
+            newFile,
+            { ...d, maxFindings: d.maxFindings },
+            ctx,
+          );
+          return { out, ...(expiringSoon === undefined ? {} : { expiringSoon }) };
         } finally {
           await newFile.dispose();
         }
