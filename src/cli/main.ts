@@ -410,6 +410,11 @@ const run = command(
         type: 'string',
         describe: 'the metrics namespace (default PcaAudit); alone, the metrics are sent with PutMetricData',
       },
+      'security-hub': {
+        type: 'boolean',
+        describe:
+          'import each alert into Security Hub as an ASFF finding; gone ones are archived (RESOLVED), acknowledged ones SUPPRESSED',
+      },
       'put-metric-data': {
         type: 'boolean',
         describe: "send each night's metrics per CA with CloudWatch PutMetricData",
@@ -482,6 +487,7 @@ const run = command(
           ? {}
           : { cloudwatchNamespace: a['cloudwatch-namespace'] }),
         ...(a['put-metric-data'] === undefined ? {} : { putMetricData: a['put-metric-data'] }),
+        ...(a['security-hub'] === undefined ? {} : { securityHub: a['security-hub'] }),
         ...(a['notify-on'] === undefined ? {} : { notifyOn: a['notify-on'] }),
         ...(a['report-format'] === undefined ? {} : { reportFormat: a['report-format'] }),
         ...(a.timeout === undefined ? {} : { timeout: a.timeout }),

@@ -390,6 +390,8 @@ async function notify(
     summaryJson: join(dir, 'summary.json'),
     summaryMarkdown: join(dir, 'summary.md'),
     summary,
+    // Security Hub remembers per CA what it imported (cas/<id>/security-hub.json), to archive it later
+    state: { dir: state, read: readText, save: (p: string, data: string) => save(deps, p, data) },
   };
   const errors: string[] = [];
   for (const channel of CHANNELS) {

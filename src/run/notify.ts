@@ -5,22 +5,34 @@
  * not make the others run again.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import { AwsError } from '../aws/errors.js';
+import { type AlertForAsff, type ImportedFindings, securityHubPlan } from '../core/asff.js';
 import { parseCaArn } from '../core/ca-arn.js';
+import type { Finding, Severity } from '../core/finding.js';
+import { parseInstant } from '../core/instant.js';
 import { emfLines, metricDataBatches } from '../core/metrics.js';
 import { safeText } from '../core/render/style.js';
-import type { RunSummary } from '../core/run-model.js';
+import { findingKey, type RunSummary } from '../core/run-model.js';
 import { type SnsFormat, snsMessage } from '../core/sns-message.js';
 import { parseSnsTopicArn } from '../core/sns-topic.js';
 import { redactUrl, type WebhookTarget } from '../core/webhook-url.js';
 
 /** Where a notification goes; the commit record keeps a delivery state for each. */
-export type Channel = 'command' | 'webhook' | 'sns' | 'emf' | 'cloudwatch';
-export const CHANNELS: readonly Channel[] = ['command', 'webhook', 'sns', 'emf', 'cloudwatch'];
-/** Channels of every night's numbers, sent whatever --notify-on says. */
-const NIGHTLY: ReadonlySet<Channel> = new Set<Channel>(['emf', 'cloudwatch']);
+export type Channel = 'command' | 'webhook' | 'sns' | 'emf' | 'cloudwatch' | 'security-hub';
+export const CHANNELS: readonly Channel[] = [
+  'command',
+  'webhook',
+  'sns',
+  'emf',
+  'cloudwatch',
+  'security-hub',
+];
+/** Channels that follow every night (numbers, Security Hub's findings), whatever --notify-on says. */
+const NIGHTLY: ReadonlySet<Channel> = new Set<Channel>(['emf', 'cloudwatch', 'security-hub']);
 
 export interface NotifySettings {
   command?: string;
@@ -30,6 +42,8 @@ export interface NotifySettings {
   sns?: { topicArn: string; format: SnsFormat };
   /** the night's metrics: EMF lines (a file, or '-' for stdout) and/or PutMetricData */
   metrics?: { namespace: string; emf?: string; putMetricData: boolean };
+  /** import each alert into Security Hub as an ASFF finding (--security-hub) */
+  securityHub?: boolean;
   /** where `--emf -` writes (the CLI's stdout) */
   stdout?: (text: string) => void;
   /** the AWS clients' settings, for the AWS channels */
@@ -49,6 +63,12 @@ export interface Notification {
   summaryJson: string;
   summaryMarkdown: string;
   summary: RunSummary;
+  /** the state, for channels that remember what they sent (Security Hub) */
+  state?: {
+    dir: string;
+    read(path: string): Promise<string | undefined>;
+    save(path: string, data: string): Promise<void>;
+  };
 }
 
 function runCommand(command: string, n: Notification, timeout: number): Promise<string | undefined> {
@@ -148,6 +168,7 @@ export function channelsOf(s: NotifySettings): Channel[] {
     sns: s.sns,
     emf: s.metrics?.emf,
     cloudwatch: s.metrics?.putMetricData ? true : undefined,
+    'security-hub': s.securityHub ? true : undefined,
   };
   return CHANNELS.filter((c) => configured[c] !== undefined);
 }
@@ -210,6 +231,92 @@ export function awsRefusal(what: string, err: unknown): string {
   return `${what} failed: ${safeText((err as Error)?.message ?? String(err))}`;
 }
 
+/** The CA's findings tonight that Security Hub shows: its alerts, and the acknowledged ones. */
+async function presentAlerts(
+  n: Notification,
+  c: RunSummary['cas'][number],
+  caId: string,
+): Promise<AlertForAsff[]> {
+  const alerts: AlertForAsff[] = [...c.newAlerts, ...(c.persistentAlerts ?? [])].map((a) => ({
+    key: findingKey(caId, a as Finding),
+    code: a.code,
+    severity: a.severity,
+    ...(a.serial === undefined ? {} : { serial: a.serial }),
+    message: a.message,
+  }));
+  const text = n.state ? await n.state.read(join(n.state.dir, 'runs', n.runId, `${caId}.json`)) : undefined;
+  // acknowledged first: with --fail-on info an acknowledged finding is an alert too, and stays SUPPRESSED
+  const out: AlertForAsff[] = [];
+  let findings: Finding[] = [];
+  try {
+    findings = text === undefined ? [] : ((JSON.parse(text) as { findings?: Finding[] }).findings ?? []);
+  } catch {
+    findings = [];
+  }
+  for (const f of findings) {
+    const ack = (f.evidence as { acknowledged?: { originalSeverity?: Severity; reason?: string } })
+      ?.acknowledged;
+    if (!ack?.originalSeverity) continue;
+    out.push({
+      key: findingKey(caId, f),
+      code: f.code,
+      severity: f.severity,
+      ...(f.serial === undefined ? {} : { serial: f.serial }),
+      message: f.message,
+      acknowledged: { originalSeverity: ack.originalSeverity, reason: ack.reason ?? '' },
+    });
+  }
+  return [...out, ...alerts];
+}
+
+const IMPORTED_SHAPE = (text: string | undefined): ImportedFindings => {
+  if (text === undefined) return {};
+  const v = JSON.parse(text) as unknown;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('is not a JSON object');
+  return v as ImportedFindings;
+};
+
+async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<string | undefined> {
+  if (s.aws === undefined || n.state === undefined) return 'Security Hub cannot be reached: no AWS clients';
+  const { importFindings } = await import('../aws/security-hub.js');
+  const problems: string[] = [];
+  for (const c of n.summary.cas) {
+    const ca = parseCaArn(c.ca);
+    if (!ca || c.status === 'failed') continue;
+    const statePath = join(n.state.dir, 'cas', ca.id, 'security-hub.json');
+    let imported: ImportedFindings;
+    try {
+      imported = IMPORTED_SHAPE(await n.state.read(statePath));
+    } catch (err) {
+      problems.push(`${statePath}: ${(err as Error).message}`);
+      continue;
+    }
+    const plan = securityHubPlan(
+      c.ca,
+      await presentAlerts(n, c, ca.id),
+      imported,
+      c.status === 'diffed' || c.status === 'baseline',
+      parseInstant(n.summary.startedAt),
+      (t) => createHash('sha256').update(t).digest('hex'),
+    );
+    if (plan.findings.length === 0) continue;
+    try {
+      const failed = await importFindings((await s.aws()).config(ca.region), plan.findings);
+      if (failed.length > 0) {
+        const [f] = failed;
+        problems.push(
+          `Security Hub refused ${failed.length} of ${plan.findings.length} findings of ${ca.id} (refused by AWS: securityhub:BatchImportFindings: ${safeText(f!.errorCode)}: ${safeText(f!.errorMessage)}, finding ${safeText(f!.id)})`,
+        );
+        continue;
+      }
+      await n.state.save(statePath, `${JSON.stringify(plan.next, null, 2)}\n`);
+    } catch (err) {
+      problems.push(awsRefusal(`importing the findings of ${ca.id} into Security Hub`, err));
+    }
+  }
+  return problems.length === 0 ? undefined : problems.join('; ');
+}
+
 async function publishSns(
   target: NonNullable<NotifySettings['sns']>,
   n: Notification,
@@ -245,6 +352,10 @@ export async function deliverTo(
   if (channel === 'cloudwatch') {
     if (!s.metrics?.putMetricData) return 'PutMetricData is not configured';
     return sendMetrics(s.metrics, n, s);
+  }
+  if (channel === 'security-hub') {
+    if (!s.securityHub) return 'Security Hub is not configured';
+    return importToSecurityHub(n, s);
   }
   if (channel === 'sns') {
     if (s.sns === undefined) return 'no SNS topic is configured';

@@ -3,10 +3,11 @@
  * (read back through an SQS queue subscribed to the topic), and a failing AWS channel retried on
  * the next night without losing the others.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -410,5 +411,119 @@ describe('run: metrics for CloudWatch', () => {
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--cloudwatch-namespace: "AWS\/ACMPrivateCA" must not start with "AWS\/"/);
+  });
+});
+
+/** Every finding moto's Security Hub holds, by Id. */
+async function hubFindings(): Promise<Map<string, Record<string, unknown>>> {
+  const out = await new SecurityHubClient(sdk).send(new GetFindingsCommand({ MaxResults: 100 }));
+  return new Map((out.Findings ?? []).map((f) => [f.Id!, f as unknown as Record<string, unknown>]));
+}
+
+describe('run: alerts in Security Hub', () => {
+  it('an alert is imported ACTIVE (HIGH, the CA as resource); the next night, gone, it is ARCHIVED and RESOLVED', async () => {
+    const ca = await pca.createCa('Hub Root');
+    const victim = await pca.issue(ca, 30);
+    const state = join(work, 'hub');
+    const base = [
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      state,
+      '--poll-interval',
+      '1s',
+      '--security-hub',
+    ];
+    expect((await cli(base)).code).toBe(0);
+    expect((await hubFindings()).size).toBe(0);
+    await knob(stack, 'clock', { advance: 86400 });
+    await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
+    const second = await cli([...base, '--format', 'json']);
+    expect(second.code).toBe(1);
+    const id = ca.split('/').pop()!;
+    const alert = JSON.parse(second.stdout).cas[0].newAlerts[0];
+    const key = `${id}|REVOKED_WITHOUT_EVENT|${alert.serial}|${alert.message}`;
+    const night2 = await hubFindings();
+    expect([...night2.keys()]).toEqual([key]);
+    const f = night2.get(key)!;
+    expect(f).toMatchObject({
+      SchemaVersion: '2018-10-08',
+      ProductArn: `arn:aws:securityhub:${stack.region}:${stack.account}:product/${stack.account}/default`,
+      GeneratorId: 'pca-audit/REVOKED_WITHOUT_EVENT',
+      AwsAccountId: stack.account,
+      Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+      Severity: { Label: 'HIGH', Original: 'error' },
+      Title: `REVOKED_WITHOUT_EVENT ${colon(victim)}`,
+      Description: alert.message,
+      Resources: [{ Type: 'Other', Id: ca, Partition: 'aws', Region: stack.region }],
+      RecordState: 'ACTIVE',
+      Workflow: { Status: 'NEW' },
+    });
+    expect(f.CreatedAt).toBe(f.FirstObservedAt);
+    const kept = JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'));
+    expect(Object.keys(kept)).toEqual([key]);
+    // the third night's diff no longer has the revocation: the finding is resolved
+    await knob(stack, 'clock', { advance: 86400 });
+    expect((await cli(base)).code).toBe(0);
+    const night3 = await hubFindings();
+    expect(night3.get(key)).toMatchObject({
+      RecordState: 'ARCHIVED',
+      Workflow: { Status: 'RESOLVED' },
+      FirstObservedAt: f.FirstObservedAt,
+    });
+    expect(night3.get(key)!.UpdatedAt).not.toBe(f.UpdatedAt);
+    expect(JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'))).toEqual({});
+  });
+
+  it('an acknowledged alert is re-imported SUPPRESSED, with its original severity', async () => {
+    const ca = await pca.createCa('Hub Ack');
+    const serial = await pca.issue(ca, 30);
+    // every report: a reason without a time, REVOCATION_INCOMPLETE (warning) each night
+    await knob(stack, 'report-tamper', {
+      certificateAuthorityArn: ca,
+      serial: colon(serial),
+      field: 'revocationReason',
+      value: 'KEY_COMPROMISE',
+    });
+    const state = join(work, 'hub-ack');
+    const base = [
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      state,
+      '--poll-interval',
+      '1s',
+      '--security-hub',
+    ];
+    expect((await cli(base)).code).toBe(1);
+    const [first] = [...(await hubFindings()).values()];
+    expect(first).toMatchObject({
+      GeneratorId: 'pca-audit/REVOCATION_INCOMPLETE',
+      Severity: { Label: 'MEDIUM', Original: 'warning' },
+      RecordState: 'ACTIVE',
+      Workflow: { Status: 'NEW' },
+    });
+    const acks = join(work, 'hub-acks.json');
+    writeFileSync(
+      acks,
+      JSON.stringify([{ code: 'REVOCATION_INCOMPLETE', serial: colon(serial), reason: 'INC-7' }]),
+    );
+    await knob(stack, 'clock', { advance: 86400 });
+    expect((await cli([...base, '--ack-file', acks])).code).toBe(0);
+    const after = await hubFindings();
+    expect(after.size).toBe(1);
+    expect(after.get(first!.Id as string)).toMatchObject({
+      Severity: { Label: 'MEDIUM', Original: 'warning' },
+      RecordState: 'ACTIVE',
+      Workflow: { Status: 'SUPPRESSED' },
+      ProductFields: { 'pca-audit/acknowledged': 'INC-7' },
+      FirstObservedAt: first!.FirstObservedAt,
+    });
   });
 });

@@ -1,5 +1,7 @@
-/** Issue 16 item 4: the pure shapes of run's AWS alerts (SNS message, CloudWatch metrics). */
+/** Issue 16 item 4: the pure shapes of run's AWS alerts (SNS message, CloudWatch metrics, ASFF findings). */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { batches, securityHubPlan } from '../../src/core/asff.js';
 import { emfLines, metricDataBatches, namespaceProblem } from '../../src/core/metrics.js';
 import { type RunSummary, renderRunMarkdown } from '../../src/core/run-model.js';
 import { SNS_MAX_BYTES, snsMessage, snsSubject } from '../../src/core/sns-message.js';
@@ -208,5 +210,109 @@ describe('CloudWatch metrics', () => {
     expect(namespaceProblem('AWS/ACMPrivateCA')).toMatch(/AWS\//);
     expect(namespaceProblem('')).toBeDefined();
     expect(namespaceProblem('a b')).toBeDefined();
+  });
+});
+
+describe('Security Hub (ASFF)', () => {
+  const digest = (t: string) => createHash('sha256').update(t).digest('hex');
+  const now = Date.parse('2026-12-03T02:00:00Z') / 1000;
+  const id = CA_ARN.split('/')[1]!;
+  const alert = (code: string, serial: string, severity: 'error' | 'warning' = 'error') => ({
+    key: `${id}|${code}|${serial}|m ${serial}`,
+    code,
+    severity,
+    serial,
+    message: `m ${serial}`,
+  });
+
+  it('one alert, exactly', () => {
+    const { findings } = securityHubPlan(
+      CA_ARN,
+      [alert('REVOKED_WITHOUT_EVENT', '01:02')],
+      {},
+      true,
+      now,
+      digest,
+    );
+    const [account, region] = [CA_ARN.split(':')[4], CA_ARN.split(':')[3]];
+    expect(findings).toEqual([
+      {
+        SchemaVersion: '2018-10-08',
+        Id: `${id}|REVOKED_WITHOUT_EVENT|01:02|m 01:02`,
+        ProductArn: `arn:aws:securityhub:${region}:${account}:product/${account}/default`,
+        GeneratorId: 'pca-audit/REVOKED_WITHOUT_EVENT',
+        AwsAccountId: account,
+        Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+        CreatedAt: '2026-12-03T02:00:00Z',
+        UpdatedAt: '2026-12-03T02:00:00Z',
+        FirstObservedAt: '2026-12-03T02:00:00Z',
+        LastObservedAt: '2026-12-03T02:00:00Z',
+        Severity: { Label: 'HIGH', Original: 'error' },
+        Title: 'REVOKED_WITHOUT_EVENT 01:02',
+        Description: 'm 01:02',
+        Resources: [{ Type: 'Other', Id: CA_ARN, Partition: 'aws', Region: region }],
+        ProductFields: { 'pca-audit/code': 'REVOKED_WITHOUT_EVENT', 'pca-audit/serial': '01:02' },
+        RecordState: 'ACTIVE',
+        Workflow: { Status: 'NEW' },
+      },
+    ]);
+  });
+
+  it('severities, acknowledgements, caps (Id 512, Title 256, Description 1024)', () => {
+    const long = { ...alert('INVALID_RECORD', '03'), message: 'x'.repeat(3000) };
+    long.key = `${id}|INVALID_RECORD|03|${long.message}`;
+    const acked = {
+      ...alert('REVOCATION_INCOMPLETE', '04', 'warning'),
+      severity: 'info' as const,
+      acknowledged: { originalSeverity: 'warning' as const, reason: 'INC-7' },
+    };
+    const { findings } = securityHubPlan(CA_ARN, [long, acked], {}, true, now, digest);
+    expect(findings[0]!.Id).toHaveLength(512);
+    expect(findings[0]!.Id).toMatch(/#sha256:[0-9a-f]{64}$/);
+    expect((findings[0]!.Description as string).length).toBe(1024);
+    expect(findings[1]).toMatchObject({
+      Severity: { Label: 'MEDIUM', Original: 'warning' },
+      Workflow: { Status: 'SUPPRESSED' },
+      ProductFields: { 'pca-audit/acknowledged': 'INC-7' },
+    });
+    const info = securityHubPlan(
+      CA_ARN,
+      [{ ...alert('CRL_STALE', '05'), severity: 'info' }],
+      {},
+      true,
+      now,
+      digest,
+    );
+    expect(info.findings[0]!.Severity).toEqual({ Label: 'INFORMATIONAL', Original: 'info' });
+  });
+
+  it('the next night: still there keeps FirstObservedAt; gone is ARCHIVED/RESOLVED and forgotten; not judged (unchanged night) is kept', () => {
+    const a = alert('REVOKED_WITHOUT_EVENT', '01');
+    const b = alert('REVOKED_WITHOUT_EVENT', '02');
+    const night1 = securityHubPlan(CA_ARN, [a, b], {}, true, now, digest);
+    const later = now + 86400;
+    const night2 = securityHubPlan(CA_ARN, [a], night1.next, true, later, digest);
+    expect(
+      night2.findings.map((f) => [f.Id, f.RecordState, (f.Workflow as { Status: string }).Status]),
+    ).toEqual([
+      [a.key, 'ACTIVE', 'NEW'],
+      [b.key, 'ARCHIVED', 'RESOLVED'],
+    ]);
+    expect(night2.findings[0]).toMatchObject({
+      FirstObservedAt: '2026-12-03T02:00:00Z',
+      UpdatedAt: '2026-12-04T02:00:00Z',
+    });
+    expect(night2.findings[1]).toMatchObject({
+      FirstObservedAt: '2026-12-03T02:00:00Z',
+      UpdatedAt: '2026-12-04T02:00:00Z',
+    });
+    expect(Object.keys(night2.next)).toEqual([a.key]);
+    const unchanged = securityHubPlan(CA_ARN, [], night1.next, false, later, digest);
+    expect(unchanged.findings).toEqual([]);
+    expect(unchanged.next).toEqual(night1.next);
+  });
+
+  it('batches of at most 100', () => {
+    expect(batches(Array.from({ length: 250 }, (_, i) => i)).map((b) => b.length)).toEqual([100, 100, 50]);
   });
 });

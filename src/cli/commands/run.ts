@@ -45,6 +45,7 @@ export interface RunFlags {
   emf?: string;
   cloudwatchNamespace?: string;
   putMetricData?: boolean;
+  securityHub?: boolean;
   notifyOn?: string;
   reportFormat?: string;
   timeout?: string;
@@ -80,6 +81,7 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   emf: 'emf',
   cloudwatchNamespace: 'cloudwatchNamespace',
   putMetricData: 'putMetricData',
+  securityHub: 'securityHub',
   notifyOn: 'notifyOn',
   reportFormat: 'reportFormat',
   timeout: 'timeout',
@@ -255,6 +257,8 @@ export async function resolveRunSettings(
   if (typeof putFlag !== 'boolean') throw new UsageError('--config: "putMetricData" must be true or false');
   // --cloudwatch-namespace alone sends PutMetricData; with --emf it names the EMF lines' namespace
   const putMetricData = putFlag || (namespace !== undefined && !emf);
+  const securityHub = pick<unknown>('securityHub', false);
+  if (typeof securityHub !== 'boolean') throw new UsageError('--config: "securityHub" must be true or false');
   const metrics =
     emf || putMetricData
       ? { namespace: namespace ?? DEFAULT_NAMESPACE, ...(emf ? { emf } : {}), putMetricData }
@@ -276,10 +280,11 @@ export async function resolveRunSettings(
       ...(webhook ? { webhook } : {}),
       ...(snsTopicArn ? { sns: { topicArn: snsTopicArn, format: snsFormat } } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(securityHub ? { securityHub } : {}),
       stdout: (text) => process.stdout.write(text),
       aws: ctx.aws,
       on: notifyOn,
-      configured: Boolean(command || webhook || snsTopicArn || metrics),
+      configured: Boolean(command || webhook || snsTopicArn || metrics || securityHub),
       commandTimeout: 60,
       webhookAttempts: 4,
       sleep: ctx.sleep,
