@@ -626,6 +626,16 @@ const iamPolicy = command(
           'the bucket a CA publishes its CRL into, read by run and doctor (repeatable; default: the --bucket ones)',
       },
       state: { type: 'string', describe: "add run's rights on its S3 state: s3://bucket/prefix/" },
+      'sns-topic-arn': {
+        type: 'string',
+        multiple: true,
+        describe: "add run's sns:Publish on this topic (repeatable)",
+      },
+      'security-hub': { type: 'boolean', describe: "add run's securityhub:BatchImportFindings" },
+      'cloudwatch-namespace': {
+        type: 'string',
+        describe: "add run's cloudwatch:PutMetricData, held to this namespace",
+      },
     },
     examples: [
       ['$0 iam-policy --command generate --bucket my-audit-reports', 'what generate needs'],
@@ -645,6 +655,11 @@ const iamPolicy = command(
         trailBucket: a['trail-bucket'] ?? [],
         crlBucket: a['crl-bucket'] ?? [],
         ...(a.state === undefined ? {} : { state: a.state }),
+        ...(a['sns-topic-arn'] === undefined ? {} : { snsTopicArn: a['sns-topic-arn'] }),
+        ...(a['security-hub'] === undefined ? {} : { securityHub: a['security-hub'] }),
+        ...(a['cloudwatch-namespace'] === undefined
+          ? {}
+          : { cloudwatchNamespace: a['cloudwatch-namespace'] }),
       },
       contextFrom(a),
     );

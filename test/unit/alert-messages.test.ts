@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { batches, securityHubPlan } from '../../src/core/asff.js';
+import { iamPolicy } from '../../src/core/iam-policy.js';
 import { emfLines, metricDataBatches, namespaceProblem } from '../../src/core/metrics.js';
 import { type RunSummary, renderRunMarkdown } from '../../src/core/run-model.js';
 import { SNS_MAX_BYTES, snsMessage, snsSubject } from '../../src/core/sns-message.js';
@@ -314,5 +315,39 @@ describe('Security Hub (ASFF)', () => {
 
   it('batches of at most 100', () => {
     expect(batches(Array.from({ length: 250 }, (_, i) => i)).map((b) => b.length)).toEqual([100, 100, 50]);
+  });
+});
+
+describe('iam-policy for run with alert channels', () => {
+  const scope = { partition: 'aws', buckets: ['b'], caArns: [] };
+  const sids = (doc: Record<string, unknown>) =>
+    (doc.Statement as Array<{ Sid: string }>).map((s) => s.Sid).filter((s) => /Run|Findings/.test(s));
+  it('only the channels named get rights; PutMetricData is held to the namespace', () => {
+    expect(sids(iamPolicy(['run'], scope))).toEqual([]);
+    const doc = iamPolicy(['run'], {
+      ...scope,
+      alerts: {
+        snsTopics: ['arn:aws:sns:eu-west-1:111122223333:alerts'],
+        securityHub: true,
+        cloudwatchNamespace: 'PcaAudit',
+      },
+    });
+    const byId = Object.fromEntries((doc.Statement as Array<{ Sid: string }>).map((s) => [s.Sid, s]));
+    expect(byId.PublishRunSummary).toEqual({
+      Sid: 'PublishRunSummary',
+      Effect: 'Allow',
+      Action: ['sns:Publish'],
+      Resource: ['arn:aws:sns:eu-west-1:111122223333:alerts'],
+    });
+    expect(byId.ImportFindings).toMatchObject({ Action: ['securityhub:BatchImportFindings'], Resource: '*' });
+    expect(byId.PutRunMetrics).toEqual({
+      Sid: 'PutRunMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:PutMetricData'],
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'PcaAudit' } },
+    });
+    // another command's policy never gets them
+    expect(sids(iamPolicy(['diff'], { ...scope, alerts: { securityHub: true } }))).toEqual([]);
   });
 });
