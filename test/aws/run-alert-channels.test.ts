@@ -4,6 +4,8 @@
  * the next night without losing the others.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
@@ -51,7 +53,8 @@ beforeEach(async () => {
   await createBucket(stack, 'audit-reports');
 });
 
-const cli = (args: string[]) => cliOnStack(stack, args, channelEnv());
+const cli = (args: string[], extra: Record<string, string> = {}) =>
+  cliOnStack(stack, args, { ...channelEnv(), ...extra });
 
 /** A topic with an SQS queue subscribed to it (raw delivery or not). */
 async function topicWithQueue(name: string, raw: boolean): Promise<{ topicArn: string; queueUrl: string }> {
@@ -525,5 +528,89 @@ describe('run: alerts in Security Hub', () => {
       ProductFields: { 'pca-audit/acknowledged': 'INC-7' },
       FirstObservedAt: first!.FirstObservedAt,
     });
+  });
+});
+
+describe('run: a Security Hub that refuses findings', () => {
+  it('FailedFindings fail the channel, naming the code; the state keeps nothing, and the next night imports again', async () => {
+    // a loopback Security Hub that refuses the first import's findings one by one, then takes all
+    const imports: Array<{ Findings: Array<{ Id: string }> }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        const doc = JSON.parse(body) as { Findings: Array<{ Id: string }> };
+        imports.push(doc);
+        const refuse = imports.length === 1;
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            FailedCount: refuse ? doc.Findings.length : 0,
+            SuccessCount: refuse ? 0 : doc.Findings.length,
+            FailedFindings: refuse
+              ? doc.Findings.map((f) => ({
+                  Id: f.Id,
+                  ErrorCode: 'InvalidInput',
+                  ErrorMessage: 'Finding is not valid',
+                }))
+              : [],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const hub = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ca = await pca.createCa('Hub Refuses');
+      const serial = await pca.issue(ca, 30);
+      await knob(stack, 'report-tamper', {
+        certificateAuthorityArn: ca,
+        serial: colon(serial),
+        field: 'revocationReason',
+        value: 'KEY_COMPROMISE',
+      });
+      const state = join(work, 'hub-refuses');
+      const base = [
+        'run',
+        '--bucket',
+        'audit-reports',
+        '--ca',
+        ca,
+        '--state-dir',
+        state,
+        '--poll-interval',
+        '1s',
+        '--security-hub',
+        '--format',
+        'json',
+      ];
+      const env = { AWS_ENDPOINT_URL_SECURITYHUB: hub };
+      const first = await cli(base, env);
+      expect(first.code).toBe(1);
+      const run1 = JSON.parse(first.stdout).runId as string;
+      const id = ca.split('/').pop()!;
+      expect(first.stderr).toMatch(
+        new RegExp(
+          `Security Hub refused 1 of 1 findings of ${id} \\(refused by AWS: securityhub:BatchImportFindings: InvalidInput: Finding is not valid, finding ${id}\\|REVOCATION_INCOMPLETE`,
+        ),
+      );
+      expect(first.stderr).toMatch(/it will be retried next run/);
+      expect(() => readFileSync(join(state, 'cas', id, 'security-hub.json'))).toThrow();
+      const commit = JSON.parse(readFileSync(join(state, 'runs', run1, 'commit.json'), 'utf8'));
+      expect(commit.notification.channels['security-hub']).toMatchObject({ delivered: false, attempts: 1 });
+      // the next night: night 1's import again (taken now), then its own
+      await knob(stack, 'clock', { advance: 86400 });
+      const second = await cli(base, env);
+      expect(second.code).toBe(0);
+      expect(second.stderr).toMatch(new RegExp(`delivered the notification of run ${run1} \\(attempt 2\\)`));
+      expect(imports).toHaveLength(3);
+      expect(
+        Object.keys(JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'))),
+      ).toEqual([imports[0]!.Findings[0]!.Id]);
+    } finally {
+      server.close();
+    }
   });
 });
