@@ -447,6 +447,10 @@ const run = command(
         default: false,
         describe: 'read only: no report made, nothing stored, no notification',
       },
+      'test-notify': {
+        type: 'boolean',
+        describe: 'send a test notification through every configured channel and exit (3 if one failed)',
+      },
       format: {
         type: 'string',
         choices: ['text', 'json'],
@@ -488,6 +492,7 @@ const run = command(
           : { cloudwatchNamespace: a['cloudwatch-namespace'] }),
         ...(a['put-metric-data'] === undefined ? {} : { putMetricData: a['put-metric-data'] }),
         ...(a['security-hub'] === undefined ? {} : { securityHub: a['security-hub'] }),
+        ...(a['test-notify'] === undefined ? {} : { testNotify: a['test-notify'] }),
         ...(a['notify-on'] === undefined ? {} : { notifyOn: a['notify-on'] }),
         ...(a['report-format'] === undefined ? {} : { reportFormat: a['report-format'] }),
         ...(a.timeout === undefined ? {} : { timeout: a.timeout }),

@@ -120,7 +120,7 @@ export function emfLines(s: RunSummary, namespace: string): string[] {
 
 /** A PutMetricData entry, without SDK types (the adapter makes Timestamp a Date). */
 export interface MetricDatum {
-  MetricName: MetricName;
+  MetricName: MetricName | 'TestNotification';
   Dimensions: Array<{ Name: string; Value: string }>;
   /** epoch seconds */
   Timestamp: number;

@@ -261,6 +261,8 @@ export interface RunSummary {
     metrics?: CaMetrics;
   }>;
   expiredAcknowledgements: Array<{ code: string; serial: string; reason: string; expires?: string }>;
+  /** `run --test-notify`: a test of the channels, no CA audited */
+  test?: true;
 }
 
 /**
@@ -324,7 +326,7 @@ export function summariseRun(
 /** The morning summary: one table of CAs, then the new alerts. */
 export function renderRunMarkdown(s: RunSummary): string {
   const lines = [
-    `## pca-audit run ${s.runId}${s.dryRun ? ' (dry run)' : ''}`,
+    `## pca-audit run ${s.runId}${s.dryRun ? ' (dry run)' : ''}${s.test ? ' (test notification: nothing to act on)' : ''}`,
     '',
     `Started ${s.startedAt}; exit code ${s.exitCode} (fail on ${s.failOn}).`,
     '',

@@ -31,6 +31,7 @@ function asciiSubject(text: string): string {
 }
 
 export function snsSubject(s: RunSummary): string {
+  if (s.test) return asciiSubject(`pca-audit test notification ${s.runId}`);
   const alerts = s.cas.reduce((n, c) => n + c.newAlerts.length, 0);
   const failed = s.cas.filter((c) => c.status === 'failed').length;
   const parts = [`${alerts} new alert${alerts === 1 ? '' : 's'}`];

@@ -10,7 +10,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import { AwsError } from '../aws/errors.js';
-import { type AlertForAsff, type ImportedFindings, securityHubPlan } from '../core/asff.js';
+import { type AlertForAsff, asffFinding, type ImportedFindings, securityHubPlan } from '../core/asff.js';
 import { parseCaArn } from '../core/ca-arn.js';
 import type { Finding, Severity } from '../core/finding.js';
 import { parseInstant } from '../core/instant.js';
@@ -63,6 +63,11 @@ export interface Notification {
   summaryJson: string;
   summaryMarkdown: string;
   summary: RunSummary;
+  /**
+   * `run --test-notify`: a summary without CAs; the metrics send one `TestNotification` datum and
+   * Security Hub one INFORMATIONAL finding of `testAccount`, imported ARCHIVED (nothing to act on)
+   */
+  test?: { caArn?: string };
   /** the state, for channels that remember what they sent (Security Hub) */
   state?: {
     dir: string;
@@ -83,6 +88,7 @@ function runCommand(command: string, n: Notification, timeout: number): Promise<
         PCA_AUDIT_SUMMARY_JSON: n.summaryJson,
         PCA_AUDIT_EXIT_CODE: String(n.summary.exitCode),
         PCA_AUDIT_NEW_ALERTS: String(alerts),
+        ...(n.test ? { PCA_AUDIT_TEST_NOTIFICATION: '1' } : {}),
       },
     });
     let stderr = '';
@@ -187,9 +193,8 @@ async function writeEmf(
   n: Notification,
   s: NotifySettings,
 ): Promise<string | undefined> {
-  const text = emfLines(n.summary, m.namespace)
-    .map((l) => `${l}\n`)
-    .join('');
+  const lines = n.test ? [testEmfLine(n, m.namespace)] : emfLines(n.summary, m.namespace);
+  const text = lines.map((l) => `${l}\n`).join('');
   if (target === '-') {
     (s.stdout ?? ((t: string) => process.stdout.write(t)))(text);
     return undefined;
@@ -210,10 +215,12 @@ async function sendMetrics(
   s: NotifySettings,
 ): Promise<string | undefined> {
   if (s.aws === undefined) return 'CloudWatch cannot be reached: no AWS clients';
-  const batches = metricDataBatches(n.summary);
+  const batches = n.test ? [[testDatum(n)]] : metricDataBatches(n.summary);
   if (batches.length === 0) return undefined;
   // the metrics go to the Region of the CAs (the first CA's, for a run over several Regions)
-  const region = n.summary.cas.map((c) => parseCaArn(c.ca)?.region).find(Boolean);
+  const region = [...n.summary.cas.map((c) => c.ca), n.test?.caArn ?? '']
+    .map((c) => parseCaArn(c)?.region)
+    .find(Boolean);
   try {
     const { putMetricData } = await import('../aws/cloudwatch.js');
     await putMetricData((await s.aws()).config(region), m.namespace, batches);
@@ -277,6 +284,7 @@ const IMPORTED_SHAPE = (text: string | undefined): ImportedFindings => {
 };
 
 async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<string | undefined> {
+  if (n.test) return importTestFinding(n, s);
   if (s.aws === undefined || n.state === undefined) return 'Security Hub cannot be reached: no AWS clients';
   const { importFindings } = await import('../aws/security-hub.js');
   const problems: string[] = [];
@@ -315,6 +323,56 @@ async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<
     }
   }
   return problems.length === 0 ? undefined : problems.join('; ');
+}
+
+const testEmfLine = (n: Notification, namespace: string) =>
+  JSON.stringify({
+    _aws: {
+      Timestamp: parseInstant(n.summary.startedAt) * 1000,
+      CloudWatchMetrics: [
+        { Namespace: namespace, Dimensions: [[]], Metrics: [{ Name: 'TestNotification', Unit: 'Count' }] },
+      ],
+    },
+    RunId: n.runId,
+    TestNotification: 1,
+  });
+
+const testDatum = (n: Notification) => ({
+  MetricName: 'TestNotification' as const,
+  Dimensions: [],
+  Timestamp: parseInstant(n.summary.startedAt),
+  Value: 1,
+  Unit: 'Count' as const,
+});
+
+async function importTestFinding(n: Notification, s: NotifySettings): Promise<string | undefined> {
+  const ca = parseCaArn(n.test?.caArn ?? '');
+  if (!ca) return 'Security Hub is not tested: name a CA (--ca) for the account and Region to import into';
+  if (s.aws === undefined) return 'Security Hub cannot be reached: no AWS clients';
+  const now = parseInstant(n.summary.startedAt);
+  const finding = {
+    ...asffFinding(
+      ca,
+      {
+        key: `pca-audit-test-notification|${ca.id}`,
+        code: 'TEST_NOTIFICATION',
+        severity: 'info',
+        message: `pca-audit run --test-notify ${n.runId}: a test of the Security Hub channel; nothing to act on`,
+      },
+      `pca-audit-test-notification|${ca.id}`,
+      { firstObservedAt: n.summary.startedAt, now },
+    ),
+    RecordState: 'ARCHIVED',
+    Workflow: { Status: 'RESOLVED' },
+  };
+  try {
+    const { importFindings } = await import('../aws/security-hub.js');
+    const failed = await importFindings((await s.aws()).config(ca.region), [finding]);
+    if (failed.length === 0) return undefined;
+    return `Security Hub refused the test finding (refused by AWS: securityhub:BatchImportFindings: ${safeText(failed[0]!.errorCode)}: ${safeText(failed[0]!.errorMessage)})`;
+  } catch (err) {
+    return awsRefusal('importing the test finding into Security Hub', err);
+  }
 }
 
 async function publishSns(

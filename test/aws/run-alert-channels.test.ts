@@ -614,3 +614,71 @@ describe('run: a Security Hub that refuses findings', () => {
     }
   });
 });
+
+describe('run --test-notify', () => {
+  it('sends one test through every configured channel, audits nothing, and exits 3 when one fails', async () => {
+    const ca = await pca.createCa('Test Notify');
+    const { topicArn, queueUrl } = await topicWithQueue('pca-test', false);
+    const state = join(work, 'test-notify');
+    const emf = join(work, 'test-notify.emf');
+    const log = join(work, 'test-notify.log');
+    const args = [
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state-dir',
+      state,
+      '--test-notify',
+      '--notify-command',
+      `echo "$PCA_AUDIT_RUN_ID $PCA_AUDIT_TEST_NOTIFICATION" >> ${log}`,
+      '--sns-topic-arn',
+      topicArn,
+      '--emf',
+      emf,
+      '--cloudwatch-namespace',
+      'PcaAuditTest',
+      '--put-metric-data',
+      '--security-hub',
+    ];
+    const r = await cli([...args, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      runId: string;
+      channels: Array<{ channel: string; error?: string }>;
+    };
+    expect(out.runId).toMatch(/^test-\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect(out.channels).toEqual([
+      { channel: 'command' },
+      { channel: 'sns' },
+      { channel: 'emf' },
+      { channel: 'cloudwatch' },
+      { channel: 'security-hub' },
+    ]);
+    expect(readFileSync(log, 'utf8').trim()).toBe(`${out.runId} 1`);
+    const [msg] = await receive(queueUrl);
+    expect(msg!.subject).toBe(`pca-audit test notification ${out.runId}`);
+    expect(msg!.body).toContain('(test notification: nothing to act on)');
+    expect(JSON.parse(readFileSync(emf, 'utf8'))).toMatchObject({ RunId: out.runId, TestNotification: 1 });
+    const listed = await new CloudWatchClient(sdk).send(
+      new ListMetricsCommand({ Namespace: 'PcaAuditTest' }),
+    );
+    expect(listed.Metrics?.map((m) => m.MetricName)).toEqual(['TestNotification']);
+    const [finding] = [...(await hubFindings()).values()];
+    expect(finding).toMatchObject({
+      GeneratorId: 'pca-audit/TEST_NOTIFICATION',
+      RecordState: 'ARCHIVED',
+      Severity: { Label: 'INFORMATIONAL' },
+      Resources: [{ Id: ca }],
+    });
+    // nothing audited, nothing stored
+    expect(() => readFileSync(join(state, 'state.json'))).toThrow();
+    // a missing topic: that channel fails, named; the others still go; exit 3
+    const bad = await cli([...args.slice(0, 10), '--sns-topic-arn', `${topicArn}-gone`]);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toMatch(
+      /^test notification test-\S+\ncommand: delivered\nsns: FAILED: publishing to the SNS topic \S+-gone failed: refused by AWS: sns:Publish: NotFound/,
+    );
+  });
+});

@@ -60,6 +60,8 @@ export interface RunFlags {
   crlCheck?: string;
   crlMaxAge?: string;
   dryRun: boolean;
+  /** send a test notification through every configured channel, and exit */
+  testNotify?: boolean;
   format: 'text' | 'json';
 }
 
@@ -317,6 +319,7 @@ export async function runRun(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const settings = await resolveRunSettings(flags, env, ctx);
+  if (flags.testNotify) return runTestNotify(settings, flags, ctx);
   const remote = flags.state ?? (env.PCA_AUDIT_STATE || undefined) ?? (await configState(flags.config));
   if (remote !== undefined && flags.stateDir !== undefined) {
     throw new UsageError('give --state-dir or --state, not both');
@@ -351,6 +354,27 @@ export async function runRun(
     await s3state?.release();
     if (work) await rm(work, { recursive: true, force: true });
   }
+}
+
+/** `run --test-notify`: each configured channel's answer on stdout; exit 3 when one failed. */
+async function runTestNotify(settings: RunSettings, flags: RunFlags, ctx: CliContext): Promise<number> {
+  const { channelsOf } = await import('../../run/notify.js');
+  if (channelsOf(settings.notify).length === 0)
+    throw new UsageError(
+      '--test-notify: no channel is configured',
+      'give --notify-command, --webhook, --sns-topic-arn, --emf, --cloudwatch-namespace or --security-hub',
+    );
+  const { testNotify } = await import('../../run/test-notify.js');
+  const { runId, answers } = await testNotify(settings.notify, ctx.now(), settings.cas[0]);
+  if (flags.format === 'json')
+    process.stdout.write(`${JSON.stringify({ schemaVersion: 1, runId, channels: answers }, null, 2)}\n`);
+  else {
+    const lines = answers.map(
+      (a) => `${a.channel}: ${a.error === undefined ? 'delivered' : `FAILED: ${safeText(a.error)}`}`,
+    );
+    process.stdout.write(safeOutput(`test notification ${runId}\n${lines.join('\n')}\n`, { color: false }));
+  }
+  return answers.some((a) => a.error !== undefined) ? 3 : 0;
 }
 
 /** The CRL step with the AWS reads it makes (loaded only when it runs). */
