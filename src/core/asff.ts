@@ -80,6 +80,9 @@ export function asffFinding(
     FirstObservedAt: times.firstObservedAt,
     LastObservedAt: now,
     Severity: { Label: LABEL[severity], Original: severity },
+    // a provider's own values after the finding exists (Security Hub keeps the top-level ones for
+    // the customer's BatchUpdateFindings)
+    FindingProviderFields: { Severity: { Label: LABEL[severity], Original: severity }, Types: [ASFF_TYPE] },
     Title: cap(`${a.code}${a.serial ? ` ${a.serial}` : ''}`, 256),
     Description: cap(a.message, 1024),
     Resources: [{ Type: RESOURCE_TYPE, Id: ca.arn, Partition: ca.partition, Region: ca.region }],

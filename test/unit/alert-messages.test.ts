@@ -249,6 +249,10 @@ describe('Security Hub (ASFF)', () => {
         FirstObservedAt: '2026-12-03T02:00:00Z',
         LastObservedAt: '2026-12-03T02:00:00Z',
         Severity: { Label: 'HIGH', Original: 'error' },
+        FindingProviderFields: {
+          Severity: { Label: 'HIGH', Original: 'error' },
+          Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+        },
         Title: 'REVOKED_WITHOUT_EVENT 01:02',
         Description: 'm 01:02',
         Resources: [{ Type: 'Other', Id: CA_ARN, Partition: 'aws', Region: region }],
