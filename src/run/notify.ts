@@ -14,7 +14,7 @@ import { type AlertForAsff, asffFinding, type ImportedFindings, securityHubPlan 
 import { parseCaArn } from '../core/ca-arn.js';
 import type { Finding, Severity } from '../core/finding.js';
 import { parseInstant } from '../core/instant.js';
-import { emfLines, metricDataBatches } from '../core/metrics.js';
+import { emfLines, type MetricDatum, metricDataBatches } from '../core/metrics.js';
 import { safeText } from '../core/render/style.js';
 import { findingKey, type RunSummary } from '../core/run-model.js';
 import { type SnsFormat, snsMessage } from '../core/sns-message.js';
@@ -215,19 +215,32 @@ async function sendMetrics(
   s: NotifySettings,
 ): Promise<string | undefined> {
   if (s.aws === undefined) return 'CloudWatch cannot be reached: no AWS clients';
-  const batches = n.test ? [[testDatum(n)]] : metricDataBatches(n.summary);
-  if (batches.length === 0) return undefined;
-  // the metrics go to the Region of the CAs (the first CA's, for a run over several Regions)
-  const region = [...n.summary.cas.map((c) => c.ca), n.test?.caArn ?? '']
-    .map((c) => parseCaArn(c)?.region)
-    .find(Boolean);
-  try {
-    const { putMetricData } = await import('../aws/cloudwatch.js');
-    await putMetricData((await s.aws()).config(region), m.namespace, batches);
-    return undefined;
-  } catch (err) {
-    return awsRefusal(`sending metrics to CloudWatch (namespace ${safeText(m.namespace)})`, err);
+  // each CA's metrics go to its own Region's CloudWatch, where its alarms are
+  const byRegion = new Map<string | undefined, MetricDatum[][]>();
+  if (n.test) byRegion.set(parseCaArn(n.test.caArn ?? '')?.region, [[testDatum(n)]]);
+  else {
+    const regions = [...new Set(n.summary.cas.map((c) => parseCaArn(c.ca)?.region))];
+    for (const region of regions) {
+      const cas = n.summary.cas.filter((c) => parseCaArn(c.ca)?.region === region);
+      const batches = metricDataBatches({ ...n.summary, cas });
+      if (batches.length > 0) byRegion.set(region, batches);
+    }
   }
+  const { putMetricData } = await import('../aws/cloudwatch.js');
+  const problems: string[] = [];
+  for (const [region, batches] of byRegion) {
+    try {
+      await putMetricData((await s.aws()).config(region), m.namespace, batches);
+    } catch (err) {
+      problems.push(
+        awsRefusal(
+          `sending metrics to CloudWatch${region ? ` in ${region}` : ''} (namespace ${safeText(m.namespace)})`,
+          err,
+        ),
+      );
+    }
+  }
+  return problems.length === 0 ? undefined : problems.join('; ');
 }
 
 /** An AWS channel's failure, saying that AWS refused, with the operation and AWS's error code. */

@@ -682,3 +682,59 @@ describe('run --test-notify', () => {
     );
   });
 });
+
+describe('PutMetricData over several Regions', () => {
+  it("each CA's metrics go to its own Region's CloudWatch", async () => {
+    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    const { makeClients } = await import('../../src/aws/clients.js');
+    const { deliverTo } = await import('../../src/run/notify.js');
+    const clients = makeClients({ endpointUrl: stack.motoUrl, retryMode: 'standard', maxAttempts: 1 });
+    const ca = (region: string, id: string) =>
+      `arn:aws:acm-pca:${region}:${stack.account}:certificate-authority/${id}-0000-4000-8000-000000000000`;
+    const entry = (arn: string, errors: number) => ({
+      ca: arn,
+      status: 'baseline' as const,
+      reportId: 'r',
+      findings: { error: errors, warning: 0, info: 0 },
+      newAlerts: [],
+      persistentAlerts: [],
+      exitCode: 0,
+      metrics: { certificates: 10 + errors },
+    });
+    const summary = {
+      schemaVersion: 1 as const,
+      runId: 'r1',
+      startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      dryRun: false,
+      failOn: 'warning',
+      repeatAlerts: false,
+      exitCode: 0,
+      cas: [entry(ca('eu-west-1', '11111111'), 1), entry(ca('us-east-1', '22222222'), 2)],
+      expiredAcknowledgements: [],
+    };
+    const error = await deliverTo(
+      'cloudwatch',
+      {
+        on: 'alerts',
+        configured: true,
+        commandTimeout: 1,
+        webhookAttempts: 1,
+        sleep: async () => {},
+        metrics: { namespace: 'Regions', putMetricData: true },
+        aws: async () => clients,
+      },
+      { runId: 'r1', summaryJson: '', summaryMarkdown: '', summary },
+    );
+    expect(error).toBeUndefined();
+    const inRegion = async (region: string) => {
+      const cw = new CloudWatchClient({ ...sdk, region });
+      const out = await cw.send(new ListMetricsCommand({ Namespace: 'Regions', MetricName: 'Errors' }));
+      return (out.Metrics ?? []).map(
+        (m) => m.Dimensions?.find((d) => d.Name === 'CertificateAuthority')?.Value,
+      );
+    };
+    expect(await inRegion('eu-west-1')).toEqual(['11111111-0000-4000-8000-000000000000']);
+    expect(await inRegion('us-east-1')).toEqual(['22222222-0000-4000-8000-000000000000']);
+  });
+});
