@@ -20,13 +20,25 @@ export interface AwsClients {
   pca(region?: string): ACMPCAClient;
   s3(region?: string): S3Client;
   cloudtrail(region?: string): CloudTrailClient;
+  /**
+   * The settings every client is built with (Region, --endpoint-url, retries), for the clients of
+   * the alert channels (SNS, Security Hub, CloudWatch), which are loaded only when a run uses them.
+   */
+  config(region?: string): ClientConfig;
+}
+
+export interface ClientConfig {
+  region?: string;
+  endpoint?: string;
+  retryMode: 'standard' | 'adaptive';
+  maxAttempts: number;
 }
 
 const S3_ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'];
 
 export function makeClients(options: AwsOptions, env: NodeJS.ProcessEnv = process.env): AwsClients {
   const cache = new Map<string, unknown>();
-  const common = (region: string | undefined) => ({
+  const common = (region: string | undefined): ClientConfig => ({
     ...((region ?? options.region) ? { region: region ?? options.region } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
     retryMode: options.retryMode,
@@ -39,6 +51,7 @@ export function makeClients(options: AwsOptions, env: NodeJS.ProcessEnv = proces
   // a local S3 (moto, MinIO) answers path-style only and computes no new-style checksums
   const customS3 = Boolean(options.endpointUrl) || S3_ENDPOINT_VARIABLES.some((v) => Boolean(env[v]));
   return {
+    config: common,
     pca: (region) => once(`pca:${region}`, () => new ACMPCAClient(common(region))),
     cloudtrail: (region) => once(`ct:${region}`, () => new CloudTrailClient(common(region))),
     s3: (region) =>

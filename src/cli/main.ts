@@ -396,6 +396,29 @@ const run = command(
       },
       'notify-command': { type: 'string', describe: 'run this (sh -c) with the summary when there is news' },
       webhook: { type: 'string', describe: 'POST the summary JSON here when there is news' },
+      'sns-topic-arn': {
+        type: 'string',
+        describe: 'publish the summary to this SNS topic when there is news (attributes: exitCode, runId)',
+      },
+      'sns-format': { type: 'string', describe: 'the SNS message body: markdown (default) or json' },
+      emf: {
+        type: 'string',
+        describe:
+          "append each night's metrics per CA as CloudWatch Embedded Metric Format lines to FILE ('-': stdout)",
+      },
+      'cloudwatch-namespace': {
+        type: 'string',
+        describe: 'the metrics namespace (default PcaAudit); alone, the metrics are sent with PutMetricData',
+      },
+      'security-hub': {
+        type: 'boolean',
+        describe:
+          'import each alert into Security Hub as an ASFF finding; gone ones are archived (RESOLVED), acknowledged ones SUPPRESSED',
+      },
+      'put-metric-data': {
+        type: 'boolean',
+        describe: "send each night's metrics per CA with CloudWatch PutMetricData",
+      },
       'notify-on': { type: 'string', describe: 'alerts (default: new alerts or a failed CA) or always' },
       'report-format': { type: 'string', describe: 'json (default) or csv' },
       timeout: { type: 'string', describe: 'wait for each report this long (default 30m)' },
@@ -428,6 +451,10 @@ const run = command(
         type: 'boolean',
         default: false,
         describe: 'read only: no report made, nothing stored, no notification',
+      },
+      'test-notify': {
+        type: 'boolean',
+        describe: 'send a test notification through every configured channel and exit (3 if one failed)',
       },
       format: {
         type: 'string',
@@ -462,6 +489,15 @@ const run = command(
         ...(a['ack-file'] === undefined ? {} : { ackFile: a['ack-file'] }),
         ...(a['notify-command'] === undefined ? {} : { notifyCommand: a['notify-command'] }),
         ...(a.webhook === undefined ? {} : { webhook: a.webhook }),
+        ...(a['sns-topic-arn'] === undefined ? {} : { snsTopicArn: a['sns-topic-arn'] }),
+        ...(a['sns-format'] === undefined ? {} : { snsFormat: a['sns-format'] }),
+        ...(a.emf === undefined ? {} : { emf: a.emf }),
+        ...(a['cloudwatch-namespace'] === undefined
+          ? {}
+          : { cloudwatchNamespace: a['cloudwatch-namespace'] }),
+        ...(a['put-metric-data'] === undefined ? {} : { putMetricData: a['put-metric-data'] }),
+        ...(a['security-hub'] === undefined ? {} : { securityHub: a['security-hub'] }),
+        ...(a['test-notify'] === undefined ? {} : { testNotify: a['test-notify'] }),
         ...(a['notify-on'] === undefined ? {} : { notifyOn: a['notify-on'] }),
         ...(a['report-format'] === undefined ? {} : { reportFormat: a['report-format'] }),
         ...(a.timeout === undefined ? {} : { timeout: a.timeout }),
@@ -601,6 +637,16 @@ const iamPolicy = command(
           'the bucket a CA publishes its CRL into, read by run and doctor (repeatable; default: the --bucket ones)',
       },
       state: { type: 'string', describe: "add run's rights on its S3 state: s3://bucket/prefix/" },
+      'sns-topic-arn': {
+        type: 'string',
+        multiple: true,
+        describe: "add run's sns:Publish on this topic (repeatable)",
+      },
+      'security-hub': { type: 'boolean', describe: "add run's securityhub:BatchImportFindings" },
+      'cloudwatch-namespace': {
+        type: 'string',
+        describe: "add run's cloudwatch:PutMetricData, held to this namespace",
+      },
     },
     examples: [
       ['$0 iam-policy --command generate --bucket my-audit-reports', 'what generate needs'],
@@ -620,6 +666,11 @@ const iamPolicy = command(
         trailBucket: a['trail-bucket'] ?? [],
         crlBucket: a['crl-bucket'] ?? [],
         ...(a.state === undefined ? {} : { state: a.state }),
+        ...(a['sns-topic-arn'] === undefined ? {} : { snsTopicArn: a['sns-topic-arn'] }),
+        ...(a['security-hub'] === undefined ? {} : { securityHub: a['security-hub'] }),
+        ...(a['cloudwatch-namespace'] === undefined
+          ? {}
+          : { cloudwatchNamespace: a['cloudwatch-namespace'] }),
       },
       contextFrom(a),
     );

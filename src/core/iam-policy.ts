@@ -27,6 +27,15 @@ export interface IamScope {
   crlBuckets?: string[];
   /** `run --state s3://bucket/prefix/`; absent: run keeps its state on disk, no S3 rights for it */
   state?: { bucket: string; prefix: string };
+  /** run's alert channels (issue 16): only those named get rights */
+  alerts?: {
+    /** --sns-topic-arn: sns:Publish on these topics */
+    snsTopics?: string[];
+    /** --security-hub: securityhub:BatchImportFindings */
+    securityHub?: boolean;
+    /** --cloudwatch-namespace: cloudwatch:PutMetricData, limited to this namespace */
+    cloudwatchNamespace?: string;
+  };
 }
 
 type Target =
@@ -211,22 +220,61 @@ export function iamPolicy(commands: readonly IamCommand[], scope: IamScope): Rec
     }
   }
   const state = scope.state;
+  const alerts = wanted.includes('run') ? alertStatements(scope) : [];
   return {
     Version: '2012-10-17',
-    Statement: [...bySid]
-      // the S3 state's rights only when it is named: without --state, run keeps its state on disk
-      .filter(([, e]) => state !== undefined || (e.target !== 'state-bucket' && e.target !== 'state-objects'))
-      .map(([sid, e]) => ({
-        Sid: sid,
-        Effect: 'Allow',
-        Action: [...e.actions].sort(),
-        Resource: resources(e.target, scope),
-        // the listing of the state bucket, limited to the state's prefix
-        ...(e.target === 'state-bucket' && state?.prefix
-          ? { Condition: { StringLike: { 's3:prefix': [`${state.prefix}*`] } } }
-          : {}),
-      })),
+    Statement: [
+      ...[...bySid]
+        // the S3 state's rights only when it is named: without --state, run keeps its state on disk
+        .filter(
+          ([, e]) => state !== undefined || (e.target !== 'state-bucket' && e.target !== 'state-objects'),
+        )
+        .map(([sid, e]) => ({
+          Sid: sid,
+          Effect: 'Allow',
+          Action: [...e.actions].sort(),
+          Resource: resources(e.target, scope),
+          // the listing of the state bucket, limited to the state's prefix
+          ...(e.target === 'state-bucket' && state?.prefix
+            ? { Condition: { StringLike: { 's3:prefix': [`${state.prefix}*`] } } }
+            : {}),
+        })),
+      ...alerts,
+    ],
   };
+}
+
+/**
+ * run's alert channels, each only when named (they are opt-in in run too): SNS Publish on the
+ * topics; BatchImportFindings (no resource-level permission: any); PutMetricData (no resource-level
+ * permission: any, held to the namespace by the cloudwatch:namespace condition key).
+ */
+function alertStatements(scope: IamScope): Array<Record<string, unknown>> {
+  const a = scope.alerts ?? {};
+  const out: Array<Record<string, unknown>> = [];
+  if (a.snsTopics?.length)
+    out.push({
+      Sid: 'PublishRunSummary',
+      Effect: 'Allow',
+      Action: ['sns:Publish'],
+      Resource: [...a.snsTopics].sort(),
+    });
+  if (a.securityHub)
+    out.push({
+      Sid: 'ImportFindings',
+      Effect: 'Allow',
+      Action: ['securityhub:BatchImportFindings'],
+      Resource: '*',
+    });
+  if (a.cloudwatchNamespace !== undefined)
+    out.push({
+      Sid: 'PutRunMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:PutMetricData'],
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': a.cloudwatchNamespace } },
+    });
+  return out;
 }
 
 /** Whether the policy for `commands` would grant more with a `state` scope (run with --state s3://). */

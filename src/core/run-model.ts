@@ -11,6 +11,7 @@ import {
   type Severity,
 } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
+import type { CaMetrics } from './metrics.js';
 import { mdCell } from './render/markdown.js';
 import type { DiffOutput } from './report-model.js';
 import { formatSerial, parseSerial } from './serial.js';
@@ -215,6 +216,8 @@ export interface CaResult {
   exitCode: number;
   /** what a reader should know about how the CA was audited (e.g. a report of the other format used) */
   notes?: string[];
+  /** the night's numbers for CloudWatch (--emf, --cloudwatch-namespace) */
+  metrics?: CaMetrics;
 }
 
 export interface AlertEntry {
@@ -255,8 +258,11 @@ export interface RunSummary {
     error?: string;
     exitCode: number;
     notes?: string[];
+    metrics?: CaMetrics;
   }>;
   expiredAcknowledgements: Array<{ code: string; serial: string; reason: string; expires?: string }>;
+  /** `run --test-notify`: a test of the channels, no CA audited */
+  test?: true;
 }
 
 /**
@@ -305,6 +311,7 @@ export function summariseRun(
         persistentAlerts: r.persistentAlerts.map(alertEntry),
         exitCode: r.exitCode,
         ...(r.notes && r.notes.length > 0 ? { notes: r.notes } : {}),
+        ...(r.metrics ? { metrics: r.metrics } : {}),
       };
     }),
     expiredAcknowledgements: expiredAcks.map((a) => ({
@@ -319,7 +326,7 @@ export function summariseRun(
 /** The morning summary: one table of CAs, then the new alerts. */
 export function renderRunMarkdown(s: RunSummary): string {
   const lines = [
-    `## pca-audit run ${s.runId}${s.dryRun ? ' (dry run)' : ''}`,
+    `## pca-audit run ${s.runId}${s.dryRun ? ' (dry run)' : ''}${s.test ? ' (test notification: nothing to act on)' : ''}`,
     '',
     `Started ${s.startedAt}; exit code ${s.exitCode} (fail on ${s.failOn}).`,
     '',

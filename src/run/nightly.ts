@@ -26,8 +26,10 @@ import type { CheckedCrl } from '../core/crl-location.js';
 import type { FailOn } from '../core/fail-on.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { formatInstant } from '../core/instant.js';
+import { type CaMetrics, EXPIRING_SOON_SECONDS } from '../core/metrics.js';
 import { renderDiffMarkdown } from '../core/render/markdown.js';
 import type { DiffOutput } from '../core/report-model.js';
+import { expiringEntries } from '../core/report-summary.js';
 import {
   type Ack,
   alertExitCode,
@@ -57,7 +59,7 @@ import {
   writeAtomic,
 } from '../store/fs-store.js';
 import type { RevocationSources } from './crl-step.js';
-import { CHANNELS, type Channel, channelsOf, deliverTo, type NotifySettings } from './notify.js';
+import { CHANNELS, type Channel, channelsFor, channelsOf, deliverTo, type NotifySettings } from './notify.js';
 import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
 
 export interface RunSettings {
@@ -110,8 +112,10 @@ export interface RunDeps {
       /** the CA's CRL, fetched and verified by the CRL step */
       checkedCrl?: CheckedCrl;
       crlMaxAge?: number;
+      /** count NEW's certificates expiring within this (metrics' ExpiringSoon) */
+      expiringWithin?: number;
     },
-  ): Promise<DiffOutput>;
+  ): Promise<{ out: DiffOutput; expiringSoon?: number }>;
   /** the CRL step (src/run/crl-step.ts); absent: no CRL checked (--crl-check off) */
   revocation?(ca: CaArn): Promise<RevocationSources>;
   /** test-only: exit abruptly right after this step (PCA_AUDIT_TEST_CRASH_AFTER) */
@@ -388,6 +392,8 @@ async function notify(
     summaryJson: join(dir, 'summary.json'),
     summaryMarkdown: join(dir, 'summary.md'),
     summary,
+    // Security Hub remembers per CA what it imported (cas/<id>/security-hub.json), to archive it later
+    state: { dir: state, read: readText, save: (p: string, data: string) => save(deps, p, data) },
   };
   const errors: string[] = [];
   for (const channel of CHANNELS) {
@@ -581,6 +587,8 @@ async function processCa(
     }
     let outcome: CaResult['outcome'];
     let diff: DiffOutput | undefined;
+    // the night's numbers for CloudWatch; the report was reconciled once this CA does not throw
+    const metrics: CaMetrics = { lastGoodReportAt: formatInstant(report.createdAt) };
     if (checkpoint && checkpoint.reportId === report.id && tampered.length === 0) {
       outcome = { status: 'unchanged', reportId: report.id };
     } else if (!checkpoint || tampered.some((f) => /kept report/.test(f.message))) {
@@ -589,6 +597,8 @@ async function processCa(
       try {
         const index = await loadReport(file, { findingLimit: s.maxFindings, expectedCa: ca.arn });
         findings = [...findings, ...index.findings];
+        metrics.certificates = index.count;
+        metrics.expiringSoon = expiringEntries(index, report.createdAt, EXPIRING_SOON_SECONDS).length;
         outcome = {
           status: 'baseline',
           reportId: report.id,
@@ -602,7 +612,7 @@ async function processCa(
         `${ca.id}: ${tampered.length > 0 ? 're-baselined after a history problem' : 'first run: baseline recorded'} (report ${report.id})`,
       );
     } else {
-      diff = await deps.diff(join(dir, checkpoint.reportFile), report.path, {
+      const night = await deps.diff(join(dir, checkpoint.reportFile), report.path, {
         ca: ca.arn,
         oldCreatedAt: Date.parse(checkpoint.createdAt) / 1000,
         newCreatedAt: report.createdAt,
@@ -613,7 +623,11 @@ async function processCa(
         lenient: s.lenient,
         ...(revocation?.crl ? { checkedCrl: revocation.crl } : {}),
         ...(s.crlMaxAge === undefined ? {} : { crlMaxAge: s.crlMaxAge }),
+        expiringWithin: EXPIRING_SOON_SECONDS,
       });
+      diff = night.out;
+      metrics.certificates = diff.new.summary.certificates;
+      if (night.expiringSoon !== undefined) metrics.expiringSoon = night.expiringSoon;
       findings = [...findings, ...diff.findings];
       // issue 15 item 4: the night's revocations, as relying parties asking OCSP are told them
       if (s.ocsp?.enabled && diff.changes.revoked.length > 0) {
@@ -702,6 +716,7 @@ async function processCa(
       counts,
       exitCode: alertExitCode(split, omitted, s.failOn, s.repeatAlerts),
       ...(notes.length > 0 ? { notes } : {}),
+      metrics,
     };
   } finally {
     if (temp) await rm(temp, { recursive: true, force: true });
@@ -796,6 +811,8 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
             alerted,
             settings: s,
           });
+          // metrics: how long since this CA's last good report (its checkpoint), if it ever had one
+          if (cp) results[i] = { ...results[i]!, metrics: { lastGoodReportAt: cp.createdAt } };
           if (!s.dryRun && results[i]!.newAlerts.length > 0)
             commit.alerted[ca.id] = results[i]!.newAlerts.map((f) => findingKey(ca.id, f));
         }
@@ -810,8 +827,9 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
     await save(deps, join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await save(deps, join(dir, 'summary.md'), renderRunMarkdown(summary));
     const anyAlerts = summary.cas.some((c) => c.newAlerts.length > 0 || c.status === 'failed');
-    commit.notification.wanted = s.notify.configured && (s.notify.on === 'always' || anyAlerts);
-    if (commit.notification.wanted) commit.notification.channels = pending(channelsOf(s.notify));
+    const wanted = channelsFor(s.notify, anyAlerts);
+    commit.notification.wanted = wanted.length > 0;
+    if (wanted.length > 0) commit.notification.channels = pending(wanted);
     const commitPath = join(dir, 'commit.json');
     await save(deps, commitPath, `${JSON.stringify(commit, null, 2)}\n`);
     step(deps, 'commit');

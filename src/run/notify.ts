@@ -1,21 +1,53 @@
 /**
- * Notifications of a run: a command (given the summary's paths and a few variables) and/or a
- * webhook (the summary JSON POSTed, retried). Both get the run id, for receivers to deduplicate.
- * Each is a channel delivered on its own: one failing does not make the other run again.
+ * Notifications of a run: a command (given the summary's paths and a few variables), a webhook
+ * (the summary JSON POSTed, retried) and/or an SNS topic (the summary published). Each gets the
+ * run id, for receivers to deduplicate. Each is a channel delivered on its own: one failing does
+ * not make the others run again.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AwsClients } from '../aws/clients.js';
+import { AwsError } from '../aws/errors.js';
+import { type AlertForAsff, asffFinding, type ImportedFindings, securityHubPlan } from '../core/asff.js';
+import { parseCaArn } from '../core/ca-arn.js';
+import type { Finding, Severity } from '../core/finding.js';
+import { parseInstant } from '../core/instant.js';
+import { emfLines, type MetricDatum, metricDataBatches } from '../core/metrics.js';
 import { safeText } from '../core/render/style.js';
-import type { RunSummary } from '../core/run-model.js';
+import { findingKey, type RunSummary } from '../core/run-model.js';
+import { type SnsFormat, snsMessage } from '../core/sns-message.js';
+import { parseSnsTopicArn } from '../core/sns-topic.js';
 import { redactUrl, type WebhookTarget } from '../core/webhook-url.js';
 
 /** Where a notification goes; the commit record keeps a delivery state for each. */
-export type Channel = 'command' | 'webhook';
-export const CHANNELS: readonly Channel[] = ['command', 'webhook'];
+export type Channel = 'command' | 'webhook' | 'sns' | 'emf' | 'cloudwatch' | 'security-hub';
+export const CHANNELS: readonly Channel[] = [
+  'command',
+  'webhook',
+  'sns',
+  'emf',
+  'cloudwatch',
+  'security-hub',
+];
+/** Channels that follow every night (numbers, Security Hub's findings), whatever --notify-on says. */
+const NIGHTLY: ReadonlySet<Channel> = new Set<Channel>(['emf', 'cloudwatch', 'security-hub']);
 
 export interface NotifySettings {
   command?: string;
   /** the URL without credentials; those, if any, only in `authorization` */
   webhook?: WebhookTarget;
+  /** SNS Publish of the summary (--sns-topic-arn, --sns-format) */
+  sns?: { topicArn: string; format: SnsFormat };
+  /** the night's metrics: EMF lines (a file, or '-' for stdout) and/or PutMetricData */
+  metrics?: { namespace: string; emf?: string; putMetricData: boolean };
+  /** import each alert into Security Hub as an ASFF finding (--security-hub) */
+  securityHub?: boolean;
+  /** where `--emf -` writes (the CLI's stdout) */
+  stdout?: (text: string) => void;
+  /** the AWS clients' settings, for the AWS channels */
+  aws?: () => Promise<AwsClients>;
   /** notify on every run, or only when there are new alerts or a CA failed */
   on: 'alerts' | 'always';
   configured: boolean;
@@ -31,6 +63,17 @@ export interface Notification {
   summaryJson: string;
   summaryMarkdown: string;
   summary: RunSummary;
+  /**
+   * `run --test-notify`: a summary without CAs; the metrics send one `TestNotification` datum and
+   * Security Hub one INFORMATIONAL finding of `testAccount`, imported ARCHIVED (nothing to act on)
+   */
+  test?: { caArn?: string };
+  /** the state, for channels that remember what they sent (Security Hub) */
+  state?: {
+    dir: string;
+    read(path: string): Promise<string | undefined>;
+    save(path: string, data: string): Promise<void>;
+  };
 }
 
 function runCommand(command: string, n: Notification, timeout: number): Promise<string | undefined> {
@@ -45,6 +88,7 @@ function runCommand(command: string, n: Notification, timeout: number): Promise<
         PCA_AUDIT_SUMMARY_JSON: n.summaryJson,
         PCA_AUDIT_EXIT_CODE: String(n.summary.exitCode),
         PCA_AUDIT_NEW_ALERTS: String(alerts),
+        ...(n.test ? { PCA_AUDIT_TEST_NOTIFICATION: '1' } : {}),
       },
     });
     let stderr = '';
@@ -124,7 +168,242 @@ function redirectTarget(location: string | null, base: string): string {
 
 /** The channels these settings deliver to. */
 export function channelsOf(s: NotifySettings): Channel[] {
-  return CHANNELS.filter((c) => (c === 'command' ? s.command : s.webhook) !== undefined);
+  const configured: Record<Channel, unknown> = {
+    command: s.command,
+    webhook: s.webhook,
+    sns: s.sns,
+    emf: s.metrics?.emf,
+    cloudwatch: s.metrics?.putMetricData ? true : undefined,
+    'security-hub': s.securityHub ? true : undefined,
+  };
+  return CHANNELS.filter((c) => configured[c] !== undefined);
+}
+
+/**
+ * The channels a night delivers to: the messages (command, webhook, SNS) when there is news (or
+ * --notify-on always), the metrics every night.
+ */
+export function channelsFor(s: NotifySettings, news: boolean): Channel[] {
+  return channelsOf(s).filter((c) => NIGHTLY.has(c) || s.on === 'always' || news);
+}
+
+async function writeEmf(
+  m: NonNullable<NotifySettings['metrics']>,
+  target: string,
+  n: Notification,
+  s: NotifySettings,
+): Promise<string | undefined> {
+  const lines = n.test ? [testEmfLine(n, m.namespace)] : emfLines(n.summary, m.namespace);
+  const text = lines.map((l) => `${l}\n`).join('');
+  if (target === '-') {
+    (s.stdout ?? ((t: string) => process.stdout.write(t)))(text);
+    return undefined;
+  }
+  try {
+    // appended: a log file the CloudWatch agent tails
+    await appendFile(target, text, { mode: 0o600 });
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return `writing the EMF file "${safeText(target)}" failed (refused by pca-audit's host): ${e.code ?? e.message}`;
+  }
+}
+
+async function sendMetrics(
+  m: NonNullable<NotifySettings['metrics']>,
+  n: Notification,
+  s: NotifySettings,
+): Promise<string | undefined> {
+  if (s.aws === undefined) return 'CloudWatch cannot be reached: no AWS clients';
+  // each CA's metrics go to its own Region's CloudWatch, where its alarms are
+  const byRegion = new Map<string | undefined, MetricDatum[][]>();
+  if (n.test) byRegion.set(parseCaArn(n.test.caArn ?? '')?.region, [[testDatum(n)]]);
+  else {
+    const regions = [...new Set(n.summary.cas.map((c) => parseCaArn(c.ca)?.region))];
+    for (const region of regions) {
+      const cas = n.summary.cas.filter((c) => parseCaArn(c.ca)?.region === region);
+      const batches = metricDataBatches({ ...n.summary, cas });
+      if (batches.length > 0) byRegion.set(region, batches);
+    }
+  }
+  const { putMetricData } = await import('../aws/cloudwatch.js');
+  const problems: string[] = [];
+  for (const [region, batches] of byRegion) {
+    try {
+      await putMetricData((await s.aws()).config(region), m.namespace, batches);
+    } catch (err) {
+      problems.push(
+        awsRefusal(
+          `sending metrics to CloudWatch${region ? ` in ${region}` : ''} (namespace ${safeText(m.namespace)})`,
+          err,
+        ),
+      );
+    }
+  }
+  return problems.length === 0 ? undefined : problems.join('; ');
+}
+
+/** An AWS channel's failure, saying that AWS refused, with the operation and AWS's error code. */
+export function awsRefusal(what: string, err: unknown): string {
+  if (err instanceof AwsError) {
+    return `${what} failed: refused by AWS: ${err.operation}: ${err.errorName}: ${safeText(err.message)}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
+  }
+  return `${what} failed: ${safeText((err as Error)?.message ?? String(err))}`;
+}
+
+/** The CA's findings tonight that Security Hub shows: its alerts, and the acknowledged ones. */
+async function presentAlerts(
+  n: Notification,
+  c: RunSummary['cas'][number],
+  caId: string,
+): Promise<AlertForAsff[]> {
+  const alerts: AlertForAsff[] = [...c.newAlerts, ...(c.persistentAlerts ?? [])].map((a) => ({
+    key: findingKey(caId, a as Finding),
+    code: a.code,
+    severity: a.severity,
+    ...(a.serial === undefined ? {} : { serial: a.serial }),
+    message: a.message,
+  }));
+  const text = n.state ? await n.state.read(join(n.state.dir, 'runs', n.runId, `${caId}.json`)) : undefined;
+  // acknowledged first: with --fail-on info an acknowledged finding is an alert too, and stays SUPPRESSED
+  const out: AlertForAsff[] = [];
+  let findings: Finding[] = [];
+  try {
+    findings = text === undefined ? [] : ((JSON.parse(text) as { findings?: Finding[] }).findings ?? []);
+  } catch {
+    findings = [];
+  }
+  for (const f of findings) {
+    const ack = (f.evidence as { acknowledged?: { originalSeverity?: Severity; reason?: string } })
+      ?.acknowledged;
+    if (!ack?.originalSeverity) continue;
+    out.push({
+      key: findingKey(caId, f),
+      code: f.code,
+      severity: f.severity,
+      ...(f.serial === undefined ? {} : { serial: f.serial }),
+      message: f.message,
+      acknowledged: { originalSeverity: ack.originalSeverity, reason: ack.reason ?? '' },
+    });
+  }
+  return [...out, ...alerts];
+}
+
+const IMPORTED_SHAPE = (text: string | undefined): ImportedFindings => {
+  if (text === undefined) return {};
+  const v = JSON.parse(text) as unknown;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('is not a JSON object');
+  return v as ImportedFindings;
+};
+
+async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<string | undefined> {
+  if (n.test) return importTestFinding(n, s);
+  if (s.aws === undefined || n.state === undefined) return 'Security Hub cannot be reached: no AWS clients';
+  const { importFindings } = await import('../aws/security-hub.js');
+  const problems: string[] = [];
+  for (const c of n.summary.cas) {
+    const ca = parseCaArn(c.ca);
+    if (!ca || c.status === 'failed') continue;
+    const statePath = join(n.state.dir, 'cas', ca.id, 'security-hub.json');
+    let imported: ImportedFindings;
+    try {
+      imported = IMPORTED_SHAPE(await n.state.read(statePath));
+    } catch (err) {
+      problems.push(`${statePath}: ${(err as Error).message}`);
+      continue;
+    }
+    const plan = securityHubPlan(
+      c.ca,
+      await presentAlerts(n, c, ca.id),
+      imported,
+      c.status === 'diffed' || c.status === 'baseline',
+      parseInstant(n.summary.startedAt),
+      (t) => createHash('sha256').update(t).digest('hex'),
+    );
+    if (plan.findings.length === 0) continue;
+    try {
+      const failed = await importFindings((await s.aws()).config(ca.region), plan.findings);
+      if (failed.length > 0) {
+        const [f] = failed;
+        problems.push(
+          `Security Hub refused ${failed.length} of ${plan.findings.length} findings of ${ca.id} (refused by AWS: securityhub:BatchImportFindings: ${safeText(f!.errorCode)}: ${safeText(f!.errorMessage)}, finding ${safeText(f!.id)})`,
+        );
+        continue;
+      }
+      await n.state.save(statePath, `${JSON.stringify(plan.next, null, 2)}\n`);
+    } catch (err) {
+      problems.push(awsRefusal(`importing the findings of ${ca.id} into Security Hub`, err));
+    }
+  }
+  return problems.length === 0 ? undefined : problems.join('; ');
+}
+
+const testEmfLine = (n: Notification, namespace: string) =>
+  JSON.stringify({
+    _aws: {
+      Timestamp: parseInstant(n.summary.startedAt) * 1000,
+      CloudWatchMetrics: [
+        { Namespace: namespace, Dimensions: [[]], Metrics: [{ Name: 'TestNotification', Unit: 'Count' }] },
+      ],
+    },
+    RunId: n.runId,
+    TestNotification: 1,
+  });
+
+const testDatum = (n: Notification) => ({
+  MetricName: 'TestNotification' as const,
+  Dimensions: [],
+  Timestamp: parseInstant(n.summary.startedAt),
+  Value: 1,
+  Unit: 'Count' as const,
+});
+
+async function importTestFinding(n: Notification, s: NotifySettings): Promise<string | undefined> {
+  const ca = parseCaArn(n.test?.caArn ?? '');
+  if (!ca) return 'Security Hub is not tested: name a CA (--ca) for the account and Region to import into';
+  if (s.aws === undefined) return 'Security Hub cannot be reached: no AWS clients';
+  const now = parseInstant(n.summary.startedAt);
+  const finding = {
+    ...asffFinding(
+      ca,
+      {
+        key: `pca-audit-test-notification|${ca.id}`,
+        code: 'TEST_NOTIFICATION',
+        severity: 'info',
+        message: `pca-audit run --test-notify ${n.runId}: a test of the Security Hub channel; nothing to act on`,
+      },
+      `pca-audit-test-notification|${ca.id}`,
+      { firstObservedAt: n.summary.startedAt, now },
+    ),
+    RecordState: 'ARCHIVED',
+    Workflow: { Status: 'RESOLVED' },
+  };
+  try {
+    const { importFindings } = await import('../aws/security-hub.js');
+    const failed = await importFindings((await s.aws()).config(ca.region), [finding]);
+    if (failed.length === 0) return undefined;
+    return `Security Hub refused the test finding (refused by AWS: securityhub:BatchImportFindings: ${safeText(failed[0]!.errorCode)}: ${safeText(failed[0]!.errorMessage)})`;
+  } catch (err) {
+    return awsRefusal('importing the test finding into Security Hub', err);
+  }
+}
+
+async function publishSns(
+  target: NonNullable<NotifySettings['sns']>,
+  n: Notification,
+  s: NotifySettings,
+): Promise<string | undefined> {
+  if (s.aws === undefined) return 'the SNS topic cannot be reached: no AWS clients';
+  const topic = parseSnsTopicArn(target.topicArn);
+  if (!topic.ok) return `the SNS topic "${safeText(target.topicArn)}" ${topic.reason}`;
+  try {
+    const { publishToTopic } = await import('../aws/sns.js');
+    const clients = await s.aws();
+    await publishToTopic(clients.config(topic.region), target.topicArn, snsMessage(n.summary, target.format));
+    return undefined;
+  } catch (err) {
+    return awsRefusal(`publishing to the SNS topic ${safeText(target.topicArn)}`, err);
+  }
 }
 
 /** Delivers to one channel: undefined when it took the notification, else why not. */
@@ -136,6 +415,22 @@ export async function deliverTo(
   if (channel === 'command') {
     if (s.command === undefined) return 'no notify command is configured';
     return runCommand(s.command, n, s.commandTimeout);
+  }
+  if (channel === 'emf') {
+    if (s.metrics?.emf === undefined) return 'no EMF file is configured';
+    return writeEmf(s.metrics, s.metrics.emf, n, s);
+  }
+  if (channel === 'cloudwatch') {
+    if (!s.metrics?.putMetricData) return 'PutMetricData is not configured';
+    return sendMetrics(s.metrics, n, s);
+  }
+  if (channel === 'security-hub') {
+    if (!s.securityHub) return 'Security Hub is not configured';
+    return importToSecurityHub(n, s);
+  }
+  if (channel === 'sns') {
+    if (s.sns === undefined) return 'no SNS topic is configured';
+    return publishSns(s.sns, n, s);
   }
   if (s.webhook === undefined) return 'no webhook is configured';
   return postWebhook(s.webhook, n, s);

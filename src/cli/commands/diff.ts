@@ -9,6 +9,7 @@ import { safeText, type TextStyle } from '../../core/render/style.js';
 import type { ReportIndex } from '../../core/report-index.js';
 import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/report-model.js';
 import { evidenceOffsets } from '../../core/report-model.js';
+import { expiringEntries } from '../../core/report-summary.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
 import type { CollectedEvents } from '../../io/event-inputs.js';
 import type { EventSet } from '../../io/event-source.js';
@@ -155,7 +156,10 @@ export async function runDiff(given: DiffCommand, ctx: CliContext): Promise<numb
 export type DiffSettings = Omit<
   DiffCommand,
   'old' | 'new' | 'format' | 'output' | 'force' | 'failOn' | 'latest'
->;
+> & {
+  /** run's metrics: count NEW's certificates expiring within this many seconds of its making */
+  expiringWithin?: number;
+};
 
 /**
  * Diffs two opened reports: indexes them, reads the CRL and CloudTrail sources, finds the window,
@@ -166,7 +170,7 @@ export async function diffFiles(
   newFile: OpenedInput,
   cmd: DiffSettings,
   ctx: CliContext,
-): Promise<{ out: DiffOutput; eventSet: EventSet | undefined }> {
+): Promise<{ out: DiffOutput; eventSet: EventSet | undefined; expiringSoon?: number }> {
   const ca = cmd.ca === undefined ? undefined : parseCaArn(cmd.ca);
   const inputs: InputContext = { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) };
   const load = { findingLimit: cmd.maxFindings, ...(cmd.ca ? { expectedCa: cmd.ca } : {}) };
@@ -244,6 +248,12 @@ export async function diffFiles(
       'give the older report first',
     );
   }
+  // before the join frees any column: NEW's certificates expiring soon after it was made
+  const expiringSoon =
+    cmd.expiringWithin === undefined
+      ? undefined
+      : expiringEntries(newIndex, newMade?.at ?? newIndex.latestInstant ?? ctx.now(), cmd.expiringWithin)
+          .length;
   const native = nativeAddon();
   const plan = diffIndexes(oldIndex, newIndex, {
     findingLimit: cmd.maxFindings,
@@ -309,7 +319,7 @@ export async function diffFiles(
   rows.set(oldFile.name, oldRows);
   rows.set(newFile.name, newFile.name === oldFile.name ? new Map([...oldRows, ...newRows]) : newRows);
   const out = completeDiff(plan, oldIndex, newIndex, rows, extras);
-  return { out, eventSet };
+  return { out, eventSet, ...(expiringSoon === undefined ? {} : { expiringSoon }) };
 }
 
 function reconcileSection(

@@ -1,5 +1,8 @@
 import { type IamCommand, iamPolicy, needsStateScope } from '../../core/iam-policy.js';
+import { namespaceProblem } from '../../core/metrics.js';
+import { safeText } from '../../core/render/style.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
+import { parseSnsTopicArn } from '../../core/sns-topic.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
@@ -15,6 +18,10 @@ export interface IamPolicyCommand {
   crlBucket?: string[];
   /** run's --state s3://bucket/prefix/ */
   state?: string;
+  /** run's alert channels: --sns-topic-arn (repeatable), --security-hub, --cloudwatch-namespace */
+  snsTopicArn?: string[];
+  securityHub?: boolean;
+  cloudwatchNamespace?: string;
 }
 
 /** `pca-audit iam-policy`: the IAM policy document pca-audit's own role needs. */
@@ -34,6 +41,20 @@ export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext,
     // run treats the prefix as a directory
     state = { bucket, prefix: key === '' || key.endsWith('/') ? key : `${key}/` };
   }
+  for (const t of cmd.snsTopicArn ?? []) {
+    const parsed = parseSnsTopicArn(t);
+    if (!parsed.ok) throw new UsageError(`--sns-topic-arn: "${safeText(t)}" ${parsed.reason}`);
+  }
+  if (cmd.cloudwatchNamespace !== undefined) {
+    const problem = namespaceProblem(cmd.cloudwatchNamespace);
+    if (problem)
+      throw new UsageError(`--cloudwatch-namespace: "${safeText(cmd.cloudwatchNamespace)}" ${problem}`);
+  }
+  const alerts = {
+    ...(cmd.snsTopicArn?.length ? { snsTopics: [...new Set(cmd.snsTopicArn)] } : {}),
+    ...(cmd.securityHub ? { securityHub: true } : {}),
+    ...(cmd.cloudwatchNamespace === undefined ? {} : { cloudwatchNamespace: cmd.cloudwatchNamespace }),
+  };
   const commands = cmd.command ? [cmd.command] : [];
   const policy = iamPolicy(commands, {
     partition: cas[0]?.partition ?? 'aws',
@@ -42,6 +63,7 @@ export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext,
     trailBuckets: [...new Set(cmd.trailBucket)].sort(),
     crlBuckets: [...new Set(cmd.crlBucket ?? [])].sort(),
     ...(state ? { state } : {}),
+    alerts,
   });
   if (!state && needsStateScope(commands)) {
     ctx?.note(

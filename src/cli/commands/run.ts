@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
+import { DEFAULT_NAMESPACE, namespaceProblem } from '../../core/metrics.js';
 import { parseOcspOverride } from '../../core/ocsp-check.js';
 import { paint, safeOutput, safeText } from '../../core/render/style.js';
 import { parseAcks } from '../../core/run-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
+import { parseSnsTopicArn } from '../../core/sns-topic.js';
 import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/webhook-url.js';
 import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
@@ -37,6 +39,13 @@ export interface RunFlags {
   ackFile?: string;
   notifyCommand?: string;
   webhook?: string;
+  snsTopicArn?: string;
+  snsFormat?: string;
+  /** EMF lines to this file, or '-' for stdout */
+  emf?: string;
+  cloudwatchNamespace?: string;
+  putMetricData?: boolean;
+  securityHub?: boolean;
   notifyOn?: string;
   reportFormat?: string;
   timeout?: string;
@@ -53,6 +62,8 @@ export interface RunFlags {
   /** REPORT_STALE beyond it (issue 16 item 5) */
   maxReportAge?: string;
   dryRun: boolean;
+  /** send a test notification through every configured channel, and exit */
+  testNotify?: boolean;
   format: 'text' | 'json';
 }
 
@@ -69,6 +80,12 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   ackFile: 'ackFile',
   notifyCommand: 'notifyCommand',
   webhook: 'webhook',
+  snsTopicArn: 'snsTopicArn',
+  snsFormat: 'snsFormat',
+  emf: 'emf',
+  cloudwatchNamespace: 'cloudwatchNamespace',
+  putMetricData: 'putMetricData',
+  securityHub: 'securityHub',
   notifyOn: 'notifyOn',
   reportFormat: 'reportFormat',
   timeout: 'timeout',
@@ -94,6 +111,9 @@ const ENV: Record<string, keyof RunFlags> = {
   PCA_AUDIT_ACK_FILE: 'ackFile',
   PCA_AUDIT_NOTIFY_COMMAND: 'notifyCommand',
   PCA_AUDIT_WEBHOOK: 'webhook',
+  PCA_AUDIT_SNS_TOPIC_ARN: 'snsTopicArn',
+  PCA_AUDIT_EMF: 'emf',
+  PCA_AUDIT_CLOUDWATCH_NAMESPACE: 'cloudwatchNamespace',
   PCA_AUDIT_NOTIFY_ON: 'notifyOn',
   PCA_AUDIT_CRL_CHECK: 'crlCheck',
   PCA_AUDIT_MAX_REPORT_AGE: 'maxReportAge',
@@ -225,6 +245,30 @@ export async function resolveRunSettings(
     if (!parsed.ok) throw new UsageError(`--webhook: "${safeText(redactUrl(webhookText))}" ${parsed.reason}`);
     webhook = parsed.target;
   }
+  const snsTopicArn = pick<string | undefined>('snsTopicArn', undefined);
+  if (snsTopicArn) {
+    const parsed = parseSnsTopicArn(snsTopicArn);
+    if (!parsed.ok) throw new UsageError(`--sns-topic-arn: "${safeText(snsTopicArn)}" ${parsed.reason}`);
+  }
+  const snsFormat = pick<string>('snsFormat', 'markdown');
+  if (snsFormat !== 'markdown' && snsFormat !== 'json')
+    throw new UsageError(`--sns-format: "${safeText(snsFormat)}" is not markdown or json`);
+  const emf = pick<string | undefined>('emf', undefined);
+  const namespace = pick<string | undefined>('cloudwatchNamespace', undefined);
+  if (namespace !== undefined) {
+    const problem = namespaceProblem(namespace);
+    if (problem) throw new UsageError(`--cloudwatch-namespace: "${safeText(namespace)}" ${problem}`);
+  }
+  const putFlag = pick<unknown>('putMetricData', false);
+  if (typeof putFlag !== 'boolean') throw new UsageError('--config: "putMetricData" must be true or false');
+  // --cloudwatch-namespace alone sends PutMetricData; with --emf it names the EMF lines' namespace
+  const putMetricData = putFlag || (namespace !== undefined && !emf);
+  const securityHub = pick<unknown>('securityHub', false);
+  if (typeof securityHub !== 'boolean') throw new UsageError('--config: "securityHub" must be true or false');
+  const metrics =
+    emf || putMetricData
+      ? { namespace: namespace ?? DEFAULT_NAMESPACE, ...(emf ? { emf } : {}), putMetricData }
+      : undefined;
   return {
     cas,
     all,
@@ -240,8 +284,13 @@ export async function resolveRunSettings(
     notify: {
       ...(command ? { command } : {}),
       ...(webhook ? { webhook } : {}),
+      ...(snsTopicArn ? { sns: { topicArn: snsTopicArn, format: snsFormat } } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(securityHub ? { securityHub } : {}),
+      stdout: (text) => process.stdout.write(text),
+      aws: ctx.aws,
       on: notifyOn,
-      configured: Boolean(command || webhook),
+      configured: Boolean(command || webhook || snsTopicArn || metrics || securityHub),
       commandTimeout: 60,
       webhookAttempts: 4,
       sleep: ctx.sleep,
@@ -275,6 +324,7 @@ export async function runRun(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const settings = await resolveRunSettings(flags, env, ctx);
+  if (flags.testNotify) return runTestNotify(settings, flags, ctx);
   const remote = flags.state ?? (env.PCA_AUDIT_STATE || undefined) ?? (await configState(flags.config));
   if (remote !== undefined && flags.stateDir !== undefined) {
     throw new UsageError('give --state-dir or --state, not both');
@@ -309,6 +359,27 @@ export async function runRun(
     await s3state?.release();
     if (work) await rm(work, { recursive: true, force: true });
   }
+}
+
+/** `run --test-notify`: each configured channel's answer on stdout; exit 3 when one failed. */
+async function runTestNotify(settings: RunSettings, flags: RunFlags, ctx: CliContext): Promise<number> {
+  const { channelsOf } = await import('../../run/notify.js');
+  if (channelsOf(settings.notify).length === 0)
+    throw new UsageError(
+      '--test-notify: no channel is configured',
+      'give --notify-command, --webhook, --sns-topic-arn, --emf, --cloudwatch-namespace or --security-hub',
+    );
+  const { testNotify } = await import('../../run/test-notify.js');
+  const { runId, answers } = await testNotify(settings.notify, ctx.now(), settings.cas[0]);
+  if (flags.format === 'json')
+    process.stdout.write(`${JSON.stringify({ schemaVersion: 1, runId, channels: answers }, null, 2)}\n`);
+  else {
+    const lines = answers.map(
+      (a) => `${a.channel}: ${a.error === undefined ? 'delivered' : `FAILED: ${safeText(a.error)}`}`,
+    );
+    process.stdout.write(safeOutput(`test notification ${runId}\n${lines.join('\n')}\n`, { color: false }));
+  }
+  return answers.some((a) => a.error !== undefined) ? 3 : 0;
 }
 
 /** The CRL step with the AWS reads it makes (loaded only when it runs). */
@@ -348,8 +419,13 @@ async function runWith(
       try {
         const newFile = await openInput(newPath, inputs);
         try {
-          const { out } = await diffFiles(oldFile, newFile, { ...d, maxFindings: d.maxFindings }, ctx);
-          return out;
+          const { out, expiringSoon } = await diffFiles(
+            oldFile,
+            newFile,
+            { ...d, maxFindings: d.maxFindings },
+            ctx,
+          );
+          return { out, ...(expiringSoon === undefined ? {} : { expiringSoon }) };
         } finally {
           await newFile.dispose();
         }

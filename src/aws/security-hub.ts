@@ -1,0 +1,36 @@
+/**
+ * Security Hub BatchImportFindings for run's `--security-hub` channel. Loaded only when a run
+ * imports findings.
+ */
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type AsffFinding, batches } from '../core/asff.js';
+import type { ClientConfig } from './clients.js';
+import { call } from './errors.js';
+
+export interface FailedFinding {
+  id: string;
+  errorCode: string;
+  errorMessage: string;
+}
+
+/** Imports the findings, at most 100 a call; returns those Security Hub refused one by one. */
+export async function importFindings(
+  config: ClientConfig,
+  findings: readonly AsffFinding[],
+): Promise<FailedFinding[]> {
+  const client = new SecurityHubClient(config);
+  const failed: FailedFinding[] = [];
+  try {
+    for (const batch of batches(findings)) {
+      const out = await call('securityhub:BatchImportFindings', () =>
+        // ASFF as built in core; the SDK's type is the same shape, with Dates as ISO strings
+        client.send(new BatchImportFindingsCommand({ Findings: batch as never })),
+      );
+      for (const f of out.FailedFindings ?? [])
+        failed.push({ id: f.Id ?? '', errorCode: f.ErrorCode ?? '', errorMessage: f.ErrorMessage ?? '' });
+    }
+    return failed;
+  } finally {
+    client.destroy();
+  }
+}
