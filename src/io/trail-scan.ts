@@ -10,10 +10,8 @@
  * whatever the files hold.
  */
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { createGunzip } from 'node:zlib';
 import { isOtherRecord } from '../core/cloudtrail/event.js';
 import { type JsonPiece, JsonSplitError, JsonSplitter, type Skim } from '../core/cloudtrail/json-splitter.js';
 import { InputError, type ReportFile, readChunks } from './report-source.js';
@@ -53,31 +51,6 @@ function newTally(): OtherTally {
   return { records: 0, skipped: {}, earliest: Number.NaN, latest: Number.NaN };
 }
 
-/**
- * A file's bytes, decompressed. Gzip is inflated in chunks of GUNZIP_CHUNK, not zlib's default 16 KiB:
- * on a day of trail logs that alone takes inflating from about 3 s to under 1 s (per-chunk costs).
- */
-async function* chunksOf(file: ReportFile): AsyncGenerator<Uint8Array> {
-  if (!file.gzip) {
-    yield* readChunks(file);
-    return;
-  }
-  const gunzip = createReadStream(file.path, { highWaterMark: GUNZIP_CHUNK }).pipe(
-    createGunzip({ chunkSize: GUNZIP_CHUNK }),
-  );
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
-  } catch (err) {
-    throw new InputError(file.name, `gzip: ${(err as Error).message} (truncated or corrupt download?)`, {
-      cause: err,
-    });
-  } finally {
-    gunzip.destroy();
-  }
-}
-
-const GUNZIP_CHUNK = 256 * 1024;
-
 /** Splits one file; records of no interest are counted in `tally`, the other pieces are batched. */
 async function* splitFile(file: ReportFile, end: ScanEnd): AsyncGenerator<JsonPiece[]> {
   const splitter = new JsonSplitter(SKIM);
@@ -85,7 +58,7 @@ async function* splitFile(file: ReportFile, end: ScanEnd): AsyncGenerator<JsonPi
   let batch: JsonPiece[] = [];
   let size = 0;
   try {
-    for await (const chunk of chunksOf(file)) {
+    for await (const chunk of readChunks(file)) {
       if (end.head.length < HEAD_BYTES) {
         end.head += Buffer.from(chunk.subarray(0, HEAD_BYTES)).toString('latin1');
       }
