@@ -1,9 +1,13 @@
 /**
- * Security Hub BatchImportFindings for run's `--security-hub` channel. Loaded only when a run
- * imports findings.
+ * Security Hub BatchImportFindings and BatchUpdateFindings for run's `--security-hub` channel.
+ * Loaded only when a run imports findings.
  */
-import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { type AsffFinding, batches } from '../core/asff.js';
+import {
+  BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
+import { type AsffFinding, batches, type WorkflowUpdate } from '../core/asff.js';
 import type { ClientConfig } from './clients.js';
 import { call } from './errors.js';
 
@@ -29,6 +33,44 @@ export async function importFindings(
       for (const f of out.FailedFindings ?? [])
         failed.push({ id: f.Id ?? '', errorCode: f.ErrorCode ?? '', errorMessage: f.ErrorMessage ?? '' });
     }
+    return failed;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** BatchUpdateFindings' pca-audit signs its notes with. */
+export const NOTE_UPDATED_BY = 'pca-audit';
+
+/**
+ * Sets the findings' Workflow status with a note saying why, at most 100 a call; returns those
+ * Security Hub did not update (UnprocessedFindings).
+ */
+export async function updateWorkflow(
+  config: ClientConfig,
+  updates: readonly WorkflowUpdate[],
+): Promise<FailedFinding[]> {
+  const client = new SecurityHubClient(config);
+  const failed: FailedFinding[] = [];
+  try {
+    for (const u of updates)
+      for (const batch of batches(u.findings)) {
+        const out = await call('securityhub:BatchUpdateFindings', () =>
+          client.send(
+            new BatchUpdateFindingsCommand({
+              FindingIdentifiers: batch,
+              Workflow: { Status: u.status },
+              Note: { Text: u.note, UpdatedBy: NOTE_UPDATED_BY },
+            }),
+          ),
+        );
+        for (const f of out.UnprocessedFindings ?? [])
+          failed.push({
+            id: f.FindingIdentifier?.Id ?? '',
+            errorCode: f.ErrorCode ?? '',
+            errorMessage: f.ErrorMessage ?? '',
+          });
+      }
     return failed;
   } finally {
     client.destroy();

@@ -642,7 +642,10 @@ const iamPolicy = command(
         multiple: true,
         describe: "add run's sns:Publish on this topic (repeatable)",
       },
-      'security-hub': { type: 'boolean', describe: "add run's securityhub:BatchImportFindings" },
+      'security-hub': {
+        type: 'boolean',
+        describe: "add run's securityhub:BatchImportFindings and BatchUpdateFindings",
+      },
       'cloudwatch-namespace': {
         type: 'string',
         describe: "add run's cloudwatch:PutMetricData, held to this namespace",

@@ -2,12 +2,17 @@
  * A night's alerts as AWS Security Finding Format (ASFF) findings for Security Hub's
  * BatchImportFindings, and what to import so Security Hub follows the alerts: each present alert
  * ACTIVE (acknowledged ones with Workflow SUPPRESSED), each alert imported on an earlier night and
- * gone now re-imported ARCHIVED with Workflow RESOLVED. The finding's Id is the alert key the
- * state already uses (findingKey), so a night's import updates the same finding, never a copy.
+ * gone now re-imported ARCHIVED. The finding's Id is the alert key the state already uses
+ * (findingKey), so a night's import updates the same finding, never a copy.
+ *
+ * A finding provider sets Workflow only on a finding's first import: BatchImportFindings ignores it
+ * for a finding that exists, whose workflow is changed with BatchUpdateFindings. So Workflow is sent
+ * in the first import only, and a later change (RESOLVED when gone, SUPPRESSED when acknowledged,
+ * NEW when it returns) is a workflow update of the plan.
  */
 import { type CaArn, parseCaArn } from './ca-arn.js';
 import type { Severity } from './finding.js';
-import { formatInstant } from './instant.js';
+import { formatInstant, parseInstant } from './instant.js';
 
 /** What a finding needs to become ASFF: an alert of the summary, or an acknowledged finding. */
 export interface AlertForAsff {
@@ -23,12 +28,38 @@ export interface AlertForAsff {
 
 export type AsffFinding = Record<string, unknown> & { Id: string };
 
+export type WorkflowStatus = 'NEW' | 'NOTIFIED' | 'SUPPRESSED' | 'RESOLVED';
+
 /** What the state keeps per imported finding, so a later night can archive it. */
 export interface ImportedFinding {
   firstObservedAt: string;
   /** the finding as last imported ACTIVE */
   finding: AsffFinding;
+  /** the Workflow status pca-audit last set (missing in older state: the finding's own) */
+  workflow?: WorkflowStatus;
+  /** when it was archived: kept so a finding that returns is set NEW again, forgotten after 90 days */
+  archivedAt?: string;
 }
+
+/** A BatchUpdateFindings of the plan: one Workflow status and note for these findings. */
+export interface WorkflowUpdate {
+  status: WorkflowStatus;
+  note: string;
+  findings: Array<{ Id: string; ProductArn: string }>;
+}
+
+/**
+ * How long an archived finding is remembered: Security Hub's retention of a finding not updated
+ * (90 days), after which the finding's import is a first import again.
+ */
+export const ARCHIVED_KEPT_SECONDS = 90 * 86400;
+
+const NOTE: Record<WorkflowStatus, string> = {
+  NEW: "pca-audit: raised again by the CA's audit",
+  NOTIFIED: 'pca-audit: notified',
+  SUPPRESSED: 'pca-audit: acknowledged (--ack-file); see ProductFields pca-audit/acknowledged',
+  RESOLVED: "pca-audit: no longer raised by the CA's audit; archived",
+};
 
 export type ImportedFindings = Record<string, ImportedFinding>;
 
@@ -108,36 +139,58 @@ export function securityHubPlan(
   judged: boolean,
   now: number,
   digest: (text: string) => string,
-): { findings: AsffFinding[]; next: ImportedFindings } {
+): { findings: AsffFinding[]; updates: WorkflowUpdate[]; next: ImportedFindings } {
   const ca = parseCaArn(caArn);
-  if (!ca) return { findings: [], next: { ...imported } };
+  if (!ca) return { findings: [], updates: [], next: { ...imported } };
   const findings: AsffFinding[] = [];
   const next: ImportedFindings = {};
+  const changes = new Map<WorkflowStatus, string[]>();
+  const change = (id: string, was: ImportedFinding, to: WorkflowStatus) => {
+    const from = was.workflow ?? ((was.finding.Workflow as { Status?: WorkflowStatus })?.Status || 'NEW');
+    if (from !== to) changes.set(to, [...(changes.get(to) ?? []), id]);
+  };
+  // a finding Security Hub already holds: its Workflow is the customer's, not the import's
+  const existing = (f: AsffFinding): AsffFinding => {
+    const { Workflow: _, ...rest } = f;
+    return rest as AsffFinding;
+  };
   for (const a of present) {
     const id = asffId(a.key, digest);
     if (next[id]) continue;
-    const firstObservedAt = imported[id]?.firstObservedAt ?? formatInstant(now);
+    const was = imported[id];
+    const firstObservedAt = was?.firstObservedAt ?? formatInstant(now);
     const finding = asffFinding(ca, a, id, { firstObservedAt, now });
-    findings.push(finding);
-    next[id] = { firstObservedAt, finding };
+    const workflow: WorkflowStatus = a.acknowledged ? 'SUPPRESSED' : 'NEW';
+    if (was) {
+      findings.push(existing(finding));
+      change(id, was, workflow);
+    } else findings.push(finding);
+    next[id] = { firstObservedAt, finding, workflow };
   }
   for (const [id, was] of Object.entries(imported)) {
     if (next[id]) continue;
+    if (was.archivedAt !== undefined) {
+      // archived earlier: remembered until Security Hub has deleted it
+      if (parseInstant(was.archivedAt) + ARCHIVED_KEPT_SECONDS > now) next[id] = was;
+      continue;
+    }
     if (!judged) {
       next[id] = was;
       continue;
     }
-    findings.push({
-      ...was.finding,
-      UpdatedAt: formatInstant(now),
-      RecordState: 'ARCHIVED',
-      Workflow: { Status: 'RESOLVED' },
-    });
+    findings.push(existing({ ...was.finding, UpdatedAt: formatInstant(now), RecordState: 'ARCHIVED' }));
+    change(id, was, 'RESOLVED');
+    next[id] = { ...was, workflow: 'RESOLVED', archivedAt: formatInstant(now) };
   }
-  return { findings, next };
+  const updates: WorkflowUpdate[] = [...changes].map(([status, ids]) => ({
+    status,
+    note: NOTE[status],
+    findings: ids.map((Id) => ({ Id, ProductArn: productArn(ca) })),
+  }));
+  return { findings, updates, next };
 }
 
-/** BatchImportFindings takes at most 100 findings a call. */
+/** BatchImportFindings and BatchUpdateFindings take at most 100 findings a call. */
 export const BATCH_IMPORT_MAX = 100;
 
 export function batches<T>(items: readonly T[], max = BATCH_IMPORT_MAX): T[][] {

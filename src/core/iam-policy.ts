@@ -31,7 +31,7 @@ export interface IamScope {
   alerts?: {
     /** --sns-topic-arn: sns:Publish on these topics */
     snsTopics?: string[];
-    /** --security-hub: securityhub:BatchImportFindings */
+    /** --security-hub: securityhub:BatchImportFindings and BatchUpdateFindings */
     securityHub?: boolean;
     /** --cloudwatch-namespace: cloudwatch:PutMetricData, limited to this namespace */
     cloudwatchNamespace?: string;
@@ -246,7 +246,7 @@ export function iamPolicy(commands: readonly IamCommand[], scope: IamScope): Rec
 
 /**
  * run's alert channels, each only when named (they are opt-in in run too): SNS Publish on the
- * topics; BatchImportFindings (no resource-level permission: any); PutMetricData (no resource-level
+ * topics; BatchImportFindings and BatchUpdateFindings (on any resource); PutMetricData (no resource-level
  * permission: any, held to the namespace by the cloudwatch:namespace condition key).
  */
 function alertStatements(scope: IamScope): Array<Record<string, unknown>> {
@@ -263,7 +263,7 @@ function alertStatements(scope: IamScope): Array<Record<string, unknown>> {
     out.push({
       Sid: 'ImportFindings',
       Effect: 'Allow',
-      Action: ['securityhub:BatchImportFindings'],
+      Action: ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'],
       Resource: '*',
     });
   if (a.cloudwatchNamespace !== undefined)

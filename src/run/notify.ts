@@ -299,7 +299,7 @@ const IMPORTED_SHAPE = (text: string | undefined): ImportedFindings => {
 async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<string | undefined> {
   if (n.test) return importTestFinding(n, s);
   if (s.aws === undefined || n.state === undefined) return 'Security Hub cannot be reached: no AWS clients';
-  const { importFindings } = await import('../aws/security-hub.js');
+  const { importFindings, updateWorkflow } = await import('../aws/security-hub.js');
   const problems: string[] = [];
   for (const c of n.summary.cas) {
     const ca = parseCaArn(c.ca);
@@ -320,13 +320,24 @@ async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<
       parseInstant(n.summary.startedAt),
       (t) => createHash('sha256').update(t).digest('hex'),
     );
-    if (plan.findings.length === 0) continue;
+    if (plan.findings.length === 0 && JSON.stringify(plan.next) === JSON.stringify(imported)) continue;
     try {
-      const failed = await importFindings((await s.aws()).config(ca.region), plan.findings);
+      const config = (await s.aws()).config(ca.region);
+      const failed = await importFindings(config, plan.findings);
       if (failed.length > 0) {
         const [f] = failed;
         problems.push(
           `Security Hub refused ${failed.length} of ${plan.findings.length} findings of ${ca.id} (refused by AWS: securityhub:BatchImportFindings: ${safeText(f!.errorCode)}: ${safeText(f!.errorMessage)}, finding ${safeText(f!.id)})`,
+        );
+        continue;
+      }
+      // the workflow changes, once the findings exist; the state is saved only when both took
+      const unprocessed = await updateWorkflow(config, plan.updates);
+      if (unprocessed.length > 0) {
+        const [f] = unprocessed;
+        const total = plan.updates.reduce((sum, u) => sum + u.findings.length, 0);
+        problems.push(
+          `Security Hub did not update the workflow of ${unprocessed.length} of ${total} findings of ${ca.id} (refused by AWS: securityhub:BatchUpdateFindings: ${safeText(f!.errorCode)}: ${safeText(f!.errorMessage)}, finding ${safeText(f!.id)})`,
         );
         continue;
       }

@@ -9,7 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
-import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  BatchImportFindingsCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -17,9 +21,10 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
+import { loadBotocoreModel, validateShape } from '../support/botocore-model.js';
 import { cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 // this process's own SNS/SQS clients (the child's environment sets it too)
@@ -423,7 +428,136 @@ async function hubFindings(): Promise<Map<string, Record<string, unknown>>> {
   return new Map((out.Findings ?? []).map((f) => [f.Id!, f as unknown as Record<string, unknown>]));
 }
 
+interface WorkflowRequest {
+  FindingIdentifiers: Array<{ Id: string; ProductArn: string }>;
+  Workflow: { Status: string };
+  Note: { Text: string; UpdatedBy: string };
+}
+
+/**
+ * Security Hub for the run: moto (5.2.1 has BatchImportFindings and GetFindings, not
+ * BatchUpdateFindings) behind a loopback front that answers BatchUpdateFindings itself as AWS
+ * does (PATCH /findings/batchupdate, ProcessedFindings and UnprocessedFindings), records each
+ * request, and sets Workflow on moto's copy by re-importing it (moto keeps Workflow as sent), so
+ * GetFindings shows the finding as AWS would; its requests and answers are checked against the
+ * official botocore model. `unprocess` refuses the next requests' findings.
+ */
+async function hubFront(): Promise<{
+  url: string;
+  updates: WorkflowRequest[];
+  unprocess: { next: number };
+  close: () => void;
+}> {
+  const updates: WorkflowRequest[] = [];
+  const unprocess = { next: 0 };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      try {
+        if (req.method === 'PATCH' && req.url === '/findings/batchupdate') {
+          const doc = JSON.parse(body.toString('utf8')) as WorkflowRequest;
+          updates.push(doc);
+          const requestProblems = validateShape(hubModel(), 'BatchUpdateFindingsRequest', doc);
+          if (requestProblems.length) throw new Error(requestProblems.join('; '));
+          res.setHeader('content-type', 'application/json');
+          if (unprocess.next > 0) {
+            unprocess.next--;
+            res.end(
+              answer({
+                ProcessedFindings: [],
+                UnprocessedFindings: doc.FindingIdentifiers.map((f) => ({
+                  FindingIdentifier: f,
+                  ErrorCode: 'FindingNotFound',
+                  ErrorMessage: 'Finding Not Found',
+                })),
+              }),
+            );
+            return;
+          }
+          const have = await hubFindings();
+          const changed = doc.FindingIdentifiers.map((f) => ({
+            ...have.get(f.Id),
+            Workflow: doc.Workflow,
+            Note: { ...doc.Note, UpdatedAt: new Date().toISOString() },
+          }));
+          await new SecurityHubClient(sdk).send(
+            new BatchImportFindingsCommand({ Findings: changed as never }),
+          );
+          res.end(answer({ ProcessedFindings: doc.FindingIdentifiers, UnprocessedFindings: [] }));
+          return;
+        }
+        // the rest as moto answers it, the stored Workflow kept: BatchImportFindings leaves it alone on AWS
+        const toMoto = await fetch(`${stack.motoUrl}${req.url}`, {
+          method: req.method!,
+          headers: Object.fromEntries(
+            Object.entries(req.headers).filter(
+              ([k]) =>
+                ![
+                  'host',
+                  'content-length',
+                  'connection',
+                  'keep-alive',
+                  'transfer-encoding',
+                  'expect',
+                ].includes(k),
+            ),
+          ) as Record<string, string>,
+          ...(body.length ? { body: await keepWorkflow(req.url!, body) } : {}),
+        });
+        res.statusCode = toMoto.status;
+        toMoto.headers.forEach((v, k) => {
+          if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'content-encoding')
+            res.setHeader(k, v);
+        });
+        res.end(Buffer.from(await toMoto.arrayBuffer()));
+      } catch (err) {
+        res.statusCode = 500;
+        res.end(String(err));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    updates,
+    unprocess,
+    close: () => server.close(),
+  };
+}
+
+let model: ReturnType<typeof loadBotocoreModel> | undefined;
+const hubModel = () => (model ??= loadBotocoreModel('securityhub', '2018-10-26'));
+
+/** A BatchUpdateFindings answer, checked against the official model first. */
+function answer(out: unknown): string {
+  const problems = validateShape(hubModel(), 'BatchUpdateFindingsResponse', out);
+  if (problems.length) throw new Error(problems.join('; '));
+  return JSON.stringify(out);
+}
+
+/** An import of a finding moto holds keeps its stored Workflow (a new one gets NEW if it has none). */
+async function keepWorkflow(url: string, body: Buffer): Promise<string> {
+  if (url !== '/findings/import') return body.toString('utf8');
+  const doc = JSON.parse(body.toString('utf8')) as { Findings: Array<Record<string, unknown>> };
+  const have = await hubFindings();
+  for (const f of doc.Findings) {
+    const was = have.get(f.Id as string);
+    if (was) f.Workflow = was.Workflow;
+    else f.Workflow ??= { Status: 'NEW' };
+  }
+  return JSON.stringify(doc);
+}
+
 describe('run: alerts in Security Hub', () => {
+  let hub: Awaited<ReturnType<typeof hubFront>>;
+  beforeEach(async () => {
+    hub = await hubFront();
+  });
+  afterEach(() => hub.close());
+  const hubCli = (args: string[]) => cli(args, { AWS_ENDPOINT_URL_SECURITYHUB: hub.url });
+
   it('an alert is imported ACTIVE (HIGH, the CA as resource); the next night, gone, it is ARCHIVED and RESOLVED', async () => {
     const ca = await pca.createCa('Hub Root');
     const victim = await pca.issue(ca, 30);
@@ -440,11 +574,11 @@ describe('run: alerts in Security Hub', () => {
       '1s',
       '--security-hub',
     ];
-    expect((await cli(base)).code).toBe(0);
+    expect((await hubCli(base)).code).toBe(0);
     expect((await hubFindings()).size).toBe(0);
     await knob(stack, 'clock', { advance: 86400 });
     await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
-    const second = await cli([...base, '--format', 'json']);
+    const second = await hubCli([...base, '--format', 'json']);
     expect(second.code).toBe(1);
     const id = ca.split('/').pop()!;
     const alert = JSON.parse(second.stdout).cas[0].newAlerts[0];
@@ -470,7 +604,7 @@ describe('run: alerts in Security Hub', () => {
     expect(Object.keys(kept)).toEqual([key]);
     // the third night's diff no longer has the revocation: the finding is resolved
     await knob(stack, 'clock', { advance: 86400 });
-    expect((await cli(base)).code).toBe(0);
+    expect((await hubCli(base)).code).toBe(0);
     const night3 = await hubFindings();
     expect(night3.get(key)).toMatchObject({
       RecordState: 'ARCHIVED',
@@ -478,10 +612,27 @@ describe('run: alerts in Security Hub', () => {
       FirstObservedAt: f.FirstObservedAt,
     });
     expect(night3.get(key)!.UpdatedAt).not.toBe(f.UpdatedAt);
-    expect(JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'))).toEqual({});
+    // RESOLVED by BatchUpdateFindings, with a note: the import alone leaves Workflow NEW on AWS
+    expect(hub.updates).toEqual([
+      {
+        FindingIdentifiers: [{ Id: key, ProductArn: f.ProductArn }],
+        Workflow: { Status: 'RESOLVED' },
+        Note: { Text: "pca-audit: no longer raised by the CA's audit; archived", UpdatedBy: 'pca-audit' },
+      },
+    ]);
+    expect(night3.get(key)!.Note).toMatchObject({ UpdatedBy: 'pca-audit' });
+    // remembered as archived, so that a return sets it NEW again
+    expect(JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'))[key]).toMatchObject({
+      workflow: 'RESOLVED',
+      archivedAt: expect.any(String),
+    });
+    // a fourth night: nothing more sent
+    await knob(stack, 'clock', { advance: 86400 });
+    expect((await hubCli(base)).code).toBe(0);
+    expect(hub.updates).toHaveLength(1);
   });
 
-  it('an acknowledged alert is re-imported SUPPRESSED, with its original severity', async () => {
+  it('an acknowledged alert is re-imported, then SUPPRESSED by BatchUpdateFindings, with its original severity', async () => {
     const ca = await pca.createCa('Hub Ack');
     const serial = await pca.issue(ca, 30);
     // every report: a reason without a time, REVOCATION_INCOMPLETE (warning) each night
@@ -504,7 +655,7 @@ describe('run: alerts in Security Hub', () => {
       '1s',
       '--security-hub',
     ];
-    expect((await cli(base)).code).toBe(1);
+    expect((await hubCli(base)).code).toBe(1);
     const [first] = [...(await hubFindings()).values()];
     expect(first).toMatchObject({
       GeneratorId: 'pca-audit/REVOCATION_INCOMPLETE',
@@ -518,7 +669,7 @@ describe('run: alerts in Security Hub', () => {
       JSON.stringify([{ code: 'REVOCATION_INCOMPLETE', serial: colon(serial), reason: 'INC-7' }]),
     );
     await knob(stack, 'clock', { advance: 86400 });
-    expect((await cli([...base, '--ack-file', acks])).code).toBe(0);
+    expect((await hubCli([...base, '--ack-file', acks])).code).toBe(0);
     const after = await hubFindings();
     expect(after.size).toBe(1);
     expect(after.get(first!.Id as string)).toMatchObject({
@@ -528,6 +679,49 @@ describe('run: alerts in Security Hub', () => {
       ProductFields: { 'pca-audit/acknowledged': 'INC-7' },
       FirstObservedAt: first!.FirstObservedAt,
     });
+    expect(hub.updates.map((u) => [u.Workflow.Status, u.FindingIdentifiers.map((f) => f.Id)])).toEqual([
+      ['SUPPRESSED', [first!.Id]],
+    ]);
+  });
+
+  it('UnprocessedFindings of BatchUpdateFindings fail the channel, naming the code; the next night updates again', async () => {
+    const ca = await pca.createCa('Hub Unprocessed');
+    const victim = await pca.issue(ca, 30);
+    const state = join(work, 'hub-unprocessed');
+    const base = ['run', '--bucket', 'audit-reports', '--ca', ca, '--state-dir', state];
+    base.push('--poll-interval', '1s', '--security-hub', '--format', 'json');
+    expect((await hubCli(base)).code).toBe(0);
+    await knob(stack, 'clock', { advance: 86400 });
+    await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
+    expect((await hubCli(base)).code).toBe(1);
+    const id = ca.split('/').pop()!;
+    const statePath = join(state, 'cas', id, 'security-hub.json');
+    const [key] = Object.keys(JSON.parse(readFileSync(statePath, 'utf8')));
+    // night 3: the finding is gone; archived by the import, but its workflow update is refused
+    await knob(stack, 'clock', { advance: 86400 });
+    hub.unprocess.next = 1;
+    const third = await hubCli(base);
+    expect(third.code).toBe(0);
+    expect(third.stderr).toMatch(/it will be retried next run/);
+    expect(third.stderr).toMatch(
+      new RegExp(
+        `Security Hub did not update the workflow of 1 of 1 findings of ${id} \\(refused by AWS: securityhub:BatchUpdateFindings: FindingNotFound: Finding Not Found, finding ${id}\\|REVOKED_WITHOUT_EVENT`,
+      ),
+    );
+    expect((await hubFindings()).get(key!)).toMatchObject({
+      RecordState: 'ARCHIVED',
+      Workflow: { Status: 'NEW' },
+    });
+    expect(JSON.parse(readFileSync(statePath, 'utf8'))[key!].archivedAt).toBeUndefined();
+    // night 4: night 3's notification again, taken now
+    await knob(stack, 'clock', { advance: 86400 });
+    expect((await hubCli(base)).code).toBe(0);
+    expect(hub.updates.map((u) => u.Workflow.Status)).toEqual(['RESOLVED', 'RESOLVED']);
+    expect((await hubFindings()).get(key!)).toMatchObject({
+      RecordState: 'ARCHIVED',
+      Workflow: { Status: 'RESOLVED' },
+    });
+    expect(JSON.parse(readFileSync(statePath, 'utf8'))[key!]).toMatchObject({ workflow: 'RESOLVED' });
   });
 });
 

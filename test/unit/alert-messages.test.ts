@@ -291,17 +291,17 @@ describe('Security Hub (ASFF)', () => {
     expect(info.findings[0]!.Severity).toEqual({ Label: 'INFORMATIONAL', Original: 'info' });
   });
 
-  it('the next night: still there keeps FirstObservedAt; gone is ARCHIVED/RESOLVED and forgotten; not judged (unchanged night) is kept', () => {
+  it('the next night: still there keeps FirstObservedAt; gone is ARCHIVED and RESOLVED by a workflow update; not judged (unchanged night) is kept', () => {
     const a = alert('REVOKED_WITHOUT_EVENT', '01');
     const b = alert('REVOKED_WITHOUT_EVENT', '02');
     const night1 = securityHubPlan(CA_ARN, [a, b], {}, true, now, digest);
+    expect(night1.updates).toEqual([]);
     const later = now + 86400;
     const night2 = securityHubPlan(CA_ARN, [a], night1.next, true, later, digest);
-    expect(
-      night2.findings.map((f) => [f.Id, f.RecordState, (f.Workflow as { Status: string }).Status]),
-    ).toEqual([
-      [a.key, 'ACTIVE', 'NEW'],
-      [b.key, 'ARCHIVED', 'RESOLVED'],
+    // existing findings: no Workflow in the import (Security Hub would ignore it)
+    expect(night2.findings.map((f) => [f.Id, f.RecordState, f.Workflow])).toEqual([
+      [a.key, 'ACTIVE', undefined],
+      [b.key, 'ARCHIVED', undefined],
     ]);
     expect(night2.findings[0]).toMatchObject({
       FirstObservedAt: '2026-12-03T02:00:00Z',
@@ -311,10 +311,75 @@ describe('Security Hub (ASFF)', () => {
       FirstObservedAt: '2026-12-03T02:00:00Z',
       UpdatedAt: '2026-12-04T02:00:00Z',
     });
-    expect(Object.keys(night2.next)).toEqual([a.key]);
+    const [account, region] = [CA_ARN.split(':')[4], CA_ARN.split(':')[3]];
+    const productArn = `arn:aws:securityhub:${region}:${account}:product/${account}/default`;
+    expect(night2.updates).toEqual([
+      {
+        status: 'RESOLVED',
+        note: "pca-audit: no longer raised by the CA's audit; archived",
+        findings: [{ Id: b.key, ProductArn: productArn }],
+      },
+    ]);
+    expect(night2.next[b.key]).toMatchObject({ workflow: 'RESOLVED', archivedAt: '2026-12-04T02:00:00Z' });
     const unchanged = securityHubPlan(CA_ARN, [], night1.next, false, later, digest);
     expect(unchanged.findings).toEqual([]);
+    expect(unchanged.updates).toEqual([]);
     expect(unchanged.next).toEqual(night1.next);
+    // night 3: b is archived already (nothing sent); a returns NEW after being acknowledged
+    const night3 = securityHubPlan(CA_ARN, [a], night2.next, true, later + 86400, digest);
+    expect(night3.findings.map((f) => f.Id)).toEqual([a.key]);
+    expect(night3.updates).toEqual([]);
+    expect(Object.keys(night3.next)).toEqual([a.key, b.key]);
+  });
+
+  it('workflow updates: acknowledged is SUPPRESSED, a returning finding NEW again; archived ones forgotten after 90 days', () => {
+    const a = alert('REVOCATION_INCOMPLETE', '01', 'warning');
+    const acked = {
+      ...a,
+      severity: 'info' as const,
+      acknowledged: { originalSeverity: 'warning' as const, reason: 'INC-7' },
+    };
+    const night1 = securityHubPlan(CA_ARN, [a], {}, true, now, digest);
+    const night2 = securityHubPlan(CA_ARN, [acked], night1.next, true, now + 86400, digest);
+    expect(night2.findings[0]!.Workflow).toBeUndefined();
+    expect(night2.updates.map((u) => [u.status, u.findings.map((f) => f.Id)])).toEqual([
+      ['SUPPRESSED', [a.key]],
+    ]);
+    expect(night2.updates[0]!.note).toMatch(/acknowledged/);
+    // the same acknowledgement the next night: no update
+    expect(securityHubPlan(CA_ARN, [acked], night2.next, true, now + 2 * 86400, digest).updates).toEqual([]);
+    // first imported acknowledged: SUPPRESSED by the import, no update
+    const fresh = securityHubPlan(CA_ARN, [acked], {}, true, now, digest);
+    expect(fresh.findings[0]!.Workflow).toEqual({ Status: 'SUPPRESSED' });
+    expect(fresh.updates).toEqual([]);
+    // gone, then back: RESOLVED, then NEW again (imported ACTIVE without Workflow)
+    const gone = securityHubPlan(CA_ARN, [], night1.next, true, now + 86400, digest);
+    const back = securityHubPlan(CA_ARN, [a], gone.next, true, now + 2 * 86400, digest);
+    expect(back.findings.map((f) => [f.RecordState, f.Workflow])).toEqual([['ACTIVE', undefined]]);
+    expect(back.updates.map((u) => [u.status, u.note])).toEqual([
+      ['NEW', "pca-audit: raised again by the CA's audit"],
+    ]);
+    expect(back.next[a.key]).toEqual({
+      firstObservedAt: '2026-12-03T02:00:00Z',
+      finding: expect.anything(),
+      workflow: 'NEW',
+    });
+    // archived 90 days ago: Security Hub has deleted it, so it is forgotten, and a return is a first import
+    const kept = securityHubPlan(CA_ARN, [], gone.next, true, now + 90 * 86400, digest);
+    expect(Object.keys(kept.next)).toEqual([a.key]);
+    const forgotten = securityHubPlan(CA_ARN, [], gone.next, true, now + 91 * 86400, digest);
+    expect(forgotten.next).toEqual({});
+    const again = securityHubPlan(CA_ARN, [a], forgotten.next, true, now + 92 * 86400, digest);
+    expect(again.findings[0]!.Workflow).toEqual({ Status: 'NEW' });
+    expect(again.updates).toEqual([]);
+  });
+
+  it('older state without workflow: the status of the finding as imported', () => {
+    const a = alert('REVOKED_WITHOUT_EVENT', '01');
+    const night1 = securityHubPlan(CA_ARN, [a], {}, true, now, digest);
+    const { workflow: _, ...old } = night1.next[a.key]!;
+    const gone = securityHubPlan(CA_ARN, [], { [a.key]: old }, true, now + 86400, digest);
+    expect(gone.updates.map((u) => u.status)).toEqual(['RESOLVED']);
   });
 
   it('batches of at most 100', () => {
@@ -343,7 +408,10 @@ describe('iam-policy for run with alert channels', () => {
       Action: ['sns:Publish'],
       Resource: ['arn:aws:sns:eu-west-1:111122223333:alerts'],
     });
-    expect(byId.ImportFindings).toMatchObject({ Action: ['securityhub:BatchImportFindings'], Resource: '*' });
+    expect(byId.ImportFindings).toMatchObject({
+      Action: ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'],
+      Resource: '*',
+    });
     expect(byId.PutRunMetrics).toEqual({
       Sid: 'PutRunMetrics',
       Effect: 'Allow',
