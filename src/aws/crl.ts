@@ -31,6 +31,9 @@ export async function describeRevocation(pca: ACMPCAClient, caArn: string): Prom
         }
       : {}),
     ocspEnabled: rc?.OcspConfiguration?.Enabled === true,
+    ...(rc?.OcspConfiguration?.OcspCustomCname
+      ? { ocspCustomCname: rc.OcspConfiguration.OcspCustomCname }
+      : {}),
   };
 }
 

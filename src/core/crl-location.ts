@@ -18,6 +18,8 @@ export interface RevocationConfig {
     type?: string;
   };
   ocspEnabled: boolean;
+  /** OcspConfiguration.OcspCustomCname: where relying parties ask instead of AWS's responder */
+  ocspCustomCname?: string;
 }
 
 /** What to read: one key (COMPLETE), or every `.crl` under a prefix (PARTITIONED). */

@@ -39,17 +39,49 @@ export interface CrlStepDeps {
   listCrlKeys(ca: CaArn, bucket: string, prefix: string): Promise<string[]>;
 }
 
-export function awsCrlStepDeps(clients: () => Promise<AwsClients>): CrlStepDeps {
+/** What the CRL and OCSP steps read of a CA: its RevocationConfiguration and its certificate (PEM). */
+export interface CaReads {
+  describeRevocation(ca: CaArn): Promise<RevocationConfig>;
+  caCertificatePem(ca: CaArn): Promise<string>;
+}
+
+/**
+ * The CA reads made once per CA and run, however many steps ask (the CRL step, then the OCSP step):
+ * DescribeCertificateAuthority and GetCertificateAuthorityCertificate are not called twice a night.
+ */
+export function caReadsOnce(clients: () => Promise<AwsClients>): CaReads {
+  const aws = () => Promise.all([clients(), import('../aws/crl.js')]);
+  const memo = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let p = memo.get(key) as Promise<T> | undefined;
+    if (p === undefined) {
+      p = read();
+      memo.set(key, p);
+    }
+    return p;
+  };
+  return {
+    describeRevocation: (ca) =>
+      once(`describe ${ca.arn}`, async () => {
+        const [c, m] = await aws();
+        return m.describeRevocation(c.pca(ca.region), ca.arn);
+      }),
+    caCertificatePem: (ca) =>
+      once(`certificate ${ca.arn}`, async () => {
+        const [c, m] = await aws();
+        return m.caCertificatePem(c.pca(ca.region), ca.arn);
+      }),
+  };
+}
+
+export function awsCrlStepDeps(
+  clients: () => Promise<AwsClients>,
+  reads: CaReads = caReadsOnce(clients),
+): CrlStepDeps {
   const aws = () => Promise.all([clients(), import('../aws/crl.js')]);
   return {
-    describeRevocation: async (ca) => {
-      const [c, m] = await aws();
-      return m.describeRevocation(c.pca(ca.region), ca.arn);
-    },
-    caCertificate: async (ca) => {
-      const [c, m] = await aws();
-      return new TextEncoder().encode(await m.caCertificatePem(c.pca(ca.region), ca.arn));
-    },
+    describeRevocation: (ca) => reads.describeRevocation(ca),
+    caCertificate: async (ca) => new TextEncoder().encode(await reads.caCertificatePem(ca)),
     // the CRL bucket may be another than the report bucket; PCA puts it in the CA's Region
     getObject: async (ca, bucket, key) => {
       const [c, m] = await aws();

@@ -58,7 +58,7 @@ import {
   stateFailure,
   writeAtomic,
 } from '../store/fs-store.js';
-import type { RevocationSources } from './crl-step.js';
+import type { CaReads, RevocationSources } from './crl-step.js';
 import { CHANNELS, type Channel, channelsFor, channelsOf, deliverTo, type NotifySettings } from './notify.js';
 import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
 
@@ -124,6 +124,8 @@ export interface RunDeps {
   mirror?: Mirror;
   /** the OCSP step's AWS calls, HTTP and clock (default: the real ones, from ctx) */
   ocsp?: OcspStepDeps;
+  /** the CA reads the CRL step made this run, so the OCSP step does not make them again */
+  caReads?: CaReads;
 }
 
 export interface Checkpoint {
@@ -637,7 +639,7 @@ async function processCa(
           diff.changes.revoked,
           s.ocsp,
           s.propagationAllowance,
-          deps.ocsp ?? (await ocspDepsOf(ctx, s.ocsp)),
+          deps.ocsp ?? (await ocspDepsOf(ctx, s.ocsp, deps.caReads)),
         );
         findings = [...findings, ...checked.findings];
         if (checked.summary) {

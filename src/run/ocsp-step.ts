@@ -4,7 +4,6 @@
  * about at the CA's responder, and each answer is verified and compared with NEW.
  */
 import { AwsError } from '../aws/errors.js';
-import type { OcspConfiguration } from '../aws/ocsp-config.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { buildOcspRequest, type OcspIssuer, ocspIssuer, verifyOcspResponse } from '../core/ocsp.js';
@@ -17,6 +16,13 @@ import {
 } from '../core/ocsp-check.js';
 import type { CertificateRow } from '../core/report-model.js';
 import type { OcspPostResult } from '../io/ocsp-client.js';
+import type { CaReads } from './crl-step.js';
+
+/** What the step needs of the CA's OcspConfiguration. */
+export interface OcspConfiguration {
+  enabled: boolean;
+  customCname?: string;
+}
 
 export interface OcspSettings {
   enabled: boolean;
@@ -49,14 +55,19 @@ export interface OcspStepResult {
 export async function ocspDepsOf(
   ctx: import('../cli/context.js').CliContext,
   settings: OcspSettings,
+  reads?: CaReads,
 ): Promise<OcspStepDeps> {
-  const [{ describeOcsp, getCaCertificate }, { postOcsp }] = await Promise.all([
-    import('../aws/ocsp-config.js'),
+  const [{ caReadsOnce }, { postOcsp }] = await Promise.all([
+    import('./crl-step.js'),
     import('../io/ocsp-client.js'),
   ]);
+  const ca = reads ?? caReadsOnce(ctx.aws);
   return {
-    describe: async (ca) => describeOcsp((await ctx.aws()).pca(ca.region), ca.arn),
-    caCertificate: async (ca) => getCaCertificate((await ctx.aws()).pca(ca.region), ca.arn),
+    describe: async (arn) => {
+      const c = await ca.describeRevocation(arn);
+      return { enabled: c.ocspEnabled, ...(c.ocspCustomCname ? { customCname: c.ocspCustomCname } : {}) };
+    },
+    caCertificate: (arn) => ca.caCertificatePem(arn),
     post: (url, request) => postOcsp(url, request, { timeout: settings.timeout }),
     now: ctx.now,
   };

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../src/aws/clients.js';
 import { type CaArn, parseCaArn } from '../../src/core/ca-arn.js';
 import type { RevocationConfig } from '../../src/core/crl-location.js';
-import { type CrlStepDeps, fetchRevocationSources } from '../../src/run/crl-step.js';
+import { type CrlStepDeps, caReadsOnce, fetchRevocationSources } from '../../src/run/crl-step.js';
 import { aRecord, aSerial, crlCheckRun, epoch, someRecords, toJsonReport } from '../builders.js';
 import { makeTestCa, makeTestCrl, type TestCa } from '../support/crl.js';
 
@@ -164,5 +165,48 @@ describe('fetchRevocationSources (issue 15 item 3)', () => {
     );
     const r = await fetchRevocationSources(CA, deps);
     expect(r.crl?.verification.signature).toBe('invalid');
+  });
+});
+
+describe('caReadsOnce: the CRL and OCSP steps share one read of the CA', () => {
+  it('DescribeCertificateAuthority and GetCertificateAuthorityCertificate are called once per CA', async () => {
+    const calls: string[] = [];
+    const pca = {
+      send: async (command: {
+        constructor: { name: string };
+        input: { CertificateAuthorityArn: string };
+      }) => {
+        calls.push(`${command.constructor.name} ${command.input.CertificateAuthorityArn.slice(-4)}`);
+        return command.constructor.name === 'DescribeCertificateAuthorityCommand'
+          ? {
+              CertificateAuthority: {
+                RevocationConfiguration: {
+                  OcspConfiguration: { Enabled: true, OcspCustomCname: 'ocsp.example.com' },
+                },
+              },
+            }
+          : { Certificate: '-----BEGIN CERTIFICATE-----' };
+      },
+    };
+    const reads = caReadsOnce(async () => ({ pca: () => pca }) as unknown as AwsClients);
+    const a = parseCaArn(
+      'arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/5f1c2a7e-3b9d-4c60-8a2e-9d4b7f0e1c35',
+    )!;
+    const b = parseCaArn(
+      'arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/8e2f4a61-7c3d-4b9e-a5f0-1d6c8b3e9a27',
+    )!;
+    for (const ca of [a, a, b, a]) {
+      expect(await reads.describeRevocation(ca)).toEqual({
+        ocspEnabled: true,
+        ocspCustomCname: 'ocsp.example.com',
+      });
+      await reads.caCertificatePem(ca);
+    }
+    expect(calls.sort()).toEqual([
+      'DescribeCertificateAuthorityCommand 1c35',
+      'DescribeCertificateAuthorityCommand 9a27',
+      'GetCertificateAuthorityCertificateCommand 1c35',
+      'GetCertificateAuthorityCertificateCommand 9a27',
+    ]);
   });
 });

@@ -382,11 +382,15 @@ async function runTestNotify(settings: RunSettings, flags: RunFlags, ctx: CliCon
   return answers.some((a) => a.error !== undefined) ? 3 : 0;
 }
 
-/** The CRL step with the AWS reads it makes (loaded only when it runs). */
+/** The CRL step with the AWS reads it makes (loaded only when it runs), and those reads for OCSP's. */
 async function crlStep(ctx: CliContext) {
   const m = await import('../../run/crl-step.js');
-  const deps = m.awsCrlStepDeps(ctx.aws);
-  return (ca: import('../../core/ca-arn.js').CaArn) => m.fetchRevocationSources(ca, deps);
+  const caReads = m.caReadsOnce(ctx.aws);
+  const deps = m.awsCrlStepDeps(ctx.aws, caReads);
+  return {
+    caReads,
+    revocation: (ca: import('../../core/ca-arn.js').CaArn) => m.fetchRevocationSources(ca, deps),
+  };
 }
 
 async function configState(config: string | undefined): Promise<string | undefined> {
@@ -412,7 +416,7 @@ async function runWith(
     ctx,
     ...(s3state && !settings.dryRun ? { mirror: s3state.mirror } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
-    ...(settings.crlCheck ? { revocation: await crlStep(ctx) } : {}),
+    ...(settings.crlCheck ? await crlStep(ctx) : {}),
     diff: async (oldPath, newPath, d) => {
       const inputs = { aws: ctx.aws };
       const oldFile = await openInput(oldPath, inputs);
