@@ -16,6 +16,7 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import {
   checkLayout,
   LAYOUT_MARKER,
+  layoutMarker,
   type Mirror,
   StateError,
   stateFailure,
@@ -144,8 +145,10 @@ export async function openS3State(
     // the layout first: a newer one is refused before anything of it is read
     const marked = await checkRemoteLayout(s3, bucket, prefix);
     // the state, copied down (the lock itself excepted)
+    let legacy = false;
     for (const o of await listObjects(s3, bucket, prefix)) {
       if (o.key === lockKey || o.key.endsWith('/')) continue;
+      if (o.key.startsWith(`${prefix}cas/`)) legacy = true;
       const path = join(localDir, ...o.key.slice(prefix.length).split('/'));
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await downloadObject(s3, bucket, o.key, path);
@@ -166,9 +169,9 @@ export async function openS3State(
       },
     };
     if (!marked && !readOnly) {
-      // a new prefix, or one written before the marker existed (layout 1 all the same)
+      // a new prefix, or one written before the marker existed (layout 1, which the run then moves)
       const marker = join(localDir, 'state.json');
-      await writeAtomic(marker, LAYOUT_MARKER);
+      await writeAtomic(marker, legacy ? layoutMarker(1) : LAYOUT_MARKER);
       await mirror.put(marker);
     }
     return { mirror, release: readOnly ? async () => {} : release };

@@ -1,5 +1,5 @@
 /** What commands get from the shell: AWS clients, the clock, and stderr for humans. */
-import type { AwsClients, AwsOptions } from '../aws/clients.js';
+import type { AssumedRole, AwsClients, AwsOptions } from '../aws/clients.js';
 import { parseInstant } from '../core/instant.js';
 import { safeText } from '../core/render/style.js';
 import { UsageError } from './errors.js';
@@ -7,6 +7,12 @@ import { UsageError } from './errors.js';
 export interface CliContext {
   /** the AWS clients; the SDK is loaded on first use, so local-only commands start fast and lean */
   aws(): Promise<AwsClients>;
+  /**
+   * The clients of one (account, Region) target (issue 16): the target's Region, and the role's
+   * credentials assumed from the default chain (none: the default credentials). Built once per
+   * role and Region.
+   */
+  awsFor?(region: string, role?: AssumedRole): Promise<AwsClients>;
   /** epoch seconds */
   now(): number;
   sleep(seconds: number): Promise<void>;
@@ -31,12 +37,22 @@ function clock(env: NodeJS.ProcessEnv): () => number {
 
 export function makeContext(options: AwsOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
   let clients: Promise<AwsClients> | undefined;
+  const targets = new Map<string, Promise<AwsClients>>();
   const tty = process.stderr.isTTY === true;
   let shown = false;
   return {
     aws: () => {
       clients ??= import('../aws/clients.js').then((m) => m.makeClients(options, env));
       return clients;
+    },
+    awsFor: (region, role) => {
+      const key = `${role?.roleArn ?? ''}|${role?.externalId ?? ''}|${region}`;
+      let got = targets.get(key);
+      if (!got) {
+        got = import('../aws/clients.js').then((m) => m.makeClients({ ...options, region }, env, role));
+        targets.set(key, got);
+      }
+      return got;
     },
     now: clock(env),
     sleep: (s) => new Promise((resolve) => setTimeout(resolve, Math.max(0, s * 1000))),

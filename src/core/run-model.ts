@@ -234,6 +234,20 @@ const alertEntry = (f: Finding): AlertEntry => ({
   message: f.message,
 });
 
+/** One (account, Region) of a run over `accounts` (issue 16), and how it went before its CAs. */
+export interface TargetSummary {
+  /** absent: the default credentials' account */
+  account?: string;
+  region: string;
+  bucket: string;
+  /** failed: the target failed before it had CAs (its role refused, its listing refused, its bucket missing) */
+  status: 'ok' | 'failed';
+  /** the CAs audited through it */
+  cas: number;
+  error?: string;
+  exitCode: number;
+}
+
 export interface RunSummary {
   schemaVersion: 1;
   runId: string;
@@ -245,6 +259,9 @@ export interface RunSummary {
   exitCode: number;
   cas: Array<{
     ca: string;
+    /** the CA's account and Region (from its ARN) */
+    account?: string;
+    region?: string;
     status: CaOutcome['status'];
     reportId?: string;
     previousReportId?: string;
@@ -263,6 +280,8 @@ export interface RunSummary {
   expiredAcknowledgements: Array<{ code: string; serial: string; reason: string; expires?: string }>;
   /** `run --test-notify`: a test of the channels, no CA audited */
   test?: true;
+  /** a run over `accounts`: each (account, Region) target and its status */
+  targets?: TargetSummary[];
 }
 
 /**
@@ -282,8 +301,9 @@ export function summariseRun(
   results: CaResult[],
   expiredAcks: Ack[],
   repeatAlerts = false,
+  targets?: TargetSummary[],
 ): RunSummary {
-  const exitCode = results.reduce((m, r) => worseExit(m, r.exitCode), 0);
+  const exitCode = [...results, ...(targets ?? [])].reduce((m, r) => worseExit(m, r.exitCode), 0);
   return {
     schemaVersion: 1,
     runId,
@@ -294,8 +314,10 @@ export function summariseRun(
     exitCode,
     cas: results.map((r) => {
       const o = r.outcome;
+      const where = /^arn:[^:]+:acm-pca:([^:]+):(\d{12}):/.exec(r.ca);
       return {
         ca: r.ca,
+        ...(where ? { account: where[2]!, region: where[1]! } : {}),
         status: o.status,
         ...(o.status === 'failed' ? { error: o.error } : { reportId: o.reportId }),
         ...(o.status === 'diffed'
@@ -320,7 +342,45 @@ export function summariseRun(
       reason: a.reason,
       ...(a.expires === undefined ? {} : { expires: formatInstant(a.expires) }),
     })),
+    ...(targets ? { targets } : {}),
   };
+}
+
+/** A summary's CAs grouped by account and Region: each target (failed ones too), in order. */
+export interface SummaryGroup {
+  account: string;
+  region: string;
+  target?: TargetSummary;
+  cas: RunSummary['cas'];
+}
+
+/**
+ * The CAs of a run over `accounts`, one group per (account, Region): the targets in the config's
+ * order, and CAs of other accounts (shared with a target's account through RAM) after them.
+ */
+export function groupByTarget(s: RunSummary): SummaryGroup[] {
+  const groups = new Map<string, SummaryGroup>();
+  const keyOf = (account: string, region: string) => `${account}|${region}`;
+  for (const t of s.targets ?? []) {
+    const account = t.account ?? 'default';
+    groups.set(keyOf(account, t.region), { account, region: t.region, target: t, cas: [] });
+  }
+  for (const c of s.cas) {
+    const account = c.account ?? '?';
+    const region = c.region ?? '?';
+    const k = keyOf(account, region);
+    if (!groups.has(k)) {
+      // a default-credentials target of this Region takes the CAs of the account it turned out to be
+      const d = groups.get(keyOf('default', region));
+      if (d) {
+        d.cas.push(c);
+        continue;
+      }
+      groups.set(k, { account, region, cas: [] });
+    }
+    groups.get(k)!.cas.push(c);
+  }
+  return [...groups.values()];
 }
 
 /** The morning summary: one table of CAs, then the new alerts. */
@@ -330,13 +390,28 @@ export function renderRunMarkdown(s: RunSummary): string {
     '',
     `Started ${s.startedAt}; exit code ${s.exitCode} (fail on ${s.failOn}).`,
     '',
+  ];
+  const header = [
     '| CA | Status | Report | Issued | Revoked | Expired | Errors | Warnings | Info | New alerts |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const c of s.cas) {
-    lines.push(
-      `| ${mdCell(c.ca)} | ${c.status}${c.error ? `: ${mdCell(c.error)}` : ''} | ${c.reportId ?? ''} | ${c.issued ?? ''} | ${c.revoked ?? ''} | ${c.expired ?? ''} | ${c.findings.error} | ${c.findings.warning} | ${c.findings.info} | ${c.newAlerts.length} |`,
-    );
+  const row = (c: RunSummary['cas'][number]) =>
+    `| ${mdCell(c.ca)} | ${c.status}${c.error ? `: ${mdCell(c.error)}` : ''} | ${c.reportId ?? ''} | ${c.issued ?? ''} | ${c.revoked ?? ''} | ${c.expired ?? ''} | ${c.findings.error} | ${c.findings.warning} | ${c.findings.info} | ${c.newAlerts.length} |`;
+  if (!s.targets) lines.push(...header, ...s.cas.map(row));
+  else {
+    // a run over accounts: a heading per account and Region, a failed target with its error
+    for (const g of groupByTarget(s)) {
+      const t = g.target;
+      lines.push(
+        `### ${mdCell(g.account)} / ${mdCell(g.region)}${t ? ` (bucket ${mdCell(t.bucket)})` : ''}`,
+        '',
+      );
+      if (t?.status === 'failed')
+        lines.push(`Target FAILED (exit ${t.exitCode}): ${mdCell(t.error ?? '')}`, '');
+      else if (g.cas.length === 0) lines.push('No CA.', '');
+      else lines.push(...header, ...g.cas.map(row), '');
+    }
+    if (lines.at(-1) === '') lines.pop();
   }
   const alertTable = (list: Array<AlertEntry & { ca: string }>) => {
     lines.push('| CA | Severity | Code | Serial | Message |', '| --- | --- | --- | --- | --- |');

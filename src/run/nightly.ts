@@ -40,7 +40,9 @@ import {
   renderRunMarkdown,
   splitAlerts,
   summariseRun,
+  type TargetSummary,
 } from '../core/run-model.js';
+import { type Target, targetName } from '../core/targets.js';
 import { loadReport } from '../io/load-report.js';
 import { InputError, openReportFile } from '../io/report-source.js';
 import {
@@ -58,6 +60,7 @@ import {
   stateFailure,
   writeAtomic,
 } from '../store/fs-store.js';
+import { caKey, caStateDir, keyStateDir, migrateToLayout2 } from '../store/layout.js';
 import type { CaReads, RevocationSources } from './crl-step.js';
 import { CHANNELS, type Channel, channelsFor, channelsOf, deliverTo, type NotifySettings } from './notify.js';
 import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
@@ -92,6 +95,11 @@ export interface RunSettings {
   crlMaxAge?: number;
   /** seconds: REPORT_STALE when the newest successful report is older (default 36 h; absent: not checked) */
   maxReportAge?: number;
+  /**
+   * issue 16: the (account, Region) targets of the config's `accounts`. Absent: one target, the
+   * default credentials with `bucket` and `cas`/`all`, as before.
+   */
+  targets?: Target[];
 }
 
 /** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
@@ -126,6 +134,11 @@ export interface RunDeps {
   ocsp?: OcspStepDeps;
   /** the CA reads the CRL step made this run, so the OCSP step does not make them again */
   caReads?: CaReads;
+  /**
+   * The shell of one target: a context whose clients carry the target's credentials and Region,
+   * and the steps built on it. Needed when `targets` is given.
+   */
+  forTarget?(target: Target): Promise<Pick<RunDeps, 'ctx' | 'diff' | 'revocation' | 'caReads'>>;
 }
 
 export interface Checkpoint {
@@ -252,7 +265,7 @@ function runIdAt(now: number): string {
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 
-const caDir = (state: string, ca: CaArn) => join(state, 'cas', ca.id);
+const caDir = caStateDir;
 
 /** The step hook for crash tests: nothing unless PCA_AUDIT_TEST_CRASH_AFTER names this step. */
 function step(deps: RunDeps, name: string): void {
@@ -347,7 +360,7 @@ async function finishCommits(state: string, s: RunSettings, deps: RunDeps): Prom
 
 async function applyCommit(state: string, record: CommitRecord, deps: RunDeps): Promise<void> {
   for (const [caId, cp] of Object.entries(record.checkpoints)) {
-    const dir = join(state, 'cas', caId);
+    const dir = keyStateDir(state, caId);
     const current = await readCheckpoint(join(dir, 'checkpoint.json'));
     if (current?.hash === cp.hash) continue;
     // kept under the hash of its content, which is what the next checkpoint's `previous` names
@@ -361,7 +374,7 @@ async function applyCommit(state: string, record: CommitRecord, deps: RunDeps): 
     await save(deps, join(dir, 'checkpoint.json'), `${JSON.stringify(cp, null, 2)}\n`);
   }
   for (const [caId, keys] of Object.entries(record.alerted)) {
-    const path = join(state, 'cas', caId, 'alerted.json');
+    const path = join(keyStateDir(state, caId), 'alerted.json');
     const known = (await readJson<Record<string, string>>(path, ALERTED_SHAPE)) ?? {};
     let changed = false;
     for (const k of keys) {
@@ -429,10 +442,86 @@ async function notify(
   await save(deps, path, `${JSON.stringify(record, null, 2)}\n`);
 }
 
-async function resolveCas(s: RunSettings, deps: RunDeps): Promise<CaArn[]> {
+/** A CA of the night, with the settings and shell of its target. */
+interface PlannedCa {
+  ca: CaArn;
+  settings: RunSettings;
+  deps: RunDeps;
+}
+
+/**
+ * The night's CAs over every target, and each target's outcome. A target that fails before it has
+ * CAs (its role refused, its listing refused, its bucket missing) is a failed target; the others
+ * go on. A CA two targets see (shared through RAM) is audited once, by its own account's target
+ * when the run has one, else by the first that lists it.
+ */
+async function planRun(
+  s: RunSettings,
+  deps: RunDeps,
+): Promise<{ items: PlannedCa[]; targets?: TargetSummary[] }> {
+  if (!s.targets) return { items: (await resolveCas(s, deps)).map((ca) => ({ ca, settings: s, deps })) };
+  if (!deps.forTarget) throw new Error('run: targets given without a way to reach them (forTarget)');
+  const forTarget = deps.forTarget;
+  const planned = await Promise.all(
+    s.targets.map(async (t) => {
+      try {
+        const shell = await forTarget(t);
+        const clients = await shell.ctx.aws();
+        await clients.ready();
+        const cas =
+          t.cas === 'all'
+            ? await resolveCas({ ...s, cas: [], all: true }, { ...deps, ...shell }, t.region)
+            : t.cas;
+        const { bucketRegion } = await import('../aws/bucket-settings.js');
+        const where = await bucketRegion(clients.s3(t.region), t.bucket);
+        if (where === undefined)
+          throw new AwsError(
+            'HeadBucket',
+            'NoSuchBucket',
+            `bucket ${t.bucket} of target ${targetName(t)} does not exist`,
+            undefined,
+            `create it in ${t.region} (pca-audit bootstrap --create), or fix bucket/bucketPattern`,
+          );
+        return { t, cas, shell };
+      } catch (err) {
+        deps.ctx.note(`target ${targetName(t)}: ${describeError(err)}`);
+        return { t, err };
+      }
+    }),
+  );
+  const owners = new Set(s.targets.map((t) => `${t.account}|${t.region}`));
+  const chosen = new Map<string, PlannedCa>();
+  const targets: TargetSummary[] = [];
+  for (const p of planned) {
+    const base = { ...(p.t.account ? { account: p.t.account } : {}), region: p.t.region, bucket: p.t.bucket };
+    if ('err' in p) {
+      targets.push({
+        ...base,
+        status: 'failed',
+        cas: 0,
+        error: describeError(p.err),
+        exitCode: exitForError(p.err),
+      });
+      continue;
+    }
+    let count = 0;
+    for (const ca of p.cas!) {
+      const own = ca.account === p.t.account;
+      const before = chosen.get(ca.arn);
+      if (before && !own) continue;
+      if (!before && !own && owners.has(`${ca.account}|${ca.region}`)) continue;
+      chosen.set(ca.arn, { ca, settings: { ...s, bucket: p.t.bucket }, deps: { ...deps, ...p.shell! } });
+      count++;
+    }
+    targets.push({ ...base, status: 'ok', cas: count, exitCode: 0 });
+  }
+  return { items: [...chosen.values()], targets };
+}
+
+async function resolveCas(s: RunSettings, deps: RunDeps, region?: string): Promise<CaArn[]> {
   const arns = new Set(s.cas);
   if (s.all) {
-    const pca = (await deps.ctx.aws()).pca();
+    const pca = (await deps.ctx.aws()).pca(region);
     for (const shared of [false, true]) {
       for (const ca of await listCas(pca, shared)) {
         if (ca.status === 'ACTIVE' || ca.status === 'DISABLED') arns.add(ca.arn);
@@ -481,7 +570,7 @@ async function historyWithoutCheckpoint(
   const entries = (await listDir(join(dir, 'history'))).filter((n) => n.endsWith('.json'));
   if (entries.length > 0) return `${entries.length} earlier checkpoint(s) in history/`;
   if ((await readText(join(dir, 'alerted.json'))) !== undefined) return 'alerted.json records its alerts';
-  if ((await committed()).has(ca.id)) return 'a committed run in runs/ recorded its checkpoint';
+  if ((await committed()).has(caKey(ca))) return 'a committed run in runs/ recorded its checkpoint';
   return undefined;
 }
 
@@ -707,8 +796,9 @@ async function processCa(
         join(resultDir, `${ca.id}.md`),
         diff ? renderDiffMarkdown(diff) : `## ${ca.arn}\n\n${outcome.status}: report ${report.id}\n`,
       );
-      if (outcome.status !== 'unchanged') commit.checkpoints[ca.id] = { ...next, hash: checkpointHash(next) };
-      commit.alerted[ca.id] = newAlerts.map((f) => findingKey(ca.id, f));
+      if (outcome.status !== 'unchanged')
+        commit.checkpoints[caKey(ca)] = { ...next, hash: checkpointHash(next) };
+      commit.alerted[caKey(ca)] = newAlerts.map((f) => findingKey(ca.id, f));
     }
     return {
       ca: ca.arn,
@@ -746,9 +836,16 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
   const { ctx } = deps;
   const state = s.stateDir;
   let release: (() => Promise<void>) | undefined;
+  const marker = join(state, 'state.json');
   if (s.dryRun) {
     // a dry run writes nothing, but refuses a layout it does not know like any run
     await openStateDir(state, true);
+    if ((await readJson<{ layout: number }>(marker))?.layout === 1)
+      throw new StateError(
+        marker,
+        'is layout 1: a dry run does not move the state to layout 2 (cas/<account>/<region>/<CA_ID>/)',
+        'run once without --dry-run (the move is automatic and crash-safe), or use an older pca-audit',
+      );
   } else {
     await openStateDir(state);
     release = await acquireLock(state, ctx.now, 6 * 3600, ctx.note);
@@ -759,9 +856,13 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
       for (const path of await cleanStaleTemps(state))
         ctx.note(`removed a temporary file a killed run left: ${relative(state, path)}`);
     }
+    // issue 16: layout 1 (cas/<CA_ID>/) moves to layout 2 under the lock, before anything is read
+    if (!s.dryRun && (await readJson<{ layout: number }>(marker))?.layout === 1)
+      await migrateToLayout2(state, marker, deps.mirror, ctx.note);
     if (!s.dryRun) await finishCommits(state, s, deps);
-    const cas = await resolveCas(s, deps);
-    if (cas.length === 0)
+    const { items, targets } = await planRun(s, deps);
+    const cas = items.map((i) => i.ca);
+    if (cas.length === 0 && !s.targets)
       throw new StateError(
         state,
         'no CA to audit',
@@ -782,9 +883,9 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
     const worker = async () => {
       while (next < cas.length) {
         const i = next++;
-        const ca = cas[i]!;
+        const { ca, settings, deps: caDeps } = items[i]!;
         try {
-          results[i] = await processCa(ca, state, runId, s, deps, commit, committed);
+          results[i] = await processCa(ca, state, runId, settings, caDeps, commit, committed);
         } catch (caught) {
           const err = asStateError(caught, caDir(state, ca));
           ctx.note(`${ca.id}: ${describeError(err)}`);
@@ -816,19 +917,30 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
           // metrics: how long since this CA's last good report (its checkpoint), if it ever had one
           if (cp) results[i] = { ...results[i]!, metrics: { lastGoodReportAt: cp.createdAt } };
           if (!s.dryRun && results[i]!.newAlerts.length > 0)
-            commit.alerted[ca.id] = results[i]!.newAlerts.map((f) => findingKey(ca.id, f));
+            commit.alerted[caKey(ca)] = results[i]!.newAlerts.map((f) => findingKey(ca.id, f));
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(s.concurrency, cas.length)) }, worker));
     step(deps, 'ca-results');
     const expired = applyAcks([], s.acks, ctx.now()).expired;
-    const summary = summariseRun(runId, started, s.failOn, s.dryRun, results, expired, s.repeatAlerts);
+    const summary = summariseRun(
+      runId,
+      started,
+      s.failOn,
+      s.dryRun,
+      results,
+      expired,
+      s.repeatAlerts,
+      targets,
+    );
     if (s.dryRun) return summary;
     const dir = join(state, 'runs', runId);
     await save(deps, join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await save(deps, join(dir, 'summary.md'), renderRunMarkdown(summary));
-    const anyAlerts = summary.cas.some((c) => c.newAlerts.length > 0 || c.status === 'failed');
+    const anyAlerts =
+      summary.cas.some((c) => c.newAlerts.length > 0 || c.status === 'failed') ||
+      (summary.targets ?? []).some((t) => t.status === 'failed');
     const wanted = channelsFor(s.notify, anyAlerts);
     commit.notification.wanted = wanted.length > 0;
     if (wanted.length > 0) commit.notification.channels = pending(wanted);

@@ -20,6 +20,7 @@ import { findingKey, type RunSummary } from '../core/run-model.js';
 import { type SnsFormat, snsMessage } from '../core/sns-message.js';
 import { parseSnsTopicArn } from '../core/sns-topic.js';
 import { redactUrl, type WebhookTarget } from '../core/webhook-url.js';
+import { caStateDir } from '../store/layout.js';
 
 /** Where a notification goes; the commit record keeps a delivery state for each. */
 export type Channel = 'command' | 'webhook' | 'sns' | 'emf' | 'cloudwatch' | 'security-hub';
@@ -48,6 +49,12 @@ export interface NotifySettings {
   stdout?: (text: string) => void;
   /** the AWS clients' settings, for the AWS channels */
   aws?: () => Promise<AwsClients>;
+  /**
+   * The clients of a CA's own account (a run over `accounts`): Security Hub takes a finding only
+   * from the account it names (`AwsAccountId`). Absent, or undefined for an account the run has no
+   * role for: `aws`.
+   */
+  awsOf?: (account: string, region: string) => Promise<AwsClients | undefined>;
   /** notify on every run, or only when there are new alerts or a CA failed */
   on: 'alerts' | 'always';
   configured: boolean;
@@ -304,7 +311,7 @@ async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<
   for (const c of n.summary.cas) {
     const ca = parseCaArn(c.ca);
     if (!ca || c.status === 'failed') continue;
-    const statePath = join(n.state.dir, 'cas', ca.id, 'security-hub.json');
+    const statePath = join(caStateDir(n.state.dir, ca), 'security-hub.json');
     let imported: ImportedFindings;
     try {
       imported = IMPORTED_SHAPE(await n.state.read(statePath));
@@ -322,7 +329,7 @@ async function importToSecurityHub(n: Notification, s: NotifySettings): Promise<
     );
     if (plan.findings.length === 0 && JSON.stringify(plan.next) === JSON.stringify(imported)) continue;
     try {
-      const config = (await s.aws()).config(ca.region);
+      const config = ((await s.awsOf?.(ca.account, ca.region)) ?? (await s.aws())).config(ca.region);
       const failed = await importFindings(config, plan.findings);
       if (failed.length > 0) {
         const [f] = failed;

@@ -10,7 +10,8 @@ import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const STATE_LAYOUT = 1;
+/** 2: a CA's state under cas/<account>/<region>/<CA_ID>/ (src/store/layout.ts); 1: cas/<CA_ID>/ */
+export const STATE_LAYOUT = 2;
 
 /** Directories the state creates are private to the user the job runs as. */
 export const STATE_DIR_MODE = 0o700;
@@ -218,7 +219,11 @@ export function checkLayout(where: string, value: unknown): void {
   }
 }
 
-export const LAYOUT_MARKER = `${JSON.stringify({ layout: STATE_LAYOUT, tool: 'pca-audit' }, null, 2)}\n`;
+/** The marker of a layout (the current one by default). */
+export const layoutMarker = (layout: number = STATE_LAYOUT): string =>
+  `${JSON.stringify({ layout, tool: 'pca-audit' }, null, 2)}\n`;
+
+export const LAYOUT_MARKER = layoutMarker();
 
 /**
  * Opens a state directory: checks its layout (a newer one is refused). Unless `readOnly`, creates
@@ -234,7 +239,9 @@ export async function openStateDir(dir: string, readOnly = false): Promise<boole
   const current = await readJson<unknown>(marker);
   checkLayout(marker, current);
   if (current !== undefined) return false;
-  await writeAtomic(marker, LAYOUT_MARKER);
+  // a state written before the marker existed is layout 1 (and gets moved to the current one)
+  const legacy = (await listDir(join(dir, 'cas'))).length > 0;
+  await writeAtomic(marker, legacy ? layoutMarker(1) : LAYOUT_MARKER);
   return true;
 }
 

@@ -17,6 +17,8 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const CA_ID = SAMPLE_CA.split('/').pop()!;
+/** layout 2: a CA's state under cas/<account>/<region>/<CA_ID>/ */
+const CA_DIR = ['111122223333', 'eu-west-1', CA_ID] as const;
 /** no AWS: an endpoint nobody listens on, and no retries */
 const env = {
   AWS_ACCESS_KEY_ID: 'test',
@@ -82,8 +84,8 @@ describe('run on a damaged state directory', () => {
     'issue 13 items 1 and 9: a checkpoint that is %s fails its CA with exit 2, naming it',
     async (_name, what) => {
       const d = fresh(`checkpoint-${what.replace(/\W/g, '')}`);
-      writeFileSync(join(d, 'state.json'), '{"layout": 1}');
-      const cas = join(d, 'cas', CA_ID);
+      writeFileSync(join(d, 'state.json'), '{"layout": 2}');
+      const cas = join(d, 'cas', ...CA_DIR);
       mkdirSync(cas, { recursive: true });
       const cp = join(cas, 'checkpoint.json');
       if (what === 'dir') mkdirSync(cp);
@@ -116,13 +118,13 @@ describe('run on a damaged state directory', () => {
 
   it('issue 13 item 9: a file where the CA directory should be (ENOTDIR) fails the CA with exit 2', async () => {
     const d = fresh('ca-enotdir');
-    mkdirSync(join(d, 'cas'), { recursive: true });
-    writeFileSync(join(d, 'cas', CA_ID), 'x');
+    mkdirSync(join(d, 'cas', ...CA_DIR.slice(0, 2)), { recursive: true });
+    writeFileSync(join(d, 'cas', ...CA_DIR), 'x');
     const r = await run(d, '--format', 'json');
     expect(r.code, r.stderr).toBe(2);
     const summary = JSON.parse(r.stdout);
     expect(summary.cas[0].status).toBe('failed');
-    expect(summary.cas[0].error).toContain(join(d, 'cas', CA_ID));
+    expect(summary.cas[0].error).toContain(join(d, 'cas', ...CA_DIR));
   });
 
   it('issue 13 item 19: --dry-run refuses a newer layout too', async () => {
@@ -135,8 +137,8 @@ describe('run on a damaged state directory', () => {
 
   it('issue 13 item 13: a run removes the temporary files of killed runs and creates private directories', async () => {
     const d = fresh('leftovers');
-    writeFileSync(join(d, 'state.json'), '{"layout": 1}');
-    const cas = join(d, 'cas', CA_ID);
+    writeFileSync(join(d, 'state.json'), '{"layout": 2}');
+    const cas = join(d, 'cas', ...CA_DIR);
     mkdirSync(join(cas, 'reports'), { recursive: true });
     const dead = 2 ** 22 + 12345; // above Linux's largest PID: never running
     const leftovers = [

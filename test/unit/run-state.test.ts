@@ -164,7 +164,7 @@ describe('state directory', () => {
     expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).layout).toBe(STATE_LAYOUT);
     writeFileSync(join(dir, 'state.json'), JSON.stringify({ layout: STATE_LAYOUT + 1 }));
     await expect(openStateDir(dir)).rejects.toThrow(
-      /layout 2 is newer than this pca-audit understands \(1\)/,
+      new RegExp(`layout ${STATE_LAYOUT + 1} is newer than this pca-audit understands \\(${STATE_LAYOUT}\\)`),
     );
   });
 

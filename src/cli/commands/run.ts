@@ -11,9 +11,10 @@ import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
 import { DEFAULT_NAMESPACE, namespaceProblem } from '../../core/metrics.js';
 import { parseOcspOverride } from '../../core/ocsp-check.js';
 import { paint, safeOutput, safeText } from '../../core/render/style.js';
-import { parseAcks } from '../../core/run-model.js';
+import { groupByTarget, parseAcks } from '../../core/run-model.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
 import { parseSnsTopicArn } from '../../core/sns-topic.js';
+import { type AccountEntry, parseAccounts, planTargets, type Target } from '../../core/targets.js';
 import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/webhook-url.js';
 import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
@@ -121,7 +122,13 @@ const ENV: Record<string, keyof RunFlags> = {
 
 const LIST_KEYS = new Set<keyof RunFlags>(['ca', 'cloudtrail']);
 
-async function loadConfig(path: string): Promise<Partial<Record<keyof RunFlags, unknown>>> {
+/** The config file: the flags' keys, and `accounts` (issue 16), validated. */
+interface ConfigFile {
+  flags: Partial<Record<keyof RunFlags, unknown>>;
+  accounts?: AccountEntry[];
+}
+
+async function loadConfig(path: string): Promise<ConfigFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -138,12 +145,23 @@ async function loadConfig(path: string): Promise<Partial<Record<keyof RunFlags, 
     throw new UsageError(`--config: "${path}" must hold a JSON object`);
   }
   const out: Partial<Record<keyof RunFlags, unknown>> = {};
+  let accounts: AccountEntry[] | undefined;
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (k === 'accounts') {
+      const parsed = parseAccounts(v);
+      if (!parsed.ok)
+        throw new UsageError(
+          `--config: "${safeText(path)}": ${parsed.path}: ${safeText(parsed.reason)}`,
+          'see "The nightly job" in the README for the keys of an account',
+        );
+      accounts = parsed.value;
+      continue;
+    }
     const key = CONFIG_KEYS[k];
     if (key === undefined) {
       throw new UsageError(
         `--config: unknown key "${k}" in "${path}"`,
-        `the keys are: ${Object.keys(CONFIG_KEYS).join(', ')}`,
+        `the keys are: ${[...Object.keys(CONFIG_KEYS), 'accounts'].join(', ')}`,
       );
     }
     if (LIST_KEYS.has(key) && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
@@ -151,7 +169,7 @@ async function loadConfig(path: string): Promise<Partial<Record<keyof RunFlags, 
     }
     out[key] = typeof v === 'number' ? String(v) : v;
   }
-  return out;
+  return { flags: out, ...(accounts ? { accounts } : {}) };
 }
 
 /** flags > environment > config file > defaults */
@@ -160,7 +178,8 @@ export async function resolveRunSettings(
   env: NodeJS.ProcessEnv,
   ctx: CliContext,
 ): Promise<RunSettings> {
-  const file = flags.config ? await loadConfig(flags.config) : {};
+  const config: ConfigFile = flags.config ? await loadConfig(flags.config) : { flags: {} };
+  const file = config.flags;
   const fromEnv: Partial<Record<keyof RunFlags, unknown>> = {};
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
@@ -180,17 +199,24 @@ export async function resolveRunSettings(
     return fallback;
   };
   const bucket = pick<string | undefined>('bucket', undefined);
-  if (!bucket)
+  const cas = pick<string[]>('ca', []);
+  const all = pick<boolean>('all', false) === true;
+  // issue 16: `accounts` names every target, with its buckets and CAs
+  const targets = config.accounts ? planTargets(config.accounts) : undefined;
+  if (targets && (bucket || cas.length > 0 || all))
+    throw new UsageError(
+      `--config: "${safeText(flags.config ?? '')}" has "accounts": give no ${bucket ? 'bucket' : cas.length > 0 ? 'CA' : '--all'} beside it (flag, environment or config key)`,
+      'each account names its own bucket or bucketPattern, and its cas (a list or "all")',
+    );
+  if (!bucket && !targets)
     throw new UsageError(
       'name the bucket the CAs write reports into: --bucket, PCA_AUDIT_BUCKET or "bucket" in the config',
     );
-  const cas = pick<string[]>('ca', []);
   for (const c of cas) if (!parseCaArn(c)) throw new UsageError(`--ca: "${c}" is not a CA ARN`);
-  const all = pick<boolean>('all', false) === true;
   const repeatAlerts = pick<unknown>('repeatAlerts', false);
   if (typeof repeatAlerts !== 'boolean')
     throw new UsageError('--config: "repeatAlerts" must be true or false');
-  if (cas.length === 0 && !all)
+  if (cas.length === 0 && !all && !targets)
     throw new UsageError('name the CAs: --ca ARN (repeatable) or --all', 'or "cas" in the config file');
   const failOn = pick<string>('failOn', 'warning');
   if (!FAIL_ON_LEVELS.includes(failOn as FailOn))
@@ -272,7 +298,8 @@ export async function resolveRunSettings(
   return {
     cas,
     all,
-    bucket,
+    bucket: bucket ?? '',
+    ...(targets ? { targets } : {}),
     stateDir: pick<string>('stateDir', join(stateHome, 'pca-audit')),
     format: reportFormat,
     cloudtrail: pick<string[]>('cloudtrail', ['lookup']),
@@ -289,6 +316,7 @@ export async function resolveRunSettings(
       ...(securityHub ? { securityHub } : {}),
       stdout: (text) => process.stdout.write(text),
       aws: ctx.aws,
+      ...(targets && ctx.awsFor ? { awsOf: clientsOfAccount(targets, ctx) } : {}),
       on: notifyOn,
       configured: Boolean(command || webhook || snsTopicArn || metrics || securityHub),
       commandTimeout: 60,
@@ -382,6 +410,24 @@ async function runTestNotify(settings: RunSettings, flags: RunFlags, ctx: CliCon
   return answers.some((a) => a.error !== undefined) ? 3 : 0;
 }
 
+/** The clients of a target's account in a Region (any target of that account gives its role). */
+function clientsOfAccount(targets: readonly Target[], ctx: CliContext) {
+  return async (account: string, region: string) => {
+    const t = targets.find((x) => x.account === account);
+    if (!t || !ctx.awsFor) return undefined;
+    return ctx.awsFor(region, roleOf(t));
+  };
+}
+
+const roleOf = (t: Target) =>
+  t.roleArn
+    ? {
+        roleArn: t.roleArn,
+        ...(t.externalId ? { externalId: t.externalId } : {}),
+        ...(t.sessionName ? { sessionName: t.sessionName } : {}),
+      }
+    : undefined;
+
 /** The CRL step with the AWS reads it makes (loaded only when it runs), and those reads for OCSP's. */
 async function crlStep(ctx: CliContext) {
   const m = await import('../../run/crl-step.js');
@@ -412,39 +458,64 @@ async function runWith(
   remote: string | undefined,
   s3state: S3State | undefined,
 ): Promise<number> {
+  // the steps that reach AWS, built on a context: the run's, or one target's (issue 16)
+  const steps = async (c: CliContext) => ({
+    ctx: c,
+    ...(settings.crlCheck ? await crlStep(c) : {}),
+    diff: diffWith(c),
+  });
   const summary = await runNightly(settings, {
-    ctx,
+    ...(await steps(ctx)),
     ...(s3state && !settings.dryRun ? { mirror: s3state.mirror } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
-    ...(settings.crlCheck ? await crlStep(ctx) : {}),
-    diff: async (oldPath, newPath, d) => {
-      const inputs = { aws: ctx.aws };
-      const oldFile = await openInput(oldPath, inputs);
-      try {
-        const newFile = await openInput(newPath, inputs);
-        try {
-          const { out, expiringSoon } = await diffFiles(
-            oldFile,
-            newFile,
-            { ...d, maxFindings: d.maxFindings },
-            ctx,
-          );
-          return { out, ...(expiringSoon === undefined ? {} : { expiringSoon }) };
-        } finally {
-          await newFile.dispose();
-        }
-      } finally {
-        await oldFile.dispose();
-      }
+    forTarget: async (t) => {
+      const awsFor = ctx.awsFor;
+      if (!awsFor) throw new Error('run: this context cannot reach a target');
+      return steps({ ...ctx, aws: () => awsFor(t.region, roleOf(t)) });
     },
   });
+  printSummary(summary, settings, flags, remote);
+  return summary.exitCode;
+}
+
+/** The diff pipeline of `run` (src/cli/commands/diff.ts), its inputs read with `c`'s clients. */
+function diffWith(c: CliContext): import('../../run/nightly.js').RunDeps['diff'] {
+  const ctx = c;
+  return async (oldPath, newPath, d) => {
+    const inputs = { aws: ctx.aws };
+    const oldFile = await openInput(oldPath, inputs);
+    try {
+      const newFile = await openInput(newPath, inputs);
+      try {
+        const { out, expiringSoon } = await diffFiles(
+          oldFile,
+          newFile,
+          { ...d, maxFindings: d.maxFindings },
+          ctx,
+        );
+        return { out, ...(expiringSoon === undefined ? {} : { expiringSoon }) };
+      } finally {
+        await newFile.dispose();
+      }
+    } finally {
+      await oldFile.dispose();
+    }
+  };
+}
+
+function printSummary(
+  summary: import('../../core/run-model.js').RunSummary,
+  settings: RunSettings,
+  flags: RunFlags,
+  remote: string | undefined,
+): void {
   if (flags.format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const color = useColor('text', undefined);
     const lines = [
       `run ${summary.runId}${summary.dryRun ? ' (dry run: nothing made, nothing stored)' : ''}, started ${summary.startedAt}`,
     ];
-    for (const c of summary.cas) {
+    const line = (c: import('../../core/run-model.js').RunSummary['cas'][number]) => {
       const f = c.findings;
       const what =
         c.status === 'failed'
@@ -467,6 +538,21 @@ async function runWith(
         lines.push(
           `  persistent ${paint({ color }, a.severity, a.severity)} ${safeText(a.code)} ${safeText(a.serial ?? '-')} ${safeText(a.message)}`,
         );
+    };
+    if (!summary.targets) summary.cas.forEach(line);
+    else {
+      // a run over accounts: a heading per account and Region; a failed target says why
+      for (const g of groupByTarget(summary)) {
+        const t = g.target;
+        lines.push(
+          `== ${safeText(g.account)} / ${safeText(g.region)}${t ? ` (bucket ${safeText(t.bucket)})` : ''}: ${
+            t?.status === 'failed'
+              ? paint({ color }, 'error', `target FAILED: ${safeText(t.error ?? '')}`)
+              : `${g.cas.length} CA(s)`
+          }`,
+        );
+        g.cas.forEach(line);
+      }
     }
     for (const a of summary.expiredAcknowledgements)
       lines.push(
@@ -481,5 +567,4 @@ async function runWith(
     lines.push(`exit code ${summary.exitCode}`);
     process.stdout.write(safeOutput(`${lines.join('\n')}\n`, { color }));
   }
-  return summary.exitCode;
 }
