@@ -13,6 +13,8 @@ export interface StoredEvent {
   time: number;
   /** the account whose trail holds it (LookupEvents answers each account its own) */
   account: string;
+  /** the Region whose trail holds it (LookupEvents answers each Region its own) */
+  region: string;
   record: AnyRecord;
 }
 

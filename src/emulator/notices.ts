@@ -51,6 +51,8 @@ export type Notice =
 /** Who is calling: the account (from the access key id), and the notices the call gives. */
 export interface Caller {
   account: string;
+  /** the Region of the request's SigV4 credential scope (else the emulator's --region) */
+  region: string;
   notices: Notice[];
 }
 

@@ -60,6 +60,9 @@ const CA_ARN =
 const TEMPLATE_ARN = /^arn:aws:acm-pca:::template\/[A-Za-z0-9_]+\/V\d+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** The Region of a CA ARN (arn:aws:acm-pca:<region>:…). */
+const regionOfArn = (arn: string): string => arn.split(':')[3]!;
+
 interface IssuedCertificate extends MadeCertificate {
   arn: string;
   issuedAt: number;
@@ -220,7 +223,8 @@ export class PcaService {
   };
 
   constructor(
-    private readonly region: string,
+    // CAs take the Region of the request that creates them (the SigV4 scope), this one by default
+    _region: string,
     private readonly clock: EmulatedClock,
     private readonly writeObject: ObjectWriter,
   ) {}
@@ -312,7 +316,8 @@ export class PcaService {
       notAfter: validityEnd(createdAt, { Type: 'YEARS', Value: 10 }),
     });
     const id = randomUUID();
-    const arn = `arn:aws:acm-pca:${this.region}:${caller.account}:certificate-authority/${id}`;
+    // a CA belongs to the Region it was created in (the request's), and to its creator's account
+    const arn = `arn:aws:acm-pca:${caller.region}:${caller.account}:certificate-authority/${id}`;
     const root: IssuedCertificate = {
       ...certificate,
       arn: `${arn}/certificate/${certificate.serial}`,
@@ -390,8 +395,10 @@ export class PcaService {
       }
     }
     // SELF: the caller's own CAs; OTHER_ACCOUNTS: those shared with the caller
-    const all = [...this.cas.values()].filter((ca) =>
-      owner === 'SELF' ? ca.owner === caller.account : ca.sharedWith.has(caller.account),
+    const all = [...this.cas.values()].filter(
+      (ca) =>
+        regionOfArn(ca.arn) === caller.region &&
+        (owner === 'SELF' ? ca.owner === caller.account : ca.sharedWith.has(caller.account)),
     );
     const page = all.slice(start, start + max).map((ca) => this.describe(ca));
     const next = start + max < all.length ? Buffer.from(`ca:${start + max}`).toString('base64') : undefined;
@@ -690,9 +697,9 @@ export class PcaService {
     const ocsp = ca.revocation.OcspConfiguration;
     return {
       ...(crl?.Enabled && !crl.CrlDistributionPointExtensionConfiguration?.OmitExtension
-        ? { crlUrl: crlUrl(crl, ca.id, this.region) }
+        ? { crlUrl: crlUrl(crl, ca.id, regionOfArn(ca.arn)) }
         : {}),
-      ...(ocsp?.Enabled ? { ocspUrl: ocspUrl(ocsp, this.region) } : {}),
+      ...(ocsp?.Enabled ? { ocspUrl: ocspUrl(ocsp, regionOfArn(ca.arn)) } : {}),
     };
   }
 
@@ -733,7 +740,9 @@ export class PcaService {
       thisUpdate: now,
       nextUpdate: now + (config.ExpirationInDays ?? DEFAULT_CRL_EXPIRATION_DAYS) * 86400,
       entries,
-      ...(config.CrlType === 'PARTITIONED' ? { partitionUrl: crlUrl(config, ca.id, this.region) } : {}),
+      ...(config.CrlType === 'PARTITIONED'
+        ? { partitionUrl: crlUrl(config, ca.id, regionOfArn(ca.arn)) }
+        : {}),
       ...(ca.crl.wrongKey ? { wrongKey: ca.crl.wrongKey } : {}),
     });
     const key = crlKey(config, ca.id);

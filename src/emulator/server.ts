@@ -42,6 +42,10 @@ export class Emulator {
   readonly clock = new EmulatedClock();
   readonly pca: PcaService;
   private s3Endpoint: string;
+  /** where temporary credentials (ASIA…) are looked up (moto_server's STS in tests); unset: not */
+  private stsEndpoint: string | undefined;
+  /** temporary access key id → its account, as STS said */
+  private readonly temporaryKeys = new Map<string, Promise<string>>();
   private events: StoredEvent[] = [];
   private seq = 0;
   /** PCA's native EventBridge events, oldest first */
@@ -147,7 +151,11 @@ export class Emulator {
     let result: Record<string, unknown> | undefined;
     let error: AwsError | undefined;
     const accessKeyId = accessKeyIdOf(req);
-    const caller: Caller = { account: this.accountOf(accessKeyId), notices: [] };
+    const caller: Caller = {
+      account: await this.accountOf(accessKeyId),
+      region: regionOf(req) ?? this.options.region,
+      notices: [],
+    };
     const entry =
       service === 'cloudtrail'
         ? {
@@ -163,9 +171,9 @@ export class Emulator {
       if (service === 'cloudtrail') {
         if (!this.lookupLimiter.tryAcquire(Date.now()))
           throw new AwsError('ThrottlingException', 'Rate exceeded');
-        // each account sees its own trail
+        // each account sees its own trail, of the Region it asks
         result = lookupEvents(
-          this.events.filter((e) => e.account === caller.account),
+          this.events.filter((e) => e.account === caller.account && e.region === caller.region),
           request,
         );
         if (entry) entry.answered = true;
@@ -187,7 +195,7 @@ export class Emulator {
         requestId,
         eventId: randomUUID(),
         time,
-        region: this.options.region,
+        region: caller.region,
         account: caller.account,
       });
     }
@@ -228,16 +236,33 @@ export class Emulator {
       seq: this.seq++,
       time: call.time,
       account: call.account,
+      region: call.region,
       record: buildCloudTrailRecord(call),
     });
   }
 
   /**
    * The caller's account: the access key id when it is 12 digits (so test credentials can act as
-   * another account), else the configured account.
+   * another account); for temporary credentials (ASIA…) with an STS endpoint configured, the
+   * account STS says they belong to (GetCallerIdentity signed with that key id: moto_server
+   * answers with the assumed role's account, as AWS would); else the configured account.
    */
-  private accountOf(accessKeyId: string): string {
-    return /^\d{12}$/.test(accessKeyId) ? accessKeyId : this.options.account;
+  private async accountOf(accessKeyId: string): Promise<string> {
+    if (/^\d{12}$/.test(accessKeyId)) return accessKeyId;
+    if (!accessKeyId.startsWith('ASIA') || this.stsEndpoint === undefined) return this.options.account;
+    let known = this.temporaryKeys.get(accessKeyId);
+    if (known === undefined) {
+      known = callerAccount(this.stsEndpoint, accessKeyId, this.options.region).catch((err: unknown) => {
+        this.temporaryKeys.delete(accessKeyId);
+        throw new AwsError(
+          'InternalFailure',
+          `STS GetCallerIdentity for ${accessKeyId}: ${String(err)}`,
+          500,
+        );
+      });
+      this.temporaryKeys.set(accessKeyId, known);
+    }
+    return known;
   }
 
   /**
@@ -245,15 +270,18 @@ export class Emulator {
    * one account); an EventBridge event is kept and, with eventBridgeFile, appended as a JSON line.
    */
   private notice(n: Notice): void {
+    // a CA's own Region (its ARN's), where its service events and IssueCertificateDetails land
+    const region = ('caArn' in n ? n.caArn.split(':')[3] : undefined) || this.options.region;
     if (n.kind === 'service-event') {
       this.events.push({
         seq: this.seq++,
         time: n.time,
         account: n.owner,
+        region,
         record: buildServiceEventRecord({
           eventName: n.eventName,
           time: n.time,
-          region: this.options.region,
+          region,
           recipient: n.owner,
           resources: [{ accountId: n.owner, type: 'AWS::ACMPCA::CertificateAuthority', ARN: n.caArn }],
           eventId: randomUUID(),
@@ -268,7 +296,8 @@ export class Emulator {
           seq: this.seq++,
           time: n.time,
           account: recipient,
-          record: buildIssueDetailsRecord({ ...n, recipient, region: this.options.region, eventId }),
+          region,
+          record: buildIssueDetailsRecord({ ...n, recipient, region, eventId }),
         });
       }
       return;
@@ -389,7 +418,13 @@ export class Emulator {
   }
 
   private configure(input: Record<string, unknown>): unknown {
-    const { reportDelayMs, reportRepeat, s3Endpoint, eventBridgeFile, crlDelayMs } = input;
+    const { reportDelayMs, reportRepeat, s3Endpoint, stsEndpoint, eventBridgeFile, crlDelayMs } = input;
+    if (stsEndpoint !== undefined) {
+      if (stsEndpoint !== null && typeof stsEndpoint !== 'string')
+        throw new KnobError('stsEndpoint is a URL or null');
+      this.stsEndpoint = stsEndpoint ?? undefined;
+      this.temporaryKeys.clear();
+    }
     if (crlDelayMs !== undefined) {
       if (typeof crlDelayMs !== 'number' || crlDelayMs < 0) throw new KnobError('crlDelayMs >= 0');
       this.pca.config.crlDelayMs = crlDelayMs;
@@ -420,6 +455,7 @@ export class Emulator {
     return {
       ...this.pca.config,
       s3Endpoint: this.s3Endpoint,
+      stsEndpoint: this.stsEndpoint ?? null,
       eventBridgeFile: this.eventBridgeFile ?? null,
     };
   }
@@ -466,6 +502,31 @@ function parseKnobBody(body: Buffer): Record<string, unknown> {
     // reported below
   }
   throw new KnobError('the body must be a JSON object');
+}
+
+/** The Region of the SigV4 credential scope, `Credential=AKID/date/region/service/aws4_request`. */
+function regionOf(req: IncomingMessage): string | undefined {
+  return /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+}
+
+/**
+ * The account of an access key id, as STS's GetCallerIdentity answers a request signed with it
+ * (moto_server does not check signatures, so the key id alone says who is asking).
+ */
+async function callerAccount(endpoint: string, accessKeyId: string, region: string): Promise<string> {
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${day}/${region}/sts/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: 'Action=GetCallerIdentity&Version=2011-06-15',
+  });
+  const text = await res.text();
+  const account = /<Account>(\d{12})<\/Account>/.exec(text)?.[1];
+  if (!res.ok || !account) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+  return account;
 }
 
 /** The access key id of the SigV4 credential scope, `Credential=AKID/date/region/service/aws4_request`. */

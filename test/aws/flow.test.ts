@@ -10,7 +10,7 @@ import { RevokeCertificateCommand } from '@aws-sdk/client-acm-pca';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
-import { cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
+import { caStateDir, cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 let work: string;
@@ -508,7 +508,7 @@ describe('run: the nightly job', () => {
       'json',
     ];
     expect((await cli(base)).code).toBe(0);
-    const cpPath = join(state, 'cas', ca.split('/').pop()!, 'checkpoint.json');
+    const cpPath = join(caStateDir(state, ca), 'checkpoint.json');
     const cp = JSON.parse(readFileSync(cpPath, 'utf8'));
     writeFileSync(cpPath, JSON.stringify({ ...cp, createdAt: '2020-01-01T00:00:00Z' }, null, 2));
     await knob(stack, 'clock', { advance: 86400 });

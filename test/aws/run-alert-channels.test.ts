@@ -25,7 +25,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
 import { loadBotocoreModel, validateShape } from '../support/botocore-model.js';
-import { cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
+import { caStateDir, cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 // this process's own SNS/SQS clients (the child's environment sets it too)
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -600,7 +600,7 @@ describe('run: alerts in Security Hub', () => {
       Workflow: { Status: 'NEW' },
     });
     expect(f.CreatedAt).toBe(f.FirstObservedAt);
-    const kept = JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'));
+    const kept = JSON.parse(readFileSync(join(caStateDir(state, ca), 'security-hub.json'), 'utf8'));
     expect(Object.keys(kept)).toEqual([key]);
     // the third night's diff no longer has the revocation: the finding is resolved
     await knob(stack, 'clock', { advance: 86400 });
@@ -622,7 +622,9 @@ describe('run: alerts in Security Hub', () => {
     ]);
     expect(night3.get(key)!.Note).toMatchObject({ UpdatedBy: 'pca-audit' });
     // remembered as archived, so that a return sets it NEW again
-    expect(JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'))[key]).toMatchObject({
+    expect(
+      JSON.parse(readFileSync(join(caStateDir(state, ca), 'security-hub.json'), 'utf8'))[key],
+    ).toMatchObject({
       workflow: 'RESOLVED',
       archivedAt: expect.any(String),
     });
@@ -695,7 +697,7 @@ describe('run: alerts in Security Hub', () => {
     await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
     expect((await hubCli(base)).code).toBe(1);
     const id = ca.split('/').pop()!;
-    const statePath = join(state, 'cas', id, 'security-hub.json');
+    const statePath = join(caStateDir(state, ca), 'security-hub.json');
     const [key] = Object.keys(JSON.parse(readFileSync(statePath, 'utf8')));
     // night 3: the finding is gone; archived by the import, but its workflow update is refused
     await knob(stack, 'clock', { advance: 86400 });
@@ -791,7 +793,7 @@ describe('run: a Security Hub that refuses findings', () => {
         ),
       );
       expect(first.stderr).toMatch(/it will be retried next run/);
-      expect(() => readFileSync(join(state, 'cas', id, 'security-hub.json'))).toThrow();
+      expect(() => readFileSync(join(caStateDir(state, ca), 'security-hub.json'))).toThrow();
       const commit = JSON.parse(readFileSync(join(state, 'runs', run1, 'commit.json'), 'utf8'));
       expect(commit.notification.channels['security-hub']).toMatchObject({ delivered: false, attempts: 1 });
       // the next night: night 1's import again (taken now), then its own
@@ -801,7 +803,7 @@ describe('run: a Security Hub that refuses findings', () => {
       expect(second.stderr).toMatch(new RegExp(`delivered the notification of run ${run1} \\(attempt 2\\)`));
       expect(imports).toHaveLength(3);
       expect(
-        Object.keys(JSON.parse(readFileSync(join(state, 'cas', id, 'security-hub.json'), 'utf8'))),
+        Object.keys(JSON.parse(readFileSync(join(caStateDir(state, ca), 'security-hub.json'), 'utf8'))),
       ).toEqual([imports[0]!.Findings[0]!.Id]);
     } finally {
       server.close();

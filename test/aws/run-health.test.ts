@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, readKnob, resetStack } from '../support/aws-stack.js';
-import { cliOnStack, type TestPca, testPca } from '../support/pca.js';
+import { caStateDir, cliOnStack, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 let work: string;
@@ -80,9 +80,9 @@ describe('run: findings on the job itself (issue 16 item 5)', () => {
     // night 1: the baseline, made now
     const n1 = await night(ca, state);
     expect(n1.code, n1.stderr).toBe(0);
-    const checkpoint = JSON.parse(
-      readFileSync(join(state, 'cas', ca.split('/').pop()!, 'checkpoint.json'), 'utf8'),
-    ) as { createdAt: string };
+    const checkpoint = JSON.parse(readFileSync(join(caStateDir(state, ca), 'checkpoint.json'), 'utf8')) as {
+      createdAt: string;
+    };
 
     // night 2, a day later: the report ends FAILED; AWS's failure (exit 3) and the finding
     await knob(stack, 'clock', { advance: DAY });
@@ -176,7 +176,7 @@ describe('run: findings on the job itself (issue 16 item 5)', () => {
     const state = join(work, 'damaged');
     const n1 = await night(ca, state);
     expect(n1.code, n1.stderr).toBe(0);
-    writeFileSync(join(state, 'cas', ca.split('/').pop()!, 'checkpoint.json'), 'not json');
+    writeFileSync(join(caStateDir(state, ca), 'checkpoint.json'), 'not json');
     await knob(stack, 'clock', { advance: 2 * DAY });
     const n2 = await night(ca, state);
     expect(n2.code, n2.stderr).toBe(2);
@@ -190,9 +190,9 @@ describe('run: findings on the job itself (issue 16 item 5)', () => {
     const state = join(work, 'gap');
     const n1 = await night(ca, state);
     expect(n1.code, n1.stderr).toBe(0);
-    const checkpoint = JSON.parse(
-      readFileSync(join(state, 'cas', ca.split('/').pop()!, 'checkpoint.json'), 'utf8'),
-    ) as { createdAt: string };
+    const checkpoint = JSON.parse(readFileSync(join(caStateDir(state, ca), 'checkpoint.json'), 'utf8')) as {
+      createdAt: string;
+    };
     await knob(stack, 'clock', { advance: 91 * DAY });
     await pca.issue(ca, 400);
     await knob(stack, 'clock', { advance: 60 });

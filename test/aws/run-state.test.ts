@@ -9,7 +9,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
-import { cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
+import { caStateDir, cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 let work: string;
@@ -29,7 +29,6 @@ beforeEach(async () => {
 
 const cli = (args: string[], extra: Record<string, string> = {}) => cliOnStack(stack, args, extra, 60_000);
 const night = () => knob(stack, 'clock', { advance: 86400 });
-const idOf = (ca: string) => ca.split('/').pop()!;
 
 interface CaSummary {
   ca: string;
@@ -64,7 +63,7 @@ describe('run: a missing checkpoint', () => {
     await night();
     await pca.issue(ca);
     expect((await cli(base)).code).toBe(0); // diffed: history/ now holds the baseline checkpoint
-    rmSync(join(state, 'cas', idOf(ca), 'checkpoint.json'));
+    rmSync(join(caStateDir(state, ca), 'checkpoint.json'));
     await night();
     const r = await cli(base);
     expect(r.code, r.stderr).toBe(1);
@@ -82,7 +81,7 @@ describe('run: a missing checkpoint', () => {
     const state = join(work, 'moved');
     const base = runArgs(state, [ca]);
     expect((await cli(base)).code).toBe(0);
-    rmSync(join(state, 'cas', idOf(ca)), { recursive: true });
+    rmSync(caStateDir(state, ca), { recursive: true });
     await night();
     const r = await cli(base);
     expect(r.code, r.stderr).toBe(1);
@@ -119,7 +118,7 @@ describe('run: one damaged checkpoint among healthy CAs', () => {
       ['--notify-command', `echo "$PCA_AUDIT_RUN_ID" >> ${notified}`],
     );
     expect((await cli(base)).code).toBe(0);
-    const cp = join(state, 'cas', idOf(damaged), 'checkpoint.json');
+    const cp = join(caStateDir(state, damaged), 'checkpoint.json');
     writeFileSync(cp, '{"layout": 1, "reportId": ');
     await night();
     await knob(stack, 'revoke-silently', { certificateAuthorityArn: healthy, certificateSerial: victim });

@@ -25,7 +25,7 @@ import {
   resetStack,
   TEST_CREDENTIALS,
 } from '../support/aws-stack.js';
-import { cliOnStack, colon, type TestPca, testPca } from '../support/pca.js';
+import { caStateDir, cliOnStack, colon, type TestPca, testPca } from '../support/pca.js';
 
 const stack = inject('awsStack');
 const OWNER = stack.account;
@@ -371,10 +371,7 @@ describe('run: a shared CA over two nights (the owner runs it)', () => {
     const ownerCalls = (await trail(OWNER)).filter((r) => r.eventName === 'IssueCertificate');
     expect(ownerCalls.some((r) => JSON.stringify(r.responseElements).includes(byMember))).toBe(false);
     const row = JSON.parse(
-      readFileSync(
-        join(state, 'cas', ca.split('/').pop()!, 'reports', `${summary.cas[0].reportId}.json`),
-        'utf8',
-      ),
+      readFileSync(join(caStateDir(state, ca), 'reports', `${summary.cas[0].reportId}.json`), 'utf8'),
     ).find((r: { serial: string }) => r.serial === colon(byMember));
     expect(row.awsAccountId).toBe(MEMBER);
     expect(byOwner).toBeTruthy();

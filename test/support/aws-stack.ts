@@ -156,7 +156,11 @@ async function post(url: string, body?: unknown): Promise<unknown> {
 }
 
 async function setEmulatorS3Endpoint(stack: AwsStack): Promise<void> {
-  await post(`${stack.emulatorUrl}/_emulator/config`, { s3Endpoint: stack.motoUrl });
+  // moto_server is S3 and STS: the stand-in asks its STS whose temporary credentials (ASIA…) are
+  await post(`${stack.emulatorUrl}/_emulator/config`, {
+    s3Endpoint: stack.motoUrl,
+    stsEndpoint: stack.motoUrl,
+  });
 }
 
 /** A test knob of the emulator: POST /_emulator/<name> with a JSON body. */
@@ -210,6 +214,7 @@ export function isolatedEnv(stack: AwsStack, extra: Record<string, string> = {})
     AWS_ENDPOINT_URL_ACM_PCA: stack.emulatorUrl,
     AWS_ENDPOINT_URL_CLOUDTRAIL: stack.emulatorUrl,
     AWS_ENDPOINT_URL_S3: stack.motoUrl,
+    AWS_ENDPOINT_URL_STS: stack.motoUrl,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // run's CRL step (issue 15) is off for the tests written before it: their CAs publish no CRL
     // (a NO_REVOCATION_PUBLISHED warning each night); the CRL tests turn it on

@@ -100,3 +100,9 @@ export async function cliOnStack(
 
 /** `e8cbd2` → `e8:cb:d2` */
 export const colon = (hex: string): string => hex.match(/../g)!.join(':');
+
+/** A CA's directory in a `run` state (layout 2: cas/<account>/<region>/<CA_ID>/). */
+export function caStateDir(state: string, caArn: string): string {
+  const [, , , region, account, resource] = caArn.split(':');
+  return join(state, 'cas', account!, region!, resource!.split('/').pop()!);
+}
