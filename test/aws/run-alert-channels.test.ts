@@ -9,22 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  BatchImportFindingsCommand,
-  GetFindingsCommand,
-  SecurityHubClient,
-} from '@aws-sdk/client-securityhub';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
+import { hubFindings, hubFront, receive, topicWithQueue } from '../support/alert-channels.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
-import { loadBotocoreModel, validateShape } from '../support/botocore-model.js';
 import { caStateDir, cliOnStack, colon, emulatorNow, type TestPca, testPca } from '../support/pca.js';
 
 // this process's own SNS/SQS clients (the child's environment sets it too)
@@ -61,85 +49,12 @@ beforeEach(async () => {
 const cli = (args: string[], extra: Record<string, string> = {}) =>
   cliOnStack(stack, args, { ...channelEnv(), ...extra });
 
-/** A topic with an SQS queue subscribed to it (raw delivery or not). */
-async function topicWithQueue(name: string, raw: boolean): Promise<{ topicArn: string; queueUrl: string }> {
-  const sns = new SNSClient(sdk);
-  const sqs = new SQSClient(sdk);
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-q` }));
-  const attrs = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: QueueUrl!, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: TopicArn!,
-      Protocol: 'sqs',
-      Endpoint: attrs.Attributes!.QueueArn!,
-      ...(raw ? { Attributes: { RawMessageDelivery: 'true' } } : {}),
-    }),
-  );
-  return { topicArn: TopicArn!, queueUrl: QueueUrl! };
-}
-
-interface Received {
-  subject?: string;
-  body: string;
-  attributes: Record<string, { type: string; value: string }>;
-}
-
-/** What the queue holds, in the SNS envelope or raw: the same fields either way. */
-async function receive(queueUrl: string): Promise<Received[]> {
-  const sqs = new SQSClient(sdk);
-  const out = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      MessageAttributeNames: ['All'],
-      WaitTimeSeconds: 0,
-    }),
-  );
-  return (out.Messages ?? []).map((m) => {
-    const body = m.Body ?? '';
-    try {
-      const envelope = JSON.parse(body) as {
-        Type?: string;
-        Subject?: string;
-        Message: string;
-        MessageAttributes?: Record<string, { Type: string; Value: string }>;
-      };
-      if (envelope.Type === 'Notification') {
-        return {
-          ...(envelope.Subject === undefined ? {} : { subject: envelope.Subject }),
-          body: envelope.Message,
-          attributes: Object.fromEntries(
-            Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [
-              k,
-              { type: v.Type, value: v.Value },
-            ]),
-          ),
-        };
-      }
-    } catch {
-      // not the envelope: raw delivery
-    }
-    return {
-      body,
-      attributes: Object.fromEntries(
-        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-          k,
-          { type: v.DataType ?? '', value: v.StringValue ?? '' },
-        ]),
-      ),
-    };
-  });
-}
-
 describe('run: alerts through SNS', () => {
   it('publishes the Markdown summary with exitCode and runId attributes; JSON with --sns-format json (raw delivery)', async () => {
     const ca = await pca.createCa('Sns Root');
     const victim = await pca.issue(ca, 30);
-    const md = await topicWithQueue('pca-md', false);
-    const json = await topicWithQueue('pca-json', true);
+    const md = await topicWithQueue(stack, 'pca-md', false);
+    const json = await topicWithQueue(stack, 'pca-json', true);
     const state = join(work, 'sns');
     const base = ['run', '--bucket', 'audit-reports', '--ca', ca, '--state-dir', state];
     const night = (topic: string, format: string) => [
@@ -154,13 +69,13 @@ describe('run: alerts through SNS', () => {
       format,
     ];
     expect((await cli(night(md.topicArn, 'markdown'))).code).toBe(0);
-    expect(await receive(md.queueUrl)).toEqual([]); // a baseline with nothing to say
+    expect(await receive(stack, md.queueUrl)).toEqual([]); // a baseline with nothing to say
     await knob(stack, 'clock', { advance: 86400 });
     await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
     const second = await cli(night(md.topicArn, 'markdown'));
     expect(second.code).toBe(1);
     const runId = JSON.parse(second.stdout).runId as string;
-    const [got, ...more] = await receive(md.queueUrl);
+    const [got, ...more] = await receive(stack, md.queueUrl);
     expect(more).toEqual([]);
     expect(got!.subject).toBe(`pca-audit run ${runId}: 1 new alert, exit 1`);
     expect(got!.body).toBe(readFileSync(join(state, 'runs', runId, 'summary.md'), 'utf8'));
@@ -174,7 +89,7 @@ describe('run: alerts through SNS', () => {
     await knob(stack, 'clock', { advance: 86400 });
     const third = await cli([...night(json.topicArn, 'json'), '--notify-on', 'always']);
     expect(third.code).toBe(0);
-    const [raw] = await receive(json.queueUrl);
+    const [raw] = await receive(stack, json.queueUrl);
     const summary = JSON.parse(raw!.body) as { runId: string; exitCode: number };
     expect(summary).toEqual(JSON.parse(third.stdout));
     expect(raw!.attributes).toMatchObject({
@@ -219,13 +134,13 @@ describe('run: alerts through SNS', () => {
       sns: { delivered: false, attempts: 1, lastError: expect.stringMatching(/refused by AWS/) },
     });
     // the topic now exists: the next night delivers the pending message of night 1, then its own
-    const { topicArn, queueUrl } = await topicWithQueue('not-there', false);
+    const { topicArn, queueUrl } = await topicWithQueue(stack, 'not-there', false);
     expect(topicArn).toBe(missing);
     await knob(stack, 'clock', { advance: 86400 });
     const second = await cli([...base, '--sns-topic-arn', missing]);
     expect(second.code).toBe(0);
     const run2 = JSON.parse(second.stdout).runId as string;
-    const got = await receive(queueUrl);
+    const got = await receive(stack, queueUrl);
     expect(got.map((m) => m.attributes.runId?.value)).toEqual([run1, run2]);
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([run1, run2]);
   });
@@ -422,138 +337,10 @@ describe('run: metrics for CloudWatch', () => {
   });
 });
 
-/** Every finding moto's Security Hub holds, by Id. */
-async function hubFindings(): Promise<Map<string, Record<string, unknown>>> {
-  const out = await new SecurityHubClient(sdk).send(new GetFindingsCommand({ MaxResults: 100 }));
-  return new Map((out.Findings ?? []).map((f) => [f.Id!, f as unknown as Record<string, unknown>]));
-}
-
-interface WorkflowRequest {
-  FindingIdentifiers: Array<{ Id: string; ProductArn: string }>;
-  Workflow: { Status: string };
-  Note: { Text: string; UpdatedBy: string };
-}
-
-/**
- * Security Hub for the run: moto (5.2.1 has BatchImportFindings and GetFindings, not
- * BatchUpdateFindings) behind a loopback front that answers BatchUpdateFindings itself as AWS
- * does (PATCH /findings/batchupdate, ProcessedFindings and UnprocessedFindings), records each
- * request, and sets Workflow on moto's copy by re-importing it (moto keeps Workflow as sent), so
- * GetFindings shows the finding as AWS would; its requests and answers are checked against the
- * official botocore model. `unprocess` refuses the next requests' findings.
- */
-async function hubFront(): Promise<{
-  url: string;
-  updates: WorkflowRequest[];
-  unprocess: { next: number };
-  close: () => void;
-}> {
-  const updates: WorkflowRequest[] = [];
-  const unprocess = { next: 0 };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      try {
-        if (req.method === 'PATCH' && req.url === '/findings/batchupdate') {
-          const doc = JSON.parse(body.toString('utf8')) as WorkflowRequest;
-          updates.push(doc);
-          const requestProblems = validateShape(hubModel(), 'BatchUpdateFindingsRequest', doc);
-          if (requestProblems.length) throw new Error(requestProblems.join('; '));
-          res.setHeader('content-type', 'application/json');
-          if (unprocess.next > 0) {
-            unprocess.next--;
-            res.end(
-              answer({
-                ProcessedFindings: [],
-                UnprocessedFindings: doc.FindingIdentifiers.map((f) => ({
-                  FindingIdentifier: f,
-                  ErrorCode: 'FindingNotFound',
-                  ErrorMessage: 'Finding Not Found',
-                })),
-              }),
-            );
-            return;
-          }
-          const have = await hubFindings();
-          const changed = doc.FindingIdentifiers.map((f) => ({
-            ...have.get(f.Id),
-            Workflow: doc.Workflow,
-            Note: { ...doc.Note, UpdatedAt: new Date().toISOString() },
-          }));
-          await new SecurityHubClient(sdk).send(
-            new BatchImportFindingsCommand({ Findings: changed as never }),
-          );
-          res.end(answer({ ProcessedFindings: doc.FindingIdentifiers, UnprocessedFindings: [] }));
-          return;
-        }
-        // the rest as moto answers it, the stored Workflow kept: BatchImportFindings leaves it alone on AWS
-        const toMoto = await fetch(`${stack.motoUrl}${req.url}`, {
-          method: req.method!,
-          headers: Object.fromEntries(
-            Object.entries(req.headers).filter(
-              ([k]) =>
-                ![
-                  'host',
-                  'content-length',
-                  'connection',
-                  'keep-alive',
-                  'transfer-encoding',
-                  'expect',
-                ].includes(k),
-            ),
-          ) as Record<string, string>,
-          ...(body.length ? { body: await keepWorkflow(req.url!, body) } : {}),
-        });
-        res.statusCode = toMoto.status;
-        toMoto.headers.forEach((v, k) => {
-          if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'content-encoding')
-            res.setHeader(k, v);
-        });
-        res.end(Buffer.from(await toMoto.arrayBuffer()));
-      } catch (err) {
-        res.statusCode = 500;
-        res.end(String(err));
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    updates,
-    unprocess,
-    close: () => server.close(),
-  };
-}
-
-let model: ReturnType<typeof loadBotocoreModel> | undefined;
-const hubModel = () => (model ??= loadBotocoreModel('securityhub', '2018-10-26'));
-
-/** A BatchUpdateFindings answer, checked against the official model first. */
-function answer(out: unknown): string {
-  const problems = validateShape(hubModel(), 'BatchUpdateFindingsResponse', out);
-  if (problems.length) throw new Error(problems.join('; '));
-  return JSON.stringify(out);
-}
-
-/** An import of a finding moto holds keeps its stored Workflow (a new one gets NEW if it has none). */
-async function keepWorkflow(url: string, body: Buffer): Promise<string> {
-  if (url !== '/findings/import') return body.toString('utf8');
-  const doc = JSON.parse(body.toString('utf8')) as { Findings: Array<Record<string, unknown>> };
-  const have = await hubFindings();
-  for (const f of doc.Findings) {
-    const was = have.get(f.Id as string);
-    if (was) f.Workflow = was.Workflow;
-    else f.Workflow ??= { Status: 'NEW' };
-  }
-  return JSON.stringify(doc);
-}
-
 describe('run: alerts in Security Hub', () => {
   let hub: Awaited<ReturnType<typeof hubFront>>;
   beforeEach(async () => {
-    hub = await hubFront();
+    hub = await hubFront(stack);
   });
   afterEach(() => hub.close());
   const hubCli = (args: string[]) => cli(args, { AWS_ENDPOINT_URL_SECURITYHUB: hub.url });
@@ -575,7 +362,7 @@ describe('run: alerts in Security Hub', () => {
       '--security-hub',
     ];
     expect((await hubCli(base)).code).toBe(0);
-    expect((await hubFindings()).size).toBe(0);
+    expect((await hubFindings(stack)).size).toBe(0);
     await knob(stack, 'clock', { advance: 86400 });
     await knob(stack, 'revoke-silently', { certificateAuthorityArn: ca, certificateSerial: victim });
     const second = await hubCli([...base, '--format', 'json']);
@@ -583,7 +370,7 @@ describe('run: alerts in Security Hub', () => {
     const id = ca.split('/').pop()!;
     const alert = JSON.parse(second.stdout).cas[0].newAlerts[0];
     const key = `${id}|REVOKED_WITHOUT_EVENT|${alert.serial}|${alert.message}`;
-    const night2 = await hubFindings();
+    const night2 = await hubFindings(stack);
     expect([...night2.keys()]).toEqual([key]);
     const f = night2.get(key)!;
     expect(f).toMatchObject({
@@ -605,7 +392,7 @@ describe('run: alerts in Security Hub', () => {
     // the third night's diff no longer has the revocation: the finding is resolved
     await knob(stack, 'clock', { advance: 86400 });
     expect((await hubCli(base)).code).toBe(0);
-    const night3 = await hubFindings();
+    const night3 = await hubFindings(stack);
     expect(night3.get(key)).toMatchObject({
       RecordState: 'ARCHIVED',
       Workflow: { Status: 'RESOLVED' },
@@ -658,7 +445,7 @@ describe('run: alerts in Security Hub', () => {
       '--security-hub',
     ];
     expect((await hubCli(base)).code).toBe(1);
-    const [first] = [...(await hubFindings()).values()];
+    const [first] = [...(await hubFindings(stack)).values()];
     expect(first).toMatchObject({
       GeneratorId: 'pca-audit/REVOCATION_INCOMPLETE',
       Severity: { Label: 'MEDIUM', Original: 'warning' },
@@ -672,7 +459,7 @@ describe('run: alerts in Security Hub', () => {
     );
     await knob(stack, 'clock', { advance: 86400 });
     expect((await hubCli([...base, '--ack-file', acks])).code).toBe(0);
-    const after = await hubFindings();
+    const after = await hubFindings(stack);
     expect(after.size).toBe(1);
     expect(after.get(first!.Id as string)).toMatchObject({
       Severity: { Label: 'MEDIUM', Original: 'warning' },
@@ -710,7 +497,7 @@ describe('run: alerts in Security Hub', () => {
         `Security Hub did not update the workflow of 1 of 1 findings of ${id} \\(refused by AWS: securityhub:BatchUpdateFindings: FindingNotFound: Finding Not Found, finding ${id}\\|REVOKED_WITHOUT_EVENT`,
       ),
     );
-    expect((await hubFindings()).get(key!)).toMatchObject({
+    expect((await hubFindings(stack)).get(key!)).toMatchObject({
       RecordState: 'ARCHIVED',
       Workflow: { Status: 'NEW' },
     });
@@ -719,7 +506,7 @@ describe('run: alerts in Security Hub', () => {
     await knob(stack, 'clock', { advance: 86400 });
     expect((await hubCli(base)).code).toBe(0);
     expect(hub.updates.map((u) => u.Workflow.Status)).toEqual(['RESOLVED', 'RESOLVED']);
-    expect((await hubFindings()).get(key!)).toMatchObject({
+    expect((await hubFindings(stack)).get(key!)).toMatchObject({
       RecordState: 'ARCHIVED',
       Workflow: { Status: 'RESOLVED' },
     });
@@ -814,7 +601,7 @@ describe('run: a Security Hub that refuses findings', () => {
 describe('run --test-notify', () => {
   it('sends one test through every configured channel, audits nothing, and exits 3 when one fails', async () => {
     const ca = await pca.createCa('Test Notify');
-    const { topicArn, queueUrl } = await topicWithQueue('pca-test', false);
+    const { topicArn, queueUrl } = await topicWithQueue(stack, 'pca-test', false);
     const state = join(work, 'test-notify');
     const emf = join(work, 'test-notify.emf');
     const log = join(work, 'test-notify.log');
@@ -853,7 +640,7 @@ describe('run --test-notify', () => {
       { channel: 'security-hub' },
     ]);
     expect(readFileSync(log, 'utf8').trim()).toBe(`${out.runId} 1`);
-    const [msg] = await receive(queueUrl);
+    const [msg] = await receive(stack, queueUrl);
     expect(msg!.subject).toBe(`pca-audit test notification ${out.runId}`);
     expect(msg!.body).toContain('(test notification: nothing to act on)');
     expect(JSON.parse(readFileSync(emf, 'utf8'))).toMatchObject({ RunId: out.runId, TestNotification: 1 });
@@ -861,7 +648,7 @@ describe('run --test-notify', () => {
       new ListMetricsCommand({ Namespace: 'PcaAuditTest' }),
     );
     expect(listed.Metrics?.map((m) => m.MetricName)).toEqual(['TestNotification']);
-    const [finding] = [...(await hubFindings()).values()];
+    const [finding] = [...(await hubFindings(stack)).values()];
     expect(finding).toMatchObject({
       GeneratorId: 'pca-audit/TEST_NOTIFICATION',
       RecordState: 'ARCHIVED',

@@ -180,13 +180,15 @@ export async function resetStack(stack: AwsStack): Promise<void> {
   await Promise.all([post(`${stack.motoUrl}/moto-api/reset`), knob(stack, 'reset')]);
 }
 
-/** Creates an S3 bucket in moto (in the stack's Region). */
-export async function createBucket(stack: AwsStack, name: string): Promise<void> {
+/** Creates an S3 bucket in moto (in the stack's Region, or another; us-east-1 takes no constraint). */
+export async function createBucket(stack: AwsStack, name: string, region = stack.region): Promise<void> {
   const res = await fetch(`${stack.motoUrl}/${name}`, {
     method: 'PUT',
     body:
-      '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
-      `<LocationConstraint>${stack.region}</LocationConstraint></CreateBucketConfiguration>`,
+      region === 'us-east-1'
+        ? ''
+        : '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+          `<LocationConstraint>${region}</LocationConstraint></CreateBucketConfiguration>`,
   });
   if (!res.ok) throw new Error(`creating bucket ${name}: HTTP ${res.status} ${await res.text()}`);
 }

@@ -13,6 +13,13 @@ import {
 import { type RunResult, runCli } from '../e2e/cli.js';
 import { type AwsStack, isolatedEnv, readKnob, TEST_CREDENTIALS } from './aws-stack.js';
 
+/** Keys as the SDK takes them (temporary ones with a session token). */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
 export interface TestPca {
   client: ACMPCAClient;
   /** a new ROOT CA; its ARN */
@@ -26,6 +33,8 @@ export function testPca(
   stack: AwsStack,
   dir: string,
   subject = '/CN=svc-ledger.prod.example.internal/O=Example Corp/C=IE',
+  /** another caller: its Region (where its CAs are made) and credentials (whose account they are) */
+  as: { region?: string; credentials?: AwsCredentials } = {},
 ): TestPca {
   const csrPath = join(dir, 'req.csr');
   execFileSync(
@@ -49,9 +58,9 @@ export function testPca(
   );
   const csr = readFileSync(csrPath);
   const client = new ACMPCAClient({
-    region: stack.region,
+    region: as.region ?? stack.region,
     endpoint: stack.emulatorUrl,
-    credentials: TEST_CREDENTIALS,
+    credentials: as.credentials ?? TEST_CREDENTIALS,
   });
   return {
     client,
