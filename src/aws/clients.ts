@@ -99,13 +99,16 @@ function assumedCredentials(role: AssumedRole, sts: Omit<ClientConfig, 'credenti
   };
 }
 
-/** An AssumeRole AWS refused, as one error naming the role (exit 3). */
+/** An AssumeRole that failed (AWS refused it, or it got no answer), as one error naming the role (exit 3). */
 export function assumeRoleError(roleArn: string, err: unknown): AwsError {
   const e = toAwsError('AssumeRole', err);
   return new AwsError(
     'AssumeRole',
     e.errorName,
-    `refused by AWS: sts:AssumeRole of ${roleArn}: ${e.message}`,
+    // AWS refused, or the call never got an answer (no network, no STS at the endpoint)
+    e.errorName === 'NetworkError'
+      ? `sts:AssumeRole of ${roleArn} could not be made: ${e.message}`
+      : `refused by AWS: sts:AssumeRole of ${roleArn}: ${e.message}`,
     e.requestId,
     "let the central account's credentials assume the role (its trust policy, and sts:AssumeRole on it), and check the externalId",
   );
