@@ -467,8 +467,10 @@ describe('run: the nightly job', () => {
     expect(s2).toMatchObject({ status: 'diffed', issued: 1, revoked: 0 });
     const caId = ca.split('/').pop();
     const listing = await (await fetch(`${stack.motoUrl}/pca-state?list-type=2&prefix=nightly/`)).text();
-    expect(listing).toContain(`nightly/cas/${caId}/checkpoint.json`);
-    expect(listing).toContain(`nightly/cas/${caId}/reports/${s2.reportId}.json`);
+    expect(listing).toContain(`nightly/cas/${stack.account}/${stack.region}/${caId}/checkpoint.json`);
+    expect(listing).toContain(
+      `nightly/cas/${stack.account}/${stack.region}/${caId}/reports/${s2.reportId}.json`,
+    );
     expect(listing).toContain(`nightly/runs/`);
     expect(listing).not.toContain('nightly/lock');
     expect(fresh).toBeTruthy();

@@ -7,13 +7,24 @@
  * grouped; SNS (through SQS), Security Hub and EMF get the night; on a later night the broken
  * target recovers and a resolved finding is archived in the member's Security Hub.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { assertBuilt } from '../e2e/cli.js';
-import { hubFindings, hubFront, receive, topicWithQueue } from '../support/alert-channels.js';
+import { hubFindings, hubFront, receive, sdkOn, topicWithQueue } from '../support/alert-channels.js';
 import { createBucket, knob, resetStack, TEST_CREDENTIALS } from '../support/aws-stack.js';
 import { type AwsCredentials, caStateDir, cliOnStack, testPca } from '../support/pca.js';
 
@@ -195,4 +206,65 @@ describe('run over accounts × Regions', () => {
     expect(finding).toMatchObject({ RecordState: 'ARCHIVED', Workflow: { Status: 'RESOLVED' } });
     expect(hub.updates.map((u) => u.Workflow.Status)).toEqual(['RESOLVED']);
   }, 600_000);
+});
+
+/** Every file under a directory, relative to it. */
+function filesOf(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+describe('state layout 1 → 2', () => {
+  it('a layout-1 state (local, and in S3) is moved on the next run, its history kept: the night is diffed, not a new baseline', async () => {
+    await createBucket(stack, 'org-reports');
+    await createBucket(stack, 'pca-state');
+    const pca = testPca(stack, work, '/CN=svc');
+    const ca = await pca.createCa('Layout Root');
+    await pca.issue(ca, 90);
+    const id = ca.split('/').pop()!;
+    const base = ['run', '--bucket', 'org-reports', '--ca', ca, '--poll-interval', '1s', '--format', 'json'];
+    // night 1 with this pca-audit, then the state turned back into what layout 1 looked like
+    const legacy = join(work, 'legacy');
+    expect((await cliOnStack(stack, [...base, '--state-dir', legacy])).code).toBe(0);
+    mkdirSync(join(legacy, 'cas-1'));
+    renameSync(caStateDir(legacy, ca), join(legacy, 'cas-1', id));
+    rmSync(join(legacy, 'cas'), { recursive: true });
+    renameSync(join(legacy, 'cas-1'), join(legacy, 'cas'));
+    writeFileSync(join(legacy, 'state.json'), '{"layout": 1, "tool": "pca-audit"}\n');
+    const [run1] = readdirSync(join(legacy, 'runs'));
+    const commitPath = join(legacy, 'runs', run1!, 'commit.json');
+    const commit = JSON.parse(readFileSync(commitPath, 'utf8'));
+    commit.checkpoints = { [id]: Object.values(commit.checkpoints)[0] };
+    commit.alerted = { [id]: Object.values(commit.alerted)[0] };
+    writeFileSync(commitPath, JSON.stringify(commit));
+    // the same layout-1 state in S3
+    const s3 = new S3Client({ ...sdkOn(stack), forcePathStyle: true });
+    for (const f of filesOf(legacy))
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'pca-state', Key: `old/${f}`, Body: readFileSync(join(legacy, f)) }),
+      );
+    const local = join(work, 'legacy-local');
+    cpSync(legacy, local, { recursive: true });
+
+    await knob(stack, 'clock', { advance: 86400 });
+    await pca.issue(ca, 90);
+    const n2 = await cliOnStack(stack, [...base, '--state-dir', local]);
+    expect(n2.code, n2.stderr).toBe(0);
+    expect(JSON.parse(n2.stdout).cas[0]).toMatchObject({ status: 'diffed', issued: 1 });
+    expect(n2.stderr).toMatch(/state moved to layout 2: 1 CA\(s\)/);
+    expect(JSON.parse(readFileSync(join(local, 'state.json'), 'utf8')).layout).toBe(2);
+    expect(existsSync(join(local, 'cas', id))).toBe(false);
+    expect(existsSync(join(caStateDir(local, ca), 'history'))).toBe(true);
+
+    const n2s3 = await cliOnStack(stack, [...base, '--state', 's3://pca-state/old/']);
+    expect(n2s3.code, n2s3.stderr).toBe(0);
+    expect(JSON.parse(n2s3.stdout).cas[0]).toMatchObject({ status: 'diffed', issued: 1 });
+    const listing = await (await fetch(`${stack.motoUrl}/pca-state?list-type=2&prefix=old/`)).text();
+    const keys = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]!);
+    expect(keys).toContain(`old/cas/${stack.account}/${stack.region}/${id}/checkpoint.json`);
+    expect(keys.filter((k) => k.startsWith(`old/cas/${id}/`))).toEqual([]);
+    const marker = await s3.send(new GetObjectCommand({ Bucket: 'pca-state', Key: 'old/state.json' }));
+    expect(JSON.parse(await marker.Body!.transformToString()).layout).toBe(2);
+  }, 300_000);
 });
