@@ -169,13 +169,13 @@ describe('run --state s3://…: the layout marker', () => {
     const written = await client.send(
       new GetObjectCommand({ Bucket: 'pca-state', Key: 'nightly/state.json' }),
     );
-    expect(JSON.parse(await written.Body!.transformToString()).layout).toBe(1);
+    expect(JSON.parse(await written.Body!.transformToString()).layout).toBe(2);
 
     await client.send(
       new PutObjectCommand({
         Bucket: 'pca-state',
         Key: 'nightly/state.json',
-        Body: JSON.stringify({ layout: 2, tool: 'pca-audit' }),
+        Body: JSON.stringify({ layout: 3, tool: 'pca-audit' }),
       }),
     );
     await night();
@@ -183,7 +183,7 @@ describe('run --state s3://…: the layout marker', () => {
       const r = await cli(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(
-        /^pca-audit: state "s3:\/\/pca-state\/nightly\/state\.json": layout 2 is newer than this pca-audit understands \(1\)\n/,
+        /^pca-audit: state "s3:\/\/pca-state\/nightly\/state\.json": layout 3 is newer than this pca-audit understands \(2\)\n/,
       );
     }
     // refused before anything was written: no new run, and the lock is gone
