@@ -442,6 +442,24 @@ async function notify(
   await save(deps, path, `${JSON.stringify(record, null, 2)}\n`);
 }
 
+/** `fn` over `items`, at most `limit` at once; the results in the items' order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
 /** A CA of the night, with the settings and shell of its target. */
 interface PlannedCa {
   ca: CaArn;
@@ -462,33 +480,32 @@ async function planRun(
   if (!s.targets) return { items: (await resolveCas(s, deps)).map((ca) => ({ ca, settings: s, deps })) };
   if (!deps.forTarget) throw new Error('run: targets given without a way to reach them (forTarget)');
   const forTarget = deps.forTarget;
-  const planned = await Promise.all(
-    s.targets.map(async (t) => {
-      try {
-        const shell = await forTarget(t);
-        const clients = await shell.ctx.aws();
-        await clients.ready();
-        const cas =
-          t.cas === 'all'
-            ? await resolveCas({ ...s, cas: [], all: true }, { ...deps, ...shell }, t.region)
-            : t.cas;
-        const { bucketRegion } = await import('../aws/bucket-settings.js');
-        const where = await bucketRegion(clients.s3(t.region), t.bucket);
-        if (where === undefined)
-          throw new AwsError(
-            'HeadBucket',
-            'NoSuchBucket',
-            `bucket ${t.bucket} of target ${targetName(t)} does not exist`,
-            undefined,
-            `create it in ${t.region} (pca-audit bootstrap --create), or fix bucket/bucketPattern`,
-          );
-        return { t, cas, shell };
-      } catch (err) {
-        deps.ctx.note(`target ${targetName(t)}: ${describeError(err)}`);
-        return { t, err };
-      }
-    }),
-  );
+  // at most --concurrency targets are opened at once (AssumeRole, listing, HeadBucket)
+  const planned = await mapLimited(s.targets, s.concurrency, async (t) => {
+    try {
+      const shell = await forTarget(t);
+      const clients = await shell.ctx.aws();
+      await clients.ready();
+      const cas =
+        t.cas === 'all'
+          ? await resolveCas({ ...s, cas: [], all: true }, { ...deps, ...shell }, t.region)
+          : t.cas;
+      const { bucketRegion } = await import('../aws/bucket-settings.js');
+      const where = await bucketRegion(clients.s3(t.region), t.bucket);
+      if (where === undefined)
+        throw new AwsError(
+          'HeadBucket',
+          'NoSuchBucket',
+          `bucket ${t.bucket} of target ${targetName(t)} does not exist`,
+          undefined,
+          `create it in ${t.region} (pca-audit bootstrap --create), or fix bucket/bucketPattern`,
+        );
+      return { t, cas, shell };
+    } catch (err) {
+      deps.ctx.note(`target ${targetName(t)}: ${describeError(err)}`);
+      return { t, err };
+    }
+  });
   const owners = new Set(s.targets.map((t) => `${t.account}|${t.region}`));
   const chosen = new Map<string, PlannedCa>();
   const targets: TargetSummary[] = [];
