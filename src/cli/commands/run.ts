@@ -412,8 +412,13 @@ async function runWith(
   remote: string | undefined,
   s3state: S3State | undefined,
 ): Promise<number> {
+  // issue 16 item 2: the CAs of an account and Region share one LookupEvents pass, and a trail
+  // bucket's objects are listed and downloaded once for all CAs
+  const { EventPasses } = await import('../../run/event-passes.js');
+  const passes = new EventPasses({ now: ctx.now, sleep: ctx.sleep });
   const summary = await runNightly(settings, {
     ctx,
+    passes,
     ...(s3state && !settings.dryRun ? { mirror: s3state.mirror } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
     ...(settings.crlCheck ? await crlStep(ctx) : {}),
@@ -426,7 +431,7 @@ async function runWith(
           const { out, expiringSoon } = await diffFiles(
             oldFile,
             newFile,
-            { ...d, maxFindings: d.maxFindings },
+            { ...d, maxFindings: d.maxFindings, shared: passes },
             ctx,
           );
           return { out, ...(expiringSoon === undefined ? {} : { expiringSoon }) };
@@ -437,7 +442,7 @@ async function runWith(
         await oldFile.dispose();
       }
     },
-  });
+  }).finally(() => passes.dispose());
   if (flags.format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const color = useColor('text', undefined);
