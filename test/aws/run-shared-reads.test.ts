@@ -69,7 +69,7 @@ async function night(cas: string[], state: string, extra: string[] = [], env: Re
     ],
     env,
   );
-  const runId = r.code <= 1 ? (JSON.parse(r.stdout) as { runId: string }).runId : '';
+  const runId = r.code !== null && r.code <= 1 ? (JSON.parse(r.stdout) as { runId: string }).runId : '';
   const result = (ca: string) =>
     JSON.parse(readFileSync(join(state, 'runs', runId, `${ca.split('/').pop()}.json`), 'utf8')) as CaFile;
   return { ...r, result };
