@@ -142,9 +142,9 @@ describe('EventPasses: one LookupEvents pass per account and Region (issue 16 it
     const serials = got.map((g) => g.map((r) => r.requestParameters?.certificateSerial ?? r.eventID));
     // b's record of T0 - 5000 is more than an hour before its window: not b's
     expect(serials).toEqual([
-      ['aa01', 'acm-' + (T0 + 900), 'aa02'],
-      ['bb01', 'acm-' + (T0 + 900)],
-      ['cc01', 'acm-' + (T0 + 900)],
+      ['aa01', `acm-${T0 + 900}`, 'aa02'],
+      ['bb01', `acm-${T0 + 900}`],
+      ['cc01', `acm-${T0 + 900}`],
     ]);
   });
 
