@@ -236,7 +236,11 @@ export class EventPasses implements SharedEventReads {
       const described = describe(e.text, target.region, p.pages + e.page, e.index);
       if (described.identity !== undefined) {
         if (earlier.has(described.identity)) continue;
-        mine.add(described.identity);
+        // only a record near an end of the span can be read again by an extension's overlap:
+        // the others' identities are not kept (a pass may hold millions of records)
+        const t = described.t;
+        if (t === null || t <= start + PASS_OVERLAP_SECONDS || t >= end - PASS_OVERLAP_SECONDS)
+          mine.add(described.identity);
       }
       const line: SpillLine = {
         ca: described.ca,

@@ -849,6 +849,9 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
           if (cp) results[i] = { ...results[i]!, metrics: { lastGoodReportAt: cp.createdAt } };
           if (!s.dryRun && results[i]!.newAlerts.length > 0)
             commit.alerted[ca.id] = results[i]!.newAlerts.map((f) => findingKey(ca.id, f));
+        } finally {
+          // whatever way the CA ended, the others' CloudTrail reads no longer wait for it
+          reportMade();
         }
       }
     };

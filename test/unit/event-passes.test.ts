@@ -172,7 +172,10 @@ describe('EventPasses: one LookupEvents pass per account and Region (issue 16 it
 
   it('a CA not announced whose window starts earlier, or whose report came after the pass, extends it by what is missing only', async () => {
     const calls: Call[] = [];
-    passes = new EventPasses({ now: () => clock, sleep: async () => {}, lookup: fakeLookup(records, calls) });
+    // c's revocation 5 minutes before the first pass ends: read by it, and again by the overlap
+    const nearEnd = revoke(c, clock - 300, 'cc02');
+    const more = { ...records, 'eu-west-1': [...records['eu-west-1'], nearEnd] };
+    passes = new EventPasses({ now: () => clock, sleep: async () => {}, lookup: fakeLookup(more, calls) });
     await read(passes, a, T0, T0 + 3600);
     const end = clock;
     await read(passes, b, T0 - 4000, T0 + 3600);
@@ -187,6 +190,7 @@ describe('EventPasses: one LookupEvents pass per account and Region (issue 16 it
     expect(late.map((r) => r.eventID)).toEqual([
       JSON.parse(records['eu-west-1'][2]!).eventID,
       `acm-${T0 + 900}`,
+      JSON.parse(nearEnd).eventID,
     ]);
   });
 
