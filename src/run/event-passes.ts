@@ -16,7 +16,7 @@
  * targets with their own credentials (AssumeRole per account) plug theirs in.
  */
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -210,6 +210,24 @@ export class EventPasses implements SharedEventReads {
   ): Promise<void> {
     const lookup = this.deps.lookup ?? (await import('../aws/cloudtrail.js')).lookupEvents;
     p.fetches++;
+    const file = await p.file;
+    const before = (await stat(file).catch(() => ({ size: 0 }))).size;
+    try {
+      await this.fetchInto(target, p, start, end, lookup);
+    } catch (err) {
+      // a fetch that failed half-way leaves nothing: the next CA that needs it fetches it again
+      await truncate(file, before).catch(() => {});
+      throw err;
+    }
+  }
+
+  private async fetchInto(
+    target: { account: string; region: string; cloudtrail: CloudTrailClient },
+    p: Pass,
+    start: number,
+    end: number,
+    lookup: typeof LookupEvents,
+  ): Promise<void> {
     let batch = '';
     let page = -1;
     // a record read twice in one fetch is LookupEvents' answer, and each CA counts it as a duplicate;

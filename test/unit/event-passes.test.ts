@@ -213,6 +213,29 @@ describe('EventPasses: one LookupEvents pass per account and Region (issue 16 it
     expect(calls[0]!.end).toBe(clock);
   });
 
+  it('a pass that fails half-way fails its CA and leaves nothing: the next CA fetches it again, no record twice', async () => {
+    const calls: Call[] = [];
+    const inner = fakeLookup(records, calls);
+    let failures = 1;
+    passes = new EventPasses({
+      now: () => clock,
+      sleep: async () => {},
+      lookup: async function* (client: CloudTrailClient, o: Parameters<typeof inner>[1]) {
+        let n = 0;
+        for await (const e of inner(client, o)) {
+          // a page each: the first is written before the second fails
+          yield { ...e, page: n + 1 };
+          if (++n === 2 && failures-- > 0) throw new Error('ThrottlingException: Rate exceeded');
+        }
+      } as never,
+    });
+    await expect(read(passes, a, T0, T0 + 3600)).rejects.toThrow(/Rate exceeded/);
+    const got = await read(passes, a, T0, T0 + 3600);
+    expect(calls).toHaveLength(2);
+    expect(got.map((r) => r.eventID)).toEqual([...new Set(got.map((r) => r.eventID))]);
+    expect(got.map((r) => r.requestParameters?.certificateSerial)).toEqual(['aa01', undefined]);
+  });
+
   it('through collectEvents: the CA reads its records, the lookup span (not the first record) starts its coverage', async () => {
     const calls: Call[] = [];
     passes = new EventPasses({ now: () => clock, sleep: async () => {}, lookup: fakeLookup(records, calls) });
