@@ -1,8 +1,9 @@
-import { FIELD_NAMES } from './audit-record.js';
+import type { FieldName } from './audit-record.js';
 import type { DiffPlan, WindowBasis } from './diff.js';
 import { countBySeverity, type FindingCode } from './finding.js';
 import { findingMessage } from './finding-catalogue.js';
 import { formatInstant, parseInstant } from './instant.js';
+import { EXTENDED_FIELD_NAMES, IMMUTABLE_FIELDS, isInstantField } from './report-fields.js';
 import { lineOf, type ReportIndex } from './report-index.js';
 import {
   attachEvidence,
@@ -33,14 +34,10 @@ export function rowsForDiff(
   return { old: asc(o), new: asc(n) };
 }
 
-/** Fields whose change makes CERTIFICATE_CHANGED: all but the serial (the key) and the revocation. */
-const IMMUTABLE = FIELD_NAMES.filter((f) => f !== 'serial' && f !== 'revokedAt' && f !== 'revocationReason');
-const EXTENDED = new Set(['requestedByServicePrincipal', 'templateArn']);
-
 function sameValue(field: string, a: string | undefined, b: string | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  if (field === 'notBefore' || field === 'notAfter' || field === 'issuedAt') {
+  if (isInstantField(field)) {
     const x = parseInstant(a);
     return !Number.isNaN(x) && x === parseInstant(b);
   }
@@ -68,10 +65,10 @@ export function completeDiff(
     const b = newRows.get(newIndex.offset[n]!);
     if (!a || !b) continue;
     const serial = certificateRow(b).serial;
-    for (const field of IMMUTABLE) {
-      if (EXTENDED.has(field) && !plan.compareExtended) continue;
-      const x = a.fields[field];
-      const y = b.fields[field];
+    for (const field of IMMUTABLE_FIELDS) {
+      if (EXTENDED_FIELD_NAMES.has(field) && !plan.compareExtended) continue;
+      const x = a.fields[field as FieldName];
+      const y = b.fields[field as FieldName];
       if (sameValue(field, x, y)) continue;
       const shown = (v: string | undefined) => (v === undefined ? '(absent)' : displayValue(field, v));
       findings.offer('CERTIFICATE_CHANGED', () => ({

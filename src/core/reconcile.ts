@@ -16,6 +16,7 @@ import type { DiffPlan } from './diff.js';
 import type { Finding, FindingCode, FindingCollector, Severity } from './finding.js';
 import { findingMessage } from './finding-catalogue.js';
 import { formatInstant, parseInstant } from './instant.js';
+import { isInstantField } from './report-fields.js';
 import {
   entrySerialHex,
   FLAG_REVOKED,
@@ -459,7 +460,7 @@ function sameIssuedValue(field: keyof IssuedFields, a: string | undefined, b: st
   if (a === undefined) return false;
   if (a === b) return true;
   if (field === 'subject') return displaySubject(a) === displaySubject(b);
-  if (field === 'notBefore' || field === 'notAfter' || field === 'issuedAt') {
+  if (isInstantField(field)) {
     const x = parseInstant(a);
     return !Number.isNaN(x) && x === parseInstant(b);
   }
@@ -468,7 +469,7 @@ function sameIssuedValue(field: keyof IssuedFields, a: string | undefined, b: st
 
 function shownValue(field: keyof IssuedFields, v: string | undefined): string {
   if (v === undefined) return 'nothing';
-  if (field === 'subject' || field === 'templateArn') return v;
+  if (!isInstantField(field)) return v;
   const t = parseInstant(v);
   return Number.isNaN(t) ? JSON.stringify(v) : formatInstant(t);
 }
