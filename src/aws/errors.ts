@@ -105,6 +105,19 @@ export async function call<T>(operation: string, fn: () => Promise<T>): Promise<
   }
 }
 
+/**
+ * The pages of an SDK paginator (`paginateListObjectsV2(…)`), each request's failure an AwsError of
+ * `operation` as `call` makes it.
+ */
+export async function* pagesOf<T>(operation: string, paginator: AsyncIterable<T>): AsyncGenerator<T> {
+  const pages = paginator[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await call(operation, () => pages.next());
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 /** Why a report cannot be had now; keyed on by `generate --json` readers. */
 export type RetryLaterReason =
   /** a report of the other format is younger than 30 minutes: pca-audit did not ask AWS */

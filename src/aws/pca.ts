@@ -4,9 +4,9 @@ import {
   CreateCertificateAuthorityAuditReportCommand,
   DescribeCertificateAuthorityAuditReportCommand,
   DescribeCertificateAuthorityCommand,
-  ListCertificateAuthoritiesCommand,
+  paginateListCertificateAuthorities,
 } from '@aws-sdk/client-acm-pca';
-import { call } from './errors.js';
+import { call, pagesOf } from './errors.js';
 
 export interface AuditReportStatus {
   status: 'CREATING' | 'SUCCESS' | 'FAILED' | string;
@@ -78,16 +78,11 @@ export async function describeCa(pca: ACMPCAClient, caArn: string): Promise<CaDe
 /** Every CA the caller can see: its own, and (resourceOwner OTHER_ACCOUNTS) those shared with it. */
 export async function listCas(pca: ACMPCAClient, shared: boolean): Promise<CaDescription[]> {
   const out: CaDescription[] = [];
-  let token: string | undefined;
-  do {
-    const page = await call('ListCertificateAuthorities', () =>
-      pca.send(
-        new ListCertificateAuthoritiesCommand({
-          ...(token ? { NextToken: token } : {}),
-          ...(shared ? { ResourceOwner: 'OTHER_ACCOUNTS' } : {}),
-        }),
-      ),
-    );
+  const paginator = paginateListCertificateAuthorities(
+    { client: pca },
+    shared ? { ResourceOwner: 'OTHER_ACCOUNTS' } : {},
+  );
+  for await (const page of pagesOf('ListCertificateAuthorities', paginator)) {
     for (const ca of page.CertificateAuthorities ?? []) {
       if (!ca.Arn) continue;
       out.push({
@@ -97,7 +92,6 @@ export async function listCas(pca: ACMPCAClient, shared: boolean): Promise<CaDes
         ...(ca.OwnerAccount ? { ownerAccount: ca.OwnerAccount } : {}),
       });
     }
-    token = page.NextToken;
-  } while (token);
+  }
   return out;
 }

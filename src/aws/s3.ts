@@ -1,8 +1,13 @@
 /** S3: list report keys, download an object to a file (streamed, verified, renamed into place). */
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { AwsError, call, LocalWriteError } from './errors.js';
+import {
+  GetObjectCommand,
+  type ListObjectsV2CommandOutput,
+  paginateListObjectsV2,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { AwsError, call, LocalWriteError, pagesOf } from './errors.js';
 
 export interface S3Object {
   key: string;
@@ -12,40 +17,18 @@ export interface S3Object {
   etag?: string;
 }
 
-type ListPage = Awaited<ReturnType<typeof listPage>>;
-
-function listPage(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  delimiter: boolean,
-  token: string | undefined,
-) {
-  return call('ListObjectsV2', () =>
-    s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(delimiter ? { Delimiter: '/' } : {}),
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    ),
-  );
-}
-
 async function eachPage(
   s3: S3Client,
   bucket: string,
   prefix: string,
   delimiter: boolean,
-  visit: (p: ListPage) => void,
+  visit: (p: ListObjectsV2CommandOutput) => void,
 ) {
-  let token: string | undefined;
-  do {
-    const page = await listPage(s3, bucket, prefix, delimiter, token);
-    visit(page);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  const paginator = paginateListObjectsV2(
+    { client: s3 },
+    { Bucket: bucket, Prefix: prefix, ...(delimiter ? { Delimiter: '/' } : {}) },
+  );
+  for await (const page of pagesOf('ListObjectsV2', paginator)) visit(page);
 }
 
 /** Every object under a prefix (paginated). */

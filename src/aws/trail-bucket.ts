@@ -26,19 +26,32 @@ function days(from: number, to: number): string[] {
   return out;
 }
 
+/** How the bucket is listed (a run's shared reads list each prefix once: src/run/event-passes.ts). */
+export interface TrailLister {
+  objects(bucket: string, prefix: string): Promise<{ key: string }[]>;
+  prefixes(bucket: string, prefix: string): Promise<string[]>;
+}
+
 /** The trail log objects (keys) for the window, in key order. */
-export async function trailObjectKeys(s3: S3Client, w: TrailWalk): Promise<string[]> {
+export async function trailObjectKeys(
+  s3: S3Client,
+  w: TrailWalk,
+  lister: TrailLister = {
+    objects: (b, p) => listObjects(s3, b, p),
+    prefixes: (b, p) => listPrefixes(s3, b, p),
+  },
+): Promise<string[]> {
   const base = `${w.prefix && !w.prefix.endsWith('/') ? `${w.prefix}/` : w.prefix}AWSLogs/`;
   // organisation trails put the organisation id before the account
   const roots = [`${base}${w.account}/`];
-  for (const p of await listPrefixes(s3, w.bucket, base)) {
+  for (const p of await lister.prefixes(w.bucket, base)) {
     const name = p.slice(base.length, -1);
     if (name.startsWith('o-')) roots.push(`${p}${w.account}/`);
   }
   const keys: string[] = [];
   for (const root of roots) {
     for (const day of days(w.from, w.to)) {
-      const objects = await listObjects(s3, w.bucket, `${root}CloudTrail/${w.region}/${day}`);
+      const objects = await lister.objects(w.bucket, `${root}CloudTrail/${w.region}/${day}`);
       for (const o of objects) if (/\.json(\.gz)?$/.test(o.key)) keys.push(o.key);
     }
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { AwsError, LocalWriteError, RetryLaterError } from '../aws/errors.js';
 import { FAIL_ON_LEVELS } from '../core/fail-on.js';
-import { IAM_COMMANDS } from '../core/iam-policy.js';
+import { IAM_COMMANDS, IAM_SIDES } from '../core/iam-policy.js';
 import { formatInstant } from '../core/instant.js';
 import { safeText } from '../core/render/style.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
@@ -624,6 +624,12 @@ const iamPolicy = command(
         describe: 'only what this command needs (default: every command)',
       },
       bucket: { type: 'string', multiple: true, describe: 'limit S3 access to this bucket (repeatable)' },
+      'bucket-pattern': {
+        type: 'string',
+        multiple: true,
+        describe:
+          'limit S3 access to the buckets of a pattern like pca-audit-{account}-{region} (repeatable)',
+      },
       ca: { type: 'string', multiple: true, describe: 'limit ACM PCA access to this CA (repeatable)' },
       'trail-bucket': {
         type: 'string',
@@ -650,6 +656,17 @@ const iamPolicy = command(
         type: 'string',
         describe: "add run's cloudwatch:PutMetricData, held to this namespace",
       },
+      side: {
+        type: 'string',
+        choices: IAM_SIDES,
+        describe:
+          "run across accounts: only the central audit role's part (with --role-arn) or a member role's",
+      },
+      'role-arn': {
+        type: 'string',
+        multiple: true,
+        describe: 'with --side central: a member role it assumes (repeatable; IAM wildcards allowed)',
+      },
     },
     examples: [
       ['$0 iam-policy --command generate --bucket my-audit-reports', 'what generate needs'],
@@ -674,6 +691,9 @@ const iamPolicy = command(
         ...(a['cloudwatch-namespace'] === undefined
           ? {}
           : { cloudwatchNamespace: a['cloudwatch-namespace'] }),
+        ...(a.side === undefined ? {} : { side: a.side }),
+        ...(a['role-arn'] === undefined ? {} : { roleArn: a['role-arn'] }),
+        ...(a['bucket-pattern'] === undefined ? {} : { bucketPattern: a['bucket-pattern'] }),
       },
       contextFrom(a),
     );

@@ -6,6 +6,7 @@
  * night is one alert, then a persistent one; the age and the report id are in the evidence.
  */
 import { FINDING_SEVERITY, type Finding } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 import { formatInstant } from './instant.js';
 
 /** doctor's `--max-report-age` default, and run's */
@@ -37,14 +38,15 @@ export function reportStale(o: {
   const since = o.newest ?? o.firstTried;
   if (since === undefined || !(o.now - since > o.maxAge)) return undefined;
   const age = o.now - since;
-  const what =
-    o.newest !== undefined
-      ? `no successful audit report of this CA since ${formatInstant(o.newest)}`
-      : `no successful audit report of this CA since the job first tried it, at ${formatInstant(since)}`;
   return {
     code: 'REPORT_STALE',
     severity: FINDING_SEVERITY.REPORT_STALE,
-    message: `${what}, more than ${hours(o.maxAge)} (--max-report-age): certificates issued or revoked since are not audited`,
+    message: findingMessage(
+      'REPORT_STALE',
+      o.newest !== undefined
+        ? { newest: formatInstant(o.newest), maxAge: hours(o.maxAge) }
+        : { firstTried: formatInstant(since), maxAge: hours(o.maxAge) },
+    ),
     evidence: {
       health: {
         ca: o.caArn,
@@ -69,7 +71,7 @@ export function auditReportFailed(o: {
   return {
     code: 'AUDIT_REPORT_FAILED',
     severity: FINDING_SEVERITY.AUDIT_REPORT_FAILED,
-    message: `the CA's audit report ended ${o.status}: ${o.causes.length > 0 ? o.causes.join('; ') : 'no cause found in the bucket settings (check the CA status and your own permissions)'}`,
+    message: findingMessage('AUDIT_REPORT_FAILED', { status: o.status, causes: o.causes }),
     evidence: { health: { ca: o.caArn, reportId: o.reportId, status: o.status, causes: [...o.causes] } },
   };
 }

@@ -1,7 +1,8 @@
 /** The CRL against the newer report: every revocation a relying party must see, and nothing else. */
 import type { Crl, CrlEntry } from './crl.js';
 import type { CrlVerification } from './crl-verify.js';
-import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
+import { type Finding, type FindingBody, type FindingCode, FindingCollector } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 import { formatInstant } from './instant.js';
 import {
   entrySerialHex,
@@ -128,13 +129,7 @@ export function checkCrl(
   findings: FindingCollector,
   options: CrlCheckOptions,
 ): CrlSummary {
-  const add = (
-    code: FindingCode,
-    f: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity'] },
-  ) => {
-    if (!findings.wants(code)) findings.count(code);
-    else findings.add({ code, severity: FINDING_SEVERITY[code], ...f });
-  };
+  const add = (code: FindingCode, f: FindingBody) => findings.offer(code, () => f);
   const summary: CrlSummary = {
     source: options.source,
     issuer: crl.issuer,
@@ -190,7 +185,11 @@ export function checkCrl(
       if (reason !== undefined && entry.reason !== reason) {
         add('CRL_REASON_MISMATCH', {
           serial: formatSerial(entry.serial),
-          message: `the CRL gives reason ${entry.reason}${entry.reasonGiven ? '' : ' (no reasonCode)'}, the new report ${reason}`,
+          message: findingMessage('CRL_REASON_MISMATCH', {
+            crlReason: entry.reason,
+            reasonGiven: entry.reasonGiven,
+            reportReason: reason,
+          }),
           evidence: { crl: crlRef(entry), new: rowOf(i) },
         });
       }
@@ -218,7 +217,11 @@ export function checkCrl(
     }
     add('CRL_MISSING_REVOCATION', {
       serial: formatSerial(entrySerialHex(newIndex, i)),
-      message: `revoked in the new report (${reason ?? 'no reason'} at ${formatInstant(revokedAt)}), unexpired, but not on the CRL of ${formatInstant(crl.thisUpdate)}`,
+      message: findingMessage('CRL_MISSING_REVOCATION', {
+        reason,
+        revokedAt: formatInstant(revokedAt),
+        thisUpdate: formatInstant(crl.thisUpdate),
+      }),
       evidence: { crl: crlRef(), new: rowOf(i) },
     });
   }
@@ -230,10 +233,10 @@ export function checkCrl(
     }
     add('CRL_UNKNOWN_ENTRY', {
       serial: formatSerial(e.serial),
-      message:
-        i < 0
-          ? `on the CRL (revoked at ${formatInstant(e.revokedAt)}), but not in the new report`
-          : `on the CRL (revoked at ${formatInstant(e.revokedAt)}), but not revoked in the new report`,
+      message: findingMessage('CRL_UNKNOWN_ENTRY', {
+        revokedAt: formatInstant(e.revokedAt),
+        inReport: i >= 0,
+      }),
       evidence: { crl: crlRef(e), ...(i < 0 ? {} : { new: rowOf(i) }) },
     });
   }
@@ -250,10 +253,7 @@ export function crlTrustFindings(
   findingLimit: number,
 ): Finding[] {
   const findings = new FindingCollector(findingLimit);
-  const add = (
-    code: FindingCode,
-    f: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity'] },
-  ) => findings.add({ code, severity: FINDING_SEVERITY[code], ...f });
+  const add = (code: FindingCode, f: FindingBody) => findings.offer(code, () => f);
   const crlRef = (e?: CrlEntry) => ({
     source: options.source,
     thisUpdate: formatInstant(crl.thisUpdate),
@@ -277,29 +277,29 @@ const duration = (s: number) =>
 function checkTrust(
   crl: Crl,
   options: CrlCheckOptions,
-  add: (
-    code: FindingCode,
-    f: Omit<Finding, 'code' | 'severity'> & { severity?: Finding['severity'] },
-  ) => void,
+  add: (code: FindingCode, f: FindingBody) => void,
   crlRef: (e?: CrlEntry) => Record<string, unknown>,
 ): boolean {
   const v = options.verification;
   if (v?.signature === 'invalid') {
     add('CRL_SIGNATURE_INVALID', {
-      message: `the CRL's signature does not verify with the CA certificate's key${v.problem ? ` (${v.problem})` : ''}: relying parties reject it, so for them it revokes nothing`,
+      message: findingMessage('CRL_SIGNATURE_INVALID', { problem: v.problem }),
       evidence: { crl: crlRef() },
     });
   }
   if (v?.issuerMatches === false) {
     add('CRL_ISSUER_MISMATCH', {
-      message: `the CRL's issuer "${crl.issuer}" is not the CA certificate's subject "${v.caSubject ?? ''}": its entries are not compared`,
+      message: findingMessage('CRL_ISSUER_MISMATCH', { issuer: crl.issuer, caSubject: v.caSubject ?? '' }),
       evidence: { crl: crlRef() },
     });
   }
   if (options.now !== undefined) {
     if (crl.nextUpdate !== undefined && options.now > crl.nextUpdate) {
       add('CRL_STALE', {
-        message: `nextUpdate ${formatInstant(crl.nextUpdate)} has passed (thisUpdate ${formatInstant(crl.thisUpdate)}): relying parties that check it reject the CRL`,
+        message: findingMessage('CRL_STALE', {
+          nextUpdate: formatInstant(crl.nextUpdate),
+          thisUpdate: formatInstant(crl.thisUpdate),
+        }),
         evidence: { crl: crlRef() },
       });
     } else if (options.now - crl.thisUpdate > (options.maxAge ?? crlRefreshAge(crl))) {
@@ -309,7 +309,7 @@ function checkTrust(
           : `--crl-max-age (${duration(options.maxAge)})`;
       add('CRL_STALE', {
         severity: 'warning',
-        message: `thisUpdate ${formatInstant(crl.thisUpdate)} is older than ${limit}: the CA may have stopped publishing`,
+        message: findingMessage('CRL_STALE', { thisUpdate: formatInstant(crl.thisUpdate), olderThan: limit }),
         evidence: { crl: crlRef() },
       });
     }
@@ -318,7 +318,10 @@ function checkTrust(
     if (e.revokedAt <= crl.thisUpdate) continue;
     add('CRL_ENTRY_AFTER_THISUPDATE', {
       serial: formatSerial(e.serial),
-      message: `revoked at ${formatInstant(e.revokedAt)}, after the CRL's thisUpdate ${formatInstant(crl.thisUpdate)}: a CRL cannot list a later revocation (a wrong clock, or not made by the CA)`,
+      message: findingMessage('CRL_ENTRY_AFTER_THISUPDATE', {
+        revokedAt: formatInstant(e.revokedAt),
+        thisUpdate: formatInstant(crl.thisUpdate),
+      }),
       evidence: { crl: crlRef(e) },
     });
   }

@@ -8,6 +8,7 @@
 import type { Crl } from './crl.js';
 import type { CrlVerification } from './crl-verify.js';
 import { FINDING_SEVERITY, type Finding } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 
 /** DescribeCertificateAuthority's RevocationConfiguration, as far as `run` reads it. */
 export interface RevocationConfig {
@@ -52,8 +53,7 @@ export function noRevocationPublished(caArn: string): Finding {
   return {
     code: 'NO_REVOCATION_PUBLISHED',
     severity: FINDING_SEVERITY.NO_REVOCATION_PUBLISHED,
-    message:
-      'the CA publishes neither a CRL nor OCSP (RevocationConfiguration): no relying party can learn of its revocations',
+    message: findingMessage('NO_REVOCATION_PUBLISHED'),
     evidence: { ca: caArn },
   };
 }
@@ -62,7 +62,7 @@ export function crlMissing(location: CrlLocation, why: string): Finding {
   return {
     code: 'CRL_MISSING',
     severity: FINDING_SEVERITY.CRL_MISSING,
-    message: `CRLs are enabled, but ${why}: relying parties cannot fetch a CRL`,
+    message: findingMessage('CRL_MISSING', { why }),
     evidence: { crl: { source: locationText(location) } },
   };
 }

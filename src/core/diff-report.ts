@@ -1,7 +1,9 @@
-import { FIELD_NAMES } from './audit-record.js';
+import type { FieldName } from './audit-record.js';
 import type { DiffPlan, WindowBasis } from './diff.js';
-import { countBySeverity, FINDING_SEVERITY, type Finding, type FindingCode } from './finding.js';
+import { countBySeverity, type FindingCode } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 import { formatInstant, parseInstant } from './instant.js';
+import { EXTENDED_FIELD_NAMES, IMMUTABLE_FIELDS, isInstantField } from './report-fields.js';
 import { lineOf, type ReportIndex } from './report-index.js';
 import {
   attachEvidence,
@@ -32,14 +34,10 @@ export function rowsForDiff(
   return { old: asc(o), new: asc(n) };
 }
 
-/** Fields whose change makes CERTIFICATE_CHANGED: all but the serial (the key) and the revocation. */
-const IMMUTABLE = FIELD_NAMES.filter((f) => f !== 'serial' && f !== 'revokedAt' && f !== 'revocationReason');
-const EXTENDED = new Set(['requestedByServicePrincipal', 'templateArn']);
-
 function sameValue(field: string, a: string | undefined, b: string | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  if (field === 'notBefore' || field === 'notAfter' || field === 'issuedAt') {
+  if (isInstantField(field)) {
     const x = parseInstant(a);
     return !Number.isNaN(x) && x === parseInstant(b);
   }
@@ -62,24 +60,20 @@ export function completeDiff(
     line: lineOf(index, i),
     byte: index.offset[i]!,
   });
-  const add = (code: FindingCode, f: Omit<Finding, 'code' | 'severity'>) => {
-    if (!findings.wants(code)) findings.count(code);
-    else findings.add({ code, severity: FINDING_SEVERITY[code], ...f });
-  };
   for (const [o, n] of plan.changed) {
     const a = oldRows.get(oldIndex.offset[o]!);
     const b = newRows.get(newIndex.offset[n]!);
     if (!a || !b) continue;
     const serial = certificateRow(b).serial;
-    for (const field of IMMUTABLE) {
-      if (EXTENDED.has(field) && !plan.compareExtended) continue;
-      const x = a.fields[field];
-      const y = b.fields[field];
+    for (const field of IMMUTABLE_FIELDS) {
+      if (EXTENDED_FIELD_NAMES.has(field) && !plan.compareExtended) continue;
+      const x = a.fields[field as FieldName];
+      const y = b.fields[field as FieldName];
       if (sameValue(field, x, y)) continue;
       const shown = (v: string | undefined) => (v === undefined ? '(absent)' : displayValue(field, v));
-      add('CERTIFICATE_CHANGED', {
+      findings.offer('CERTIFICATE_CHANGED', () => ({
         serial,
-        message: `${field} changed from ${shown(x)} to ${shown(y)}`,
+        message: findingMessage('CERTIFICATE_CHANGED', { field, from: shown(x), to: shown(y) }),
         evidence: {
           field,
           ...(x === undefined ? {} : { oldValue: x }),
@@ -87,7 +81,7 @@ export function completeDiff(
           old: rowOf(oldIndex, o),
           new: rowOf(newIndex, n),
         },
-      });
+      }));
     }
   }
   const cert = (i: number) =>
@@ -104,16 +98,19 @@ export function completeDiff(
     plan.issued.forEach((e, k) => {
       const t = parseInstant(newRows.get(newIndex.offset[e]!)?.fields.issuedAt ?? '');
       if (!(t < from)) return;
-      add('LATE_ISSUANCE', {
+      findings.offer('LATE_ISSUANCE', () => ({
         serial: issued[k]!.serial,
-        message: `new in the new report, but issued at ${formatInstant(t)}, before the old report was made (${formatInstant(from)})`,
+        message: findingMessage('LATE_ISSUANCE', {
+          issuedAt: formatInstant(t),
+          oldCreatedAt: formatInstant(from),
+        }),
         evidence: { issuedAt: formatInstant(t), oldCreatedAt: formatInstant(from), new: rowOf(newIndex, e) },
-      });
+      }));
     });
   }
   // single-report findings of both sides come first in the collector's counts as well
   for (const side of [oldIndex, newIndex]) {
-    for (const f of side.findings) add(f.code, f);
+    for (const f of side.findings) findings.offer(f.code, () => f);
     for (const [code, n] of Object.entries(side.findingCounts)) {
       const listed = side.findings.filter((f) => f.code === code).length;
       for (let k = listed; k < n; k++) findings.count(code as FindingCode);

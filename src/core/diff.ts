@@ -1,4 +1,5 @@
-import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
+import { type Finding, type FindingCode, FindingCollector } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 import { formatInstant } from './instant.js';
 import {
   entrySerialHex,
@@ -117,25 +118,22 @@ export function diffIndexes(
     code: FindingCode,
     serialHex: string,
     build: () => Omit<Finding, 'code' | 'severity' | 'serial'>,
-  ) => {
-    if (!findings.wants(code)) {
-      findings.count(code);
-      return;
-    }
-    findings.add({ code, severity: FINDING_SEVERITY[code], serial: formatSerial(serialHex), ...build() });
-  };
+  ) => findings.offer(code, () => ({ serial: formatSerial(serialHex), ...build() }));
   const { events } = scan;
   for (let k = 0; k < events.length; k += 3) {
     const o = events[k + 1]!;
     const n = events[k + 2]!;
     if (events[k] === SCAN_UNREVOKED) {
       add('CERTIFICATE_UNREVOKED', entrySerialHex(newIndex, n), () => ({
-        message: `revoked in the old report (${describeRevocation(oldIndex, o)}), not in the new one`,
+        message: findingMessage('CERTIFICATE_UNREVOKED', { was: describeRevocation(oldIndex, o) }),
         evidence: { old: rowOf(oldIndex, o), new: rowOf(newIndex, n) },
       }));
     } else {
       add('REVOCATION_CHANGED', entrySerialHex(newIndex, n), () => ({
-        message: `revocation changed from ${describeRevocation(oldIndex, o)} to ${describeRevocation(newIndex, n)}`,
+        message: findingMessage('REVOCATION_CHANGED', {
+          from: describeRevocation(oldIndex, o),
+          to: describeRevocation(newIndex, n),
+        }),
         evidence: {
           oldRevocation: revocationOf(oldIndex, o),
           newRevocation: revocationOf(newIndex, n),
@@ -148,7 +146,7 @@ export function diffIndexes(
   for (let k = 0; k < scan.disappeared.length; k++) {
     const o = scan.disappeared[k]!;
     add('CERTIFICATE_DISAPPEARED', entrySerialHex(oldIndex, o), () => ({
-      message: 'in the old report, missing from the new one',
+      message: findingMessage('CERTIFICATE_DISAPPEARED'),
       evidence: { old: rowOf(oldIndex, o) },
     }));
   }

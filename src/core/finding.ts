@@ -1,64 +1,12 @@
-/** Finding codes are a contract: tests, acknowledgements and users key on them (design.md). */
-export const FINDING_SEVERITY = {
-  DUPLICATE_SERIAL: 'error',
-  SERIAL_ARN_MISMATCH: 'error',
-  FOREIGN_CA: 'error',
-  INVALID_RECORD: 'error',
-  REVOCATION_INCOMPLETE: 'warning',
-  VALIDITY_INVERTED: 'warning',
-  CERTIFICATE_DISAPPEARED: 'error',
-  CERTIFICATE_UNREVOKED: 'error',
-  CERTIFICATE_CHANGED: 'error',
-  REVOCATION_CHANGED: 'error',
-  LATE_ISSUANCE: 'warning',
-  REVOKED_WITHOUT_EVENT: 'error',
-  EVENT_WITHOUT_REVOCATION: 'error',
-  EVENT_FOR_UNKNOWN_CERTIFICATE: 'error',
-  REVOCATION_REASON_MISMATCH: 'error',
-  REVOCATION_TIME_MISMATCH: 'warning',
-  REVOKE_ATTEMPT_FAILED: 'info',
-  ISSUED_WITHOUT_EVENT: 'error',
-  /** a NEW row differs from its IssueCertificateDetails (one per field), or that event says FAILED */
-  ISSUANCE_MISMATCH: 'error',
-  EVENT_UNMATCHABLE: 'info',
-  /** PCA's CRL Generation event (or a GenerateCRL service event) of this CA in the window failed */
-  CRL_GENERATION_FAILED: 'error',
-  /** PCA's Audit Report Generation event of this CA in the window failed: a report is missing, not wrong */
-  AUDIT_REPORT_GENERATION_FAILED: 'warning',
-  CRL_MISSING_REVOCATION: 'error',
-  CRL_UNKNOWN_ENTRY: 'error',
-  CRL_REASON_MISMATCH: 'warning',
-  /** the responder answers good or unknown for a revoked certificate, or another revocation time */
-  OCSP_NOT_REVOKED: 'error',
-  /** the responder's revocationReason differs from NEW's (as CRL_REASON_MISMATCH: the revocation holds) */
-  OCSP_REASON_MISMATCH: 'warning',
-  /** no usable answer: network, timeout, HTTP status, a refusal, a malformed or stale response */
-  OCSP_UNREACHABLE: 'warning',
-  /** the answer's signature or signer does not hold (not the CA, nor a responder it delegated to) */
-  OCSP_SIGNATURE_INVALID: 'error',
-  /** the CRL's signature does not verify with the CA certificate's key */
-  CRL_SIGNATURE_INVALID: 'error',
-  /** the CRL's issuer is not the CA certificate's subject (its entries are then not compared) */
-  CRL_ISSUER_MISMATCH: 'error',
-  /** nextUpdate passed (error), or thisUpdate older than --crl-max-age (warning) */
-  CRL_STALE: 'error',
-  /** a CRL entry revoked after the CRL's thisUpdate */
-  CRL_ENTRY_AFTER_THISUPDATE: 'warning',
-  /** (run) CRLs are enabled, but the CRL object is not in the bucket */
-  CRL_MISSING: 'error',
-  /** (run) the CA publishes neither a CRL nor OCSP: nobody can learn of its revocations */
-  NO_REVOCATION_PUBLISHED: 'warning',
-  HISTORY_TAMPERED: 'error',
-  /** (run) no successful report of the CA for more than --max-report-age: the audit of it is blind */
-  REPORT_STALE: 'error',
-  /** the CloudTrail sources do not cover part of the window (a trail bucket's silence, LookupEvents' 90 days) */
-  CLOUDTRAIL_GAP: 'warning',
-  /** (run) the CA's last audit report ended FAILED (DescribeCertificateAuthorityAuditReport), with the diagnosis */
-  AUDIT_REPORT_FAILED: 'error',
-} as const;
+import { FINDING_CATALOGUE, type FindingCode, type Severity } from './finding-catalogue.js';
 
-export type FindingCode = keyof typeof FINDING_SEVERITY;
-export type Severity = 'error' | 'warning' | 'info';
+export type { FindingCode, Severity } from './finding-catalogue.js';
+
+/** Each code's severity, from the catalogue (src/core/finding-catalogue.ts). */
+export const FINDING_SEVERITY: { readonly [C in FindingCode]: Severity } = Object.fromEntries(
+  Object.entries(FINDING_CATALOGUE).map(([code, e]) => [code, e.severity]),
+) as { readonly [C in FindingCode]: Severity };
+
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 /** Where a row is: which report, its line and byte offset, and its fields as written. */
@@ -77,6 +25,9 @@ export interface Finding {
   message: string;
   evidence: Record<string, unknown>;
 }
+
+/** A finding as its builder gives it: the code is the collector's, the severity the catalogue's by default. */
+export type FindingBody = Omit<Finding, 'code' | 'severity'> & { severity?: Severity };
 
 export function severityRank(s: Severity): number {
   return s === 'error' ? 3 : s === 'warning' ? 2 : 1;
@@ -121,6 +72,20 @@ export class FindingCollector {
   /** Whether a finding of this code would be kept; call before building an expensive one. */
   wants(code: FindingCode): boolean {
     return (this.kept.get(code) ?? 0) < this.limit;
+  }
+
+  /**
+   * Offers a finding of `code`: `build` runs only when it will be kept (a broken million-row file
+   * must not build a million messages); otherwise the finding is only counted. Its severity is the
+   * catalogue's unless `build` gives one.
+   */
+  offer(code: FindingCode, build: () => FindingBody): void {
+    if (!this.wants(code)) {
+      this.count(code);
+      return;
+    }
+    const { severity, ...body } = build();
+    this.add({ code, severity: severity ?? FINDING_SEVERITY[code], ...body });
   }
 
   count(code: FindingCode): void {

@@ -36,6 +36,49 @@ export interface IamScope {
     /** --cloudwatch-namespace: cloudwatch:PutMetricData, limited to this namespace */
     cloudwatchNamespace?: string;
   };
+  /**
+   * run across accounts (issue 16 item 6): the central audit account's role (assumes the member
+   * roles, keeps the state, sends the run's summary and metrics) or a member account's role (its
+   * CAs, reports, CRLs, LookupEvents, and Security Hub, which takes findings only from the
+   * finding's own account). Absent: one role does everything.
+   */
+  side?: IamSide;
+  /** the member roles the central role assumes (sts:AssumeRole); wildcards as IAM allows */
+  memberRoles?: string[];
+}
+
+export type IamSide = 'central' | 'member';
+export const IAM_SIDES: readonly IamSide[] = ['central', 'member'];
+
+/**
+ * run's statements on each side. The trail's (ListTrailLogs, ReadTrailLogs) go where --trail-bucket
+ * is given: an organisation trail's bucket is read by the central role (its bucket policy names it).
+ */
+const SIDE_SIDS: Record<IamSide, readonly string[]> = {
+  central: ['ListState', 'KeepState'],
+  member: [
+    'MakeReports',
+    'ListReports',
+    'ReadReports',
+    'DiagnoseReportFailure',
+    'FindCas',
+    'LookupEvents',
+    'ReadCaRevocation',
+    'ListCrls',
+    'ReadCrls',
+  ],
+};
+const TRAIL_SIDS = ['ListTrailLogs', 'ReadTrailLogs'];
+const SIDE_ALERTS: Record<IamSide, readonly string[]> = {
+  central: ['PublishRunSummary', 'PutRunMetrics'],
+  member: ['ImportFindings'],
+};
+
+/** A role ARN (or an IAM wildcard pattern of one) the central role may assume, else why not. */
+export function memberRoleProblem(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:iam::(\d{12}|\*):role\/[\w+=,.@/*?-]{1,512}$/.test(arn)
+    ? undefined
+    : 'is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME; * and ? allowed)';
 }
 
 type Target =
@@ -220,11 +263,31 @@ export function iamPolicy(commands: readonly IamCommand[], scope: IamScope): Rec
     }
   }
   const state = scope.state;
-  const alerts = wanted.includes('run') ? alertStatements(scope) : [];
+  const side = scope.side;
+  const onSide = (sid: string) =>
+    side === undefined ||
+    SIDE_SIDS[side].includes(sid) ||
+    (TRAIL_SIDS.includes(sid) && (scope.trailBuckets?.length ?? 0) > 0);
+  const alerts = (wanted.includes('run') ? alertStatements(scope) : []).filter(
+    (a) => side === undefined || SIDE_ALERTS[side].includes(String(a.Sid)),
+  );
+  const assume =
+    side === 'central'
+      ? [
+          {
+            Sid: 'AssumeMemberRoles',
+            Effect: 'Allow',
+            Action: ['sts:AssumeRole'],
+            Resource: [...new Set(scope.memberRoles ?? [])].sort(),
+          },
+        ]
+      : [];
   return {
     Version: '2012-10-17',
     Statement: [
+      ...assume,
       ...[...bySid]
+        .filter(([sid]) => onSide(sid))
         // the S3 state's rights only when it is named: without --state, run keeps its state on disk
         .filter(
           ([, e]) => state !== undefined || (e.target !== 'state-bucket' && e.target !== 'state-objects'),

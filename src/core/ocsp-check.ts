@@ -3,6 +3,7 @@
  * (bounded, sampled deterministically), and the findings each answer raises.
  */
 import { FINDING_SEVERITY, type Finding } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 import { formatInstant, parseInstant } from './instant.js';
 import type { OcspAnswer } from './ocsp.js';
 import type { CertificateRow } from './report-model.js';
@@ -99,7 +100,7 @@ export function ocspFindings(
   };
   const ocsp = evidence.ocsp as Record<string, unknown>;
   const expectedAt = row.revokedAt === undefined ? Number.NaN : parseInstant(row.revokedAt);
-  const said = `the new report says ${row.revocationReason ?? 'revoked'} at ${row.revokedAt ?? 'an unknown time'}`;
+  const said = { reportReason: row.revocationReason, reportRevokedAt: row.revokedAt };
   switch (answer.status) {
     case 'unreachable':
     case 'unusable':
@@ -109,7 +110,7 @@ export function ocspFindings(
           code: 'OCSP_UNREACHABLE',
           severity: FINDING_SEVERITY.OCSP_UNREACHABLE,
           serial: row.serial,
-          message: `no usable OCSP answer (${answer.cause}): ${answer.detail}`,
+          message: findingMessage('OCSP_UNREACHABLE', { cause: answer.cause, detail: answer.detail }),
           evidence,
         },
       ];
@@ -120,7 +121,7 @@ export function ocspFindings(
           code: 'OCSP_SIGNATURE_INVALID',
           severity: FINDING_SEVERITY.OCSP_SIGNATURE_INVALID,
           serial: row.serial,
-          message: `the OCSP answer is not to be trusted: ${answer.detail}`,
+          message: findingMessage('OCSP_SIGNATURE_INVALID', { detail: answer.detail }),
           evidence,
         },
       ];
@@ -134,7 +135,7 @@ export function ocspFindings(
           code: 'OCSP_NOT_REVOKED',
           severity: recent ? 'warning' : FINDING_SEVERITY.OCSP_NOT_REVOKED,
           serial: row.serial,
-          message: `OCSP answers ${answer.status} for a revoked certificate; ${said}${recent ? ' (within the propagation allowance)' : ''}`,
+          message: findingMessage('OCSP_NOT_REVOKED', { ...said, status: answer.status, recent }),
           evidence,
         },
       ];
@@ -153,7 +154,10 @@ export function ocspFindings(
           code: 'OCSP_NOT_REVOKED',
           severity: FINDING_SEVERITY.OCSP_NOT_REVOKED,
           serial: row.serial,
-          message: `OCSP says revoked at ${formatInstant(answer.revokedAt)}; ${said}`,
+          message: findingMessage('OCSP_NOT_REVOKED', {
+            ...said,
+            ocspRevokedAt: formatInstant(answer.revokedAt),
+          }),
           evidence,
         });
       }
@@ -162,7 +166,11 @@ export function ocspFindings(
           code: 'OCSP_REASON_MISMATCH',
           severity: FINDING_SEVERITY.OCSP_REASON_MISMATCH,
           serial: row.serial,
-          message: `OCSP gives reason ${answer.reason}${answer.reasonGiven ? '' : ' (no revocationReason)'}, the new report ${row.revocationReason}`,
+          message: findingMessage('OCSP_REASON_MISMATCH', {
+            ocspReason: answer.reason,
+            reasonGiven: answer.reasonGiven,
+            reportReason: row.revocationReason,
+          }),
           evidence,
         });
       }

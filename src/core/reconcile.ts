@@ -13,14 +13,10 @@ import {
   succeeded,
 } from './cloudtrail/event.js';
 import type { DiffPlan } from './diff.js';
-import {
-  FINDING_SEVERITY,
-  type Finding,
-  type FindingCode,
-  type FindingCollector,
-  type Severity,
-} from './finding.js';
+import type { Finding, FindingCode, FindingCollector, Severity } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 import { formatInstant, parseInstant } from './instant.js';
+import { isInstantField } from './report-fields.js';
 import {
   entrySerialHex,
   FLAG_REVOKED,
@@ -146,10 +142,8 @@ export function reconcile(
     line: lineOf(index, i),
     byte: index.offset[i]!,
   });
-  const add = (code: FindingCode, f: Omit<Finding, 'code' | 'severity'>, severity?: Severity) => {
-    if (!findings.wants(code)) findings.count(code);
-    else findings.add({ code, severity: severity ?? FINDING_SEVERITY[code], ...f });
-  };
+  const add = (code: FindingCode, f: Omit<Finding, 'code' | 'severity'>, severity?: Severity) =>
+    findings.offer(code, () => ({ ...(severity === undefined ? {} : { severity }), ...f }));
   const summary: ReconciliationSummary = {
     events: events.length,
     inWindow: 0,
@@ -230,9 +224,9 @@ export function reconcile(
     }
     if (ok || !inside || e.kind === 'service') return;
     const why = e.failureReason ?? e.errorMessage ?? e.statusReason ?? e.errorCode;
-    const message = `${e.eventName} of this CA failed at ${e.eventTime}${why === undefined ? '' : `: ${why}`}`;
-    add(e.kind === 'crl' ? 'CRL_GENERATION_FAILED' : 'AUDIT_REPORT_GENERATION_FAILED', {
-      message,
+    const code = e.kind === 'crl' ? 'CRL_GENERATION_FAILED' : 'AUDIT_REPORT_GENERATION_FAILED';
+    add(code, {
+      message: findingMessage(code, { eventName: e.eventName, at: e.eventTime, why }),
       evidence: { event: eventEvidence(e) },
     });
   }
@@ -246,14 +240,25 @@ export function reconcile(
       const why = e.errorMessage ?? e.failureReason;
       add('REVOKE_ATTEMPT_FAILED', {
         ...(e.serial === undefined ? {} : { serial: formatSerial(e.serial) }),
-        message: `${e.eventName} by ${e.actor} failed with ${e.errorCode ?? `result ${e.result}`}${why ? `: ${why}` : ''}`,
+        message: findingMessage('REVOKE_ATTEMPT_FAILED', {
+          eventName: e.eventName,
+          actor: e.actor,
+          error: e.errorCode ?? `result ${e.result}`,
+          why,
+        }),
         evidence: { event: evidence },
       });
       continue;
     }
     if (e.unmatchable !== undefined || e.serial === undefined) {
       add('EVENT_UNMATCHABLE', {
-        message: `${e.eventSource} ${e.eventName} by ${e.actor} at ${e.eventTime}: ${e.unmatchable ?? 'no serial'}`,
+        message: findingMessage('EVENT_UNMATCHABLE', {
+          eventSource: e.eventSource,
+          eventName: e.eventName,
+          actor: e.actor,
+          at: e.eventTime,
+          why: e.unmatchable ?? 'no serial',
+        }),
         evidence: { event: evidence },
       });
       continue;
@@ -276,7 +281,12 @@ export function reconcile(
         'EVENT_FOR_UNKNOWN_CERTIFICATE',
         {
           serial,
-          message: `revoked by ${e.actor} at ${e.eventTime}${age}, but in neither report${young ? ' (may not be in the report yet)' : ''}`,
+          message: findingMessage('EVENT_FOR_UNKNOWN_CERTIFICATE', {
+            actor: e.actor,
+            at: e.eventTime,
+            age,
+            young,
+          }),
           evidence: { event: evidence },
         },
         young ? 'warning' : 'error',
@@ -290,7 +300,12 @@ export function reconcile(
         'EVENT_WITHOUT_REVOCATION',
         {
           serial,
-          message: `revoked by ${e.actor} at ${e.eventTime}${age}, not revoked in the new report${young ? ' (within the propagation allowance)' : ''}`,
+          message: findingMessage('EVENT_WITHOUT_REVOCATION', {
+            actor: e.actor,
+            at: e.eventTime,
+            age,
+            young,
+          }),
           evidence: { event: evidence, ...rows },
         },
         young ? 'warning' : 'error',
@@ -315,7 +330,7 @@ export function reconcile(
       summary.unexplainedRevocations++;
       add('REVOKED_WITHOUT_EVENT', {
         serial,
-        message: `revoked in the new report (${reason ?? 'no reason'} at ${revocation.revokedAt ?? 'an unknown time'}), but no successful RevokeCertificate call of this CA for it in the sources`,
+        message: findingMessage('REVOKED_WITHOUT_EVENT', { reason, revokedAt: revocation.revokedAt }),
         evidence: { revocation, ...rows },
       });
       continue;
@@ -330,14 +345,23 @@ export function reconcile(
     if (e.revocationReason !== undefined && reason !== undefined && e.revocationReason !== reason) {
       add('REVOCATION_REASON_MISMATCH', {
         serial,
-        message: `revoked by ${e.actor} with reason ${e.revocationReason}, the new report says ${reason}`,
+        message: findingMessage('REVOCATION_REASON_MISMATCH', {
+          actor: e.actor,
+          eventReason: e.revocationReason,
+          reportReason: reason,
+        }),
         evidence,
       });
     }
     if (!Number.isNaN(revokedAt) && Math.abs(t - revokedAt) > options.timeTolerance) {
       add('REVOCATION_TIME_MISMATCH', {
         serial,
-        message: `${e.eventSource === PCA_EVENTBRIDGE_SOURCE ? `${e.eventName} event at` : 'RevokeCertificate called at'} ${e.eventTime}, the new report says revoked at ${formatInstant(revokedAt)} (${duration(t - revokedAt)} apart)`,
+        message: findingMessage('REVOCATION_TIME_MISMATCH', {
+          pcaEvent: e.eventSource === PCA_EVENTBRIDGE_SOURCE ? e.eventName : undefined,
+          at: e.eventTime,
+          revokedAt: formatInstant(revokedAt),
+          apart: duration(t - revokedAt),
+        }),
         evidence,
       });
     }
@@ -364,7 +388,7 @@ export function reconcile(
       if (!spans.some(([a, b]) => issuedAt >= a && issuedAt <= b)) continue;
       add('ISSUED_WITHOUT_EVENT', {
         serial: formatSerial(hex),
-        message: `new in the new report, issued at ${formatInstant(issuedAt)}, but no successful IssueCertificate call of this CA for it in the sources`,
+        message: findingMessage('ISSUED_WITHOUT_EVENT', { issuedAt: formatInstant(issuedAt) }),
         evidence: { issuedAt: formatInstant(issuedAt), new: rowOf(newIndex, n) },
       });
     }
@@ -391,7 +415,11 @@ export function reconcile(
         seen.add(key);
         add('ISSUANCE_MISMATCH', {
           serial: formatSerial(hex),
-          message: `${field} differs: the new report says ${shownValue(field, reportValue)}, IssueCertificateDetails says ${shownValue(field, eventValue)}`,
+          message: findingMessage('ISSUANCE_MISMATCH', {
+            field,
+            reportValue: shownValue(field, reportValue),
+            eventValue: shownValue(field, eventValue),
+          }),
           evidence: {
             field,
             ...(reportValue === undefined ? {} : { reportValue }),
@@ -409,7 +437,10 @@ export function reconcile(
     if (n < 0) continue;
     add('ISSUANCE_MISMATCH', {
       serial: formatSerial(hex),
-      message: `in the new report, but IssueCertificateDetails says ${e.status}${e.statusReason === undefined ? '' : `: ${e.statusReason}`}`,
+      message: findingMessage('ISSUANCE_MISMATCH', {
+        status: String(e.status),
+        statusReason: e.statusReason,
+      }),
       evidence: { field: 'status', event: eventEvidence(e), new: rowOf(newIndex, n) },
     });
   }
@@ -429,7 +460,7 @@ function sameIssuedValue(field: keyof IssuedFields, a: string | undefined, b: st
   if (a === undefined) return false;
   if (a === b) return true;
   if (field === 'subject') return displaySubject(a) === displaySubject(b);
-  if (field === 'notBefore' || field === 'notAfter' || field === 'issuedAt') {
+  if (isInstantField(field)) {
     const x = parseInstant(a);
     return !Number.isNaN(x) && x === parseInstant(b);
   }
@@ -438,7 +469,7 @@ function sameIssuedValue(field: keyof IssuedFields, a: string | undefined, b: st
 
 function shownValue(field: keyof IssuedFields, v: string | undefined): string {
   if (v === undefined) return 'nothing';
-  if (field === 'subject' || field === 'templateArn') return v;
+  if (!isInstantField(field)) return v;
   const t = parseInstant(v);
   return Number.isNaN(t) ? JSON.stringify(v) : formatInstant(t);
 }

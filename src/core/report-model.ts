@@ -4,6 +4,7 @@ import { compareFindings, type Finding, type Severity } from './finding.js';
 import { formatInstant, parseInstant } from './instant.js';
 import type { OcspSummary } from './ocsp-check.js';
 import type { ReconciliationSummary } from './reconcile.js';
+import { isInstantField } from './report-fields.js';
 import type { ReportFormat } from './report-index.js';
 import type { ReportSummary } from './report-summary.js';
 import { displaySerial } from './serial.js';
@@ -92,11 +93,9 @@ export interface CloudTrailSection extends ReconciliationSummary {
   timeToleranceSeconds: number;
 }
 
-const INSTANT_FIELDS = new Set(['notBefore', 'notAfter', 'issuedAt', 'revokedAt']);
-
 /** A field value for output: instants normalised to UTC when they parse, else as written. */
 export function displayValue(field: string, value: string): string {
-  if (!INSTANT_FIELDS.has(field)) return value;
+  if (!isInstantField(field)) return value;
   const t = parseInstant(value);
   if (Number.isNaN(t)) return value;
   // the form reports write, already in UTC to the second: formatInstant would give its first 19 characters and Z

@@ -5,6 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { TrailLister } from '../aws/trail-bucket.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { type CoverageGap, lookupGap, trailGaps } from '../core/cloudtrail/coverage.js';
 import { LOOKUP_EVENT_NAMES } from '../core/cloudtrail/event.js';
@@ -32,6 +35,47 @@ export interface EventSourceContext {
   progress(message: string): void;
   /** events of interest handed over as read, not kept (see EventCollector.onEvent) */
   onEvent?: EventCollector['onEvent'];
+  /** a run's reads shared by its CAs (src/run/event-passes.ts); absent: this read is its own */
+  shared?: SharedEventReads;
+}
+
+/** What a CA asks of LookupEvents (epoch seconds): records in [start, end], its window ending at `to`. */
+export interface LookupSpan {
+  start: number;
+  end: number;
+  /** the window's end (when NEW was made): a shared pass must reach it */
+  to: number;
+}
+
+/** One LookupEvents record, as the JSON string CloudTrailEvent holds, and where it was read. */
+export interface LookupRecord {
+  text: string;
+  page: number;
+  index: number;
+}
+
+/**
+ * Reads shared by the CAs of a run: one LookupEvents pass per account and Region, one download per
+ * trail object. The clients are handed in with each read (those of the CA's account and Region).
+ */
+export interface SharedEventReads {
+  lookup(
+    target: { account: string; region: string; cloudtrail: CloudTrailClient },
+    ca: CaArn,
+    span: LookupSpan,
+  ): AsyncIterable<LookupRecord>;
+  trailReady(account: string, region: string): Promise<void>;
+  trailLister(s3: S3Client, windowEnd: number): TrailLister;
+  /** a local copy of the object; the caller must not remove it */
+  trailFile(s3: S3Client, bucket: string, key: string): Promise<string>;
+}
+
+/**
+ * What a lookup asks for: an hour either side of the window (calls near its ends still reconcile
+ * their revocations), no further back than LookupEvents keeps, and not past now.
+ */
+export function lookupSpan(from: number, to: number, now: number): LookupSpan {
+  return { start: Math.max(from - 3600, now - 90 * 86400), end: Math.min(to + 3600, now), to };
 }
 
 function needWindow(source: string, ctx: EventSourceContext): void {
@@ -66,9 +110,8 @@ export async function collectEvents(
     if (source === 'lookup') {
       needWindow(source, ctx);
       const ca = ctx.ca!;
-      // an hour either side: calls near the window's ends still reconcile their revocations
-      const start = Math.max(ctx.from - 3600, ctx.now() - 90 * 86400);
-      const end = Math.min(ctx.to + 3600, ctx.now());
+      const span = lookupSpan(ctx.from, ctx.to, ctx.now());
+      const { start } = span;
       const gap = lookupGap({
         account: ca.account,
         region: ca.region,
@@ -78,16 +121,20 @@ export async function collectEvents(
       });
       if (gap) gaps.push(gap);
       let n = 0;
+      const cloudtrail = (await ctx.inputs.aws()).cloudtrail(ca.region);
       const { lookupEvents } = await import('../aws/cloudtrail.js');
-      for await (const e of lookupEvents((await ctx.inputs.aws()).cloudtrail(ca.region), {
-        start,
-        end,
-        eventNames: LOOKUP_EVENT_NAMES,
-        account: ca.account,
-        region: ca.region,
-        now: ctx.now,
-        sleep: ctx.sleep,
-      })) {
+      const records = ctx.shared
+        ? ctx.shared.lookup({ account: ca.account, region: ca.region, cloudtrail }, ca, span)
+        : lookupEvents(cloudtrail, {
+            start,
+            end: span.end,
+            eventNames: LOOKUP_EVENT_NAMES,
+            account: ca.account,
+            region: ca.region,
+            now: ctx.now,
+            sleep: ctx.sleep,
+          });
+      for await (const e of records) {
         let value: unknown;
         const origin = { source: `lookup:${ca.region}`, line: e.page, byte: e.index };
         try {
@@ -125,14 +172,13 @@ export async function collectEvents(
       const { downloadObject } = await import('../aws/s3.js');
       const { trailObjectKeys } = await import('../aws/trail-bucket.js');
       const s3 = (await ctx.inputs.aws()).s3(ca.region);
-      const keys = await trailObjectKeys(s3, {
-        bucket,
-        prefix: key,
-        account: ca.account,
-        region: ca.region,
-        from: ctx.from,
-        to: ctx.to,
-      });
+      const { shared } = ctx;
+      await shared?.trailReady(ca.account, ca.region);
+      const keys = await trailObjectKeys(
+        s3,
+        { bucket, prefix: key, account: ca.account, region: ca.region, from: ctx.from, to: ctx.to },
+        shared?.trailLister(s3, ctx.to),
+      );
       gaps.push(
         ...trailGaps(keys, {
           source: `s3://${bucket}/${key}`,
@@ -152,13 +198,15 @@ export async function collectEvents(
         const worker = async () => {
           while (next < keys.length) {
             const k = keys[next++]!;
-            const path = join(dir, `${next}.json`);
-            await downloadObject(s3, bucket, k, path);
+            // a run's copy is downloaded once for all its CAs, and kept until the run ends
+            const path = shared ? await shared.trailFile(s3, bucket, k) : join(dir, `${next}.json`);
+            if (!shared) await downloadObject(s3, bucket, k, path);
             const file = { ...(await openReportFile(path)), name: `s3://${bucket}/${k}` };
             try {
               await collector.addScan(file.name, false, pool ? pool.scan(file) : scanHere(file));
             } finally {
-              await rm(path, { force: true });
+              await file.dispose();
+              if (!shared) await rm(path, { force: true });
             }
             ctx.progress(`trail logs: ${++done}/${keys.length}`);
           }

@@ -139,6 +139,11 @@ export interface RunDeps {
    * and the steps built on it. Needed when `targets` is given.
    */
   forTarget?(target: Target): Promise<Pick<RunDeps, 'ctx' | 'diff' | 'revocation' | 'caReads'>>;
+  /**
+   * the run's shared CloudTrail reads (src/run/event-passes.ts): told each CA's window start, and
+   * held while a CA makes its report, so one pass per account and Region reaches every report
+   */
+  passes?: Pick<import('./event-passes.js').EventPasses, 'expect' | 'hold'>;
 }
 
 export interface Checkpoint {
@@ -599,6 +604,8 @@ async function processCa(
   deps: RunDeps,
   commit: CommitRecord,
   committed: () => Promise<Set<string>>,
+  /** called once the night's report is had (its CloudTrail reads may then start) */
+  reportMade: () => void = () => {},
 ): Promise<CaResult> {
   const { ctx } = deps;
   const dir = caDir(state, ca);
@@ -666,6 +673,7 @@ async function processCa(
         );
       }
     }
+    reportMade();
     const reportSha256 = await fileSha256(report.path);
     if (!s.dryRun) await deps.mirror?.put(report.path);
     const next: Omit<Checkpoint, 'hash'> = {
@@ -832,6 +840,26 @@ async function processCa(
   }
 }
 
+/**
+ * Tells the shared CloudTrail reads where each CA's window starts (its checkpoint's report), so
+ * the one pass of an account and Region covers them all. A checkpoint that cannot be read tells
+ * nothing here: its CA fails on its own.
+ */
+async function expectWindows(
+  state: string,
+  cas: readonly CaArn[],
+  passes: NonNullable<RunDeps['passes']>,
+  now: number,
+): Promise<void> {
+  const { lookupSpan } = await import('../io/event-inputs.js');
+  for (const ca of cas) {
+    const cp = await readCheckpoint(join(caDir(state, ca), 'checkpoint.json')).catch(() => undefined);
+    if (!cp) continue;
+    const from = Date.parse(cp.createdAt) / 1000;
+    passes.expect(ca.account, ca.region, lookupSpan(from, from, now).start);
+  }
+}
+
 /** Removes kept reports beyond the newest `keep` (the checkpoint's is always kept). */
 async function pruneReports(state: string, ca: CaArn, keep: number, deps: RunDeps): Promise<void> {
   const dir = caDir(state, ca);
@@ -896,14 +924,18 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
     };
     const results: CaResult[] = new Array(cas.length);
     const committed = committedCas(state);
+    if (deps.passes) await expectWindows(state, cas, deps.passes, ctx.now());
     let next = 0;
     const worker = async () => {
       while (next < cas.length) {
         const i = next++;
         const { ca, settings, deps: caDeps } = items[i]!;
+        // taken before any await, so a CA's CloudTrail pass waits for the CAs started with it
+        const reportMade = deps.passes?.hold(ca.account, ca.region) ?? (() => {});
         try {
-          results[i] = await processCa(ca, state, runId, settings, caDeps, commit, committed);
+          results[i] = await processCa(ca, state, runId, settings, caDeps, commit, committed, reportMade);
         } catch (caught) {
+          reportMade();
           const err = asStateError(caught, caDir(state, ca));
           ctx.note(`${ca.id}: ${describeError(err)}`);
           // issue 16 item 5: a failed night still says how long the CA has gone unaudited, and why
@@ -935,6 +967,9 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
           if (cp) results[i] = { ...results[i]!, metrics: { lastGoodReportAt: cp.createdAt } };
           if (!s.dryRun && results[i]!.newAlerts.length > 0)
             commit.alerted[caKey(ca)] = results[i]!.newAlerts.map((f) => findingKey(ca.id, f));
+        } finally {
+          // whatever way the CA ended, the others' CloudTrail reads no longer wait for it
+          reportMade();
         }
       }
     };

@@ -6,6 +6,7 @@
 import { AwsError } from '../aws/errors.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { FINDING_SEVERITY, type Finding } from '../core/finding.js';
+import { findingMessage } from '../core/finding-catalogue.js';
 import { buildOcspRequest, type OcspIssuer, ocspIssuer, verifyOcspResponse } from '../core/ocsp.js';
 import {
   type OcspSummary,
@@ -82,7 +83,7 @@ function caProblem(ca: CaArn, err: unknown): Finding {
   return {
     code: 'OCSP_UNREACHABLE',
     severity: FINDING_SEVERITY.OCSP_UNREACHABLE,
-    message: `OCSP not checked: ${detail}`,
+    message: findingMessage('OCSP_UNREACHABLE', { notChecked: detail }),
     evidence: { ocsp: { ca: ca.arn, status: 'unreachable', cause: 'aws', detail } },
   };
 }

@@ -561,13 +561,14 @@ describe('run: the nightly job', () => {
       $metadata: { httpStatusCode: 403 },
     });
     const s3 = real.s3(stack.region);
-    const guarded = {
+    // an S3Client still (the SDK's paginators check), whose ListObjectsV2 is refused
+    const guarded = Object.assign(Object.create(s3) as typeof s3, {
       send: (command: { constructor: { name: string } }) =>
         command.constructor.name === 'ListObjectsV2Command'
           ? Promise.reject(denied)
           : (s3.send as (c: unknown) => Promise<unknown>)(command),
-    };
-    const clients = { ...pcaClients, s3: () => guarded as unknown as typeof s3 };
+    });
+    const clients = { ...pcaClients, s3: () => guarded };
     const notes: string[] = [];
     const clock = await now();
     const out = join(work, 'nolist');

@@ -9,6 +9,8 @@ import { Readable } from 'node:stream';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lookupEvents, RequestLimiter } from '../../src/aws/cloudtrail.js';
+import { parseCaArn } from '../../src/core/ca-arn.js';
+import { EventPasses } from '../../src/run/event-passes.js';
 
 interface Attempt {
   at: number;
@@ -110,6 +112,46 @@ describe('LookupEvents request rate (issue 13 item 17)', () => {
     expect(log.filter((a) => a.throttled).length).toBeGreaterThan(0);
     expect(log.filter((a) => !a.throttled)).toHaveLength(24);
     expect(busiestSecond(log.map((a) => a.at))).toBeLessThanOrEqual(2);
+  });
+
+  it("issue 16 item 2: 4 CAs of one account and Region through a run's shared passes: one pass (5 names × 6 pages), still never more than 2 requests in any second", async () => {
+    const log: Attempt[] = [];
+    const client = new CloudTrailClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 5,
+      requestHandler: fakeCloudTrail(6, log, 5),
+    });
+    const now = () => Date.now() / 1000;
+    const passes = new EventPasses({ now, sleep: (s) => new Promise((r) => setTimeout(r, s * 1000)) });
+    const read = async (n: number) => {
+      const ca = parseCaArn(
+        `arn:aws:acm-pca:eu-west-1:111122220162:certificate-authority/0000000${n}-1111-4222-8333-444455556666`,
+      )!;
+      const out: string[] = [];
+      for await (const e of passes.lookup(
+        { account: ca.account, region: ca.region, cloudtrail: client },
+        ca,
+        {
+          start: now() - 86400,
+          end: now(),
+          to: now(),
+        },
+      ))
+        out.push(e.text);
+      return out;
+    };
+    try {
+      const results = await drive(Promise.all([1, 2, 3, 4].map(read)));
+      // the stand-in's records name no CA: every CA reads all 30 of the one pass
+      expect(results.map((r) => r.length)).toEqual([30, 30, 30, 30]);
+      expect(log.filter((a) => !a.throttled)).toHaveLength(5 * 6);
+      expect(new Set(log.map((a) => a.lookup)).size).toBe(5);
+      expect(log.filter((a) => a.throttled).length).toBeGreaterThan(0);
+      expect(busiestSecond(log.map((a) => a.at))).toBeLessThanOrEqual(2);
+    } finally {
+      await passes.dispose();
+    }
   });
 
   it('issue 13 item 17: a limiter grants in call order, at most `limit` in any window, to concurrent callers', async () => {

@@ -1,4 +1,6 @@
 /** issue 16 item 1: the config's `accounts`, validated and planned into (account, Region) targets. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   bucketNameProblem,
@@ -203,5 +205,17 @@ describe('accounts: planned targets', () => {
     expect((targets[1]!.cas as { arn: string }[]).map((c) => c.arn)).toEqual([CA_A]);
     expect((targets[2]!.cas as { arn: string }[]).map((c) => c.arn)).toEqual([CA_B]);
     expect(targets[3]).toMatchObject({ bucket: 'pca-audit-777788889999-eu-west-1', cas: 'all' });
+  });
+});
+
+describe('accounts: the README samples', () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  it.each([
+    ['Accounts and Regions', /### Accounts and Regions[\s\S]*?```json\n([\s\S]*?)```/],
+    ['Organisation setup', /<!-- org-config:begin[^>]*-->[\s\S]*?```json\n([\s\S]*?)```/],
+  ])('the config of %s is valid', (_name, where) => {
+    const doc = JSON.parse(where.exec(readme)![1]!) as { accounts: unknown };
+    const p = parseAccounts(doc.accounts);
+    expect(p.ok ? 'ok' : `${p.path}: ${p.reason}`).toBe('ok');
   });
 });

@@ -11,7 +11,7 @@ import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/rep
 import { evidenceOffsets } from '../../core/report-model.js';
 import { expiringEntries } from '../../core/report-summary.js';
 import { parseS3Uri } from '../../core/s3-uri.js';
-import type { CollectedEvents } from '../../io/event-inputs.js';
+import type { CollectedEvents, SharedEventReads } from '../../io/event-inputs.js';
 import type { EventSet } from '../../io/event-source.js';
 import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.js';
 import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
@@ -159,6 +159,8 @@ export type DiffSettings = Omit<
 > & {
   /** run's metrics: count NEW's certificates expiring within this many seconds of its making */
   expiringWithin?: number;
+  /** run's CloudTrail reads, shared by its CAs (one LookupEvents pass per account and Region) */
+  shared?: SharedEventReads;
 };
 
 /**
@@ -230,6 +232,7 @@ export async function diffFiles(
       now: ctx.now,
       sleep: ctx.sleep,
       progress: ctx.progress,
+      ...(cmd.shared ? { shared: cmd.shared } : {}),
     });
   }
   // the reconciliation's code is loaded only when there are events to reconcile

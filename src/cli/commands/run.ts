@@ -458,14 +458,20 @@ async function runWith(
   remote: string | undefined,
   s3state: S3State | undefined,
 ): Promise<number> {
-  // the steps that reach AWS, built on a context: the run's, or one target's (issue 16)
+  // issue 16 item 2: the CAs of an account and Region share one LookupEvents pass, and a trail
+  // bucket's objects are listed and downloaded once for all CAs (each pass reads with the clients
+  // of the first CA of its account and Region: its target's)
+  const { EventPasses } = await import('../../run/event-passes.js');
+  const passes = new EventPasses({ now: ctx.now, sleep: ctx.sleep });
+  // the steps that reach AWS, built on a context: the run's, or one target's (issue 16 item 1)
   const steps = async (c: CliContext) => ({
     ctx: c,
     ...(settings.crlCheck ? await crlStep(c) : {}),
-    diff: diffWith(c),
+    diff: diffWith(c, passes),
   });
   const summary = await runNightly(settings, {
     ...(await steps(ctx)),
+    passes,
     ...(s3state && !settings.dryRun ? { mirror: s3state.mirror } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
     forTarget: async (t) => {
@@ -473,13 +479,16 @@ async function runWith(
       if (!awsFor) throw new Error('run: this context cannot reach a target');
       return steps({ ...ctx, aws: () => awsFor(t.region, roleOf(t)) });
     },
-  });
+  }).finally(() => passes.dispose());
   printSummary(summary, settings, flags, remote);
   return summary.exitCode;
 }
 
 /** The diff pipeline of `run` (src/cli/commands/diff.ts), its inputs read with `c`'s clients. */
-function diffWith(c: CliContext): import('../../run/nightly.js').RunDeps['diff'] {
+function diffWith(
+  c: CliContext,
+  passes: import('../../run/event-passes.js').EventPasses,
+): import('../../run/nightly.js').RunDeps['diff'] {
   const ctx = c;
   return async (oldPath, newPath, d) => {
     const inputs = { aws: ctx.aws };
@@ -490,7 +499,7 @@ function diffWith(c: CliContext): import('../../run/nightly.js').RunDeps['diff']
         const { out, expiringSoon } = await diffFiles(
           oldFile,
           newFile,
-          { ...d, maxFindings: d.maxFindings },
+          { ...d, maxFindings: d.maxFindings, shared: passes },
           ctx,
         );
         return { out, ...(expiringSoon === undefined ? {} : { expiringSoon }) };

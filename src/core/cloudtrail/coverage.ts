@@ -3,6 +3,7 @@
  * for more than an hour inside it, or a window older than LookupEvents keeps events.
  */
 import { FINDING_SEVERITY, type Finding } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
 import { formatInstant } from '../instant.js';
 
 /** LookupEvents answers for the last 90 days only (aws-facts.md). */
@@ -100,10 +101,15 @@ export function gapFindings(gaps: readonly CoverageGap[]): Finding[] {
     .map((g) => ({
       code: 'CLOUDTRAIL_GAP',
       severity: FINDING_SEVERITY.CLOUDTRAIL_GAP,
-      message:
-        g.reason === 'lookup-retention'
-          ? `LookupEvents keeps 90 days: ${formatInstant(g.from)} → ${formatInstant(g.to)} (${span(g.to - g.from)}) of the window is not covered (account ${g.account}, ${g.region})`
-          : `${g.source}: no log file of account ${g.account} in ${g.region} from ${formatInstant(g.from)} to ${formatInstant(g.to)} (${span(g.to - g.from)}): events of that span may be missing`,
+      message: findingMessage('CLOUDTRAIL_GAP', {
+        reason: g.reason,
+        source: g.source,
+        account: g.account,
+        region: g.region,
+        from: formatInstant(g.from),
+        to: formatInstant(g.to),
+        span: span(g.to - g.from),
+      }),
       evidence: {
         coverage: {
           source: g.source,

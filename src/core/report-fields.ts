@@ -1,0 +1,75 @@
+/**
+ * The field table: each field of an audit report row, how each format names it, and how the tool
+ * treats it. One row a field, in the CSV column order of reports since March 2020 (the order of
+ * `FIELD_NAMES` in audit-record.ts, which a test holds to this table).
+ *
+ * Used by the diff (immutable, extended, instant), the output model (instant) and the reconciliation
+ * (instant). The report hot path (json-report-scanner.ts: `KEY_BYTES`, `STRICTLY_VALIDATED`;
+ * csv-report-scanner.ts: the header's names and `OPTIONAL_COLUMNS`; audit-record.ts:
+ * `EXTENDED_FIELDS`) still lists them itself, until its rewrite adopts this table.
+ */
+
+export interface ReportField {
+  /** the name the tool uses (evidence, JSON output, messages) */
+  readonly name: string;
+  /** the key of the field in a JSON report */
+  readonly jsonKey: string;
+  /** the header cell of its column in a CSV report */
+  readonly csvColumn: string;
+  /**
+   * its validator rejects every byte outside its grammar (hex, digits, ARN, enum, instant): the JSON
+   * scanner may skip the per-byte string check for it; subjects and free text keep the full check
+   */
+  readonly strict: boolean;
+  /** never changes once a certificate is in a report: a change is CERTIFICATE_CHANGED */
+  readonly immutable: boolean;
+  /** only in reports since March 2020 (older CSV reports have 9 columns and lack it) */
+  readonly extended: boolean;
+  /** an instant: compared as instants, shown in UTC */
+  readonly instant: boolean;
+}
+
+const field = (
+  name: string,
+  flags: Partial<Pick<ReportField, 'strict' | 'immutable' | 'extended' | 'instant'>>,
+): ReportField => ({
+  name,
+  jsonKey: name,
+  csvColumn: name,
+  strict: false,
+  immutable: false,
+  extended: false,
+  instant: false,
+  ...flags,
+});
+
+export const REPORT_FIELDS: readonly ReportField[] = [
+  field('awsAccountId', { strict: true, immutable: true }),
+  field('requestedByServicePrincipal', { immutable: true, extended: true }),
+  field('certificateArn', { strict: true, immutable: true }),
+  // the key the reports are joined by, so never "changed"
+  field('serial', { strict: true }),
+  field('subject', { immutable: true }),
+  field('notBefore', { strict: true, immutable: true, instant: true }),
+  field('notAfter', { strict: true, immutable: true, instant: true }),
+  field('issuedAt', { strict: true, immutable: true, instant: true }),
+  // a revocation may appear; its changes are REVOCATION_CHANGED and CERTIFICATE_UNREVOKED
+  field('revokedAt', { strict: true, instant: true }),
+  field('revocationReason', { strict: true }),
+  field('templateArn', { strict: true, immutable: true, extended: true }),
+];
+
+const named = (test: (f: ReportField) => boolean): ReadonlySet<string> =>
+  new Set(REPORT_FIELDS.filter(test).map((f) => f.name));
+
+/** fields whose change is CERTIFICATE_CHANGED, in table order */
+export const IMMUTABLE_FIELDS: readonly string[] = REPORT_FIELDS.filter((f) => f.immutable).map(
+  (f) => f.name,
+);
+export const EXTENDED_FIELD_NAMES = named((f) => f.extended);
+export const INSTANT_FIELDS = named((f) => f.instant);
+export const STRICT_FIELDS = named((f) => f.strict);
+
+export function isInstantField(name: string): boolean {
+  return INSTANT_FIELDS.has(name);
+}
