@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { YargsOption } from 'yargs';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
@@ -101,26 +102,8 @@ const CONFIG_KEYS: Record<string, keyof RunFlags> = {
   maxReportAge: 'maxReportAge',
 };
 
-const ENV: Record<string, keyof RunFlags> = {
-  PCA_AUDIT_CAS: 'ca',
-  PCA_AUDIT_BUCKET: 'bucket',
-  PCA_AUDIT_STATE_DIR: 'stateDir',
-  PCA_AUDIT_STATE: 'state',
-  PCA_AUDIT_CLOUDTRAIL: 'cloudtrail',
-  PCA_AUDIT_FAIL_ON: 'failOn',
-  PCA_AUDIT_CONCURRENCY: 'concurrency',
-  PCA_AUDIT_ACK_FILE: 'ackFile',
-  PCA_AUDIT_NOTIFY_COMMAND: 'notifyCommand',
-  PCA_AUDIT_WEBHOOK: 'webhook',
-  PCA_AUDIT_SNS_TOPIC_ARN: 'snsTopicArn',
-  PCA_AUDIT_EMF: 'emf',
-  PCA_AUDIT_CLOUDWATCH_NAMESPACE: 'cloudwatchNamespace',
-  PCA_AUDIT_NOTIFY_ON: 'notifyOn',
-  PCA_AUDIT_CRL_CHECK: 'crlCheck',
-  PCA_AUDIT_MAX_REPORT_AGE: 'maxReportAge',
-};
-
 const LIST_KEYS = new Set<keyof RunFlags>(['ca', 'cloudtrail']);
+const BOOLEAN_KEYS = new Set<keyof RunFlags>(['all', 'repeatAlerts', 'putMetricData', 'securityHub', 'ocsp']);
 
 /** The config file: the flags' keys, and `accounts` (issue 16), validated. */
 interface ConfigFile {
@@ -172,6 +155,68 @@ async function loadConfig(path: string): Promise<ConfigFile> {
   return { flags: out, ...(accounts ? { accounts } : {}) };
 }
 
+/** The config file's keys and the environment's names: yargs camel-cases PCA_AUDIT_STATE_DIR to stateDir. */
+const SETTINGS = [...new Set(Object.values(CONFIG_KEYS))];
+
+/** A list from the environment is comma-separated: PCA_AUDIT_CAS=arn1,arn2. */
+function commaList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items.flatMap((x) =>
+    String(x)
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
+}
+
+/**
+ * flags > PCA_AUDIT_* environment > config file, by yargs' own `.env()` and `.config()`: the config
+ * file (already validated by loadConfig: its errors are ours) is yargs' config object, the flags are
+ * the parse context (they win over both). yargs names each setting's variable PCA_AUDIT_ and the
+ * config key in upper snake case (`cas`, an alias of `ca`, gives PCA_AUDIT_CAS). Two wraps keep the
+ * documented contract: a list variable is split at commas, and an empty variable is not set (it does
+ * not hide the config file's value). yargs reads process.env; it is loaded only when `run` runs.
+ */
+async function layer(
+  flags: RunFlags,
+  file: Partial<Record<keyof RunFlags, unknown>>,
+): Promise<Partial<Record<keyof RunFlags, unknown>>> {
+  const { default: yargs } = await import('yargs');
+  const options: Record<string, YargsOption> = {};
+  for (const key of SETTINGS) {
+    options[key] = LIST_KEYS.has(key)
+      ? { type: 'array', string: true, coerce: commaList, ...(key === 'ca' ? { alias: 'cas' } : {}) }
+      : { type: BOOLEAN_KEYS.has(key) ? 'boolean' : 'string' };
+  }
+  const given: Record<string, unknown> = {};
+  for (const key of SETTINGS) {
+    const f = flags[key];
+    if (f !== undefined && !(Array.isArray(f) && f.length === 0)) given[key] = f;
+  }
+  const argv = yargs([])
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .strict(false)
+    // values stay the strings written: "007" is not 7
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+    .env('PCA_AUDIT')
+    .config(file)
+    .options(options)
+    .fail((message, error) => {
+      throw error ?? new UsageError(`settings: ${message ?? 'cannot be read'}`);
+    })
+    .parseSync([], given);
+  const out: Partial<Record<keyof RunFlags, unknown>> = {};
+  for (const key of SETTINGS) {
+    let v = argv[key];
+    if (v === '' && given[key] === undefined) v = file[key];
+    if (Array.isArray(v) && v.length === 0) v = undefined;
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
 /** flags > environment > config file > defaults */
 export async function resolveRunSettings(
   flags: RunFlags,
@@ -179,24 +224,10 @@ export async function resolveRunSettings(
   ctx: CliContext,
 ): Promise<RunSettings> {
   const config: ConfigFile = flags.config ? await loadConfig(flags.config) : { flags: {} };
-  const file = config.flags;
-  const fromEnv: Partial<Record<keyof RunFlags, unknown>> = {};
-  for (const [name, key] of Object.entries(ENV)) {
-    const v = env[name];
-    if (v === undefined || v === '') continue;
-    fromEnv[key] = LIST_KEYS.has(key)
-      ? v
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean)
-      : v;
-  }
+  const layered = await layer(flags, config.flags);
   const pick = <T>(key: keyof RunFlags, fallback: T): T => {
-    const f = flags[key];
-    if (f !== undefined && !(Array.isArray(f) && f.length === 0)) return f as T;
-    if (fromEnv[key] !== undefined) return fromEnv[key] as T;
-    if (file[key] !== undefined) return file[key] as T;
-    return fallback;
+    const v = layered[key];
+    return v === undefined ? fallback : (v as T);
   };
   const bucket = pick<string | undefined>('bucket', undefined);
   const cas = pick<string[]>('ca', []);
