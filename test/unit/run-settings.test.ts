@@ -70,7 +70,7 @@ describe('run settings: one source at a time', () => {
     const config = configFile({ bucket: 'b-file', cas: [CA1], stateDir: '/f', concurrency: 8, ocsp: false });
     const s = await settings({ config });
     expect(s).toMatchObject({ bucket: 'b-file', cas: [CA1], stateDir: '/f', concurrency: 8 });
-    expect(s.ocsp.enabled).toBe(false);
+    expect(s.ocsp?.enabled).toBe(false);
   });
 
   it.each([
