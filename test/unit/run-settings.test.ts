@@ -108,6 +108,20 @@ describe('run settings: one source at a time', () => {
     expect(read(await settings({}))).toEqual(expected);
   });
 
+  it.each([
+    ['PCA_AUDIT_REPORT_FORMAT', 'csv', (s: Settings) => s.format, 'csv'],
+    ['PCA_AUDIT_OCSP', 'false', (s: Settings) => s.ocsp?.enabled, false],
+    ['PCA_AUDIT_KEEP_REPORTS', '05', (s: Settings) => s.keepReports, 5],
+  ] as const)('%s: every config key has its variable (yargs .env)', async (name, value, read, expected) => {
+    env({ PCA_AUDIT_BUCKET: 'b', PCA_AUDIT_CAS: CA3, [name]: value });
+    expect(read(await settings({}))).toEqual(expected);
+  });
+
+  it('PCA_AUDIT_ALL=true stands for --all', async () => {
+    env({ PCA_AUDIT_BUCKET: 'b', PCA_AUDIT_ALL: 'true' });
+    expect((await settings({})).all).toBe(true);
+  });
+
   it('PCA_AUDIT_ACK_FILE names the acknowledgements', async () => {
     const acks = join(work, 'acks.json');
     writeFileSync(acks, '[]');
