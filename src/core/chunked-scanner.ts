@@ -9,7 +9,7 @@ export const NEED_MORE = -1;
 /**
  * No row (a CSV row with its line end, the header included; a JSON record from '{' to '}') may be
  * longer: a real one is well under 64 KiB. Without a bound, input that never ends a row
- * (`/dev/zero`, a binary file) would be held whole. native/indexer.cc has the same bound.
+ * (`/dev/zero`, a binary file) would be held whole.
  */
 export const MAX_ROW_BYTES = 1 << 20;
 export const ROW_TOO_LONG = `a row longer than ${MAX_ROW_BYTES >> 20} MiB: not an audit report`;

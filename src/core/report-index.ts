@@ -670,7 +670,7 @@ export class ReportIndexBuilder {
   }
 }
 
-/** What a builder (this one or the native one) gathered, before the report-wide findings. */
+/** What the builder gathered, before the report-wide findings. */
 export interface IndexParts
   extends Omit<ReportIndex, 'caArn' | 'revokedByReason' | 'byTemplate' | 'findings' | 'findingCounts'> {
   expectedCa: string | undefined;
@@ -777,7 +777,7 @@ function rowOf(source: string, view: RecordView): { report: string; line: number
   return { report: source, line: view.line, byte: view.offset };
 }
 
-// The wording of the single-report findings, for this builder and the native index's finisher.
+// The wording of the single-report findings.
 
 export function invalidFinding(source: string, view: RecordView, field: number, what: string): FindingBody {
   const name = FIELD_NAMES[field]!;
@@ -1020,7 +1020,7 @@ export function fpExtOf(index: Groups, i: number): number {
   return k < 0 ? 0 : index.groupOtherExt[k]!;
 }
 
-/** The groups of a report being indexed (see ReportIndex.group): the twin of the native builder's. */
+/** The groups of a report being indexed (see ReportIndex.group). */
 export class RowGroups {
   private readonly ids = new Map<number, number>();
   private readonly ca: number[] = [];
@@ -1118,7 +1118,7 @@ export class SparseNumbers {
   }
 }
 
-/** The revocations of a report being indexed, entry by entry (the twin of the native builder's). */
+/** The revocations of a report being indexed, entry by entry. */
 export class RevocationColumns {
   entry = new Uint32Array(256);
   time = new Float64Array(256);
