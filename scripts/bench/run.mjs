@@ -8,9 +8,12 @@
 // day against DuckDB, alternating, in the same run.
 //
 // (Re)generates the report pair when the data set does not match the arguments, checks the CLI's output
-// against what the generator planted, then times R runs per format (JSON, CSV) with stdout counted and
-// discarded, and reports wall time and peak RSS against the targets. Exit 0 even when a target is missed;
-// exit 1 when the CLI fails or its output is wrong; exit 2 on a usage error.
+// against what the generator planted, then times R rounds per format (JSON, CSV), each round a run of
+// `pca-audit diff` (stdout counted and discarded) and one of DuckDB's diff of the same pair
+// (duckdb-diff.mjs, its counts checked too), alternating, and reports wall times, the ratio of the
+// medians with the per-round ratios, and peak RSS, each goal met or MISSED (issue 17: ≤ 0.6 × DuckDB,
+// ≤ 200 MiB; from 5M records a report only the peak, ≤ 1.2 GiB). Exit 0 even when a goal is missed;
+// exit 1 when a run fails or an output is wrong; exit 2 on a usage error.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
