@@ -9,7 +9,7 @@ export const NEED_MORE = -1;
 /**
  * No row (a CSV row with its line end, the header included; a JSON record from '{' to '}') may be
  * longer: a real one is well under 64 KiB. Without a bound, input that never ends a row
- * (`/dev/zero`, a binary file) would be held whole. native/indexer.cc has the same bound.
+ * (`/dev/zero`, a binary file) would be held whole.
  */
 export const MAX_ROW_BYTES = 1 << 20;
 export const ROW_TOO_LONG = `a row longer than ${MAX_ROW_BYTES >> 20} MiB: not an audit report`;
@@ -20,6 +20,8 @@ export const ROW_TOO_LONG = `a row longer than ${MAX_ROW_BYTES >> 20} MiB: not a
  */
 export abstract class ChunkedScanner {
   protected buf: Uint8Array = new Uint8Array(0);
+  /** buf four bytes at a time (see findStop), when buf starts on a 4-byte boundary; else empty */
+  protected words: Int32Array = NO_WORDS;
   protected pos = 0;
   /** absolute offset of buf[0] in the whole input */
   protected base = 0;
@@ -50,6 +52,7 @@ export abstract class ChunkedScanner {
     if (this.pos >= this.buf.length) {
       this.base += this.buf.length;
       this.buf = chunk;
+      this.words = wordsOf(chunk);
     } else {
       // the unfinished row moves to the front of a carry buffer reused from chunk to chunk, so a
       // multi-GB report makes no garbage here
@@ -69,6 +72,7 @@ export abstract class ChunkedScanner {
       this.base += this.pos;
       this.carryView = this.carry.subarray(0, need);
       this.buf = this.carryView;
+      this.words = wordsOf(this.carryView);
     }
     this.pos = 0;
     if (this.first) {
@@ -115,4 +119,68 @@ export function describeByte(b: number | undefined): string {
   if (b === undefined) return 'end of input';
   if (b >= 0x21 && b < 0x7f) return `'${String.fromCharCode(b)}'`;
   return `byte 0x${b.toString(16).padStart(2, '0')}`;
+}
+
+const NO_WORDS = new Int32Array(0);
+
+function wordsOf(buf: Uint8Array): Int32Array {
+  return (buf.byteOffset & 3) === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2) : NO_WORDS;
+}
+
+const ONES = 0x01010101;
+const HIGHS = 0x80808080 | 0;
+
+/**
+ * The first index in [q, end) whose byte is in `stops`, or end. Four bytes a step where `words`
+ * covers them (a word with none of the bytes `stops` holds is skipped whole), one at a time
+ * elsewhere. A word is looked at byte by byte when it holds `a`, `b` or `c` (repeat one to test
+ * fewer) or a byte under `below` (0: none; at most 0x80): those must include every byte `stops`
+ * holds (they may include more: such a word is then merely looked at).
+ */
+export function findStop(
+  buf: Uint8Array,
+  words: Int32Array,
+  q: number,
+  end: number,
+  stops: Uint8Array,
+  a: number,
+  b: number,
+  c: number,
+  below: number,
+): number {
+  const wEnd = Math.min(words.length, end >> 2);
+  const ma = Math.imul(a, ONES);
+  const mb = Math.imul(b, ONES);
+  const mc = Math.imul(c, ONES);
+  const ml = Math.imul(below, ONES);
+  for (;;) {
+    // to the next word boundary (or the end) a byte at a time
+    const stop = Math.min(end, (q + 3) & ~3);
+    while (q < stop) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+    let w = q >> 2;
+    while (w < wEnd) {
+      const v = words[w]!;
+      const x = v ^ ma;
+      const y = v ^ mb;
+      const z = v ^ mc;
+      // a zero byte in x, y or z, or a byte of v under `below` (exact: a word with a stop in it breaks)
+      if ((((x - ONES) & ~x) | ((y - ONES) & ~y) | ((z - ONES) & ~z) | ((v - ml) & ~v)) & HIGHS) break;
+      w++;
+    }
+    if (w >= wEnd) {
+      q = Math.max(q, w << 2);
+      while (q < end && stops[buf[q]!] === 0) q++;
+      return q;
+    }
+    // the word with a stop in it
+    q = w << 2;
+    const wordEnd = q + 4;
+    while (q < wordEnd) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+  }
 }

@@ -9,6 +9,7 @@ import {
 import {
   ChunkedScanner,
   describeByte,
+  findStop,
   MAX_ROW_BYTES,
   NEED_MORE,
   type RecordSink,
@@ -96,10 +97,6 @@ export class CsvReportScanner extends ChunkedScanner {
     let q = p;
     let cell = 0;
     this.scratchUsed = 0;
-    const needMore = (what: string, at: number): number => {
-      if (final) this.fail(what, at, line);
-      return NEED_MORE;
-    };
     for (;;) {
       if (cell >= this.cellStart.length) this.growCells();
       if (q < end && buf[q] === QUOTE) {
@@ -110,11 +107,11 @@ export class CsvReportScanner extends ChunkedScanner {
         let doubled = false;
         for (;;) {
           if (r >= end) {
-            line = openLine;
-            return needMore('unterminated quoted cell (truncated?)', open);
+            if (final) this.fail('unterminated quoted cell (truncated?)', open, openLine);
+            return NEED_MORE;
           }
-          // one table lookup a byte until a quote or a line feed
-          while (r < end && QUOTED_STOP[buf[r]!] === 0) r++;
+          // to a quote or a line feed
+          r = findStop(buf, this.words, r, end, QUOTED_STOP, QUOTE, LF, LF, 0);
           if (r >= end) continue;
           const c = buf[r]!;
           if (c === QUOTE) {
@@ -155,8 +152,8 @@ export class CsvReportScanner extends ChunkedScanner {
         }
       } else {
         let r = q;
-        // one table lookup a byte until a comma, a line end or a quote
-        while (r < end && UNQUOTED_STOP[buf[r]!] === 0) r++;
+        // to a comma, a line end or a quote
+        r = findStop(buf, this.words, r, end, UNQUOTED_STOP, COMMA, LF, QUOTE, CR + 1);
         if (r < end && buf[r] === QUOTE) this.fail(`a quote inside unquoted cell ${cell + 1}`, r, line);
         this.cellBuf[cell] = buf;
         this.cellStart[cell] = q;

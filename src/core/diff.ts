@@ -63,8 +63,6 @@ export interface DiffOptions {
   oldCreatedAtBasis?: WindowBasis;
   newCreatedAtBasis?: WindowBasis;
   findingLimit?: number;
-  /** A faster twin of scanJoin (the native addon's diffScan): same arguments, same answers. */
-  scan?: typeof scanJoin;
 }
 
 /** What the join finds, before any of it is worded as a finding. */
@@ -108,7 +106,7 @@ export function diffIndexes(
   };
   const findings = new FindingCollector(options.findingLimit ?? 1000);
   const compareExtended = oldIndex.hasExtended && newIndex.hasExtended;
-  const scan = (options.scan ?? scanJoin)(oldIndex, newIndex, window.from, window.to, compareExtended);
+  const scan = scanJoin(oldIndex, newIndex, window.from, window.to, compareExtended);
   const rowOf = (index: ReportIndex, i: number) => ({
     report: index.source,
     line: lineOf(index, i),

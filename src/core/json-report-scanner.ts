@@ -17,6 +17,7 @@ import {
 import {
   ChunkedScanner,
   describeByte,
+  findStop,
   MAX_ROW_BYTES,
   NEED_MORE,
   type RecordSink,
@@ -44,13 +45,16 @@ const STRING_STOP = new Uint8Array(256);
 STRING_STOP.fill(1, 0, 0x20);
 STRING_STOP[QUOTE] = 1;
 STRING_STOP[BACKSLASH] = 1;
+const QUOTE_OR_BACKSLASH = new Uint8Array(256);
+QUOTE_OR_BACKSLASH[QUOTE] = 1;
+QUOTE_OR_BACKSLASH[BACKSLASH] = 1;
 
 const KEY_BYTES = FIELD_NAMES.map((k) => new TextEncoder().encode(k));
 
 /**
  * Fields whose validators (report-index.ts) reject every byte that is not part of their grammar
- * (hex, digits, ARN, enum): their strings may skip the per-byte JSON check and jump to the closing
- * quote natively. Subjects and free text keep the full check.
+ * (hex, digits, ARN, enum): their strings may skip the check for control characters and look for
+ * the closing quote only. Subjects and free text keep the full check.
  */
 const STRICTLY_VALIDATED = new Uint8Array(FIELD_NAMES.length);
 for (const f of [
@@ -100,7 +104,8 @@ export class JsonReportScanner extends ChunkedScanner {
   private rowCount = 0;
   /** fields seen in at least one row: an old report may lack the extended keys entirely */
   readonly seenFields = new Set<number>();
-  private readonly seenMask = new Uint8Array(FIELD_NAMES.length);
+  /** bit f set: field f is in seenFields */
+  private seenBits = 0;
   // set by scanString
   private strEnd = 0;
   private strEscaped = false;
@@ -110,7 +115,6 @@ export class JsonReportScanner extends ChunkedScanner {
   }
 
   protected scan(pos: number, final: boolean): number {
-    this.nextBackslash = -1;
     const buf = this.buf;
     const end = buf.length;
     let p = pos;
@@ -170,23 +174,17 @@ export class JsonReportScanner extends ChunkedScanner {
     }
   }
 
-  /** position of the next backslash at or after the last lookup (buf.length: none); -1: not looked up */
-  private nextBackslash = -1;
-
   /**
-   * scanString for a field that is validated byte by byte later: finds the closing quote natively,
-   * falling back to the full scan when a backslash comes first.
+   * scanString for a field that is validated byte by byte later (whose validator refuses control
+   * characters): looks for the closing quote only, falling back to the full scan at a backslash.
    */
   private scanValidatedString(p: number): boolean {
     const buf = this.buf;
-    const close = buf.indexOf(QUOTE, p + 1);
-    if (close < 0) return false;
-    if (this.nextBackslash < p + 1 && this.nextBackslash !== buf.length) {
-      const b = buf.indexOf(BACKSLASH, p + 1);
-      this.nextBackslash = b < 0 ? buf.length : b;
-    }
-    if (this.nextBackslash < close) return this.scanString(p);
-    this.strEnd = close;
+    const end = buf.length;
+    const q = findStop(buf, this.words, p + 1, end, QUOTE_OR_BACKSLASH, QUOTE, BACKSLASH, QUOTE, 0);
+    if (q >= end) return false;
+    if (buf[q] === BACKSLASH) return this.scanString(p);
+    this.strEnd = q;
     this.strEscaped = false;
     return true;
   }
@@ -201,8 +199,8 @@ export class JsonReportScanner extends ChunkedScanner {
     let q = p + 1;
     let escaped = false;
     for (;;) {
-      // one table lookup a byte until a quote, a backslash or a control character
-      while (q < end && STRING_STOP[buf[q]!] === 0) q++;
+      // to a quote, a backslash or a control character
+      q = findStop(buf, this.words, q, end, STRING_STOP, QUOTE, BACKSLASH, QUOTE, 0x20);
       if (q >= end) return false;
       const c = buf[q];
       if (c === QUOTE) break;
@@ -424,6 +422,8 @@ export class JsonReportScanner extends ChunkedScanner {
     // 0: after '{' (a key or '}'), 1: after ',' (a key), 2: after a value (',' or '}')
     let at = 0;
     let nextField = 0;
+    /** bit f set: field f has a value */
+    let present = 0;
     for (;;) {
       while (q < end && isWhitespace(buf[q]!)) {
         if (buf[q] === LF) this.line++;
@@ -495,6 +495,7 @@ export class JsonReportScanner extends ChunkedScanner {
             view.end[field] = this.strEnd;
           }
           view.kind[field] = KIND_STRING;
+          present |= 1 << field;
         } else if (this.strEscaped) {
           const mark = this.scratchUsed;
           this.unescape(q + 1, this.strEnd);
@@ -512,11 +513,13 @@ export class JsonReportScanner extends ChunkedScanner {
           const isNull = valueEnd - q === 4 && c === 0x6e;
           if (isNull) {
             view.kind[field] = KIND_ABSENT;
+            present &= ~(1 << field);
           } else {
             view.buf[field] = buf;
             view.start[field] = q;
             view.end[field] = valueEnd;
             view.kind[field] = KIND_NOT_STRING;
+            present |= 1 << field;
           }
         }
         q = valueEnd;
@@ -525,9 +528,10 @@ export class JsonReportScanner extends ChunkedScanner {
     }
     if (q - p > MAX_ROW_BYTES) this.fail(ROW_TOO_LONG, p, startLine);
     this.rowCount++;
-    for (let f = 0; f < this.seenMask.length; f++) {
-      if (view.kind[f] !== KIND_ABSENT && this.seenMask[f] === 0) {
-        this.seenMask[f] = 1;
+    if ((present & ~this.seenBits) !== 0) {
+      for (let f = 0; f < FIELD_NAMES.length; f++) {
+        if ((present & (1 << f)) === 0 || (this.seenBits & (1 << f)) !== 0) continue;
+        this.seenBits |= 1 << f;
         this.seenFields.add(f);
       }
     }

@@ -65,6 +65,11 @@ export interface SharedEventReads {
     span: LookupSpan,
   ): AsyncIterable<LookupRecord>;
   trailReady(account: string, region: string): Promise<void>;
+  /**
+   * The S3 client a trail bucket is read with: the run's own credentials (the central account's),
+   * not a member role's, so an organisation trail is read by one principal, once. Absent: the CA's.
+   */
+  trailS3?(region: string): Promise<S3Client>;
   trailLister(s3: S3Client, windowEnd: number): TrailLister;
   /** a local copy of the object; the caller must not remove it */
   trailFile(s3: S3Client, bucket: string, key: string): Promise<string>;
@@ -171,8 +176,8 @@ export async function collectEvents(
       const ca = ctx.ca!;
       const { downloadObject } = await import('../aws/s3.js');
       const { trailObjectKeys } = await import('../aws/trail-bucket.js');
-      const s3 = (await ctx.inputs.aws()).s3(ca.region);
       const { shared } = ctx;
+      const s3 = shared?.trailS3 ? await shared.trailS3(ca.region) : (await ctx.inputs.aws()).s3(ca.region);
       await shared?.trailReady(ca.account, ca.region);
       const keys = await trailObjectKeys(
         s3,

@@ -1,15 +1,14 @@
 import { once } from 'node:events';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
-import { FIELD_COUNT, KIND_ABSENT, RecordView } from '../core/audit-record.js';
+import type { RecordView } from '../core/audit-record.js';
 import { CsvReportScanner } from '../core/csv-report-scanner.js';
 import { releaseJoinColumns } from '../core/diff.js';
 import { JsonReportScanner } from '../core/json-report-scanner.js';
 import { lineOf, type ReportIndex } from '../core/report-index.js';
 import type { RowsByOffset } from '../core/report-model.js';
-import { indexReport, readRowsAt } from '../core/report-reader.js';
+import { ESTIMATE_HEAD, estimateRows, indexReport, readRowsAt } from '../core/report-reader.js';
 import { ReportSyntaxError } from '../core/report-syntax-error.js';
-import { csvStart, loadReportNative, nativeAddon, readHead } from './native-index.js';
 import { InputError, type ReportFile, readChunks } from './report-source.js';
 
 export interface LoadOptions {
@@ -20,7 +19,14 @@ export interface LoadOptions {
 /** A plain report file's rows, estimated from its head (300 bytes a row if it cannot be read here). */
 function plainRows(file: ReportFile): number {
   try {
-    return readHead(file.path, file.size).rows;
+    const fd = openSync(file.path, 'r');
+    try {
+      const head = new Uint8Array(ESTIMATE_HEAD);
+      const n = readSync(fd, head, 0, head.length, 0);
+      return estimateRows(head.subarray(0, n), n < head.length, file.size);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return file.size / 300;
   }
@@ -29,8 +35,6 @@ function plainRows(file: ReportFile): number {
 /** Indexes a report file; a malformed report becomes an InputError naming the file and position. */
 export async function loadReport(file: ReportFile, options: LoadOptions): Promise<ReportIndex> {
   try {
-    const native = await loadReportNative(file, options);
-    if (native !== undefined) return native;
     return await indexReport(readChunks(file), {
       source: file.name,
       // a gzip report's rows from its size (about 60 compressed bytes a row), a plain one's from its head
@@ -45,17 +49,11 @@ export async function loadReport(file: ReportFile, options: LoadOptions): Promis
 
 /**
  * releaseJoinColumns on each index, and their memory freed now rather than at the next full GC
- * (which a busy tail may not run before its peak). The native addon detaches the buffers, which
- * frees them (its own columns, outside the JavaScript heap, cannot be moved); without it they are
- * moved into a message that is dropped unread, and dropping it frees them.
+ * (which a busy tail may not run before its peak): they are moved into a message that is dropped
+ * unread, and dropping it frees them.
  */
 export async function freeJoinColumns(...indexes: ReportIndex[]): Promise<void> {
   const buffers = [...new Set(indexes.flatMap(releaseJoinColumns))].filter((b) => b.byteLength > 0);
-  const native = nativeAddon();
-  if (native !== undefined) {
-    native.detach(buffers);
-    return;
-  }
   const { port1, port2 } = new MessageChannel();
   const closed = once(port2, 'close');
   try {
@@ -76,8 +74,6 @@ function asInputError(file: ReportFile, err: unknown): unknown {
 const STOP = Symbol('stop');
 /** bytes read for a row at first (more when it is longer), and the most read at once for nearby rows */
 const ROW_WINDOW = 4096;
-/** rows the addon reads back in one call (see readBackNative) */
-const READ_BATCH = 32768;
 const BLOCK = 256 * 1024;
 
 /**
@@ -122,74 +118,6 @@ export async function fetchRows(
   }));
 }
 
-/** A view whose fields are slices of one string holding all its bytes (ASCII: one code unit a byte). */
-class TextRecordView extends RecordView {
-  constructor(private readonly all: string) {
-    super();
-  }
-
-  override text(field: number): string | undefined {
-    if (this.kind[field] === KIND_ABSENT) return undefined;
-    return this.all.slice(this.start[field]!, this.end[field]!);
-  }
-}
-
-/**
- * The rows at the given offsets the addon reads and scans (thousands of preads and scans in one
- * call, none of them on the way through JavaScript), put in out; what it leaves is read by readBack.
- */
-function readBackNative<T>(
-  file: ReportFile,
-  index: ReportIndex,
-  offsets: readonly number[],
-  make: (view: RecordView, offset: number) => T,
-  out: Map<number, T>,
-): number {
-  const native = nativeAddon();
-  if (native === undefined || offsets.length < 2) return 0;
-  let columns: number[] | undefined;
-  if (index.format === 'csv') {
-    // the column map, read from the header as for indexing
-    try {
-      columns = csvStart(file.path)?.columns;
-    } catch {
-      return 0;
-    }
-    if (columns === undefined) return 0;
-  }
-  // a batch at a time: what the addon hands back for a batch stays a few tens of MB
-  const csv = index.format === 'csv';
-  for (let from = 0; from < offsets.length; from += READ_BATCH) {
-    const batch = offsets.slice(from, from + READ_BATCH);
-    const rows = native.readRows(
-      file.path,
-      { csv, ...(columns ? { columns } : {}) },
-      Float64Array.from(batch),
-    );
-    const { data, spans, kinds, settled, ascii } = rows;
-    // an ASCII row's fields are slices of the whole read decoded once (one code unit a byte:
-    // latin1), without a decoder call a field; another row's are decoded
-    const text = new TextRecordView(
-      Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1'),
-    );
-    const bytes = new RecordView();
-    for (let k = 0; k < batch.length; k++) {
-      if (settled[k] !== 1) continue;
-      const view = ascii[k] === 1 ? text : bytes;
-      for (let f = 0; f < FIELD_COUNT; f++) {
-        view.buf[f] = data;
-        view.start[f] = spans[2 * (k * FIELD_COUNT + f)]!;
-        view.end[f] = spans[2 * (k * FIELD_COUNT + f) + 1]!;
-        view.kind[f] = kinds[k * FIELD_COUNT + f]!;
-      }
-      view.offset = batch[k]!;
-      view.line = 1;
-      out.set(batch[k]!, make(view, batch[k]!));
-    }
-  }
-  return out.size;
-}
-
 /**
  * The rows at the given byte offsets (ascending) of a plain (not gzip) report, each as make() turns
  * the scanner's view of it (valid only during the call) into a value.
@@ -205,10 +133,7 @@ export function readBack<T>(
   try {
     // synchronous preads: thousands of small reads cost far less without a thread-pool round trip
     const fd = openSync(file.path, 'r');
-    let settled = 0;
     try {
-      settled = readBackNative(file, index, offsets, make, out);
-      if (settled === offsets.length) return out;
       let prefix: Uint8Array;
       if (index.format === 'json') prefix = new Uint8Array([0x5b]);
       else {
@@ -312,8 +237,7 @@ export function readBack<T>(
     } finally {
       closeSync(fd);
     }
-    // in the order asked for, whoever read them
-    return settled > 0 ? new Map(offsets.map((o) => [o, out.get(o)!])) : out;
+    return out;
   } catch (err) {
     throw asInputError(file, err);
   }

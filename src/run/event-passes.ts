@@ -49,6 +49,11 @@ export interface EventPassesDeps {
   };
   /** the EventNames a pass asks for (default LOOKUP_EVENT_NAMES) */
   eventNames?: readonly string[];
+  /**
+   * The S3 client trail buckets are read with: the run's own credentials (the central account's),
+   * whatever target's CA asks. Absent: the CA's target's client.
+   */
+  trailS3?(region: string): Promise<S3Client>;
 }
 
 /** One account and Region's pass: what it covers, and where its records are. */
@@ -95,7 +100,11 @@ export class EventPasses implements SharedEventReads {
   /** what was asked of AWS, for the tests and the notes */
   readonly counts = { passes: 0, extensions: 0, listings: 0, downloads: 0 };
 
-  constructor(private readonly deps: EventPassesDeps) {}
+  readonly trailS3?: (region: string) => Promise<S3Client>;
+
+  constructor(private readonly deps: EventPassesDeps) {
+    if (deps.trailS3) this.trailS3 = deps.trailS3;
+  }
 
   /** A CA of this account and Region will ask for records from `start` on (epoch seconds). */
   expect(account: string, region: string, start: number): void {

@@ -323,4 +323,41 @@ describe('EventPasses: a trail bucket read once for all CAs (issue 16 item 2)', 
     await trailObjectKeys(s3, walk('111122223333'), passes.trailLister(s3, clock - 60));
     expect(listed.filter((l) => l === 'P AWSLogs/')).toHaveLength(2);
   });
+  it("through collectEvents: a trail bucket is read with the run's own client (trailS3), never the CA's target's", async () => {
+    const central = { name: 'central' } as unknown as S3Client;
+    const used: unknown[] = [];
+    passes = new EventPasses({
+      now: () => clock,
+      sleep: async () => {},
+      trailS3: async () => central,
+      s3: {
+        listPrefixes: async (s3) => {
+          used.push(s3);
+          return [];
+        },
+        listObjects: async (s3) => {
+          used.push(s3);
+          return [];
+        },
+        download: async () => {},
+      },
+    });
+    const ca = caOf('eu-west-1', 1);
+    const member = async () => {
+      throw new Error("the member's clients were asked for the trail bucket");
+    };
+    await collectEvents(['s3://org-trail/'], {
+      lenient: false,
+      inputs: { aws: member as never },
+      ca,
+      from: T0,
+      to: T0 + 3600,
+      now: () => clock,
+      sleep: async () => {},
+      progress: () => {},
+      shared: passes,
+    }).catch(() => undefined);
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.every((c) => c === central)).toBe(true);
+  });
 });

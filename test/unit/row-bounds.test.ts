@@ -1,12 +1,10 @@
 // Issue 13 item 10: input that never ends a row (`/dev/zero`, a binary file, a 30 MB "subject")
-// is refused once a row passes MAX_ROW_BYTES, by the TypeScript scanners and the native twin
-// alike, and a long row arriving in small chunks (gunzip's) is not rescanned once a chunk.
+// is refused once a row passes MAX_ROW_BYTES by the scanners, and a long row arriving in small chunks (gunzip's) is not rescanned once a chunk.
 import { describe, expect, it } from 'vitest';
 import { MAX_ROW_BYTES } from '../../src/core/chunked-scanner.js';
 import { CsvReportScanner } from '../../src/core/csv-report-scanner.js';
 import { JsonReportScanner } from '../../src/core/json-report-scanner.js';
 import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
-import { csvStartOf, nativeAddon } from '../../src/io/native-index.js';
 import { aRecord, aSerial, splitBytes, toCsvReport, toJsonReport, utf8 } from '../builders.js';
 
 type Format = 'csv' | 'json';
@@ -84,25 +82,6 @@ describe('issue 13 item 10: rows are bounded', () => {
       }
       expect(error).toBeInstanceOf(ReportSyntaxError);
       expect(pushed).toBeLessThanOrEqual(2 * MAX_ROW_BYTES);
-    });
-
-    it(`${format}: the native scanner refuses exactly the rows the TypeScript refuses`, () => {
-      const native = nativeAddon();
-      if (native === undefined) throw new Error('the native indexer is not built: run npm run build');
-      for (const [length, accepted] of [
-        [MAX_ROW_BYTES - 1024, true],
-        [MAX_ROW_BYTES + 1, false],
-      ] as const) {
-        const bytes = reportWithSubject(format, length);
-        const start = format === 'csv' ? csvStartOf(bytes, true) : undefined;
-        if (format === 'csv' && start === undefined) throw new Error('no CSV start');
-        for (const block of [4096, 1 << 22]) {
-          const result = native.indexBuffer(bytes, { csv: format === 'csv', ...(start ?? {}), block });
-          expect(result.ok, `${length} bytes, block ${block}`).toBe(accepted);
-        }
-      }
-      const zeros = new Uint8Array(3 * MAX_ROW_BYTES);
-      expect(native.indexBuffer(zeros, { csv: false, block: 65536 }).ok).toBe(false);
     });
   }
 });

@@ -15,7 +15,6 @@ import type { CollectedEvents, SharedEventReads } from '../../io/event-inputs.js
 import type { EventSet } from '../../io/event-source.js';
 import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.js';
 import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
-import { nativeAddon } from '../../io/native-index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { type OutputFormat, useColor, writeOutput } from '../output.js';
@@ -177,9 +176,7 @@ export async function diffFiles(
   const inputs: InputContext = { aws: ctx.aws, ...(ca ? { region: ca.region } : {}) };
   const load = { findingLimit: cmd.maxFindings, ...(cmd.ca ? { expectedCa: cmd.ca } : {}) };
   // two big reports: index one in a worker thread while this thread indexes the other
-  // (the native indexer runs on the thread pool: two plain files are indexed at once without one)
-  const parallel =
-    oldFile.size + newFile.size > PARALLEL_THRESHOLD && (oldFile.gzip || nativeAddon() === undefined);
+  const parallel = oldFile.size + newFile.size > PARALLEL_THRESHOLD;
   const [oldIndex, newIndex, crl] = await Promise.all([
     parallel
       ? import('../../io/index-worker.js').then((m) => m.loadReportInWorker(oldFile, load))
@@ -257,10 +254,8 @@ export async function diffFiles(
       ? undefined
       : expiringEntries(newIndex, newMade?.at ?? newIndex.latestInstant ?? ctx.now(), cmd.expiringWithin)
           .length;
-  const native = nativeAddon();
   const plan = diffIndexes(oldIndex, newIndex, {
     findingLimit: cmd.maxFindings,
-    ...(native ? { scan: native.diffScan.bind(native) } : {}),
     ...(oldMade ? { oldCreatedAt: oldMade.at, oldCreatedAtBasis: oldMade.basis } : {}),
     ...(newMade ? { newCreatedAt: newMade.at, newCreatedAtBasis: newMade.basis } : {}),
   });

@@ -490,10 +490,15 @@ async function runWith(
   s3state: S3State | undefined,
 ): Promise<number> {
   // issue 16 item 2: the CAs of an account and Region share one LookupEvents pass, and a trail
-  // bucket's objects are listed and downloaded once for all CAs (each pass reads with the clients
-  // of the first CA of its account and Region: its target's)
+  // bucket's objects are listed and downloaded once for all CAs (each LookupEvents pass reads with
+  // the clients of the first CA of its account and Region: its target's; a trail bucket is read with
+  // the run's own credentials, the central account's, as the README's organisation setup says)
   const { EventPasses } = await import('../../run/event-passes.js');
-  const passes = new EventPasses({ now: ctx.now, sleep: ctx.sleep });
+  const passes = new EventPasses({
+    now: ctx.now,
+    sleep: ctx.sleep,
+    trailS3: async (region) => (await ctx.aws()).s3(region),
+  });
   // the steps that reach AWS, built on a context: the run's, or one target's (issue 16 item 1)
   const steps = async (c: CliContext) => ({
     ctx: c,
