@@ -165,6 +165,28 @@ describe('run settings: precedence', () => {
   });
 });
 
+describe('run settings: booleans', () => {
+  it('a boolean variable that is not true or false is an error naming it', async () => {
+    env({ PCA_AUDIT_OCSP: 'maybe' });
+    expect((await usage({ bucket: 'b', ca: [CA1] })).message).toBe(
+      'PCA_AUDIT_OCSP: "maybe" is not true or false',
+    );
+    env({ PCA_AUDIT_OCSP: 'true', PCA_AUDIT_PUT_METRIC_DATA: 'no' });
+    expect((await usage({ bucket: 'b', ca: [CA1] })).message).toBe(
+      'PCA_AUDIT_PUT_METRIC_DATA: "no" is not true or false',
+    );
+  });
+
+  it('--no-ocsp wins over PCA_AUDIT_OCSP=true; the variable over the file', async () => {
+    env({ PCA_AUDIT_OCSP: 'true' });
+    const config = configFile({ ocsp: false, securityHub: true });
+    expect((await settings({ bucket: 'b', ca: [CA1], ocsp: false })).ocsp?.enabled).toBe(false);
+    const s = await settings({ config, bucket: 'b', ca: [CA1] });
+    expect(s.ocsp?.enabled).toBe(true);
+    expect(s.notify.securityHub).toBe(true);
+  });
+});
+
 describe('run settings: config file errors stay pca-audit usage errors', () => {
   it('invalid JSON', async () => {
     const config = configFile(undefined, '{"bucket": ');
@@ -182,6 +204,14 @@ describe('run settings: config file errors stay pca-audit usage errors', () => {
     const config = configFile({ bucket: 'b', cas: CA1 });
     expect((await usage({ config })).message).toBe('--config: "cas" must be a list of strings');
   });
+
+  it.each(['ocsp', 'repeatAlerts', 'putMetricData', 'securityHub', 'all'])(
+    'a boolean key that is not true or false: %s',
+    async (key) => {
+      const config = configFile({ bucket: 'b', cas: [CA1], [key]: 'yes' });
+      expect((await usage({ config })).message).toBe(`--config: "${key}" must be true or false`);
+    },
+  );
 
   it('accounts: the JSON path of the problem', async () => {
     const config = configFile({ accounts: [{ regions: ['mars-1'], bucketPattern: 'r-{account}' }] });

@@ -150,6 +150,10 @@ async function loadConfig(path: string): Promise<ConfigFile> {
     if (LIST_KEYS.has(key) && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
       throw new UsageError(`--config: "${k}" must be a list of strings`);
     }
+    // checked here: yargs would read "yes" as false
+    if (BOOLEAN_KEYS.has(key) && typeof v !== 'boolean') {
+      throw new UsageError(`--config: "${k}" must be true or false`);
+    }
     out[key] = typeof v === 'number' ? String(v) : v;
   }
   return { flags: out, ...(accounts ? { accounts } : {}) };
@@ -174,8 +178,8 @@ function commaList(value: unknown): string[] {
  * file (already validated by loadConfig: its errors are ours) is yargs' config object, the flags are
  * the parse context (they win over both). yargs names each setting's variable PCA_AUDIT_ and the
  * config key in upper snake case (`cas`, an alias of `ca`, gives PCA_AUDIT_CAS). Two wraps keep the
- * documented contract: a list variable is split at commas, and an empty variable is not set (it does
- * not hide the config file's value). yargs reads process.env; it is loaded only when `run` runs.
+ * documented contract: a list variable is split at commas, an empty variable is not set (it does
+ * not hide the config file's value), and a boolean variable is true or false, nothing else. yargs reads process.env; it is loaded only when `run` runs.
  */
 async function layer(
   flags: RunFlags,
@@ -186,7 +190,8 @@ async function layer(
   for (const key of SETTINGS) {
     options[key] = LIST_KEYS.has(key)
       ? { type: 'array', string: true, coerce: commaList, ...(key === 'ca' ? { alias: 'cas' } : {}) }
-      : { type: BOOLEAN_KEYS.has(key) ? 'boolean' : 'string' };
+      : // a boolean as written, checked below: yargs' boolean type reads PCA_AUDIT_OCSP=maybe as false
+        { type: 'string' };
   }
   const given: Record<string, unknown> = {};
   for (const key of SETTINGS) {
@@ -212,6 +217,14 @@ async function layer(
     let v = argv[key];
     if (v === '' && given[key] === undefined) v = file[key];
     if (Array.isArray(v) && v.length === 0) v = undefined;
+    if (BOOLEAN_KEYS.has(key) && v !== undefined && typeof v !== 'boolean') {
+      // flags and the config file give booleans: a string is the environment's
+      if (v !== 'true' && v !== 'false') {
+        const name = `PCA_AUDIT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+        throw new UsageError(`${name}: "${safeText(String(v))}" is not true or false`);
+      }
+      v = v === 'true';
+    }
     if (v !== undefined) out[key] = v;
   }
   return out;
