@@ -15,6 +15,15 @@
  * - `--` ends the options: everything after it is positional.
  * - `--help`/`-h` (also `help [command]` as the first word) and `--version` win over everything
  *   else on the line, but an unknown command is reported first.
+ *
+ * Why not yargs here (issue 17 item 5 tried it; yargs 18.2.0, strict, parse-numbers off,
+ * duplicate-arguments-array on): it reads `diff - -` as src=true, dest=true and `--output -` as ""
+ * (yargs/yargs#1312, yargs/yargs-parser#381, both open), takes `--output --force` and `-o` with no
+ * value as "", `--force=maybe` as false, drops what follows `--`, accepts a command's option before
+ * the command name, and says "Unknown argument: zzz" for a mistyped command, over several lines and
+ * with no hint. Wrapping every one of those would leave yargs only the tokenizing node:util already
+ * does, and loading it costs ~58 ms on every start (--version included). yargs does `run`'s
+ * flags > environment > config file layer (commands/run.ts), loaded only when run runs.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';

@@ -32,6 +32,8 @@ describe.concurrent('startup loads only what the command line needs', () => {
     ['version', ['--version']],
     ['help', ['--help']],
     ['diff-help', ['diff', '--help']],
+    // yargs (run's settings layer) is loaded only when run runs
+    ['run-help', ['run', '--help']],
     ['usage-error', ['inspect', '--frobnicate']],
   ])('%s: no dependency, no command module', async (name, args) => {
     const { code, files } = await loaded(name, args);
@@ -46,6 +48,13 @@ describe.concurrent('startup loads only what the command line needs', () => {
     expect(code).toBe(1);
     expect(commandModules(files)).toEqual(['dist/cli/commands/diff.js']);
     expect(files.filter((f) => f.includes('node_modules'))).toEqual([]);
+  });
+
+  it('run: yargs is loaded for its settings (flags > environment > config file)', async () => {
+    const { code, files } = await loaded('run', ['run', '--ca', 'arn:aws:acm-pca:x']);
+    expect(code).toBe(2);
+    expect(commandModules(files)).toContain('dist/cli/commands/run.js');
+    expect(files.some((f) => f.startsWith('node_modules/yargs/'))).toBe(true);
   });
 
   it('iam-policy: its own module (and the bucket and CA checks it shares with bootstrap) only', async () => {
