@@ -154,9 +154,9 @@ describe('run settings: precedence', () => {
   });
 
   it('an empty variable is not set: the config file still gives the value', async () => {
-    env({ PCA_AUDIT_BUCKET: '' });
+    env({ PCA_AUDIT_BUCKET: '', PCA_AUDIT_CAS: '' });
     const config = configFile({ bucket: 'b-file', cas: [CA1] });
-    expect((await settings({ config })).bucket).toBe('b-file');
+    expect(await settings({ config })).toMatchObject({ bucket: 'b-file', cas: [CA1] });
   });
 
   it('defaults when no source gives a setting', async () => {

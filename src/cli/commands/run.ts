@@ -177,9 +177,10 @@ function commaList(value: unknown): string[] {
  * flags > PCA_AUDIT_* environment > config file, by yargs' own `.env()` and `.config()`: the config
  * file (already validated by loadConfig: its errors are ours) is yargs' config object, the flags are
  * the parse context (they win over both). yargs names each setting's variable PCA_AUDIT_ and the
- * config key in upper snake case (`cas`, an alias of `ca`, gives PCA_AUDIT_CAS). Two wraps keep the
+ * config key in upper snake case (`cas`, an alias of `ca`, gives PCA_AUDIT_CAS). Three wraps keep the
  * documented contract: a list variable is split at commas, an empty variable is not set (it does
- * not hide the config file's value), and a boolean variable is true or false, nothing else. yargs reads process.env; it is loaded only when `run` runs.
+ * not hide the config file's value), and a boolean variable is true or false, nothing else.
+ * yargs reads process.env (not resolveRunSettings' `env`); it is loaded only when `run` runs.
  */
 async function layer(
   flags: RunFlags,
@@ -215,7 +216,8 @@ async function layer(
   const out: Partial<Record<keyof RunFlags, unknown>> = {};
   for (const key of SETTINGS) {
     let v = argv[key];
-    if (v === '' && given[key] === undefined) v = file[key];
+    const empty = v === '' || (Array.isArray(v) && v.length === 0);
+    if (empty && given[key] === undefined) v = file[key];
     if (Array.isArray(v) && v.length === 0) v = undefined;
     if (BOOLEAN_KEYS.has(key) && v !== undefined && typeof v !== 'boolean') {
       // flags and the config file give booleans: a string is the environment's
