@@ -6,11 +6,7 @@
  * the orchestrator applies once every CA is done. State is read and written only through the
  * store (src/store/state-store.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateReport, listReports } from '../aws/generate.js';
-import { downloadObject } from '../aws/s3.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { crlTrustFindings } from '../core/crl-check.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
@@ -26,6 +22,7 @@ import {
   tamperedFindings,
 } from '../core/run/checkpoint.js';
 import { alertExitCode, applyAcks, type CaResult, findingKey, splitAlerts } from '../core/run-model.js';
+import { fetchS3 } from '../io/inputs.js';
 import { loadReport } from '../io/load-report.js';
 import { InputError, openReportFile } from '../io/report-source.js';
 import { caStateAt, checkpointHash, fileSha256, sha256 } from '../store/fs-state-store.js';
@@ -91,7 +88,7 @@ export async function processCa(
       });
     }
   }
-  let temp: string | undefined;
+  let removeDownload: (() => Promise<void>) | undefined;
   const notes: string[] = [];
   try {
     // the newest report: made now (30-minute rule), or in a dry run only read from the bucket
@@ -104,10 +101,20 @@ export async function processCa(
           'no report to read (a dry run makes none)',
           { kind: 'report' },
         );
-      temp = await mkdtemp(join(tmpdir(), 'pca-audit-dry-'));
-      const path = join(temp, `${newest.id}.${newest.format}`);
-      const got = await downloadObject((await ctx.aws()).s3(ca.region), s.bucket, newest.key, path);
-      report = { id: newest.id, key: newest.key, format: newest.format, createdAt: got.lastModified, path };
+      // downloaded to a temporary directory, not into the state: a dry run writes no state
+      const got = await fetchS3(
+        `s3://${s.bucket}/${newest.key}`,
+        { aws: ctx.aws, region: ca.region },
+        'report',
+      );
+      removeDownload = got.remove;
+      report = {
+        id: newest.id,
+        key: newest.key,
+        format: newest.format,
+        createdAt: got.lastModified,
+        path: got.path,
+      };
     } else {
       const reportsDir = await caState.reportsDir();
       const g = await generateReport(
@@ -300,6 +307,6 @@ export async function processCa(
       metrics,
     };
   } finally {
-    if (temp) await rm(temp, { recursive: true, force: true });
+    await removeDownload?.();
   }
 }
