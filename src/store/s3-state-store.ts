@@ -6,7 +6,6 @@
  * removal copied to the same key under the prefix as soon as it is made, in order, so the crash
  * rules of the local layout hold in S3 too. `close` releases the S3 lock.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import { openS3State } from '../aws/s3-state.js';
 import { FsStateStore } from './fs-state-store.js';
 import type { Mirror } from './fs-store.js';
@@ -26,7 +25,8 @@ export class S3StateStore extends FsStateStore {
    * no lock, nothing written, the layout checked and the state copied down all the same.
    */
   static async open(o: {
-    s3: S3Client;
+    /** the S3 client (src/aws/clients.ts): the store imports no SDK itself */
+    s3: Parameters<typeof openS3State>[0];
     bucket: string;
     prefix: string;
     workDir: string;
