@@ -16,7 +16,6 @@ import type { CheckedCrl } from '../core/crl-location.js';
 import type { FailOn } from '../core/fail-on.js';
 import { formatInstant } from '../core/instant.js';
 import type { DiffOutput } from '../core/report-model.js';
-import type { Checkpoint } from '../core/run/checkpoint.js';
 import {
   type Ack,
   applyAcks,
@@ -29,11 +28,11 @@ import {
 } from '../core/run-model.js';
 import { type Target, targetName } from '../core/targets.js';
 import { InputError } from '../io/report-source.js';
-import { checkpointHash, FsStateStore } from '../store/fs-state-store.js';
+import { FsStateStore } from '../store/fs-state-store.js';
 import { isFsError, type Mirror, StateError, stateFailure } from '../store/fs-store.js';
 import { S3StateStore } from '../store/s3-state-store.js';
 import type { StateStore } from '../store/state-store.js';
-import { processCa, verifyHistory } from './ca-step.js';
+import { processCa } from './ca-step.js';
 import {
   applyCommit,
   committedCas,
@@ -46,9 +45,6 @@ import {
 import type { CaReads, RevocationSources } from './crl-step.js';
 import { channelsFor, type NotifySettings } from './notify.js';
 import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
-
-/** The checkpoint model, where earlier versions had it (src/core/run/checkpoint.ts now). */
-export { type Checkpoint, checkpointHash, verifyHistory };
 
 export interface RunSettings {
   cas: string[];
