@@ -6,6 +6,9 @@
  *
  * Like the local layout, the prefix holds a layout marker (`state.json`): it is checked before any
  * state is read (a dry run too), a newer layout is refused, and a prefix without one gets one.
+ *
+ * This is the opening of the S3 StateStore (src/store/s3-state-store.ts): the job reads and writes
+ * the working copy only through that store, which copies each write up through the mirror here.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';

@@ -3,7 +3,6 @@
  * findings on the job (REPORT_STALE, AUDIT_REPORT_FAILED), alerted once and then persistent like any
  * finding, so a CA failing night after night surfaces even when each night is "only" exit 5 or 3.
  */
-import { join } from 'node:path';
 import { ReportFailedError } from '../aws/errors.js';
 import { auditReportFailed, reportStale } from '../core/audit-health.js';
 import type { FailOn } from '../core/fail-on.js';
@@ -16,7 +15,7 @@ import {
   splitAlerts,
   worseExit,
 } from '../core/run-model.js';
-import { listDir, readJson } from '../store/fs-store.js';
+import type { StateStore } from '../store/state-store.js';
 
 export interface HealthSettings {
   /** seconds; absent: REPORT_STALE is not checked */
@@ -38,12 +37,12 @@ export function healthOfReport(caArn: string, createdAt: number, now: number, s:
  * `startedAt`): for a CA without a checkpoint, the start of its silence. Undefined: no earlier run
  * named it. Summaries that cannot be read are passed over (this only dates a finding).
  */
-export async function firstTried(state: string, caArn: string): Promise<number | undefined> {
+export async function firstTried(store: StateStore, caArn: string): Promise<number | undefined> {
   let first: number | undefined;
-  for (const run of await listDir(join(state, 'runs'))) {
-    const summary = await readJson<{ startedAt?: unknown; cas?: unknown }>(
-      join(state, 'runs', run, 'summary.json'),
-    ).catch(() => undefined);
+  for (const run of await store.runIds()) {
+    const summary = (await store.readSummary(run).catch(() => undefined)) as
+      | { startedAt?: unknown; cas?: unknown }
+      | undefined;
     if (!summary || typeof summary.startedAt !== 'string' || !Array.isArray(summary.cas)) continue;
     if (!summary.cas.some((c) => (c as { ca?: unknown } | null)?.ca === caArn)) continue;
     const t = Date.parse(summary.startedAt) / 1000;

@@ -7,6 +7,7 @@ import { AwsError, ReportFailedError, RetryLaterError } from '../../src/aws/erro
 import { auditReportFailed, reportStale } from '../../src/core/audit-health.js';
 import { findingKey } from '../../src/core/run-model.js';
 import { failedCaResult, firstTried, healthOfReport } from '../../src/run/health-step.js';
+import { FsStateStore } from '../../src/store/fs-state-store.js';
 
 const CA =
   'arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/5f1c2a7e-3b9d-4c60-8a2e-9d4b7f0e1c35';
@@ -85,9 +86,9 @@ describe('firstTried', () => {
       put('a', JSON.stringify({ startedAt: '2026-12-01T02:00:00Z', cas: [{ ca: CA }] }));
       put('0', JSON.stringify({ startedAt: '2026-11-01T02:00:00Z', cas: [{ ca: `${CA}0` }] }));
       put('x', '{not json');
-      expect(await firstTried(state, CA)).toBe(t('2026-12-01T02:00:00Z'));
-      expect(await firstTried(state, `${CA}1`)).toBeUndefined();
-      expect(await firstTried(join(state, 'none'), CA)).toBeUndefined();
+      expect(await firstTried(new FsStateStore(state), CA)).toBe(t('2026-12-01T02:00:00Z'));
+      expect(await firstTried(new FsStateStore(state), `${CA}1`)).toBeUndefined();
+      expect(await firstTried(new FsStateStore(join(state, 'none')), CA)).toBeUndefined();
     } finally {
       rmSync(state, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/finding.js';
+import type { Checkpoint } from '../../src/core/run/checkpoint.js';
 import {
   applyAcks,
   findingKey,
@@ -10,7 +11,8 @@ import {
   renderRunMarkdown,
   summariseRun,
 } from '../../src/core/run-model.js';
-import { type Checkpoint, checkpointHash, verifyHistory } from '../../src/run/nightly.js';
+import { verifyHistory } from '../../src/run/ca-step.js';
+import { checkpointHash } from '../../src/store/fs-state-store.js';
 import {
   acquireLock,
   openStateDir,
