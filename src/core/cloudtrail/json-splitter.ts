@@ -629,6 +629,17 @@ export class JsonSplitter {
         if (c === QUOTE) {
           inString = false;
           i++;
+          // the usual next bytes below the top level, '":"' and '","', without a trip through the switch
+          if (depth > 1 && i + 1 < n && chunk[i + 1] === QUOTE) {
+            const d = chunk[i]!;
+            if (d === COLON && expect === COLON_NEXT) expect = COMMA_OR_CLOSE;
+            else if (d === COMMA && expect === COMMA_OR_CLOSE) {
+              if (stack[depth] !== OPEN_OBJECT) continue;
+              expect = COLON_NEXT;
+            } else continue;
+            inString = true;
+            i += 2;
+          }
           continue;
         }
         if (c !== BACKSLASH) break; // a raw control byte
@@ -749,25 +760,33 @@ export class JsonSplitter {
    */
   private topString(chunk: Uint8Array, start: number, carried: number, key: boolean): number {
     const n = chunk.length;
-    const f = this.field;
-    let m = carried;
     let k = start;
     let b = 0;
-    while (k < n && m <= FIELD_MAX) {
+    const stop = start + FIELD_MAX + 1 - carried;
+    while (k < n && k < stop) {
       b = chunk[k]!;
       if (b === QUOTE || b === BACKSLASH || b < 0x20 || b >= 0x7f) break;
-      f[m++] = b;
       k++;
     }
-    if (k === n && m <= FIELD_MAX) {
-      this.partial = m;
-      return -1;
+    let bytes = chunk;
+    let from = start;
+    let to = k;
+    if (carried > 0 || (k === n && k < stop)) {
+      // cut by a chunk's end: the bytes are gathered in `field`
+      this.field.set(chunk.subarray(start, k), carried);
+      bytes = this.field;
+      from = 0;
+      to = carried + k - start;
+      if (k === n && k < stop) {
+        this.partial = to;
+        return -1;
+      }
     }
     this.partial = -1;
-    const whole = b === QUOTE && m <= FIELD_MAX;
+    const whole = b === QUOTE && k < stop;
     if (key) {
       if (whole) {
-        this.valueFor = watchedKey(f, 0, m);
+        this.valueFor = watchedKey(bytes, from, to);
         if (this.valueFor === RULED_OUT) this.skimOff = true;
       } else {
         // a key with an escape might be a watched one; longer or not ASCII, it is none
@@ -775,7 +794,7 @@ export class JsonSplitter {
         this.valueFor = -1;
       }
     } else if (this.valueFor >= 0) {
-      if (whole) this.setField(f, 0, m);
+      if (whole) this.setField(bytes, from, to);
       else this.skimOff = true;
       this.valueFor = -1;
     }
