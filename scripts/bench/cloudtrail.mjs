@@ -5,11 +5,13 @@
 // ratio of the best times (target: events ≤ 0.5 × DuckDB) and peak RSS. Both are checked against the
 // generator's manifest: DuckDB's rows are the acm-pca records; events' listed events plus the records
 // of other APIs it counts on stderr are the day's records (it lists only the acm-pca calls it
-// reconciles, so GetCertificate and the like are among the counted ones).
+// reconciles, so GetCertificate and the like are among the counted ones). A third process, gunzip-trail.mjs,
+// only decompresses the same files: the floor that `events` cannot beat, printed beside the ratio.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { generateCloudTrailDay } from './cloudtrail-day.mjs';
 
@@ -61,14 +63,22 @@ export async function benchCloudTrail(o) {
   const glob = join(out, 'AWSLogs', '**', '*.json.gz');
   const events = [o.cli, 'events', '--cloudtrail', join(out, 'AWSLogs')];
   const duck = [join(o.root, 'scripts', 'bench', 'duckdb-trail.mjs'), glob];
-  const times = { events: [], duckdb: [] };
-  const rss = { events: null, duckdb: null };
+  // the floor: the same files only decompressed, as many at once as `events` has reading threads
+  const threads = Math.min(availableParallelism(), 4);
+  const gunzip = [
+    join(o.root, 'scripts', 'bench', 'gunzip-trail.mjs'),
+    join(out, 'AWSLogs'),
+    String(threads),
+  ];
+  const times = { events: [], duckdb: [], gunzip: [] };
+  const rss = { events: null, duckdb: null, gunzip: null };
   let ok = true;
   for (let run = 1; run <= o.runs; run++) {
     // alternating, so that both see the same machine (other processes, page cache)
     for (const [name, args] of [
       ['duckdb', duck],
       ['events', events],
+      ['gunzip', gunzip],
     ]) {
       const r = await timed(o.probe, args, o.tmp, `${name}-${run}`);
       if (r.code !== 0) {
@@ -82,6 +92,12 @@ export async function benchCloudTrail(o) {
           o.write(
             `events: run ${run}: ${r.lines} events and ${other?.[1]} other records: not the day's ${m.args.records}\n`,
           );
+          ok = false;
+        }
+      } else if (name === 'gunzip') {
+        const bytes = Number(/(\d+) bytes/.exec(r.stderr)?.[1]);
+        if (bytes !== m.rawBytes) {
+          o.write(`gunzip: run ${run}: ${bytes} bytes, the generator wrote ${m.rawBytes}\n`);
           ok = false;
         }
       } else if (r.lines !== m.pca) {
@@ -109,6 +125,12 @@ export async function benchCloudTrail(o) {
     `events best ${best(times.events).toFixed(3)} s (peak RSS ${mib(rss.events)} MiB), ` +
       `DuckDB best ${best(times.duckdb).toFixed(3)} s (peak RSS ${mib(rss.duckdb)} MiB): ` +
       `ratio ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})\n`,
+  );
+  const floor = median(times.gunzip);
+  o.write(
+    `gunzip alone (${threads} at once) median ${floor.toFixed(3)} s: the floor; events spends ` +
+      `${(median(times.events) - floor).toFixed(3)} s beyond it, and cannot go below ratio ` +
+      `${(floor / median(times.duckdb)).toFixed(2)} on this machine\n`,
   );
   return ok;
 }

@@ -55,6 +55,9 @@ function newTally(): OtherTally {
 async function* splitFile(file: ReportFile, end: ScanEnd): AsyncGenerator<JsonPiece[]> {
   const splitter = new JsonSplitter(SKIM);
   const tally = end.tally;
+  // counts by eventSource, then eventName (the splitter gives the same strings for the same bytes),
+  // written into tally.skipped at the end: no string made per record
+  const bySource = new Map<string, Map<string, number>>();
   let batch: JsonPiece[] = [];
   let size = 0;
   try {
@@ -66,8 +69,12 @@ async function* splitFile(file: ReportFile, end: ScanEnd): AsyncGenerator<JsonPi
         const o = piece.other;
         if (o !== undefined) {
           tally.records++;
-          const why = `${o.eventSource} ${o.eventName}`;
-          tally.skipped[why] = (tally.skipped[why] ?? 0) + 1;
+          let names = bySource.get(o.eventSource);
+          if (names === undefined) {
+            names = new Map();
+            bySource.set(o.eventSource, names);
+          }
+          names.set(o.eventName, (names.get(o.eventName) ?? 0) + 1);
           const t = o.time;
           if (!(t >= tally.earliest)) tally.earliest = t;
           if (!(t <= tally.latest)) tally.latest = t;
@@ -90,6 +97,13 @@ async function* splitFile(file: ReportFile, end: ScanEnd): AsyncGenerator<JsonPi
     splitter.end();
   } catch (err) {
     end.error = err;
+  } finally {
+    for (const [source, names] of bySource) {
+      for (const [name, count] of names) {
+        const why = `${source} ${name}`;
+        tally.skipped[why] = (tally.skipped[why] ?? 0) + count;
+      }
+    }
   }
   if (batch.length > 0) yield batch;
 }

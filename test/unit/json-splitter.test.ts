@@ -576,6 +576,11 @@ describe('issue 16 item 3: the skim (records of no interest handed over unparsed
     ['a key without a value', bad('"eventVersion":"1.09",', '"eventVersion":,')],
     ['a value where a key goes', bad('"eventVersion":"1.09",', '"eventVersion":"1.09",7,')],
     ['a bracket mismatch', bad('{"bucketName"', '["bucketName"').replace('{[","eventID"', '{[""],"eventID"')],
+    // nested strings one after another (the scan's shortcut for '":"' and '","')
+    ['a colon between strings in an array', bad('"bucketName":"b"', '"bucketName":["a","b":"c"]')],
+    ['a nested key without a value', bad('"bucketName":"b"', '"bucketName":{"a":"b","c"}')],
+    ['a nested key and value without a colon', bad('"bucketName":"b"', '"bucketName":{"a""b"}')],
+    ['two nested values without a comma', bad('"bucketName":"b"', '"bucketName":["a""b"]')],
   ];
   const log = `{"Records":[${JSON.stringify(other())},${cases.map((c) => c[1]).join(',')}]}`;
   it('a record is skimmed only when JSON.parse would have skipped it, at every chunk size', () => {
@@ -607,11 +612,42 @@ describe('issue 16 item 3: the skim (records of no interest handed over unparsed
   it('a record of no interest that is not valid JSON is never skimmed: JSON.parse judges it', () => {
     for (const [name, text] of malformed) {
       expect(() => JSON.parse(text), name).toThrow(SyntaxError);
-      for (const size of [3, 64, Number.POSITIVE_INFINITY]) {
+      for (const size of [1, 2, 3, 5, 7, 64, Number.POSITIVE_INFINITY]) {
         const pieces = skimmed(`{"Records":[${JSON.stringify(other())},${text}]}`, size);
         expect(pieces[1]!.other, `${name} (chunks of ${size})`).toBeUndefined();
         expect(pieces[1]!.text, name).toBe(text);
       }
+    }
+  });
+  it('nested strings one after another, in objects and arrays, are skimmed', () => {
+    const nested = JSON.stringify(
+      other({ requestParameters: { a: ['x', 'y', { b: 'c', d: ['e'] }], f: { g: 'h', i: 'j' } } }),
+    );
+    for (const size of [1, 2, 3, 5, 7, 64, Number.POSITIVE_INFINITY]) {
+      const pieces = skimmed(`{"Records":[${JSON.stringify(other())},${nested}]}`, size);
+      expect(pieces[1]!.other?.eventSource, `chunks of ${size}`).toBe('s3.amazonaws.com');
+    }
+  });
+  it('a record cut in two anywhere is still skimmed: a key or field cut by a chunk is carried over', () => {
+    // no number, literal or escape that a cut would leave to JSON.parse
+    const plain = JSON.stringify(
+      other({
+        requestParameters: { bucketName: 'b', key: 'k' },
+        eventID: 'c0ffee00-0000-4000-8000-0000000000ff',
+      }),
+    );
+    const head = utf8(`{"Records":[${JSON.stringify(other())},`);
+    const bytes = utf8(`{"Records":[${JSON.stringify(other())},${plain}]}`);
+    for (let cut = head.length + 1; cut < head.length + plain.length; cut++) {
+      const splitter = new JsonSplitter(skim);
+      const pieces = [...splitter.push(bytes.subarray(0, cut)), ...splitter.push(bytes.subarray(cut))];
+      splitter.end();
+      expect(pieces[1]!.other, `cut at ${cut - head.length}`).toEqual({
+        eventID: 'c0ffee00-0000-4000-8000-0000000000ff',
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        time: parseInstant('2026-11-19T08:00:00Z'),
+      });
     }
   });
   it('positions and lines are kept across skimmed records', () => {

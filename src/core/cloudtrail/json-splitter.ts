@@ -144,12 +144,12 @@ for (const [k, index] of WATCHED_KEYS) {
   WATCHED_BY_LENGTH[k.length]!.push({ bytes: [...k].map((c) => c.charCodeAt(0)), index });
 }
 
-/** The watched key's index (or RULED_OUT) that the n bytes spell, else -1. */
-function watchedKey(f: Uint8Array, n: number): number {
-  const list = WATCHED_BY_LENGTH[n];
+/** The watched key's index (or RULED_OUT) that the bytes f[start, end) spell, else -1. */
+function watchedKey(f: Uint8Array, start: number, end: number): number {
+  const list = WATCHED_BY_LENGTH[end - start];
   if (list === undefined) return -1;
   next: for (const { bytes, index } of list) {
-    for (let i = 0; i < n; i++) if (f[i] !== bytes[i]) continue next;
+    for (let i = 0; i < bytes.length; i++) if (f[start + i] !== bytes[i]) continue next;
     return index;
   }
   return -1;
@@ -168,6 +168,12 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const NEWLINE = 0x0a;
+
+/** what ends a run of plain bytes inside a string, for the skim: '"', '\\' and raw control bytes */
+const STRING_STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -275,21 +281,23 @@ export class JsonSplitter {
   private bomSeen = 0;
   /** pieces emitted so far (the first is never skimmed) */
   private emitted = 0;
-  /** the skim's state for the current element (see Skim) */
+  /** whether the current element is scanned by skimScan, and whether it may still be skimmed */
+  private skimming = false;
   private skimOff = true;
-  /** while validating: what may come next (KEY_OR_CLOSE...), and the containers open, by depth */
-  private expect = KEY_OR_CLOSE;
+  /** while skimming: the containers open, by depth */
   private readonly stack = new Uint8Array(256);
-  /** collecting the current string: 0 no, 1 a key, 2 a watched field's value */
-  private collect = 0;
-  private readonly field = new Uint8Array(FIELD_MAX);
-  private fieldLength = 0;
-  /** the watched key just read (-1: another key), then the field whose value comes after ':' */
-  private keyIndex = -1;
+  /** what may come next (KEY_OR_CLOSE...) */
+  private expect = KEY_OR_CLOSE;
+  /** the watched field whose value comes next (-1: none) */
   private valueFor = -1;
   private fields: (string | undefined)[] = [];
   /** the eventTime field, parsed (NaN: not an instant) */
   private time = Number.NaN;
+  /** a top-level string being read (see topString): its bytes so far, how many (-1: none) */
+  private readonly field = new Uint8Array(FIELD_MAX + 1);
+  private partial = -1;
+  /** eventSource and eventName values seen, by their bytes (few distinct ones in a trail) */
+  private readonly names: { bytes: Uint8Array; text: string }[] = [];
 
   constructor(private readonly skim?: Skim) {}
 
@@ -323,7 +331,7 @@ export class JsonSplitter {
         this.mode = 'after-element';
         continue;
       }
-      if (this.inString && !this.escape && this.collect === 0 && !this.collectingKey) {
+      if (this.inString && !this.escape && !this.collectingKey) {
         // the bulk of the bytes: inside a string, up to its end, an escape or a newline
         while (i < n) {
           const c = chunk[i]!;
@@ -336,20 +344,14 @@ export class JsonSplitter {
       const at = this.base + i;
       if (this.inString) {
         if (this.escape) this.escape = false;
-        else if (b === BACKSLASH) {
-          this.escape = true;
-          if (this.collect !== 0) this.skimOff = true;
-        } else if (b === QUOTE) {
+        else if (b === BACKSLASH) this.escape = true;
+        else if (b === QUOTE) {
           this.inString = false;
-          if (this.collect !== 0) this.endField();
           if (this.collectingKey) {
             this.collectingKey = false;
             this.lastKey = String.fromCharCode(...this.keyBytes);
             this.afterColon = false;
           }
-        } else if (this.collect !== 0) {
-          if (this.fieldLength < FIELD_MAX && b >= 0x20 && b < 0x7f) this.field[this.fieldLength++] = b;
-          else this.skimOff = true;
         } else if (this.collectingKey && this.keyBytes.length < 16) this.keyBytes.push(b);
         if (b === NEWLINE) this.line++;
         continue;
@@ -399,13 +401,17 @@ export class JsonSplitter {
           this.elementDepth = 1;
           this.mode = 'element';
           if (this.skim !== undefined && this.emitted > 0) {
+            this.skimming = true;
             this.skimOff = false;
-            this.expect = KEY_OR_CLOSE;
             this.stack[1] = OPEN_OBJECT;
-            this.keyIndex = -1;
+            this.expect = KEY_OR_CLOSE;
             this.valueFor = -1;
+            this.partial = -1;
             this.fields = [undefined, undefined, undefined, undefined];
-          } else this.skimOff = true;
+          } else {
+            this.skimming = false;
+            this.skimOff = true;
+          }
           continue;
         case 'after-element':
           if (isSpace(b)) continue;
@@ -526,17 +532,17 @@ export class JsonSplitter {
   /**
    * Scans an element from `start`: returns the index of its closing bracket, or the chunk's length
    * when the element goes on in the next chunk. While the element may still be skimmed, it is
-   * validated as JSON.parse would (validate()); from the first doubt on, only strings and brackets
+   * validated as JSON.parse would (skimScan()); from the first doubt on, only strings and brackets
    * are tracked, as in push(), and JSON.parse will judge the element.
    */
   private scanElement(chunk: Uint8Array, start: number): number {
     let i = start;
-    if (!this.skimOff) {
-      i = this.validate(chunk, i);
-      if (i < 0) return -i - 1;
-      if (i === chunk.length) return i;
-    }
     const n = chunk.length;
+    if (this.skimming) {
+      i = this.skimScan(chunk, i);
+      if (i < 0) return -i - 1;
+      if (i === n) return n;
+    }
     let depth = this.elementDepth;
     let line = this.line;
     let inString = this.inString;
@@ -587,74 +593,65 @@ export class JsonSplitter {
   }
 
   /**
-   * The skimming scan of an element: JSON's grammar checked byte by byte (containers on a stack,
-   * what may come next, strings without raw control bytes and with valid escapes, numbers and
-   * literals), the top-level keys watched. Returns -(index + 1) of the element's closing bracket;
-   * else the index where it stopped: the chunk's end, or the first byte it doubts (a syntax error, or
-   * a number, literal or escape cut by the chunk's end, or too deep), where skimOff is set and
-   * scanElement's plain loop takes over at that very byte.
+   * The skim's scan of an element (see Skim): JSON's grammar checked as JSON.parse would
+   * (containers on a stack, what may come next, strings without raw control bytes and with valid
+   * escapes, numbers and literals), the top-level keys and the watched fields read. Returns
+   * -(index + 1) of the element's closing bracket; else the index where it stopped: the chunk's end,
+   * or the first byte it doubts (a syntax error, or a number, literal or escape cut by the chunk's
+   * end, or too deep), where the skim is off and scanElement's plain loop takes over at that very byte.
    */
-  private validate(chunk: Uint8Array, start: number): number {
+  private skimScan(chunk: Uint8Array, start: number): number {
     const n = chunk.length;
     const stack = this.stack;
     let i = start;
     let depth = this.elementDepth;
     let line = this.line;
-    let expect = this.expect;
     let inString = this.inString;
+    let expect = this.expect;
     let result = -1;
-    scan: while (i < n) {
+    let doubt = false;
+    if (this.partial >= 0) {
+      // a top-level key or value cut by the previous chunk's end
+      const k = this.topString(chunk, i, this.partial, expect === COLON_NEXT);
+      if (k < 0) return n;
+      if (k > 0) {
+        inString = false;
+        i = k;
+      } else doubt = this.skimOff;
+    }
+    scan: while (i < n && !doubt) {
       let c = chunk[i]!;
       if (inString) {
-        if (this.collect !== 0) {
-          // a watched key or value: printable ASCII without escapes, else a doubt
-          const f = this.field;
-          let k = this.fieldLength;
-          for (;;) {
-            if (c === QUOTE) {
-              this.fieldLength = k;
-              inString = false;
-              this.endField();
-              i++;
-              continue scan;
-            }
-            if (c < 0x20 || c >= 0x7f || c === BACKSLASH || k >= FIELD_MAX) {
-              this.fieldLength = k;
-              break scan;
-            }
-            f[k++] = c;
-            if (++i >= n) {
-              this.fieldLength = k;
-              break scan;
-            }
-            c = chunk[i]!;
-          }
-        }
-        for (;;) {
-          // c >= 0x20, not '"' nor '\\' (most bytes are letters, above '\\')
-          while (c > BACKSLASH || (c > QUOTE && c < BACKSLASH) || c === 0x20 || c === 0x21) {
-            if (++i >= n) break scan;
-            c = chunk[i]!;
-          }
-          if (c === QUOTE) {
-            inString = false;
-            i++;
-            continue scan;
-          }
-          if (c < 0x20) break scan;
-          if (c === BACKSLASH) {
-            const e = i + 1 < n ? chunk[i + 1]! : 0;
-            if (e === 0x75) {
-              // \uXXXX
-              if (i + 5 >= n) break scan;
-              for (let k = i + 2; k < i + 6; k++) if (!isHex(chunk[k]!)) break scan;
-              i += 6;
-            } else if (e < 0x80 && ESCAPES[e] === 1) i += 2;
-            else break scan;
-          } else i++;
-          if (i >= n) break scan;
+        while (STRING_STOP[c] === 0) {
+          if (++i === n) break scan;
           c = chunk[i]!;
         }
+        if (c === QUOTE) {
+          inString = false;
+          i++;
+          // the usual next bytes below the top level, '":"' and '","', without a trip through the switch
+          if (depth > 1 && i + 1 < n && chunk[i + 1] === QUOTE) {
+            const d = chunk[i]!;
+            if (d === COLON && expect === COLON_NEXT) expect = COMMA_OR_CLOSE;
+            else if (d === COMMA && expect === COMMA_OR_CLOSE) {
+              if (stack[depth] !== OPEN_OBJECT) continue;
+              expect = COLON_NEXT;
+            } else continue;
+            inString = true;
+            i += 2;
+          }
+          continue;
+        }
+        if (c !== BACKSLASH) break; // a raw control byte
+        const e = i + 1 < n ? chunk[i + 1]! : 0;
+        if (e === 0x75) {
+          // \uXXXX
+          if (i + 5 >= n) break;
+          for (let k = i + 2; k < i + 6; k++) if (!isHex(chunk[k]!)) break scan;
+          i += 6;
+        } else if (e < 0x80 && ESCAPES[e] === 1) i += 2;
+        else break;
+        continue;
       }
       if (c <= 0x20) {
         if (c === NEWLINE) line++;
@@ -666,23 +663,26 @@ export class JsonSplitter {
         case KEY_OR_CLOSE:
         case KEY:
           if (c === QUOTE) {
+            i++;
             inString = true;
             expect = COLON_NEXT;
             if (depth === 1) {
-              this.collect = 1;
-              this.fieldLength = 0;
+              const k = this.topString(chunk, i, 0, true);
+              if (k < 0) {
+                i = n;
+                break scan;
+              }
+              if (k > 0) {
+                inString = false;
+                i = k;
+              } else if (this.skimOff) break scan;
             }
-            i++;
             continue;
           }
           if (c === CLOSE_OBJECT && expect === KEY_OR_CLOSE) break;
           break scan;
         case COLON_NEXT:
           if (c !== COLON) break scan;
-          if (depth === 1) {
-            this.valueFor = this.keyIndex;
-            this.keyIndex = -1;
-          }
           expect = VALUE;
           i++;
           continue;
@@ -697,19 +697,25 @@ export class JsonSplitter {
         default: {
           // VALUE or VALUE_OR_CLOSE
           if (c === CLOSE_ARRAY && expect === VALUE_OR_CLOSE) break;
-          const watched = depth === 1 && this.valueFor >= 0;
           if (c === QUOTE) {
+            i++;
             inString = true;
             expect = COMMA_OR_CLOSE;
-            if (watched) {
-              this.collect = 2;
-              this.fieldLength = 0;
+            if (depth === 1 && this.valueFor >= 0) {
+              const k = this.topString(chunk, i, 0, false);
+              if (k < 0) {
+                i = n;
+                break scan;
+              }
+              if (k > 0) {
+                inString = false;
+                i = k;
+              } else break scan;
             }
-            i++;
             continue;
           }
           // a watched field whose value is not a string: JSON.parse decides what it is
-          if (watched) break scan;
+          if (depth === 1 && this.valueFor >= 0) break scan;
           if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
             if (depth + 1 >= stack.length) break scan;
             stack[++depth] = c;
@@ -742,31 +748,84 @@ export class JsonSplitter {
     if (i < n) {
       // a doubt: the plain loop goes on from this byte, inside a string or not as it stands
       this.skimOff = true;
-      this.collect = 0;
+      this.skimming = false;
     }
     return i;
   }
 
-  /** The end of a collected key or value string. */
-  private endField(): void {
-    const what = this.collect;
-    this.collect = 0;
-    if (this.skimOff) return;
-    const n = this.fieldLength;
-    const f = this.field;
-    if (what === 1) {
-      this.keyIndex = watchedKey(f, n);
-      if (this.keyIndex === RULED_OUT) this.skimOff = true;
-      return;
+  /**
+   * Reads a top-level key, or a watched field's value, from `start` (just after its quote, or `carried`
+   * bytes of it already in `field`): returns the index after its closing quote when it is printable ASCII and short; 0 when
+   * it is not (the plain string scan goes on from `start`); -1 when it goes on in the next chunk (its bytes kept in `field`, `partial` set).
+   */
+  private topString(chunk: Uint8Array, start: number, carried: number, key: boolean): number {
+    const n = chunk.length;
+    let k = start;
+    let b = 0;
+    const stop = start + FIELD_MAX + 1 - carried;
+    while (k < n && k < stop) {
+      b = chunk[k]!;
+      if (b === QUOTE || b === BACKSLASH || b < 0x20 || b >= 0x7f) break;
+      k++;
     }
+    let bytes = chunk;
+    let from = start;
+    let to = k;
+    if (carried > 0 || (k === n && k < stop)) {
+      // cut by a chunk's end: the bytes are gathered in `field`
+      this.field.set(chunk.subarray(start, k), carried);
+      bytes = this.field;
+      from = 0;
+      to = carried + k - start;
+      if (k === n && k < stop) {
+        this.partial = to;
+        return -1;
+      }
+    }
+    this.partial = -1;
+    const whole = b === QUOTE && k < stop;
+    if (key) {
+      if (whole) {
+        this.valueFor = watchedKey(bytes, from, to);
+        if (this.valueFor === RULED_OUT) this.skimOff = true;
+      } else {
+        // a key with an escape might be a watched one; longer or not ASCII, it is none
+        if (b === BACKSLASH) this.skimOff = true;
+        this.valueFor = -1;
+      }
+    } else if (this.valueFor >= 0) {
+      if (whole) this.setField(bytes, from, to);
+      else this.skimOff = true;
+      this.valueFor = -1;
+    }
+    return whole ? k + 1 : 0;
+  }
+
+  /** A watched field's value, chunk[start, end) (printable ASCII). */
+  private setField(chunk: Uint8Array, start: number, end: number): void {
+    const f = this.valueFor;
     // a field seen twice: JSON.parse keeps the last, the skim gives up
-    if (this.fields[this.valueFor] !== undefined) this.skimOff = true;
-    else if (this.valueFor === TIME) {
-      this.time = parseInstantBytes(f, 0, n);
+    if (this.fields[f] !== undefined) this.skimOff = true;
+    else if (f === TIME) {
+      this.time = parseInstantBytes(chunk, start, end);
       this.fields[TIME] = '';
-    } else
-      this.fields[this.valueFor] = String.fromCharCode.apply(null, f.subarray(0, n) as unknown as number[]);
-    this.valueFor = -1;
+    } else if (f === 0)
+      this.fields[0] = String.fromCharCode.apply(null, chunk.subarray(start, end) as unknown as number[]);
+    else this.fields[f] = this.name(chunk, start, end);
+  }
+
+  /** eventSource and eventName, made into strings once each. */
+  private name(chunk: Uint8Array, start: number, end: number): string {
+    const n = end - start;
+    next: for (const e of this.names) {
+      if (e.bytes.length !== n) continue;
+      for (let k = 0; k < n; k++) if (e.bytes[k] !== chunk[start + k]) continue next;
+      return e.text;
+    }
+    const bytes = chunk.slice(start, end);
+    const text = String.fromCharCode.apply(null, bytes as unknown as number[]);
+    if (this.names.length < 256) this.names.push({ bytes, text });
+    return text;
   }
 
   private elementPiece(at: number): JsonPiece {
