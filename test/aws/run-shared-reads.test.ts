@@ -58,7 +58,7 @@ async function night(cas: string[], state: string, extra: string[] = [], env: Re
       '--timeout',
       '10s',
       '--max-attempts',
-      '1',
+      '3',
       '--crl-check',
       'off',
       '--concurrency',
