@@ -10,14 +10,15 @@ import {
   F_SERIAL,
   F_SUBJECT,
   F_TEMPLATE,
-  FIELD_NAMES,
   KIND_ABSENT,
   KIND_NOT_STRING,
   type RecordView,
 } from './audit-record.js';
-import { FINDING_SEVERITY, type Finding, type FindingCode, FindingCollector } from './finding.js';
+import { type Finding, type FindingCode, FindingCollector } from './finding.js';
+import { findingMessage } from './finding-catalogue.js';
 import { Fingerprint, hashBytes, hashOf } from './fingerprint.js';
 import { parseInstantBytes } from './instant.js';
+import { REPORT_FIELDS } from './report-fields.js';
 import { INVALID_REASON, NO_REASON, reasonCodeOf, reasonName } from './revocation-reason.js';
 import { formatSerial, hexToOctets, octetsToHex, serialErrorReason, writeSerialOctets } from './serial.js';
 import { checkSubjectBytes } from './subject.js';
@@ -635,11 +636,7 @@ export class ReportIndexBuilder {
   private add1(code: FindingCode, build: () => FindingBody): void {
     // an earlier row's DUPLICATE_SERIAL comes first
     this.insertPending();
-    if (!this.collector.wants(code)) {
-      this.collector.count(code);
-      return;
-    }
-    this.collector.add({ code, severity: FINDING_SEVERITY[code], ...build() });
+    this.collector.offer(code, build);
   }
 
   /** fields of the current row already reported as not being strings */
@@ -729,7 +726,7 @@ export interface IndexParts
 
 /** The index of a report from its builder's parts: the report's CA, FOREIGN_CA, and the counts. */
 export function finishIndex(parts: IndexParts): ReportIndex {
-  const { collector, caArns, caCounts, expectedCa, source } = parts;
+  const { collector, caArns, caCounts, expectedCa } = parts;
   // the CA the report is of: the expected one, else the one most rows name
   let main = 0;
   for (let id = 1; id < caCounts.length; id++) if (caCounts[id]! > (caCounts[main] ?? 0)) main = id;
@@ -745,28 +742,17 @@ export function finishIndex(parts: IndexParts): ReportIndex {
   });
   if (caArn !== undefined && anyForeign) {
     const group = parts.group;
+    // one builder for every row: it reads the row from `row` and `rowCa`
+    let row = 0;
+    let rowCa = 0;
+    const build = (): FindingBody => foreignFinding(parts, row, rowCa, caArn);
     for (let i = 0; i < parts.count; i++) {
       if (foreign[group[i]!] === 0) continue;
       const ca = caIdOf(parts, i);
       if (ca === CA_UNKNOWN || ca === main) continue;
-      const other = ca === CA_OVERFLOW ? 'another CA' : caArns[ca]!;
-      const code = 'FOREIGN_CA';
-      if (!collector.wants(code)) {
-        collector.count(code);
-        continue;
-      }
-      const serial = entrySerialText(parts, i);
-      collector.add({
-        code,
-        severity: FINDING_SEVERITY[code],
-        ...(serial === undefined ? {} : { serial }),
-        message: `certificateArn names ${other}, not ${caArn}`,
-        evidence: {
-          ca: other,
-          expected: caArn,
-          row: { report: source, line: lineOf(parts, i), byte: parts.offset[i]! },
-        },
-      });
+      row = i;
+      rowCa = ca;
+      collector.offer('FOREIGN_CA', build);
     }
   }
   const revokedByReason: Record<string, number> = {};
@@ -803,6 +789,21 @@ export function finishIndex(parts: IndexParts): ReportIndex {
 
 type FindingBody = Omit<Finding, 'code' | 'severity'>;
 
+/** FOREIGN_CA of entry i, whose CA id is ca, in a report of caArn. */
+function foreignFinding(parts: IndexParts, i: number, ca: number, caArn: string): FindingBody {
+  const other = ca === CA_OVERFLOW ? 'another CA' : parts.caArns[ca]!;
+  const serial = entrySerialText(parts, i);
+  return {
+    ...(serial === undefined ? {} : { serial }),
+    message: findingMessage('FOREIGN_CA', { other, expected: caArn }),
+    evidence: {
+      ca: other,
+      expected: caArn,
+      row: { report: parts.source, line: lineOf(parts, i), byte: parts.offset[i]! },
+    },
+  };
+}
+
 export const WHAT_NOT_STRING = 'is not a string';
 export const WHAT_MISSING = 'is missing';
 export const WHAT_SERIAL_LONG = 'is longer than any certificate serial';
@@ -824,12 +825,12 @@ function rowOf(source: string, view: RecordView): { report: string; line: number
 // The wording of the single-report findings.
 
 export function invalidFinding(source: string, view: RecordView, field: number, what: string): FindingBody {
-  const name = FIELD_NAMES[field]!;
+  const name = REPORT_FIELDS[field]!.name;
   const value = view.kind[field] === KIND_ABSENT ? undefined : view.text(field);
   const serial = field === F_SERIAL ? undefined : serialOfView(view);
   return {
     ...(serial === undefined ? {} : { serial }),
-    message: `line ${view.line}, field ${name}: ${value === undefined ? '' : `${JSON.stringify(clip(value))} `}${what}`,
+    message: findingMessage('INVALID_RECORD', { line: view.line, field: name, value, what }),
     evidence: { field: name, ...(value === undefined ? {} : { value }), row: rowOf(source, view) },
   };
 }
@@ -842,7 +843,7 @@ export function mismatchFinding(
 ): FindingBody {
   return {
     serial,
-    message: `certificateArn ends in ${arnSerialHex}, not the serial ${serial}`,
+    message: findingMessage('SERIAL_ARN_MISMATCH', { arnSerial: arnSerialHex, serial }),
     evidence: { certificateArn: view.text(F_ARN), row: rowOf(source, view) },
   };
 }
@@ -856,19 +857,21 @@ export function incompleteFinding(
   return {
     ...(serial === undefined ? {} : { serial }),
     message: hasTime
-      ? `revoked at ${view.text(F_REVOKED_AT)} without a revocationReason`
-      : `revocationReason ${view.text(F_REASON)} without a revokedAt`,
+      ? findingMessage('REVOCATION_INCOMPLETE', { revokedAt: view.text(F_REVOKED_AT)! })
+      : findingMessage('REVOCATION_INCOMPLETE', { reason: view.text(F_REASON)! }),
     evidence: { row: rowOf(source, view) },
   };
 }
 
 export function invertedFinding(source: string, view: RecordView, serial: string | undefined): FindingBody {
+  const notBefore = view.text(F_NOT_BEFORE)!;
+  const notAfter = view.text(F_NOT_AFTER)!;
   return {
     ...(serial === undefined ? {} : { serial }),
-    message: `notBefore ${view.text(F_NOT_BEFORE)} is after notAfter ${view.text(F_NOT_AFTER)}`,
+    message: findingMessage('VALIDITY_INVERTED', { notBefore, notAfter }),
     evidence: {
-      notBefore: view.text(F_NOT_BEFORE),
-      notAfter: view.text(F_NOT_AFTER),
+      notBefore,
+      notAfter,
       row: rowOf(source, view),
     },
   };
@@ -882,13 +885,9 @@ export function duplicateFinding(
 ): FindingBody {
   return {
     serial,
-    message: `serial ${serial} appears again on line ${again.line} (first on line ${first.line})`,
+    message: findingMessage('DUPLICATE_SERIAL', { serial, line: again.line, firstLine: first.line }),
     evidence: { first: { report: source, ...first }, again: { report: source, ...again } },
   };
-}
-
-function clip(s: string): string {
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
 function serialOfView(view: RecordView): string | undefined {
