@@ -39,7 +39,7 @@ QUOTE_OR_BACKSLASH[BACKSLASH] = 1;
 const KEY_BYTES = REPORT_FIELDS.map((f) => new TextEncoder().encode(f.jsonKey));
 
 /**
- * Fields whose validators (report-index.ts) reject every byte that is not part of their grammar
+ * Fields whose validators (report/index/builder.ts) reject every byte that is not part of their grammar
  * (hex, digits, ARN, enum): the field table's strict ones. Their strings may skip the check for
  * control characters and look for the closing quote only. Subjects and free text keep the full check.
  */
