@@ -560,7 +560,11 @@ export class ReportIndexBuilder {
     return entrySerialText(this, i);
   }
 
-  private add1(code: FindingCode, build: () => FindingBody): void {
+  /**
+   * Offers a finding of the current row to the collector (built only if kept). The builders are
+   * closures made only when the row has a finding, never for a clean row.
+   */
+  private offer(code: FindingCode, build: () => FindingBody): void {
     // an earlier row's DUPLICATE_SERIAL comes first
     this.insertPending();
     this.collector.offer(code, build);
@@ -574,27 +578,27 @@ export class ReportIndexBuilder {
   }
 
   private invalid(view: RecordView, field: number, what: string): void {
-    this.add1('INVALID_RECORD', () => invalidFinding(this.options.source, view, field, what));
+    this.offer('INVALID_RECORD', () => invalidFinding(this.options.source, view, field, what));
   }
 
   private mismatch(view: RecordView, i: number, n: number): void {
-    this.add1('SERIAL_ARN_MISMATCH', () =>
+    this.offer('SERIAL_ARN_MISMATCH', () =>
       mismatchFinding(this.options.source, view, this.serialText(i)!, octetsToHex(this.scratchSerial, 0, n)),
     );
   }
 
   private incomplete(view: RecordView, i: number, hasTime: boolean): void {
-    this.add1('REVOCATION_INCOMPLETE', () =>
+    this.offer('REVOCATION_INCOMPLETE', () =>
       incompleteFinding(this.options.source, view, this.serialText(i), hasTime),
     );
   }
 
   private validityInverted(view: RecordView, i: number): void {
-    this.add1('VALIDITY_INVERTED', () => invertedFinding(this.options.source, view, this.serialText(i)));
+    this.offer('VALIDITY_INVERTED', () => invertedFinding(this.options.source, view, this.serialText(i)));
   }
 
   private duplicate(first: number, dup: number): void {
-    this.add1('DUPLICATE_SERIAL', () =>
+    this.offer('DUPLICATE_SERIAL', () =>
       duplicateFinding(
         this.options.source,
         this.serialText(dup)!,
