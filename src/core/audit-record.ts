@@ -1,23 +1,13 @@
-/**
- * The fields of an audit report row, as AWS names them (JSON keys and CSV header cells alike).
- * Their order is the CSV column order since March 2020; older CSV reports lack
- * requestedByServicePrincipal and templateArn.
- */
-export const FIELD_NAMES = [
-  'awsAccountId',
-  'requestedByServicePrincipal',
-  'certificateArn',
-  'serial',
-  'subject',
-  'notBefore',
-  'notAfter',
-  'issuedAt',
-  'revokedAt',
-  'revocationReason',
-  'templateArn',
-] as const;
+import { REPORT_FIELDS, type ReportFieldName } from './report-fields.js';
 
-export type FieldName = (typeof FIELD_NAMES)[number];
+/**
+ * The fields of an audit report row by the tool's names, in the field table's order
+ * (report-fields.ts): the CSV column order since March 2020; older CSV reports lack
+ * requestedByServicePrincipal and templateArn. A field's index here is its F_* constant.
+ */
+export const FIELD_NAMES: readonly FieldName[] = REPORT_FIELDS.map((f) => f.name);
+
+export type FieldName = ReportFieldName;
 export const FIELD_COUNT = FIELD_NAMES.length;
 
 export const F_ACCOUNT = 0;
@@ -32,8 +22,8 @@ export const F_REVOKED_AT = 8;
 export const F_REASON = 9;
 export const F_TEMPLATE = 10;
 
-/** Fields a report of either CSV generation carries; the other two are "extended". */
-export const EXTENDED_FIELDS: readonly number[] = [F_REQUESTED_BY, F_TEMPLATE];
+/** The fields only reports since March 2020 carry (see ReportField.extended), by index. */
+export const EXTENDED_FIELDS: readonly number[] = REPORT_FIELDS.flatMap((f, i) => (f.extended ? [i] : []));
 
 /** The field values of one row as text, as written (after JSON/CSV unescaping); absent = undefined. */
 export type AuditRecordFields = Partial<Record<FieldName, string>>;

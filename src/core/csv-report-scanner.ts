@@ -1,11 +1,4 @@
-import {
-  F_REQUESTED_BY,
-  F_TEMPLATE,
-  FIELD_NAMES,
-  KIND_ABSENT,
-  KIND_STRING,
-  RecordView,
-} from './audit-record.js';
+import { KIND_ABSENT, KIND_STRING, RecordView } from './audit-record.js';
 import {
   ChunkedScanner,
   describeByte,
@@ -15,6 +8,7 @@ import {
   type RecordSink,
   ROW_TOO_LONG,
 } from './chunked-scanner.js';
+import { REPORT_FIELDS } from './report-fields.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -27,7 +21,8 @@ for (const b of [COMMA, LF, CR, QUOTE]) UNQUOTED_STOP[b] = 1;
 const QUOTED_STOP = new Uint8Array(256);
 for (const b of [QUOTE, LF]) QUOTED_STOP[b] = 1;
 
-const OPTIONAL_COLUMNS = new Set<number>([F_REQUESTED_BY, F_TEMPLATE]);
+/** each field's header cell (the field table's csvColumn), by field index */
+const CSV_COLUMNS: readonly string[] = REPORT_FIELDS.map((f) => f.csvColumn);
 
 /**
  * Streams the rows of a CSV audit report (RFC 4180: `"` quoting with `""` inside, LF or CRLF).
@@ -209,13 +204,14 @@ export class CsvReportScanner extends ChunkedScanner {
     for (let c = 0; c < cells; c++) {
       const name = decoder.decode(this.cellBuf[c]!.subarray(this.cellStart[c]!, this.cellEnd[c]!)).trim();
       names.push(name);
-      const field = (FIELD_NAMES as readonly string[]).indexOf(name);
+      const field = CSV_COLUMNS.indexOf(name);
       if (field < 0) continue;
       if (found.has(field)) this.fail(`the header names column '${name}' twice`, at, line);
       found.add(field);
       columns[c] = field;
     }
-    const missing = FIELD_NAMES.filter((_n, f) => !found.has(f) && !OPTIONAL_COLUMNS.has(f));
+    // the extended fields' columns are only in reports since March 2020
+    const missing = CSV_COLUMNS.filter((_c, f) => !found.has(f) && !REPORT_FIELDS[f]!.extended);
     if (missing.length > 0) {
       const shown = names.join(',');
       this.fail(

@@ -1,19 +1,4 @@
-import {
-  F_ACCOUNT,
-  F_ARN,
-  F_ISSUED_AT,
-  F_NOT_AFTER,
-  F_NOT_BEFORE,
-  F_REASON,
-  F_REVOKED_AT,
-  F_SERIAL,
-  F_TEMPLATE,
-  FIELD_NAMES,
-  KIND_ABSENT,
-  KIND_NOT_STRING,
-  KIND_STRING,
-  RecordView,
-} from './audit-record.js';
+import { FIELD_NAMES, KIND_ABSENT, KIND_NOT_STRING, KIND_STRING, RecordView } from './audit-record.js';
 import {
   ChunkedScanner,
   describeByte,
@@ -23,6 +8,7 @@ import {
   type RecordSink,
   ROW_TOO_LONG,
 } from './chunked-scanner.js';
+import { REPORT_FIELDS } from './report-fields.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -49,27 +35,15 @@ const QUOTE_OR_BACKSLASH = new Uint8Array(256);
 QUOTE_OR_BACKSLASH[QUOTE] = 1;
 QUOTE_OR_BACKSLASH[BACKSLASH] = 1;
 
-const KEY_BYTES = FIELD_NAMES.map((k) => new TextEncoder().encode(k));
+/** each field's JSON key (the field table's jsonKey), by field index */
+const KEY_BYTES = REPORT_FIELDS.map((f) => new TextEncoder().encode(f.jsonKey));
 
 /**
- * Fields whose validators (report-index.ts) reject every byte that is not part of their grammar
- * (hex, digits, ARN, enum): their strings may skip the check for control characters and look for
- * the closing quote only. Subjects and free text keep the full check.
+ * Fields whose validators (report/index/builder.ts) reject every byte that is not part of their grammar
+ * (hex, digits, ARN, enum): the field table's strict ones. Their strings may skip the check for
+ * control characters and look for the closing quote only. Subjects and free text keep the full check.
  */
-const STRICTLY_VALIDATED = new Uint8Array(FIELD_NAMES.length);
-for (const f of [
-  F_ACCOUNT,
-  F_ARN,
-  F_SERIAL,
-  F_NOT_BEFORE,
-  F_NOT_AFTER,
-  F_ISSUED_AT,
-  F_REVOKED_AT,
-  F_REASON,
-  F_TEMPLATE,
-]) {
-  STRICTLY_VALIDATED[f] = 1;
-}
+const STRICTLY_VALIDATED = Uint8Array.from(REPORT_FIELDS, (f) => +f.strict);
 
 /** Field index of the key in bytes[start, end), or -1 for a key the tool does not use. */
 function fieldOfKey(bytes: Uint8Array, start: number, end: number): number {

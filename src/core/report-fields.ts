@@ -3,15 +3,15 @@
  * treats it. One row a field, in the CSV column order of reports since March 2020 (the order of
  * `FIELD_NAMES` in audit-record.ts, which a test holds to this table).
  *
- * Used by the diff (immutable, extended, instant), the output model (instant) and the reconciliation
- * (instant). The report hot path (json-report-scanner.ts: `KEY_BYTES`, `STRICTLY_VALIDATED`;
- * csv-report-scanner.ts: the header's names and `OPTIONAL_COLUMNS`; audit-record.ts:
- * `EXTENDED_FIELDS`) still lists them itself, until its rewrite adopts this table.
+ * Everything that names or treats a field reads it here: audit-record.ts (`FIELD_NAMES`,
+ * `EXTENDED_FIELDS`), the JSON scanner (its keys, and the strings it may skip checking), the CSV
+ * scanner (the header's columns, the optional ones), the diff (immutable, extended, instant), the
+ * output model and the reconciliation (instant). Imports nothing, so that all of them may.
  */
 
-export interface ReportField {
+export interface ReportField<N extends string = string> {
   /** the name the tool uses (evidence, JSON output, messages) */
-  readonly name: string;
+  readonly name: N;
   /** the key of the field in a JSON report */
   readonly jsonKey: string;
   /** the header cell of its column in a CSV report */
@@ -29,10 +29,10 @@ export interface ReportField {
   readonly instant: boolean;
 }
 
-const field = (
-  name: string,
+const field = <N extends string>(
+  name: N,
   flags: Partial<Pick<ReportField, 'strict' | 'immutable' | 'extended' | 'instant'>>,
-): ReportField => ({
+): ReportField<N> => ({
   name,
   jsonKey: name,
   csvColumn: name,
@@ -43,7 +43,7 @@ const field = (
   ...flags,
 });
 
-export const REPORT_FIELDS: readonly ReportField[] = [
+export const REPORT_FIELDS = [
   field('awsAccountId', { strict: true, immutable: true }),
   field('requestedByServicePrincipal', { immutable: true, extended: true }),
   field('certificateArn', { strict: true, immutable: true }),
@@ -57,7 +57,10 @@ export const REPORT_FIELDS: readonly ReportField[] = [
   field('revokedAt', { strict: true, instant: true }),
   field('revocationReason', { strict: true }),
   field('templateArn', { strict: true, immutable: true, extended: true }),
-];
+] as const;
+
+/** The name of a field of the table. */
+export type ReportFieldName = (typeof REPORT_FIELDS)[number]['name'];
 
 const named = (test: (f: ReportField) => boolean): ReadonlySet<string> =>
   new Set(REPORT_FIELDS.filter(test).map((f) => f.name));

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { EXTENDED_FIELDS, FIELD_NAMES } from '../../src/core/audit-record.js';
+import {
+  EXTENDED_FIELDS,
+  F_ACCOUNT,
+  F_ARN,
+  F_ISSUED_AT,
+  F_NOT_AFTER,
+  F_NOT_BEFORE,
+  F_REASON,
+  F_REQUESTED_BY,
+  F_REVOKED_AT,
+  F_SERIAL,
+  F_SUBJECT,
+  F_TEMPLATE,
+  FIELD_COUNT,
+  FIELD_NAMES,
+} from '../../src/core/audit-record.js';
 import {
   EXTENDED_FIELD_NAMES,
   IMMUTABLE_FIELDS,
@@ -11,10 +26,42 @@ import { displayValue } from '../../src/core/report-model.js';
 import { CSV_COLUMNS_9 } from '../builders.js';
 
 describe('the field table', () => {
-  it('has the fields of FIELD_NAMES, in the CSV column order', () => {
-    expect(REPORT_FIELDS.map((f) => f.name)).toEqual([...FIELD_NAMES]);
-    expect(REPORT_FIELDS.map((f) => f.csvColumn)).toEqual([...FIELD_NAMES]);
-    expect(REPORT_FIELDS.map((f) => f.jsonKey)).toEqual([...FIELD_NAMES]);
+  it("has AWS's fields, in the CSV column order since March 2020, under the same name in JSON and CSV", () => {
+    const AWS_ORDER = [
+      'awsAccountId',
+      'requestedByServicePrincipal',
+      'certificateArn',
+      'serial',
+      'subject',
+      'notBefore',
+      'notAfter',
+      'issuedAt',
+      'revokedAt',
+      'revocationReason',
+      'templateArn',
+    ];
+    expect(REPORT_FIELDS.map((f) => f.name)).toEqual(AWS_ORDER);
+    expect(REPORT_FIELDS.map((f) => f.csvColumn)).toEqual(AWS_ORDER);
+    expect(REPORT_FIELDS.map((f) => f.jsonKey)).toEqual(AWS_ORDER);
+    expect([...FIELD_NAMES]).toEqual(AWS_ORDER);
+  });
+
+  it("the scanners' field indexes (F_* of audit-record.ts) index the table", () => {
+    const at: Record<string, number> = {
+      awsAccountId: F_ACCOUNT,
+      requestedByServicePrincipal: F_REQUESTED_BY,
+      certificateArn: F_ARN,
+      serial: F_SERIAL,
+      subject: F_SUBJECT,
+      notBefore: F_NOT_BEFORE,
+      notAfter: F_NOT_AFTER,
+      issuedAt: F_ISSUED_AT,
+      revokedAt: F_REVOKED_AT,
+      revocationReason: F_REASON,
+      templateArn: F_TEMPLATE,
+    };
+    for (const [name, f] of Object.entries(at)) expect(REPORT_FIELDS[f]!.name, name).toBe(name);
+    expect(FIELD_COUNT).toBe(REPORT_FIELDS.length);
   });
 
   it('extended: the two columns a 9-column CSV report lacks (the scanners index EXTENDED_FIELDS)', () => {
