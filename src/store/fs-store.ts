@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type DescribeOptions, PcaAuditError } from '../core/errors.js';
 
 /** 2: a CA's state under cas/<account>/<region>/<CA_ID>/ (src/store/layout.ts); 1: cas/<CA_ID>/ */
 export const STATE_LAYOUT = 2;
@@ -22,14 +23,19 @@ export interface Mirror {
   remove(localPath: string): Promise<void>;
 }
 
-export class StateError extends Error {
+export class StateError extends PcaAuditError {
   override readonly name = 'StateError';
+  readonly errorKind = 'state';
   constructor(
     readonly path: string,
     message: string,
-    readonly hint?: string,
+    override readonly hint?: string,
   ) {
     super(message);
+  }
+
+  override describe(o: DescribeOptions): string {
+    return `state "${o.clean(this.path)}": ${o.clean(this.message)}`;
   }
 }
 
