@@ -200,7 +200,7 @@ async function writeAll(
 }
 
 /** The rename must survive a crash too; a filesystem that cannot fsync a directory is let be. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync().catch((err: NodeJS.ErrnoException) => {

@@ -10,6 +10,7 @@ import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type DescribeOptions, PcaAuditError } from '../core/errors.js';
+import { syncDir } from '../io/atomic-file.js';
 
 /** 2: a CA's state under cas/<account>/<region>/<CA_ID>/ (src/store/layout.ts); 1: cas/<CA_ID>/ */
 export const STATE_LAYOUT = 2;
@@ -129,15 +130,6 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
     // the rename itself must survive a crash
     await syncDir(dirname(path));
   });
-}
-
-async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }
 
 /** A state file's text; undefined when there is no such file. */
