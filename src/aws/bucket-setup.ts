@@ -7,6 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { caCanWrite, PCA_PRINCIPAL, unconditionedServiceGrants } from '../core/bucket-policy.js';
 import type { CaArn } from '../core/ca-arn.js';
+import { PcaAuditError } from '../core/errors.js';
 import {
   DELIVERY_SID,
   grantFor,
@@ -27,11 +28,12 @@ import {
 import { AwsError, FATAL_AWS_ERRORS } from './errors.js';
 
 /** A bucket bootstrap will not set up as asked: exit 2, with the fix as the hint. */
-export class BucketSetupError extends Error {
+export class BucketSetupError extends PcaAuditError {
   override readonly name = 'BucketSetupError';
+  readonly errorKind = 'usage';
   constructor(
     message: string,
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(message);
   }

@@ -1,15 +1,24 @@
-/** AWS failures, named the way the AWS CLI names them: operation, error name, request id. */
+import { type DescribeOptions, PcaAuditError } from '../core/errors.js';
+import { formatInstant } from '../core/instant.js';
 
-export class AwsError extends Error {
-  override readonly name = 'AwsError';
+/** AWS failures, named the way the AWS CLI names them: operation, error name, request id. */
+export class AwsError extends PcaAuditError {
+  override readonly name: string = 'AwsError';
+  readonly errorKind = 'aws';
+  override readonly refusedBy = 'AWS';
   constructor(
     readonly operation: string,
     readonly errorName: string,
     message: string,
     readonly requestId?: string,
-    readonly hint?: string,
+    override readonly hint?: string,
   ) {
     super(message);
+  }
+
+  override describe(o: DescribeOptions): string {
+    const id = this.requestId ? ` (request id ${this.requestId})` : '';
+    return `AWS ${this.operation} failed: ${o.clean(this.errorName)}: ${o.clean(this.message)}${id}`;
   }
 }
 
@@ -134,15 +143,16 @@ export type RetryLaterReason =
  * (exit 5). `refusedBy` says who said no: AWS (with the operation and its answer), or pca-audit
  * on its own, before any report was requested.
  */
-export class RetryLaterError extends Error {
+export class RetryLaterError extends PcaAuditError {
   override readonly name = 'RetryLaterError';
-  readonly hint: string | undefined;
+  readonly errorKind = 'retry-later';
+  override readonly hint: string | undefined;
   /** what AWS answered, when AWS refused */
   readonly aws: { operation: string; errorName?: string; requestId?: string } | undefined;
   /** the recent report that stands in the way (or that AWS handed back), when known */
   readonly report: { id: string; format: 'json' | 'csv'; key: string; createdAt: number } | undefined;
   constructor(
-    readonly refusedBy: 'AWS' | 'pca-audit',
+    override readonly refusedBy: 'AWS' | 'pca-audit',
     readonly reason: RetryLaterReason,
     message: string,
     /** epoch seconds */
@@ -158,19 +168,40 @@ export class RetryLaterError extends Error {
     this.aws = more.aws;
     this.report = more.report;
   }
+
+  /** who said no matters: AWS (its operation and answer), or pca-audit before asking AWS */
+  override describe(o: DescribeOptions): string {
+    const aws = this.aws;
+    const who =
+      this.refusedBy === 'AWS'
+        ? o.brief
+          ? 'refused by AWS'
+          : `refused by AWS (${[aws?.operation, aws?.errorName].filter(Boolean).join(': ')}${aws?.requestId ? `, request id ${aws.requestId}` : ''})`
+        : this.reason === 'ReportWaitTimeout'
+          ? 'pca-audit stopped waiting for AWS'
+          : o.brief
+            ? 'refused by pca-audit'
+            : 'refused by pca-audit, before asking AWS for a report';
+    return `not now: ${who}: ${o.clean(this.message)}; retry after ${formatInstant(Math.ceil(this.retryAfter))}`;
+  }
 }
 
 /**
  * Writing a download to the local disk failed, or what was read back after fsync is not what was
  * downloaded (full disk, quota, I/O error): exit 2, naming the path. Nothing is kept at the path.
  */
-export class LocalWriteError extends Error {
+export class LocalWriteError extends PcaAuditError {
   override readonly name = 'LocalWriteError';
+  readonly errorKind = 'local-write';
   constructor(
     readonly path: string,
     message: string,
-    readonly hint?: string,
+    override readonly hint?: string,
   ) {
     super(message);
+  }
+
+  override describe(o: DescribeOptions): string {
+    return `writing "${o.clean(this.path)}": ${o.clean(this.message)}`;
   }
 }

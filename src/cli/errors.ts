@@ -1,18 +1,22 @@
-/** The exit codes (design.md); a crash is 4, never 1, which means "findings". */
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_AWS = 3;
-export const EXIT_INTERNAL = 4;
-/** "Not now: retry after T": no report yet (the 30-minute rule), and asking again after T can succeed. */
-export const EXIT_RETRY_LATER = 5;
+import { PcaAuditError } from '../core/errors.js';
+
+/** The exit codes: one list, in src/core/errors.ts. */
+export {
+  EXIT_AWS,
+  EXIT_FINDINGS,
+  EXIT_INTERNAL,
+  EXIT_OK,
+  EXIT_RETRY_LATER,
+  EXIT_USAGE,
+} from '../core/errors.js';
 
 /** A bad flag or argument: exit 2, with a hint where one helps. */
-export class UsageError extends Error {
+export class UsageError extends PcaAuditError {
   override readonly name = 'UsageError';
+  readonly errorKind = 'usage';
   constructor(
     message: string,
-    readonly hint?: string,
+    override readonly hint?: string,
   ) {
     super(message);
   }

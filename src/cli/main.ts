@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { getSystemErrorMap } from 'node:util';
-import { AwsError, LocalWriteError, RetryLaterError } from '../aws/errors.js';
+import { describeError, exitCodeOf, hintOf, isSystemError } from '../core/errors.js';
 import { FAIL_ON_LEVELS } from '../core/fail-on.js';
 import { IAM_COMMANDS, IAM_SIDES } from '../core/iam-policy.js';
-import { formatInstant } from '../core/instant.js';
 import { safeText } from '../core/render/style.js';
-import { ReportSyntaxError } from '../core/report-syntax-error.js';
 import { InputError } from '../io/report-source.js';
-import { StateError } from '../store/fs-store.js';
+import { systemReason } from '../io/system-error.js';
 import {
   type CommandSpec,
   type Options,
@@ -20,8 +17,8 @@ import {
   type Values,
 } from './args.js';
 import { type CliContext, makeContext } from './context.js';
-import { EXIT_AWS, EXIT_INTERNAL, EXIT_RETRY_LATER, EXIT_USAGE, UsageError } from './errors.js';
-import { OUTPUT_FORMATS, STDOUT_PATH, stdoutError, writeStdout } from './output.js';
+import { EXIT_INTERNAL, UsageError } from './errors.js';
+import { OUTPUT_FORMATS, stdoutError, writeStdout } from './output.js';
 import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
 
 const EXIT_CODES = `Exit codes:
@@ -774,103 +771,24 @@ function safeLine(msg: string): string {
 
 function reportError(err: unknown): number {
   const debug = process.env.PCA_AUDIT_DEBUG === '1';
-  if (err instanceof UsageError) {
-    process.stderr.write(
-      `pca-audit: ${safeLine(err.message)}\n${err.hint ? `hint: ${safeLine(err.hint)}\n` : ''}`,
-    );
-    if (!err.hint) process.stderr.write(`hint: see 'pca-audit --help'\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof InputError) {
-    process.stderr.write(
-      `pca-audit: reading ${err.kind} "${safeLine(err.input)}": ${safeLine(err.message)}\n`,
-    );
-    if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof StateError) {
-    process.stderr.write(`pca-audit: state "${safeLine(err.path)}": ${safeLine(err.message)}\n`);
-    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof AwsError) {
-    const id = err.requestId ? ` (request id ${err.requestId})` : '';
-    process.stderr.write(
-      `pca-audit: AWS ${err.operation} failed: ${safeLine(err.errorName)}: ${safeLine(err.message)}${id}\n`,
-    );
-    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
-    return EXIT_AWS;
-  }
-  if (err instanceof RetryLaterError) {
-    // who said no matters: AWS (its operation and answer), or pca-audit before asking AWS
-    const who =
-      err.refusedBy === 'AWS'
-        ? `refused by AWS (${[err.aws?.operation, err.aws?.errorName].filter(Boolean).join(': ')}${err.aws?.requestId ? `, request id ${err.aws.requestId}` : ''})`
-        : err.reason === 'ReportWaitTimeout'
-          ? 'pca-audit stopped waiting for AWS'
-          : 'refused by pca-audit, before asking AWS for a report';
-    process.stderr.write(
-      `pca-audit: not now: ${who}: ${safeLine(err.message)}; retry after ${formatInstant(Math.ceil(err.retryAfter))}\n`,
-    );
-    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
-    return EXIT_RETRY_LATER;
-  }
-  if (err instanceof LocalWriteError) {
-    process.stderr.write(`pca-audit: writing "${safeLine(err.path)}": ${safeLine(err.message)}\n`);
-    if (err.hint) process.stderr.write(`hint: ${safeLine(err.hint)}\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof ReportSyntaxError) {
-    process.stderr.write(`pca-audit: reading report: ${safeLine(err.message)}\n`);
-    return EXIT_USAGE;
-  }
-  const e = err as Error;
-  const io = err as NodeJS.ErrnoException;
   // the reader of stdout went away: nothing to say, nobody to say it to
-  if (io?.code === 'EPIPE') return 0;
-  // a filesystem refusal (--output on a full disk, a read-only one, a directory, ...) is the
-  // environment's, not a bug: name the path and say why
-  if (io && typeof io.code === 'string' && typeof io.path === 'string') {
-    const where = io.path === STDOUT_PATH ? 'stdout' : `"${safeLine(io.path)}"`;
-    process.stderr.write(`pca-audit: ${verbOf(io.syscall)} ${where}: ${systemReason(io)}\n`);
-    if (debug) process.stderr.write(`${io.stack ?? ''}\n`);
-    return EXIT_USAGE;
-  }
-  process.stderr.write(`pca-audit: internal error: ${safeLine(e?.message ?? String(err))}\n`);
+  if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 0;
+  const code = exitCodeOf(err);
   process.stderr.write(
-    debug ? `${e?.stack ?? ''}\n` : 'hint: run again with PCA_AUDIT_DEBUG=1 and report the output\n',
+    `pca-audit: ${describeError(err, { clean: safeLine, systemReason: (e) => safeLine(systemReason(e)) })}\n`,
   );
-  return EXIT_INTERNAL;
-}
-
-const VERBS: Record<string, string> = {
-  open: 'opening',
-  write: 'writing',
-  read: 'reading',
-  rename: 'replacing',
-  link: 'writing',
-  fsync: 'writing',
-  mkdir: 'making directory',
-  scandir: 'listing',
-  lstat: 'looking up',
-  stat: 'looking up',
-  unlink: 'removing',
-  rm: 'removing',
-};
-
-function verbOf(syscall: string | undefined): string {
-  return (syscall && VERBS[syscall]) || 'accessing';
-}
-
-/** "no space left on device (ENOSPC)": the system's words for the code, else the message without its prefix. */
-function systemReason(e: NodeJS.ErrnoException): string {
-  let text: string | undefined;
-  for (const [name, description] of getSystemErrorMap().values()) {
-    if (name === e.code) {
-      text = description;
-      break;
-    }
+  const hint = hintOf(err);
+  if (hint) process.stderr.write(`hint: ${safeLine(hint)}\n`);
+  else if (err instanceof UsageError) process.stderr.write(`hint: see 'pca-audit --help'\n`);
+  if (code === EXIT_INTERNAL) {
+    const e = err as Error | undefined;
+    process.stderr.write(
+      debug ? `${e?.stack ?? ''}\n` : 'hint: run again with PCA_AUDIT_DEBUG=1 and report the output\n',
+    );
+  } else if (debug) {
+    const cause = (err as Error | undefined)?.cause;
+    if (err instanceof InputError && cause) process.stderr.write(`${(cause as Error).stack ?? cause}\n`);
+    else if (isSystemError(err)) process.stderr.write(`${(err as unknown as Error).stack ?? ''}\n`);
   }
-  text ??= e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  return `${safeLine(text)} (${safeLine(e.code ?? '')})`;
+  return code;
 }

@@ -8,9 +8,15 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
 import { X509Certificate } from '@peculiar/x509';
 import { type CrlDocument, nameText } from './crl.js';
+import { type DescribeOptions, PcaAuditError } from './errors.js';
 
-export class CaCertificateError extends Error {
+export class CaCertificateError extends PcaAuditError {
   override readonly name = 'CaCertificateError';
+  readonly errorKind = 'input';
+
+  override describe(o: DescribeOptions): string {
+    return `reading CA certificate: ${o.clean(this.message)}`;
+  }
 }
 
 export interface CrlVerification {

@@ -25,17 +25,23 @@ import {
   type TBSCertList,
 } from '@peculiar/asn1-x509';
 import { X509Crl } from '@peculiar/x509';
+import { type DescribeOptions, PcaAuditError } from './errors.js';
 import { formatInstant } from './instant.js';
 import { type CrlReasonName, crlReasonName } from './revocation-reason.js';
 
-export class CrlError extends Error {
+export class CrlError extends PcaAuditError {
   override readonly name = 'CrlError';
+  readonly errorKind = 'input';
   constructor(
     readonly what: string,
     /** where in the DER, when known */
     readonly byte?: number,
   ) {
     super(byte === undefined ? what : `byte ${byte}: ${what}`);
+  }
+
+  override describe(o: DescribeOptions): string {
+    return `reading CRL: ${o.clean(this.message)}`;
   }
 }
 

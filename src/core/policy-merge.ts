@@ -5,6 +5,7 @@
  * byte, other statements' odd spacing, escapes and key order included, stays as it was.
  */
 import type { CaArn } from './ca-arn.js';
+import { PcaAuditError } from './errors.js';
 import { type JsonSpan, jsonSpans } from './json-spans.js';
 import { diffLines, unifiedHunks } from './line-diff.js';
 
@@ -19,11 +20,12 @@ export const DELIVERY_ACTIONS = [
 const PCA_SERVICE = 'acm-pca.amazonaws.com';
 
 /** A policy that cannot be merged into: not JSON, or not a policy. Nothing may be written. */
-export class PolicyTextError extends Error {
+export class PolicyTextError extends PcaAuditError {
   override readonly name = 'PolicyTextError';
+  readonly errorKind = 'usage';
   constructor(
     message: string,
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(message);
   }

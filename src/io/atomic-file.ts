@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { chmod, link, lstat, open, readdir, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { PcaAuditError } from '../core/errors.js';
 
 /** The partial file of `target` written by process `pid`. */
 export function partialPath(target: string, pid: number = process.pid): string {
@@ -14,8 +15,9 @@ export function partialPath(target: string, pid: number = process.pid): string {
 }
 
 /** A filesystem refusal pca-audit finds itself (the OS's own errors carry code and path too). */
-export class FileError extends Error {
+export class FileError extends PcaAuditError {
   override readonly name = 'FileError';
+  readonly errorKind = 'local-write';
   constructor(
     readonly code: string,
     readonly path: string,
@@ -27,8 +29,9 @@ export class FileError extends Error {
 }
 
 /** The target exists and replacing it was not asked for. */
-export class TargetExistsError extends Error {
+export class TargetExistsError extends PcaAuditError {
   override readonly name = 'TargetExistsError';
+  readonly errorKind = 'local-write';
   constructor(readonly path: string) {
     super(`"${path}" exists`);
   }
@@ -197,7 +200,7 @@ async function writeAll(
 }
 
 /** The rename must survive a crash too; a filesystem that cannot fsync a directory is let be. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync().catch((err: NodeJS.ErrnoException) => {

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { type DescribeOptions, PcaAuditError } from '../core/errors.js';
 
 const CHUNK = 1 << 20;
 
 /** An input error that names the input: the CLI prints it as `reading <kind> "<name>": ...` */
-export class InputError extends Error {
+export class InputError extends PcaAuditError {
   override readonly name = 'InputError';
+  readonly errorKind = 'input';
   /** what the input is: 'report', 'CloudTrail source', 'CRL' */
   readonly kind: string;
   constructor(
@@ -19,6 +21,10 @@ export class InputError extends Error {
   ) {
     super(message, options);
     this.kind = options?.kind ?? 'report';
+  }
+
+  override describe(o: DescribeOptions): string {
+    return `reading ${this.kind} "${o.clean(this.input)}": ${o.clean(this.message)}`;
   }
 }
 

@@ -9,10 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
-import { AwsError, LocalWriteError, RetryLaterError } from '../aws/errors.js';
+import { AwsError } from '../aws/errors.js';
 import { listCas } from '../aws/pca.js';
 import { type CaArn, parseCaArn } from '../core/ca-arn.js';
 import type { CheckedCrl } from '../core/crl-location.js';
+import { describeError as describeOne, exitCodeOf } from '../core/errors.js';
 import type { FailOn } from '../core/fail-on.js';
 import { formatInstant } from '../core/instant.js';
 import type { DiffOutput } from '../core/report-model.js';
@@ -27,7 +28,7 @@ import {
   type TargetSummary,
 } from '../core/run-model.js';
 import { type Target, targetName } from '../core/targets.js';
-import { InputError } from '../io/report-source.js';
+import { systemReason } from '../io/system-error.js';
 import { FsStateStore } from '../store/fs-state-store.js';
 import { isFsError, type Mirror, StateError, stateFailure } from '../store/fs-store.js';
 import { S3StateStore } from '../store/s3-state-store.js';
@@ -134,35 +135,14 @@ function runIdAt(now: number): string {
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 
-function exitForError(err: unknown): number {
-  if (err instanceof RetryLaterError) return 5;
-  if (err instanceof AwsError) return 3;
-  if (err instanceof InputError || err instanceof StateError || err instanceof LocalWriteError) return 2;
-  return 4;
-}
-
 /** A file system error escaping a CA's work (its report directory, a kept report) as a StateError. */
 function asStateError(err: unknown, fallbackPath: string): unknown {
   return isFsError(err) ? stateFailure(err.path ?? fallbackPath, 'use the state', err) : err;
 }
 
+/** The run summary's text of an error: one line, the AWS answer of a "not now" kept in its own field. */
 function describeError(err: unknown): string {
-  if (err instanceof RetryLaterError) {
-    const who =
-      err.refusedBy === 'AWS'
-        ? 'refused by AWS'
-        : err.reason === 'ReportWaitTimeout'
-          ? 'pca-audit stopped waiting for AWS'
-          : 'refused by pca-audit';
-    return `not now: ${who}: ${err.message}; retry after ${formatInstant(Math.ceil(err.retryAfter))}`;
-  }
-  if (err instanceof LocalWriteError) return `writing "${err.path}": ${err.message}`;
-  if (err instanceof AwsError) {
-    return `AWS ${err.operation} failed: ${err.errorName}: ${err.message}${err.requestId ? ` (request id ${err.requestId})` : ''}`;
-  }
-  if (err instanceof InputError) return `reading ${err.kind} "${err.input}": ${err.message}`;
-  if (err instanceof StateError) return `${err.path}: ${err.message}`;
-  return `internal error: ${(err as Error)?.message ?? String(err)}`;
+  return describeOne(err, { brief: true, systemReason });
 }
 
 /** `fn` over `items`, at most `limit` at once; the results in the items' order. */
@@ -240,7 +220,7 @@ async function planRun(
         status: 'failed',
         cas: 0,
         error: describeError(p.err),
-        exitCode: exitForError(p.err),
+        exitCode: exitCodeOf(p.err),
       });
       continue;
     }
@@ -382,7 +362,7 @@ export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSumm
             caId: ca.id,
             err,
             error: describeError(err),
-            exitCode: exitForError(err),
+            exitCode: exitCodeOf(err),
             now: ctx.now(),
             lastGood,
             firstTried: cp === null ? await firstTried(store, ca.arn).catch(() => undefined) : undefined,

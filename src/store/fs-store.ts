@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type DescribeOptions, PcaAuditError } from '../core/errors.js';
+import { syncDir } from '../io/atomic-file.js';
 
 /** 2: a CA's state under cas/<account>/<region>/<CA_ID>/ (src/store/layout.ts); 1: cas/<CA_ID>/ */
 export const STATE_LAYOUT = 2;
@@ -22,14 +24,19 @@ export interface Mirror {
   remove(localPath: string): Promise<void>;
 }
 
-export class StateError extends Error {
+export class StateError extends PcaAuditError {
   override readonly name = 'StateError';
+  readonly errorKind = 'state';
   constructor(
     readonly path: string,
     message: string,
-    readonly hint?: string,
+    override readonly hint?: string,
   ) {
     super(message);
+  }
+
+  override describe(o: DescribeOptions): string {
+    return `state "${o.clean(this.path)}": ${o.clean(this.message)}`;
   }
 }
 
@@ -123,15 +130,6 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
     // the rename itself must survive a crash
     await syncDir(dirname(path));
   });
-}
-
-async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }
 
 /** A state file's text; undefined when there is no such file. */

@@ -1,3 +1,4 @@
+import { type DescribeOptions, PcaAuditError } from '../errors.js';
 import { parseInstantBytes } from '../instant.js';
 
 /**
@@ -11,8 +12,9 @@ import { parseInstantBytes } from '../instant.js';
  */
 
 /** A JSON text that cannot be split: truncated, unbalanced, or not JSON at all. */
-export class JsonSplitError extends Error {
+export class JsonSplitError extends PcaAuditError {
   override readonly name = 'JsonSplitError';
+  readonly errorKind = 'input';
   constructor(
     readonly what: string,
     /** 1-based line, 0-based byte offset in the (decompressed) input */
@@ -20,6 +22,10 @@ export class JsonSplitError extends Error {
     readonly byte: number,
   ) {
     super(`line ${line}, byte ${byte}: ${what}`);
+  }
+
+  override describe(o: DescribeOptions): string {
+    return `reading CloudTrail source: ${o.clean(this.message)}`;
   }
 }
 
