@@ -259,9 +259,8 @@ export async function resolveRunSettings(
       'name the bucket the CAs write reports into: --bucket, PCA_AUDIT_BUCKET or "bucket" in the config',
     );
   for (const c of cas) if (!parseCaArn(c)) throw new UsageError(`--ca: "${c}" is not a CA ARN`);
-  const repeatAlerts = pick<unknown>('repeatAlerts', false);
-  if (typeof repeatAlerts !== 'boolean')
-    throw new UsageError('--config: "repeatAlerts" must be true or false');
+  // booleans are true or false from every source: loadConfig and the environment layer refuse others
+  const repeatAlerts = pick<boolean>('repeatAlerts', false);
   if (cas.length === 0 && !all && !targets)
     throw new UsageError('name the CAs: --ca ARN (repeatable) or --all', 'or "cas" in the config file');
   const failOn = pick<string>('failOn', 'warning');
@@ -283,8 +282,7 @@ export async function resolveRunSettings(
   const reportFormat = pick<string>('reportFormat', 'json');
   if (reportFormat !== 'json' && reportFormat !== 'csv')
     throw new UsageError(`--report-format: "${reportFormat}" is not json or csv`);
-  const ocsp = pick<unknown>('ocsp', true);
-  if (typeof ocsp !== 'boolean') throw new UsageError('--config: "ocsp" must be true or false');
+  const ocsp = pick<boolean>('ocsp', true);
   const ocspUrl = env.PCA_AUDIT_OCSP_URL;
   let urlOverride: string | undefined;
   if (ocspUrl) {
@@ -331,12 +329,10 @@ export async function resolveRunSettings(
     const problem = namespaceProblem(namespace);
     if (problem) throw new UsageError(`--cloudwatch-namespace: "${safeText(namespace)}" ${problem}`);
   }
-  const putFlag = pick<unknown>('putMetricData', false);
-  if (typeof putFlag !== 'boolean') throw new UsageError('--config: "putMetricData" must be true or false');
+  const putFlag = pick<boolean>('putMetricData', false);
   // --cloudwatch-namespace alone sends PutMetricData; with --emf it names the EMF lines' namespace
   const putMetricData = putFlag || (namespace !== undefined && !emf);
-  const securityHub = pick<unknown>('securityHub', false);
-  if (typeof securityHub !== 'boolean') throw new UsageError('--config: "securityHub" must be true or false');
+  const securityHub = pick<boolean>('securityHub', false);
   const metrics =
     emf || putMetricData
       ? { namespace: namespace ?? DEFAULT_NAMESPACE, ...(emf ? { emf } : {}), putMetricData }
