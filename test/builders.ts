@@ -2,29 +2,30 @@
  * Builders for audit report rows and whole reports, and drivers that run the core the way the CLI
  * does (index from byte chunks, diff with rows read back by offset).
  */
-import { type AuditRecordFields, FIELD_NAMES, type FieldName } from '../src/core/audit-record.js';
+
+import { diffIndexes, releaseJoinColumns } from '../src/core/diff/diff.js';
+import { completeDiff, rowsForDiff } from '../src/core/diff/diff-report.js';
+import { type Finding, FindingCollector } from '../src/core/finding.js';
 import {
   type CertificateDecoder,
   type CloudTrailEvent,
   normalise,
   unwrap,
-} from '../src/core/cloudtrail/event.js';
-import type { Crl } from '../src/core/crl.js';
-import { type CrlSummary, checkCrl } from '../src/core/crl-check.js';
-import type { CrlVerification } from '../src/core/crl-verify.js';
-import { diffIndexes, releaseJoinColumns } from '../src/core/diff.js';
-import { completeDiff, rowsForDiff } from '../src/core/diff-report.js';
-import { type Finding, FindingCollector } from '../src/core/finding.js';
-import { completeInspect, type InspectOptions, rowsForInspect } from '../src/core/inspect-report.js';
-import { type ReconciliationSummary, reconcile, rowsForReconcile } from '../src/core/reconcile.js';
-import type { ReportIndex } from '../src/core/report-index.js';
+} from '../src/core/reconcile/cloudtrail/event.js';
+import type { Crl } from '../src/core/reconcile/crl.js';
+import { type CrlSummary, checkCrl } from '../src/core/reconcile/crl-check.js';
+import type { CrlVerification } from '../src/core/reconcile/crl-verify.js';
+import { type ReconciliationSummary, reconcile, rowsForReconcile } from '../src/core/reconcile/reconcile.js';
+import { type AuditRecordFields, FIELD_NAMES, type FieldName } from '../src/core/report/audit-record.js';
+import { completeInspect, type InspectOptions, rowsForInspect } from '../src/core/report/inspect-report.js';
+import type { ReportIndex } from '../src/core/report/report-index.js';
 import {
   type DiffOutput,
   evidenceOffsets,
   type InspectOutput,
   type RowsByOffset,
-} from '../src/core/report-model.js';
-import { indexReport, readRowsAt } from '../src/core/report-reader.js';
+} from '../src/core/report/report-model.js';
+import { indexReport, readRowsAt } from '../src/core/report/report-reader.js';
 
 export const ACCOUNT = '111122223333';
 export const CA_ARN =

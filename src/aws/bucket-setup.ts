@@ -5,9 +5,7 @@
  * policy is still the one the merge started from.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { caCanWrite, PCA_PRINCIPAL, unconditionedServiceGrants } from '../core/bucket-policy.js';
-import type { CaArn } from '../core/ca-arn.js';
-import { PcaAuditError } from '../core/errors.js';
+import { caCanWrite, PCA_PRINCIPAL, unconditionedServiceGrants } from '../core/bucket/bucket-policy.js';
 import {
   DELIVERY_SID,
   grantFor,
@@ -15,7 +13,9 @@ import {
   type MergeAction,
   mergeDeliveryStatement,
   policyDiff,
-} from '../core/policy-merge.js';
+} from '../core/bucket/policy-merge.js';
+import type { CaArn } from '../core/ca-arn.js';
+import { PcaAuditError } from '../core/errors.js';
 import {
   bucketEncryption,
   bucketRegion,

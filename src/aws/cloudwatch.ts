@@ -3,7 +3,7 @@
  * only when a run sends metrics.
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { MetricDatum } from '../core/metrics.js';
+import type { MetricDatum } from '../core/run/metrics.js';
 import type { ClientConfig } from './clients.js';
 import { call } from './errors.js';
 

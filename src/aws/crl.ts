@@ -5,7 +5,7 @@ import {
   GetCertificateAuthorityCertificateCommand,
 } from '@aws-sdk/client-acm-pca';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { RevocationConfig } from '../core/crl-location.js';
+import type { RevocationConfig } from '../core/reconcile/crl-location.js';
 import { AwsError, call } from './errors.js';
 import { listObjects } from './s3.js';
 

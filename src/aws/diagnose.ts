@@ -6,7 +6,7 @@ import {
   HeadBucketCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { caCanWrite } from '../core/bucket-policy.js';
+import { caCanWrite } from '../core/bucket/bucket-policy.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { call } from './errors.js';
 

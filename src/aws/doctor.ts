@@ -8,13 +8,13 @@ import {
   caCanWrite,
   PCA_PRINCIPAL,
   unconditionedServiceGrants,
-} from '../core/bucket-policy.js';
+} from '../core/bucket/bucket-policy.js';
+import { PROBE_KEY } from '../core/bucket/iam-policy.js';
 import type { CaArn } from '../core/ca-arn.js';
-import { CrlError, crlDer, decodeCrl } from '../core/crl.js';
-import { crlRefreshAge } from '../core/crl-check.js';
-import { crlLocation, locationText } from '../core/crl-location.js';
-import { PROBE_KEY } from '../core/iam-policy.js';
 import { formatInstant } from '../core/instant.js';
+import { CrlError, crlDer, decodeCrl } from '../core/reconcile/crl.js';
+import { crlRefreshAge } from '../core/reconcile/crl-check.js';
+import { crlLocation, locationText } from '../core/reconcile/crl-location.js';
 import {
   bucketEncryption,
   bucketRegion,

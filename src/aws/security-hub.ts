@@ -7,7 +7,7 @@ import {
   BatchUpdateFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { type AsffFinding, batches, type WorkflowUpdate } from '../core/asff.js';
+import { type AsffFinding, batches, type WorkflowUpdate } from '../core/run/asff.js';
 import type { ClientConfig } from './clients.js';
 import { call } from './errors.js';
 

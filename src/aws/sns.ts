@@ -3,7 +3,7 @@
  * client never weighs on other commands' start.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { SnsMessage } from '../core/sns-message.js';
+import type { SnsMessage } from '../core/run/sns-message.js';
 import type { ClientConfig } from './clients.js';
 import { call } from './errors.js';
 

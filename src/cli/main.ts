@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { IAM_COMMANDS, IAM_SIDES } from '../core/bucket/iam-policy.js';
 import { describeError, exitCodeOf, hintOf, isSystemError } from '../core/errors.js';
 import { FAIL_ON_LEVELS } from '../core/fail-on.js';
-import { IAM_COMMANDS, IAM_SIDES } from '../core/iam-policy.js';
 import { safeText } from '../core/render/style.js';
 import { InputError } from '../io/report-source.js';
 import { systemReason } from '../io/system-error.js';

@@ -4,8 +4,9 @@
  * in AWS order and absent values omitted; CSV has the 11-column header, CRLF line ends, and quotes
  * only cells holding a quote, comma or line break.
  */
-import { FIELD_NAMES, type FieldName } from '../core/audit-record.js';
+
 import { formatInstant } from '../core/instant.js';
+import { FIELD_NAMES, type FieldName } from '../core/report/audit-record.js';
 
 export type AuditReportFormat = 'JSON' | 'CSV';
 

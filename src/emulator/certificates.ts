@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { octetsToHex } from '../core/serial.js';
+import { octetsToHex } from '../core/report/serial.js';
 import { AwsError } from './aws-error.js';
 import { formatRfc2253 } from './rfc2253.js';
 

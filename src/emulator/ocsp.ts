@@ -23,7 +23,7 @@ import {
 } from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate, CRLReason, type CRLReasons, Extension } from '@peculiar/asn1-x509';
-import { octetsToHex, parseSerial } from '../core/serial.js';
+import { octetsToHex, parseSerial } from '../core/report/serial.js';
 import { type CaKey, signingKey } from './certificates.js';
 import { CRL_REASON_CODES, ecdsaSignatureDer } from './crl.js';
 

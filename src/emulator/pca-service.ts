@@ -5,11 +5,11 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { FIELD_NAMES, type FieldName } from '../core/audit-record.js';
 import { REPORT_INTERVAL_SECONDS } from '../core/ca-arn.js';
 import { formatInstant } from '../core/instant.js';
-import { REVOCATION_REASONS } from '../core/revocation-reason.js';
-import { formatSerial, parseSerial } from '../core/serial.js';
+import { FIELD_NAMES, type FieldName } from '../core/report/audit-record.js';
+import { REVOCATION_REASONS } from '../core/report/revocation-reason.js';
+import { formatSerial, parseSerial } from '../core/report/serial.js';
 import {
   type AuditReportFormat,
   type AuditReportRow,

@@ -2,8 +2,8 @@
  * Reads a certificate handed over as text (an ACME RevokeCertificate logs it as base64 or base64url
  * DER, maybe PEM) for its serial and issuer, with @peculiar/x509. Loaded only when an event needs it.
  */
-import type { CertificateDecoder } from '../core/cloudtrail/event.js';
-import { parseSerial } from '../core/serial.js';
+import type { CertificateDecoder } from '../core/reconcile/cloudtrail/event.js';
+import { parseSerial } from '../core/report/serial.js';
 
 export async function loadCertificateDecoder(): Promise<CertificateDecoder> {
   await import('reflect-metadata');

@@ -1,7 +1,7 @@
 /** Reads a CRL file (DER or PEM, gzip told by its magic bytes, `-` for stdin), and the CA certificate. */
 import type { X509Certificate } from '@peculiar/x509';
-import { type CrlDocument, CrlError, crlDer, decodeCrl } from '../core/crl.js';
-import { CaCertificateError, parseCaCertificate } from '../core/crl-verify.js';
+import { type CrlDocument, CrlError, crlDer, decodeCrl } from '../core/reconcile/crl.js';
+import { CaCertificateError, parseCaCertificate } from '../core/reconcile/crl-verify.js';
 import { type InputContext, openInput } from './inputs.js';
 import { InputError, readChunks } from './report-source.js';
 

@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseInstant } from '../core/instant.js';
 import {
   type CertificateDecoder,
   type CloudTrailEvent,
@@ -13,9 +14,8 @@ import {
   normalise,
   recordsIssuance,
   unwrap,
-} from '../core/cloudtrail/event.js';
-import { type JsonPiece, JsonSplitError } from '../core/cloudtrail/json-splitter.js';
-import { parseInstant } from '../core/instant.js';
+} from '../core/reconcile/cloudtrail/event.js';
+import { type JsonPiece, JsonSplitError } from '../core/reconcile/cloudtrail/json-splitter.js';
 import { loadCertificateDecoder } from './certificate-decoder.js';
 import { InputError, openReportFile, type ReportFile } from './report-source.js';
 import {

@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { ReportIndex } from '../core/report-index.js';
+import type { ReportIndex } from '../core/report/report-index.js';
 import { type LoadOptions, loadReport } from './load-report.js';
 import { InputError, type ReportFile } from './report-source.js';
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
-import { isS3Uri, parseS3Uri } from '../core/s3-uri.js';
+import { isS3Uri, parseS3Uri } from '../core/bucket/s3-uri.js';
 import { InputError, openReportFile, type ReportFile } from './report-source.js';
 
 export interface InputContext {

@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
-import type { RecordView } from '../core/audit-record.js';
-import { CsvReportScanner } from '../core/csv-report-scanner.js';
-import { releaseJoinColumns } from '../core/diff.js';
-import { JsonReportScanner } from '../core/json-report-scanner.js';
-import { lineOf, type ReportIndex } from '../core/report-index.js';
-import type { RowsByOffset } from '../core/report-model.js';
-import { ESTIMATE_HEAD, estimateRows, indexReport, readRowsAt } from '../core/report-reader.js';
-import { ReportSyntaxError } from '../core/report-syntax-error.js';
+import { releaseJoinColumns } from '../core/diff/diff.js';
+import type { RecordView } from '../core/report/audit-record.js';
+import { CsvReportScanner } from '../core/report/csv-report-scanner.js';
+import { JsonReportScanner } from '../core/report/json-report-scanner.js';
+import { lineOf, type ReportIndex } from '../core/report/report-index.js';
+import type { RowsByOffset } from '../core/report/report-model.js';
+import { ESTIMATE_HEAD, estimateRows, indexReport, readRowsAt } from '../core/report/report-reader.js';
+import { ReportSyntaxError } from '../core/report/report-syntax-error.js';
 import { InputError, type ReportFile, readChunks } from './report-source.js';
 
 export interface LoadOptions {

@@ -2,7 +2,7 @@
  * OCSP over HTTP (RFC 6960 appendix A): one POST of a DER request, the DER response back. Every
  * failure is a value, not a throw: a night with an unreachable responder still records its results.
  */
-import type { OcspFailure } from '../core/ocsp-check.js';
+import type { OcspFailure } from '../core/reconcile/ocsp-check.js';
 
 export interface OcspPostOptions {
   /** seconds for the whole exchange */

@@ -12,8 +12,13 @@
 import { isUtf8 } from 'node:buffer';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { isOtherRecord } from '../core/cloudtrail/event.js';
-import { type JsonPiece, JsonSplitError, JsonSplitter, type Skim } from '../core/cloudtrail/json-splitter.js';
+import { isOtherRecord } from '../core/reconcile/cloudtrail/event.js';
+import {
+  type JsonPiece,
+  JsonSplitError,
+  JsonSplitter,
+  type Skim,
+} from '../core/reconcile/cloudtrail/json-splitter.js';
 import { InputError, type ReportFile, readChunks } from './report-source.js';
 
 /** Records of other APIs and services, counted unparsed: how many, what, and their time span. */

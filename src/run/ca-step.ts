@@ -8,20 +8,20 @@
  */
 import { generateReport, listReports } from '../aws/generate.js';
 import type { CaArn } from '../core/ca-arn.js';
-import { crlTrustFindings } from '../core/crl-check.js';
 import { countBySeverity, FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { formatInstant } from '../core/instant.js';
-import { type CaMetrics, EXPIRING_SOON_SECONDS } from '../core/metrics.js';
+import { crlTrustFindings } from '../core/reconcile/crl-check.js';
 import { renderDiffMarkdown } from '../core/render/markdown.js';
-import type { DiffOutput } from '../core/report-model.js';
-import { expiringEntries } from '../core/report-summary.js';
+import type { DiffOutput } from '../core/report/report-model.js';
+import { expiringEntries } from '../core/report/report-summary.js';
 import {
   type Checkpoint,
   type CommitRecord,
   historyProblems,
   tamperedFindings,
 } from '../core/run/checkpoint.js';
-import { alertExitCode, applyAcks, type CaResult, findingKey, splitAlerts } from '../core/run-model.js';
+import { type CaMetrics, EXPIRING_SOON_SECONDS } from '../core/run/metrics.js';
+import { alertExitCode, applyAcks, type CaResult, findingKey, splitAlerts } from '../core/run/run-model.js';
 import { fetchS3 } from '../io/inputs.js';
 import { loadReport } from '../io/load-report.js';
 import { InputError, openReportFile } from '../io/report-source.js';

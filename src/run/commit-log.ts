@@ -7,7 +7,7 @@
  * id the receivers get as an idempotency key.
  */
 import type { ChannelState, CommitRecord } from '../core/run/checkpoint.js';
-import type { RunSummary } from '../core/run-model.js';
+import type { RunSummary } from '../core/run/run-model.js';
 import type { StateStore } from '../store/state-store.js';
 import type { RunDeps, RunSettings } from './nightly.js';
 import { CHANNELS, type Channel, channelsOf, deliverTo } from './notify.js';

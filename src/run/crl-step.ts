@@ -6,7 +6,9 @@
  */
 import type { AwsClients } from '../aws/clients.js';
 import type { CaArn } from '../core/ca-arn.js';
-import { CrlError } from '../core/crl.js';
+import type { Finding } from '../core/finding.js';
+import { formatInstant } from '../core/instant.js';
+import { CrlError } from '../core/reconcile/crl.js';
 import {
   type CheckedCrl,
   crlLocation,
@@ -15,10 +17,8 @@ import {
   noRevocationPublished,
   type RevocationConfig,
   unionOfPartitions,
-} from '../core/crl-location.js';
-import { CaCertificateError, verifyCrl } from '../core/crl-verify.js';
-import type { Finding } from '../core/finding.js';
-import { formatInstant } from '../core/instant.js';
+} from '../core/reconcile/crl-location.js';
+import { CaCertificateError, verifyCrl } from '../core/reconcile/crl-verify.js';
 import { crlSignatureText } from '../core/render/text.js';
 
 export interface RevocationSources {

@@ -26,8 +26,8 @@ import type { lookupEvents as LookupEvents } from '../aws/cloudtrail.js';
 import type { S3Object } from '../aws/s3.js';
 import type { TrailLister } from '../aws/trail-bucket.js';
 import type { CaArn } from '../core/ca-arn.js';
-import { LOOKUP_EVENT_NAMES, normalise, unwrap } from '../core/cloudtrail/event.js';
 import { parseInstant } from '../core/instant.js';
+import { LOOKUP_EVENT_NAMES, normalise, unwrap } from '../core/reconcile/cloudtrail/event.js';
 import type { LookupRecord, LookupSpan, SharedEventReads } from '../io/event-inputs.js';
 
 /**

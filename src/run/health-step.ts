@@ -4,9 +4,9 @@
  * finding, so a CA failing night after night surfaces even when each night is "only" exit 5 or 3.
  */
 import { ReportFailedError } from '../aws/errors.js';
-import { auditReportFailed, reportStale } from '../core/audit-health.js';
 import type { FailOn } from '../core/fail-on.js';
 import { countBySeverity, type Finding } from '../core/finding.js';
+import { auditReportFailed, reportStale } from '../core/run/audit-health.js';
 import {
   type Ack,
   alertExitCode,
@@ -14,7 +14,7 @@ import {
   type CaResult,
   splitAlerts,
   worseExit,
-} from '../core/run-model.js';
+} from '../core/run/run-model.js';
 import type { StateStore } from '../store/state-store.js';
 
 export interface HealthSettings {

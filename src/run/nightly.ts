@@ -12,11 +12,11 @@ import { relative } from 'node:path';
 import { AwsError } from '../aws/errors.js';
 import { listCas } from '../aws/pca.js';
 import { type CaArn, parseCaArn } from '../core/ca-arn.js';
-import type { CheckedCrl } from '../core/crl-location.js';
 import { describeError as describeOne, exitCodeOf } from '../core/errors.js';
 import type { FailOn } from '../core/fail-on.js';
 import { formatInstant } from '../core/instant.js';
-import type { DiffOutput } from '../core/report-model.js';
+import type { CheckedCrl } from '../core/reconcile/crl-location.js';
+import type { DiffOutput } from '../core/report/report-model.js';
 import {
   type Ack,
   applyAcks,
@@ -26,8 +26,8 @@ import {
   renderRunMarkdown,
   summariseRun,
   type TargetSummary,
-} from '../core/run-model.js';
-import { type Target, targetName } from '../core/targets.js';
+} from '../core/run/run-model.js';
+import { type Target, targetName } from '../core/run/targets.js';
 import { systemReason } from '../io/system-error.js';
 import { FsStateStore } from '../store/fs-state-store.js';
 import { isFsError, type Mirror, StateError, stateFailure } from '../store/fs-store.js';

@@ -10,16 +10,16 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import { AwsError } from '../aws/errors.js';
-import { type AlertForAsff, asffFinding, type ImportedFindings, securityHubPlan } from '../core/asff.js';
 import { parseCaArn } from '../core/ca-arn.js';
 import type { Finding, Severity } from '../core/finding.js';
 import { parseInstant } from '../core/instant.js';
-import { emfLines, type MetricDatum, metricDataBatches } from '../core/metrics.js';
 import { safeText } from '../core/render/style.js';
-import { findingKey, type RunSummary } from '../core/run-model.js';
-import { type SnsFormat, snsMessage } from '../core/sns-message.js';
-import { parseSnsTopicArn } from '../core/sns-topic.js';
-import { redactUrl, type WebhookTarget } from '../core/webhook-url.js';
+import { type AlertForAsff, asffFinding, type ImportedFindings, securityHubPlan } from '../core/run/asff.js';
+import { emfLines, type MetricDatum, metricDataBatches } from '../core/run/metrics.js';
+import { findingKey, type RunSummary } from '../core/run/run-model.js';
+import { type SnsFormat, snsMessage } from '../core/run/sns-message.js';
+import { parseSnsTopicArn } from '../core/run/sns-topic.js';
+import { redactUrl, type WebhookTarget } from '../core/run/webhook-url.js';
 import { caStateDir } from '../store/layout.js';
 
 /** Where a notification goes; the commit record keeps a delivery state for each. */

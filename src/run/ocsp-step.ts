@@ -7,15 +7,15 @@ import { AwsError } from '../aws/errors.js';
 import type { CaArn } from '../core/ca-arn.js';
 import { FINDING_SEVERITY, type Finding } from '../core/finding.js';
 import { findingMessage } from '../core/finding-catalogue.js';
-import { buildOcspRequest, type OcspIssuer, ocspIssuer, verifyOcspResponse } from '../core/ocsp.js';
+import { buildOcspRequest, type OcspIssuer, ocspIssuer, verifyOcspResponse } from '../core/reconcile/ocsp.js';
 import {
   type OcspSummary,
   type OcspTarget,
   ocspFindings,
   ocspResponderUrl,
   selectOcspTargets,
-} from '../core/ocsp-check.js';
-import type { CertificateRow } from '../core/report-model.js';
+} from '../core/reconcile/ocsp-check.js';
+import type { CertificateRow } from '../core/report/report-model.js';
 import type { OcspPostResult } from '../io/ocsp-client.js';
 import type { CaReads } from './crl-step.js';
 

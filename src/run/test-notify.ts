@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatInstant } from '../core/instant.js';
-import { type RunSummary, renderRunMarkdown } from '../core/run-model.js';
+import { type RunSummary, renderRunMarkdown } from '../core/run/run-model.js';
 import { type Channel, channelsOf, deliverTo, type NotifySettings } from './notify.js';
 
 export interface ChannelAnswer {

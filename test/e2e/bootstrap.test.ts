@@ -25,8 +25,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapBucket } from '../../src/aws/bucket-setup.js';
 import { AwsError } from '../../src/aws/errors.js';
+import { DELIVERY_SID, deliveryStatement, grantFor } from '../../src/core/bucket/policy-merge.js';
 import { type CaArn, parseCaArn } from '../../src/core/ca-arn.js';
-import { DELIVERY_SID, deliveryStatement, grantFor } from '../../src/core/policy-merge.js';
 import { makeTestCa, makeTestCrl } from '../support/crl.js';
 import { linesOf, type RunResult, runCli } from './cli.js';
 

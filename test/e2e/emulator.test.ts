@@ -22,10 +22,10 @@ import { CloudTrailClient, LookupEventsCommand, paginateLookupEvents } from '@aw
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { FIELD_NAMES } from '../../src/core/audit-record.js';
 import { parseInstant } from '../../src/core/instant.js';
-import { formatSerial, parseSerial } from '../../src/core/serial.js';
-import { parseSubject } from '../../src/core/subject.js';
+import { FIELD_NAMES } from '../../src/core/report/audit-record.js';
+import { formatSerial, parseSerial } from '../../src/core/report/serial.js';
+import { parseSubject } from '../../src/core/report/subject.js';
 import {
   type AwsStack,
   createBucket,

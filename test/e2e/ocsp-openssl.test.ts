@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCaArn } from '../../src/core/ca-arn.js';
 import { formatInstant } from '../../src/core/instant.js';
-import type { CertificateRow } from '../../src/core/report-model.js';
-import { formatSerial } from '../../src/core/serial.js';
+import type { CertificateRow } from '../../src/core/report/report-model.js';
+import { formatSerial } from '../../src/core/report/serial.js';
 import { postOcsp } from '../../src/io/ocsp-client.js';
 import { checkRevocationsByOcsp, type OcspSettings, type OcspStepDeps } from '../../src/run/ocsp-step.js';
 import {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSerial } from '../../src/core/serial.js';
+import { parseSerial } from '../../src/core/report/serial.js';
 import { runCli, runCommand, SAMPLE_CA } from './cli.js';
 
 /**

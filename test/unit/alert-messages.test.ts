@@ -1,12 +1,12 @@
 /** Issue 16 item 4: the pure shapes of run's AWS alerts (SNS message, CloudWatch metrics, ASFF findings). */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { batches, securityHubPlan } from '../../src/core/asff.js';
-import { iamPolicy } from '../../src/core/iam-policy.js';
-import { emfLines, metricDataBatches, namespaceProblem } from '../../src/core/metrics.js';
-import { type RunSummary, renderRunMarkdown } from '../../src/core/run-model.js';
-import { SNS_MAX_BYTES, snsMessage, snsSubject } from '../../src/core/sns-message.js';
-import { parseSnsTopicArn } from '../../src/core/sns-topic.js';
+import { iamPolicy } from '../../src/core/bucket/iam-policy.js';
+import { batches, securityHubPlan } from '../../src/core/run/asff.js';
+import { emfLines, metricDataBatches, namespaceProblem } from '../../src/core/run/metrics.js';
+import { type RunSummary, renderRunMarkdown } from '../../src/core/run/run-model.js';
+import { SNS_MAX_BYTES, snsMessage, snsSubject } from '../../src/core/run/sns-message.js';
+import { parseSnsTopicArn } from '../../src/core/run/sns-topic.js';
 import { CA_ARN } from '../builders.js';
 
 function summary(alerts: number, message = 'revoked, but no RevokeCertificate event'): RunSummary {

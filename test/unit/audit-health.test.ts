@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AwsError, ReportFailedError, RetryLaterError } from '../../src/aws/errors.js';
-import { auditReportFailed, reportStale } from '../../src/core/audit-health.js';
-import { findingKey } from '../../src/core/run-model.js';
+import { auditReportFailed, reportStale } from '../../src/core/run/audit-health.js';
+import { findingKey } from '../../src/core/run/run-model.js';
 import { failedCaResult, firstTried, healthOfReport } from '../../src/run/health-step.js';
 import { FsStateStore } from '../../src/store/fs-state-store.js';
 

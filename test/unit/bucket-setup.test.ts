@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { caCanWrite, unconditionedServiceGrants } from '../../src/core/bucket-policy.js';
-import { type CaArn, parseCaArn } from '../../src/core/ca-arn.js';
-import { IAM_COMMANDS, iamPolicy } from '../../src/core/iam-policy.js';
-import { jsonSpans } from '../../src/core/json-spans.js';
-import { diffLines, unifiedHunks } from '../../src/core/line-diff.js';
+import { caCanWrite, unconditionedServiceGrants } from '../../src/core/bucket/bucket-policy.js';
+import { IAM_COMMANDS, iamPolicy } from '../../src/core/bucket/iam-policy.js';
+import { jsonSpans } from '../../src/core/bucket/json-spans.js';
+import { diffLines, unifiedHunks } from '../../src/core/bucket/line-diff.js';
 import {
   DELIVERY_SID,
   deliveryStatement,
@@ -12,7 +11,8 @@ import {
   mergeDeliveryStatement,
   PolicyTextError,
   policyDiff,
-} from '../../src/core/policy-merge.js';
+} from '../../src/core/bucket/policy-merge.js';
+import { type CaArn, parseCaArn } from '../../src/core/ca-arn.js';
 
 const ca = (suffix: string, region = 'eu-west-1', account = '111122223333'): CaArn =>
   parseCaArn(

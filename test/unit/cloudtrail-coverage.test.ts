@@ -1,6 +1,11 @@
 /** Issue 16 item 5: CLOUDTRAIL_GAP, the parts of the window the sources do not cover (pure). */
 import { describe, expect, it } from 'vitest';
-import { gapFindings, lookupGap, trailFileTime, trailGaps } from '../../src/core/cloudtrail/coverage.js';
+import {
+  gapFindings,
+  lookupGap,
+  trailFileTime,
+  trailGaps,
+} from '../../src/core/reconcile/cloudtrail/coverage.js';
 
 const t = (iso: string) => Date.parse(iso) / 1000;
 const key = (stamp: string) =>

@@ -14,8 +14,8 @@ import {
   normalise,
   PCA_SOURCE,
   unwrap,
-} from '../../src/core/cloudtrail/event.js';
-import { parseSerial } from '../../src/core/serial.js';
+} from '../../src/core/reconcile/cloudtrail/event.js';
+import { parseSerial } from '../../src/core/report/serial.js';
 import { loadCertificateDecoder } from '../../src/io/certificate-decoder.js';
 import {
   ACCOUNT,

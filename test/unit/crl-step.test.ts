@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { type CaArn, parseCaArn } from '../../src/core/ca-arn.js';
-import type { RevocationConfig } from '../../src/core/crl-location.js';
+import type { RevocationConfig } from '../../src/core/reconcile/crl-location.js';
 import { type CrlStepDeps, caReadsOnce, fetchRevocationSources } from '../../src/run/crl-step.js';
 import { aRecord, aSerial, crlCheckRun, epoch, someRecords, toJsonReport } from '../builders.js';
 import { makeTestCa, makeTestCrl, type TestCa } from '../support/crl.js';

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrlError, decodeCrl } from '../../src/core/crl.js';
-import { crlRefreshAge } from '../../src/core/crl-check.js';
-import { CaCertificateError, parseCaCertificate, verifyCrl } from '../../src/core/crl-verify.js';
+import { CrlError, decodeCrl } from '../../src/core/reconcile/crl.js';
+import { crlRefreshAge } from '../../src/core/reconcile/crl-check.js';
+import { CaCertificateError, parseCaCertificate, verifyCrl } from '../../src/core/reconcile/crl-verify.js';
 import { aRecord, aSerial, crlCheckRun, epoch, someRecords, toJsonReport } from '../builders.js';
 import { makeTestCa, makeTestCrl, type SigningKey, type TestCa } from '../support/crl.js';
 

@@ -3,8 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Crl, type CrlEntry, CrlError, crlDer, describeCrl, parseCrl } from '../../src/core/crl.js';
-import { parseSerial } from '../../src/core/serial.js';
+import {
+  type Crl,
+  type CrlEntry,
+  CrlError,
+  crlDer,
+  describeCrl,
+  parseCrl,
+} from '../../src/core/reconcile/crl.js';
+import { parseSerial } from '../../src/core/report/serial.js';
 import {
   aRecord,
   aSerial,

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { FIELD_NAMES, type RecordView } from '../../src/core/audit-record.js';
-import { CsvReportScanner } from '../../src/core/csv-report-scanner.js';
-import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
+import { FIELD_NAMES, type RecordView } from '../../src/core/report/audit-record.js';
+import { CsvReportScanner } from '../../src/core/report/csv-report-scanner.js';
+import { ReportSyntaxError } from '../../src/core/report/report-syntax-error.js';
 import {
   aRecord,
   aSerial,
@@ -308,7 +308,7 @@ describe('CsvReportScanner syntax errors (ReportSyntaxError with line and byte)'
     expect(errorOf(`${header}\n1,2,3,"CN=x,5,6,7,,`)).toEqual({ line: 2, byte: h + 6 });
   });
 
-  // BUG: src/core/csv-report-scanner.ts scanRow reports an unterminated quoted cell at the byte of
+  // BUG: src/core/report/csv-report-scanner.ts scanRow reports an unterminated quoted cell at the byte of
   // its opening quote but with the line where the input ended (the `line` counter has already
   // counted the newlines inside the cell), so line and byte name different places.
   it('an unterminated quote spanning lines: line and byte both name the opening quote', () => {

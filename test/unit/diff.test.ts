@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { diffIndexes } from '../../src/core/diff.js';
+import { diffIndexes } from '../../src/core/diff/diff.js';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
-import type { DiffOutput } from '../../src/core/report-model.js';
+import type { DiffOutput } from '../../src/core/report/report-model.js';
 import {
   aRecord,
   aSerial,

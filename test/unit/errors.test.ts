@@ -10,9 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { BucketSetupError } from '../../src/aws/bucket-setup.js';
 import { AwsError, LocalWriteError, ReportFailedError, RetryLaterError } from '../../src/aws/errors.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { JsonSplitError } from '../../src/core/cloudtrail/json-splitter.js';
-import { CrlError } from '../../src/core/crl.js';
-import { CaCertificateError } from '../../src/core/crl-verify.js';
+import { PolicyTextError } from '../../src/core/bucket/policy-merge.js';
 import {
   describeError,
   EXIT_CODE_OF_KIND,
@@ -24,8 +22,10 @@ import {
   PcaAuditError,
 } from '../../src/core/errors.js';
 import { formatInstant } from '../../src/core/instant.js';
-import { PolicyTextError } from '../../src/core/policy-merge.js';
-import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
+import { JsonSplitError } from '../../src/core/reconcile/cloudtrail/json-splitter.js';
+import { CrlError } from '../../src/core/reconcile/crl.js';
+import { CaCertificateError } from '../../src/core/reconcile/crl-verify.js';
+import { ReportSyntaxError } from '../../src/core/report/report-syntax-error.js';
 import { FileError, TargetExistsError } from '../../src/io/atomic-file.js';
 import { InputError } from '../../src/io/report-source.js';
 import { systemReason } from '../../src/io/system-error.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRowsAt } from '../../src/core/report-reader.js';
+import { readRowsAt } from '../../src/core/report/report-reader.js';
 import { fetchRows, freeJoinColumns, loadReport } from '../../src/io/load-report.js';
 import { openReportFile } from '../../src/io/report-source.js';
 import { aRecord, aSerial, chunksOf, someRecords, toCsvReport, toJsonReport } from '../builders.js';

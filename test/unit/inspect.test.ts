@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inspectSeverityCounts } from '../../src/core/inspect-report.js';
-import { summarise } from '../../src/core/report-summary.js';
+import { inspectSeverityCounts } from '../../src/core/report/inspect-report.js';
+import { summarise } from '../../src/core/report/report-summary.js';
 import {
   aRecord,
   aSerial,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { daysFromCivil, formatInstant, parseInstant, parseInstantBytes } from '../../src/core/instant.js';
-import { displayValue } from '../../src/core/report-model.js';
+import { displayValue } from '../../src/core/report/report-model.js';
 import { rng } from '../builders.js';
 
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) =>

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FIELD_NAMES, KIND_NOT_STRING, KIND_STRING, type RecordView } from '../../src/core/audit-record.js';
-import { JsonReportScanner } from '../../src/core/json-report-scanner.js';
-import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
+import {
+  FIELD_NAMES,
+  KIND_NOT_STRING,
+  KIND_STRING,
+  type RecordView,
+} from '../../src/core/report/audit-record.js';
+import { JsonReportScanner } from '../../src/core/report/json-report-scanner.js';
+import { ReportSyntaxError } from '../../src/core/report/report-syntax-error.js';
 import { aRecord, aSerial, rng, splitBytes, toJsonReport, utf8 } from '../builders.js';
 
 interface Row {
@@ -448,7 +453,7 @@ describe('JsonReportScanner syntax errors (ReportSyntaxError with line and byte)
     expect(errorOf('[{"subject":"CN=é\t"}]')).toEqual({ line: 1, byte: 18 });
   });
 
-  // BUG: src/core/json-report-scanner.ts skipValue (the skipper for values of keys the tool does
+  // BUG: src/core/report/json-report-scanner.ts skipValue (the skipper for values of keys the tool does
   // not use) only counts brackets: it accepts `[1 2]`, `{,}`, `1.2.3`, `-`, `{"a" "b"}` and even
   // `{"a":1]`, which JSON.parse rejects. The class promises "Strict JSON (anything else is a
   // ReportSyntaxError)"; a report this broken should not be trusted.

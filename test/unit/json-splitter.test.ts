@@ -1,13 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { isOtherRecord, normalise, unwrap } from '../../src/core/cloudtrail/event.js';
+import { parseInstant } from '../../src/core/instant.js';
+import { isOtherRecord, normalise, unwrap } from '../../src/core/reconcile/cloudtrail/event.js';
 import {
   type JsonPiece,
   JsonSplitError,
   JsonSplitter,
   type Skim,
-} from '../../src/core/cloudtrail/json-splitter.js';
-import { parseInstant } from '../../src/core/instant.js';
+} from '../../src/core/reconcile/cloudtrail/json-splitter.js';
 import {
   aRevokeRecord,
   aSerial,

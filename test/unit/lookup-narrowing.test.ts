@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { lookupEvents } from '../../src/aws/cloudtrail.js';
 import { parseCaArn } from '../../src/core/ca-arn.js';
-import { LOOKUP_EVENT_NAMES } from '../../src/core/cloudtrail/event.js';
+import { LOOKUP_EVENT_NAMES } from '../../src/core/reconcile/cloudtrail/event.js';
 import { collectEvents } from '../../src/io/event-inputs.js';
 import { loadBotocoreModel, validateShape } from '../support/botocore-model.js';
 

@@ -4,17 +4,17 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../src/aws/errors.js';
 import { parseCaArn } from '../../src/core/ca-arn.js';
-import type { OcspAnswer } from '../../src/core/ocsp.js';
+import type { OcspAnswer } from '../../src/core/reconcile/ocsp.js';
 import {
   type OcspFailure,
   ocspFindings,
   ocspResponderUrl,
   parseOcspOverride,
   selectOcspTargets,
-} from '../../src/core/ocsp-check.js';
+} from '../../src/core/reconcile/ocsp-check.js';
 import { renderDiffMarkdown } from '../../src/core/render/markdown.js';
 import { renderDiffText } from '../../src/core/render/text.js';
-import type { CertificateRow } from '../../src/core/report-model.js';
+import type { CertificateRow } from '../../src/core/report/report-model.js';
 import { checkRevocationsByOcsp, type OcspSettings, type OcspStepDeps } from '../../src/run/ocsp-step.js';
 import { aRecord, aSerial, diffOf, epoch, toJsonReport } from '../builders.js';
 

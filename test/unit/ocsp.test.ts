@@ -28,7 +28,12 @@ import {
   X509CertificateGenerator,
 } from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildOcspRequest, type OcspIssuer, ocspIssuer, verifyOcspResponse } from '../../src/core/ocsp.js';
+import {
+  buildOcspRequest,
+  type OcspIssuer,
+  ocspIssuer,
+  verifyOcspResponse,
+} from '../../src/core/reconcile/ocsp.js';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;

@@ -13,7 +13,7 @@ import {
   PCA_EVENTBRIDGE_SOURCE,
   PCA_SOURCE,
   unwrap,
-} from '../../src/core/cloudtrail/event.js';
+} from '../../src/core/reconcile/cloudtrail/event.js';
 import { readEventSources } from '../../src/io/event-source.js';
 import {
   ACCOUNT,

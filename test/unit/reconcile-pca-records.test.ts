@@ -3,8 +3,8 @@
  * EventBridge events, service events), built from the facts file's description of each shape.
  */
 import { describe, expect, it } from 'vitest';
-import type { CloudTrailEvent } from '../../src/core/cloudtrail/event.js';
 import type { FindingCode } from '../../src/core/finding.js';
+import type { CloudTrailEvent } from '../../src/core/reconcile/cloudtrail/event.js';
 import {
   anIssueDetailsRecord,
   anIssueRecord,

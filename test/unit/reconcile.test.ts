@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateDecoder, CloudTrailEvent } from '../../src/core/cloudtrail/event.js';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
-import { reportCreationEvent } from '../../src/core/reconcile.js';
+import type { CertificateDecoder, CloudTrailEvent } from '../../src/core/reconcile/cloudtrail/event.js';
+import { reportCreationEvent } from '../../src/core/reconcile/reconcile.js';
 import {
   ALICE_ROLE_ARN,
   anAuditReportRecord,

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JsonPiece, JsonSplitter } from '../../src/core/cloudtrail/json-splitter.js';
-import { parseCrl } from '../../src/core/crl.js';
+import { type JsonPiece, JsonSplitter } from '../../src/core/reconcile/cloudtrail/json-splitter.js';
+import { parseCrl } from '../../src/core/reconcile/crl.js';
 import { readEventSources } from '../../src/io/event-source.js';
 import { aRevokeRecord, aSerial, splitBytes, trailLog, utf8 } from '../builders.js';
 
@@ -18,7 +18,7 @@ function split(bytes: Uint8Array, size: number): JsonPiece[] {
 }
 
 describe('fixed: JsonSplitter only sees a BOM that arrives whole in the first chunk', () => {
-  // src/core/cloudtrail/json-splitter.ts push(): the BOM test reads chunk[0..2] of the first chunk
+  // src/core/reconcile/cloudtrail/json-splitter.ts push(): the BOM test reads chunk[0..2] of the first chunk
   // only; a first chunk of 1 or 2 bytes (a slow pipe on stdin) makes the BOM an error
   for (const size of [1, 2]) {
     it(`BOM + trail log in chunks of ${size} byte(s): the same pieces as in one chunk`, () => {
@@ -30,7 +30,7 @@ describe('fixed: JsonSplitter only sees a BOM that arrives whole in the first ch
 });
 
 describe('fixed: a Records/Events envelope that was not streamed is skipped silently', () => {
-  // src/core/cloudtrail/event.ts unwrap(): any object with a Records or Events array is taken for an
+  // src/core/reconcile/cloudtrail/event.ts unwrap(): any object with a Records or Events array is taken for an
   // envelope whose elements the splitter already streamed, and skipped as 'envelope' (not counted,
   // not malformed). The splitter streams only a depth-1 array of a top-level object whose key it
   // reads literally, so these records are lost without a word and the run exits 0.
@@ -59,7 +59,7 @@ describe('fixed: a Records/Events envelope that was not streamed is skipped sile
 });
 
 describe('fixed: parseCrl accepts times that are not times', () => {
-  // src/core/crl.ts timeOf(): the digits are matched but not range-checked, and Date.UTC rolls
+  // src/core/reconcile/crl.ts timeOf(): the digits are matched but not range-checked, and Date.UTC rolls
   // month 13 into the next year, hour 92 into later days
   /** A minimal (unsigned) CRL: version 2, ecdsa-with-SHA256, issuer CN=X, the given thisUpdate. */
   function crlWithThisUpdate(time: string): Uint8Array {

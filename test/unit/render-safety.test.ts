@@ -10,7 +10,7 @@ import { renderDiffCsv, renderInspectCsv } from '../../src/core/render/csv.js';
 import { renderDiffMarkdown, renderInspectMarkdown } from '../../src/core/render/markdown.js';
 import { safeOutput } from '../../src/core/render/style.js';
 import { renderDiffText, renderInspectText } from '../../src/core/render/text.js';
-import type { DiffOutput, InspectOutput } from '../../src/core/report-model.js';
+import type { DiffOutput, InspectOutput } from '../../src/core/report/report-model.js';
 import {
   ALICE_ROLE_ARN,
   aRecord,

@@ -5,7 +5,7 @@ import { renderJson } from '../../src/core/render/json.js';
 import { mdCell, renderDiffMarkdown, renderInspectMarkdown } from '../../src/core/render/markdown.js';
 import { paint, table } from '../../src/core/render/style.js';
 import { renderDiffText, renderInspectText } from '../../src/core/render/text.js';
-import type { DiffOutput, InspectOutput } from '../../src/core/report-model.js';
+import type { DiffOutput, InspectOutput } from '../../src/core/report/report-model.js';
 import { aRecord, aSerial, diffOf, epoch, inspectOf, toJsonReport } from '../builders.js';
 
 const ESC = '\u001b';

@@ -14,15 +14,15 @@ import {
   F_TEMPLATE,
   FIELD_COUNT,
   FIELD_NAMES,
-} from '../../src/core/audit-record.js';
+} from '../../src/core/report/audit-record.js';
 import {
   EXTENDED_FIELD_NAMES,
   IMMUTABLE_FIELDS,
   INSTANT_FIELDS,
   REPORT_FIELDS,
   STRICT_FIELDS,
-} from '../../src/core/report-fields.js';
-import { displayValue } from '../../src/core/report-model.js';
+} from '../../src/core/report/report-fields.js';
+import { displayValue } from '../../src/core/report/report-model.js';
 import { CSV_COLUMNS_9 } from '../builders.js';
 
 describe('the field table', () => {

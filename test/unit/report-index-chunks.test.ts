@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIELD_NAMES } from '../../src/core/audit-record.js';
-import { diffIndexes } from '../../src/core/diff.js';
-import type { ReportIndex } from '../../src/core/report-index.js';
-import { ESTIMATE_HEAD, estimateRows, indexReport, readRowsAt } from '../../src/core/report-reader.js';
+import { diffIndexes } from '../../src/core/diff/diff.js';
+import { FIELD_NAMES } from '../../src/core/report/audit-record.js';
+import type { ReportIndex } from '../../src/core/report/report-index.js';
+import { ESTIMATE_HEAD, estimateRows, indexReport, readRowsAt } from '../../src/core/report/report-reader.js';
 import { fetchRows } from '../../src/io/load-report.js';
 import {
   aRecord,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, FindingCode } from '../../src/core/finding.js';
 import { parseInstant } from '../../src/core/instant.js';
-import { JsonReportScanner } from '../../src/core/json-report-scanner.js';
+import { JsonReportScanner } from '../../src/core/report/json-report-scanner.js';
 import {
   FLAG_DUPLICATE,
   FLAG_INVALID,
@@ -19,9 +19,9 @@ import {
   reasonOf,
   revocationSlot,
   revokedAtOf,
-} from '../../src/core/report-index.js';
-import { ESTIMATE_HEAD, estimateRows } from '../../src/core/report-reader.js';
-import { summarise } from '../../src/core/report-summary.js';
+} from '../../src/core/report/report-index.js';
+import { ESTIMATE_HEAD, estimateRows } from '../../src/core/report/report-reader.js';
+import { summarise } from '../../src/core/report/report-summary.js';
 import {
   aRecord,
   aSerial,
@@ -431,7 +431,7 @@ describe('report index: format-specific', () => {
     expect((await indexOf(toCsvReport(someRecords(1)))).format).toBe('csv');
   });
 
-  // BUG: src/core/report-index.ts countTemplate checks a template ARN only the first time it is
+  // BUG: src/core/report/report-index.ts countTemplate checks a template ARN only the first time it is
   // seen; a later row with the same malformed templateArn hits the cache and is neither reported
   // nor flagged FLAG_INVALID. Every other field is judged row by row.
   it('INVALID_RECORD for every row with a malformed templateArn, not only the first', async () => {

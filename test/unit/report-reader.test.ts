@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { caIdOf, fpExtOf, lineOf, notAfterOf, type ReportIndex } from '../../src/core/report-index.js';
-import { detectFormat, readRowsAt } from '../../src/core/report-reader.js';
-import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
+import { caIdOf, fpExtOf, lineOf, notAfterOf, type ReportIndex } from '../../src/core/report/report-index.js';
+import { detectFormat, readRowsAt } from '../../src/core/report/report-reader.js';
+import { ReportSyntaxError } from '../../src/core/report/report-syntax-error.js';
 import {
   aRecord,
   aSerial,
@@ -103,7 +103,7 @@ describe('indexReport over chunks', () => {
     }
   });
 
-  // BUG: src/core/report-reader.ts detectFormat (used by ReportReader.push) takes the first byte
+  // BUG: src/core/report/report-reader.ts detectFormat (used by ReportReader.push) takes the first byte
   // of a BOM that has not fully arrived (0xef, or 0xef 0xbb) for significant content and decides
   // 'csv', so a JSON report with a BOM whose first chunk is shorter than 3 bytes fails as "not an
   // audit report header". (ChunkedScanner likewise strips a BOM only when the first push holds all

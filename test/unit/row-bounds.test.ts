@@ -1,10 +1,10 @@
 // Issue 13 item 10: input that never ends a row (`/dev/zero`, a binary file, a 30 MB "subject")
 // is refused once a row passes MAX_ROW_BYTES by the scanners, and a long row arriving in small chunks (gunzip's) is not rescanned once a chunk.
 import { describe, expect, it } from 'vitest';
-import { MAX_ROW_BYTES } from '../../src/core/chunked-scanner.js';
-import { CsvReportScanner } from '../../src/core/csv-report-scanner.js';
-import { JsonReportScanner } from '../../src/core/json-report-scanner.js';
-import { ReportSyntaxError } from '../../src/core/report-syntax-error.js';
+import { MAX_ROW_BYTES } from '../../src/core/report/chunked-scanner.js';
+import { CsvReportScanner } from '../../src/core/report/csv-report-scanner.js';
+import { JsonReportScanner } from '../../src/core/report/json-report-scanner.js';
+import { ReportSyntaxError } from '../../src/core/report/report-syntax-error.js';
 import { aRecord, aSerial, splitBytes, toCsvReport, toJsonReport, utf8 } from '../builders.js';
 
 type Format = 'csv' | 'json';

@@ -11,8 +11,8 @@ import {
   renderRunMarkdown,
   splitAlerts,
   summariseRun,
-} from '../../src/core/run-model.js';
-import { parseWebhookUrl, redactUrl } from '../../src/core/webhook-url.js';
+} from '../../src/core/run/run-model.js';
+import { parseWebhookUrl, redactUrl } from '../../src/core/run/webhook-url.js';
 
 const OLD = '/state/cas/ca1/reports/r1.json';
 const NEW = '/state/cas/ca1/reports/r2.json';

@@ -3,7 +3,7 @@
  * must never hide findings (1) or a failure (2, 3, 4) of another CA.
  */
 import { describe, expect, it } from 'vitest';
-import { type CaResult, summariseRun } from '../../src/core/run-model.js';
+import { type CaResult, summariseRun } from '../../src/core/run/run-model.js';
 
 function ca(exitCode: number, i: number): CaResult {
   return {

@@ -10,7 +10,7 @@ import {
   parseAcks,
   renderRunMarkdown,
   summariseRun,
-} from '../../src/core/run-model.js';
+} from '../../src/core/run/run-model.js';
 import { verifyHistory } from '../../src/run/ca-step.js';
 import { checkpointHash } from '../../src/store/fs-state-store.js';
 import {

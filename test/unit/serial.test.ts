@@ -7,7 +7,7 @@ import {
   parseSerial,
   serialErrorReason,
   writeSerialOctets,
-} from '../../src/core/serial.js';
+} from '../../src/core/report/serial.js';
 
 import { rng } from '../builders.js';
 

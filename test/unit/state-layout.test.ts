@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assumeRoleError } from '../../src/aws/clients.js';
-import { renderRunMarkdown, summariseRun } from '../../src/core/run-model.js';
+import { renderRunMarkdown, summariseRun } from '../../src/core/run/run-model.js';
 import { STATE_LAYOUT } from '../../src/store/fs-store.js';
 import { caKey, migrateToLayout2 } from '../../src/store/layout.js';
 

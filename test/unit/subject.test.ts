@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSubjectBytes, displaySubject, parseSubject, type Rdn } from '../../src/core/subject.js';
+import { checkSubjectBytes, displaySubject, parseSubject, type Rdn } from '../../src/core/report/subject.js';
 
 const AWS_SUBJECT =
   '1.2.840.113549.1.9.1=#161173616c6573406578616d706c652e636f6d,,OU=Sales,O=Example Company,L=Seattle,ST=Washington,C=US';

@@ -8,7 +8,7 @@ import {
   parseAccounts,
   planTargets,
   targetName,
-} from '../../src/core/targets.js';
+} from '../../src/core/run/targets.js';
 
 const CA_A =
   'arn:aws:acm-pca:eu-west-1:444455556666:certificate-authority/11111111-2222-4333-8444-555555555555';

@@ -1,6 +1,6 @@
 import { type BootstrapResult, BucketSetupError, bootstrapBucket } from '../../aws/bucket-setup.js';
+import { DELIVERY_SID, PolicyTextError } from '../../core/bucket/policy-merge.js';
 import { type CaArn, parseCaArn } from '../../core/ca-arn.js';
-import { DELIVERY_SID, PolicyTextError } from '../../core/policy-merge.js';
 import { safeOutput, safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';

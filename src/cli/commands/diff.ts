@@ -1,16 +1,16 @@
+import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { parseCaArn, reportPrefix } from '../../core/ca-arn.js';
-import type { checkCrl } from '../../core/crl-check.js';
-import type { CheckedCrl } from '../../core/crl-location.js';
-import { diffIndexes, type WindowBasis } from '../../core/diff.js';
-import { completeDiff, rowsForDiff } from '../../core/diff-report.js';
+import { diffIndexes, type WindowBasis } from '../../core/diff/diff.js';
+import { completeDiff, rowsForDiff } from '../../core/diff/diff-report.js';
 import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
 import { formatInstant, parseInstant } from '../../core/instant.js';
+import type { checkCrl } from '../../core/reconcile/crl-check.js';
+import type { CheckedCrl } from '../../core/reconcile/crl-location.js';
 import { safeText, type TextStyle } from '../../core/render/style.js';
-import type { ReportIndex } from '../../core/report-index.js';
-import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/report-model.js';
-import { evidenceOffsets } from '../../core/report-model.js';
-import { expiringEntries } from '../../core/report-summary.js';
-import { parseS3Uri } from '../../core/s3-uri.js';
+import type { ReportIndex } from '../../core/report/report-index.js';
+import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/report/report-model.js';
+import { evidenceOffsets } from '../../core/report/report-model.js';
+import { expiringEntries } from '../../core/report/report-summary.js';
 import type { CollectedEvents, SharedEventReads } from '../../io/event-inputs.js';
 import type { EventSet } from '../../io/event-source.js';
 import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.js';
@@ -191,7 +191,7 @@ export async function diffFiles(
               m.readCrl(cmd.crl ?? '', inputs),
               cmd.caCertificate === undefined ? undefined : m.readCaCertificate(cmd.caCertificate, inputs),
             ]);
-            const { verifyCrl } = await import('../../core/crl-verify.js');
+            const { verifyCrl } = await import('../../core/reconcile/crl-verify.js');
             return { source: cmd.crl ?? '', crl: doc.crl, verification: await verifyCrl(doc, ca) };
           }),
   ]);
@@ -233,7 +233,7 @@ export async function diffFiles(
     });
   }
   // the reconciliation's code is loaded only when there are events to reconcile
-  const reconciler = eventSet === undefined ? undefined : await import('../../core/reconcile.js');
+  const reconciler = eventSet === undefined ? undefined : await import('../../core/reconcile/reconcile.js');
   const events = eventSet?.events ?? [];
   const made = (m: Made, source: string): Made => {
     if (m?.basis === 'given' || reconciler === undefined) return m;
@@ -286,12 +286,12 @@ export async function diffFiles(
     );
     // issue 16 item 5: what the sources do not cover of the window
     if (eventSet.gaps.length > 0) {
-      const { gapFindings } = await import('../../core/cloudtrail/coverage.js');
+      const { gapFindings } = await import('../../core/reconcile/cloudtrail/coverage.js');
       for (const f of gapFindings(eventSet.gaps)) plan.findings.add(f);
     }
   }
   if (crl !== undefined) {
-    const { checkCrl } = await import('../../core/crl-check.js');
+    const { checkCrl } = await import('../../core/reconcile/crl-check.js');
     extras.crl = checkCrl(newIndex, crl.crl, plan.findings, {
       source: crl.source,
       newCreatedAt: plan.window.to,
@@ -321,7 +321,7 @@ export async function diffFiles(
 }
 
 function reconcileSection(
-  reconcile: typeof import('../../core/reconcile.js').reconcile,
+  reconcile: typeof import('../../core/reconcile/reconcile.js').reconcile,
   cmd: DiffSettings,
   eventSet: EventSet,
   plan: ReturnType<typeof diffIndexes>,

@@ -1,6 +1,6 @@
 import { parseCaArn } from '../../core/ca-arn.js';
-import type { CloudTrailEvent } from '../../core/cloudtrail/event.js';
 import { parseInstant } from '../../core/instant.js';
+import type { CloudTrailEvent } from '../../core/reconcile/cloudtrail/event.js';
 import { safeText } from '../../core/render/style.js';
 import { skippedFilesText } from '../../core/render/text.js';
 import { collectEvents } from '../../io/event-inputs.js';
@@ -58,7 +58,7 @@ export async function runEvents(cmd: EventsCommand, ctx: CliContext): Promise<nu
     for (const line of statLines(set.stats)) ctx.note(line);
     // issue 16 item 5: the parts of the window the sources do not cover, said as diff and run find them
     if (set.gaps.length > 0) {
-      const { gapFindings } = await import('../../core/cloudtrail/coverage.js');
+      const { gapFindings } = await import('../../core/reconcile/cloudtrail/coverage.js');
       for (const f of gapFindings(set.gaps)) ctx.note(`${f.code}: ${safeText(f.message)}`);
     }
   } finally {

@@ -4,11 +4,11 @@ import {
   iamPolicy,
   memberRoleProblem,
   needsStateScope,
-} from '../../core/iam-policy.js';
-import { namespaceProblem } from '../../core/metrics.js';
+} from '../../core/bucket/iam-policy.js';
+import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { safeText } from '../../core/render/style.js';
-import { parseS3Uri } from '../../core/s3-uri.js';
-import { parseSnsTopicArn } from '../../core/sns-topic.js';
+import { namespaceProblem } from '../../core/run/metrics.js';
+import { parseSnsTopicArn } from '../../core/run/sns-topic.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';

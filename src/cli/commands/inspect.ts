@@ -1,11 +1,11 @@
 import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
-import { completeInspect, inspectSeverityCounts, rowsForInspect } from '../../core/inspect-report.js';
 import { renderInspectCsv } from '../../core/render/csv.js';
 import { renderJson } from '../../core/render/json.js';
 import { renderInspectMarkdown } from '../../core/render/markdown.js';
 import type { TextStyle } from '../../core/render/style.js';
 import { renderInspectText } from '../../core/render/text.js';
-import { evidenceOffsets, type InspectOutput } from '../../core/report-model.js';
+import { completeInspect, inspectSeverityCounts, rowsForInspect } from '../../core/report/inspect-report.js';
+import { evidenceOffsets, type InspectOutput } from '../../core/report/report-model.js';
 import { openInput } from '../../io/inputs.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
 import type { CliContext } from '../context.js';

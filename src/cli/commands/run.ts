@@ -7,16 +7,16 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { YargsOption } from 'yargs';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
+import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
-import { DEFAULT_NAMESPACE, namespaceProblem } from '../../core/metrics.js';
-import { parseOcspOverride } from '../../core/ocsp-check.js';
+import { parseOcspOverride } from '../../core/reconcile/ocsp-check.js';
 import { paint, safeOutput, safeText } from '../../core/render/style.js';
-import { groupByTarget, parseAcks } from '../../core/run-model.js';
-import { parseS3Uri } from '../../core/s3-uri.js';
-import { parseSnsTopicArn } from '../../core/sns-topic.js';
-import { type AccountEntry, parseAccounts, planTargets, type Target } from '../../core/targets.js';
-import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/webhook-url.js';
+import { DEFAULT_NAMESPACE, namespaceProblem } from '../../core/run/metrics.js';
+import { groupByTarget, parseAcks } from '../../core/run/run-model.js';
+import { parseSnsTopicArn } from '../../core/run/sns-topic.js';
+import { type AccountEntry, parseAccounts, planTargets, type Target } from '../../core/run/targets.js';
+import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/run/webhook-url.js';
 import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
 import type { CliContext } from '../context.js';
@@ -560,7 +560,7 @@ function diffWith(
 }
 
 function printSummary(
-  summary: import('../../core/run-model.js').RunSummary,
+  summary: import('../../core/run/run-model.js').RunSummary,
   settings: RunSettings,
   flags: RunFlags,
   remote: string | undefined,
@@ -571,7 +571,7 @@ function printSummary(
     const lines = [
       `run ${summary.runId}${summary.dryRun ? ' (dry run: nothing made, nothing stored)' : ''}, started ${summary.startedAt}`,
     ];
-    const line = (c: import('../../core/run-model.js').RunSummary['cas'][number]) => {
+    const line = (c: import('../../core/run/run-model.js').RunSummary['cas'][number]) => {
       const f = c.findings;
       const what =
         c.status === 'failed'

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../finding.js';
-import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
+import type { CertificateRow, DiffOutput, InspectOutput } from '../report/report-model.js';
 
 /**
  * A spreadsheet treats a cell starting with = + - @ (or tab/CR) as a formula; subjects and

@@ -1,4 +1,4 @@
-import type { DiffOutput, InspectOutput } from '../report-model.js';
+import type { DiffOutput, InspectOutput } from '../report/report-model.js';
 
 /** Deterministic: the model is built in a fixed key order and sorted; no run timestamps. */
 export function renderJson(out: DiffOutput | InspectOutput): string {

@@ -1,6 +1,6 @@
 import type { Finding } from '../finding.js';
-import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
-import type { ReportSummary } from '../report-summary.js';
+import type { CertificateRow, DiffOutput, InspectOutput } from '../report/report-model.js';
+import type { ReportSummary } from '../report/report-summary.js';
 import { safeOutput, safeText } from './style.js';
 import { type ReportLabels, sourceLines, whereOf } from './text.js';
 

@@ -1,7 +1,7 @@
-import type { CrlScope } from '../crl-check.js';
 import type { Finding } from '../finding.js';
-import type { CertificateRow, DiffOutput, InspectOutput } from '../report-model.js';
-import type { ReportSummary } from '../report-summary.js';
+import type { CrlScope } from '../reconcile/crl-check.js';
+import type { CertificateRow, DiffOutput, InspectOutput } from '../report/report-model.js';
+import type { ReportSummary } from '../report/report-summary.js';
 import { paint, plural, safeOutput, safeText, type TextStyle, table } from './style.js';
 
 function findingLines(

@@ -3,6 +3,9 @@
  * fields, fingerprints it, puts it in the columns and its serial in the hash table, and offers the
  * findings of the row; finish() hands the parts to finish.ts.
  */
+
+import { type FindingCode, FindingCollector } from '../../finding.js';
+import { parseInstantBytes } from '../../instant.js';
 import {
   F_ACCOUNT,
   F_ARN,
@@ -18,13 +21,11 @@ import {
   KIND_ABSENT,
   KIND_NOT_STRING,
   type RecordView,
-} from '../../audit-record.js';
-import { type FindingCode, FindingCollector } from '../../finding.js';
-import { Fingerprint, hashBytes, hashOf } from '../../fingerprint.js';
-import { parseInstantBytes } from '../../instant.js';
-import { INVALID_REASON, NO_REASON, reasonCodeOf } from '../../revocation-reason.js';
-import { octetsToHex, serialErrorReason, writeSerialOctets } from '../../serial.js';
-import { checkSubjectBytes } from '../../subject.js';
+} from '../audit-record.js';
+import { Fingerprint, hashBytes, hashOf } from '../fingerprint.js';
+import { INVALID_REASON, NO_REASON, reasonCodeOf } from '../revocation-reason.js';
+import { octetsToHex, serialErrorReason, writeSerialOctets } from '../serial.js';
+import { checkSubjectBytes } from '../subject.js';
 import { grown, LineRuns, RevocationColumns, RowGroups, SparseNumbers } from './columns.js';
 import { finishIndex } from './finish.js';
 import { homeSlot, sameBytes, slotTag, tableBits, tableSizeFor } from './hash-table.js';

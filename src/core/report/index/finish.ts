@@ -4,7 +4,7 @@
  */
 import type { FindingCollector } from '../../finding.js';
 import { findingMessage } from '../../finding-catalogue.js';
-import { INVALID_REASON, NO_REASON, reasonName } from '../../revocation-reason.js';
+import { INVALID_REASON, NO_REASON, reasonName } from '../revocation-reason.js';
 import {
   CA_OVERFLOW,
   CA_UNKNOWN,

@@ -2,8 +2,8 @@
  * The index's hash table on the serial: open addressing with linear probing, sized for a load of
  * at most three quarters; the lookups of a serial. The builder (builder.ts) inserts and rehashes.
  */
-import { hashBytes } from '../../fingerprint.js';
-import { hexToOctets } from '../../serial.js';
+import { hashBytes } from '../fingerprint.js';
+import { hexToOctets } from '../serial.js';
 import type { ReportIndex } from './model.js';
 
 export function sameBytes(

@@ -4,8 +4,8 @@
  */
 
 import type { Finding } from '../../finding.js';
-import { NO_REASON } from '../../revocation-reason.js';
-import { formatSerial, octetsToHex } from '../../serial.js';
+import { NO_REASON } from '../revocation-reason.js';
+import { formatSerial, octetsToHex } from '../serial.js';
 
 export type ReportFormat = 'json' | 'csv';
 

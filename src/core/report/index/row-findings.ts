@@ -2,6 +2,9 @@
  * The findings of a single row of a report (INVALID_RECORD and the others its builder finds), as
  * the catalogue words them, and the wording of why a field is invalid.
  */
+
+import type { Finding } from '../../finding.js';
+import { findingMessage } from '../../finding-catalogue.js';
 import {
   F_ARN,
   F_NOT_AFTER,
@@ -11,11 +14,9 @@ import {
   F_SERIAL,
   KIND_ABSENT,
   type RecordView,
-} from '../../audit-record.js';
-import type { Finding } from '../../finding.js';
-import { findingMessage } from '../../finding-catalogue.js';
-import { REPORT_FIELDS } from '../../report-fields.js';
-import { formatSerial, octetsToHex, writeSerialOctets } from '../../serial.js';
+} from '../audit-record.js';
+import { REPORT_FIELDS } from '../report-fields.js';
+import { formatSerial, octetsToHex, writeSerialOctets } from '../serial.js';
 
 export type FindingBody = Omit<Finding, 'code' | 'severity'>;
 

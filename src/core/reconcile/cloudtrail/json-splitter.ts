@@ -1,5 +1,5 @@
-import { type DescribeOptions, PcaAuditError } from '../errors.js';
-import { parseInstantBytes } from '../instant.js';
+import { type DescribeOptions, PcaAuditError } from '../../errors.js';
+import { parseInstantBytes } from '../../instant.js';
 
 /**
  * Splits a stream of JSON text into pieces small enough to parse one at a time: each top-level

@@ -6,17 +6,12 @@
  * fields the CA signed. Service events and PCA's events tied to no certificate are counted; failed
  * CRL and audit report generations are findings.
  */
-import {
-  type CloudTrailEvent,
-  type IssuedFields,
-  PCA_EVENTBRIDGE_SOURCE,
-  succeeded,
-} from './cloudtrail/event.js';
-import type { DiffPlan } from './diff.js';
-import type { Finding, FindingCode, FindingCollector, Severity } from './finding.js';
-import { findingMessage } from './finding-catalogue.js';
-import { formatInstant, parseInstant } from './instant.js';
-import { isInstantField } from './report-fields.js';
+
+import type { DiffPlan } from '../diff/diff.js';
+import type { Finding, FindingCode, FindingCollector, Severity } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
+import { formatInstant, parseInstant } from '../instant.js';
+import { isInstantField } from '../report/report-fields.js';
 import {
   entrySerialHex,
   FLAG_REVOKED,
@@ -25,11 +20,17 @@ import {
   type ReportIndex,
   reasonOf,
   revokedAtOf,
-} from './report-index.js';
-import type { RowsByOffset } from './report-model.js';
-import { reasonName } from './revocation-reason.js';
-import { formatSerial } from './serial.js';
-import { displaySubject } from './subject.js';
+} from '../report/report-index.js';
+import type { RowsByOffset } from '../report/report-model.js';
+import { reasonName } from '../report/revocation-reason.js';
+import { formatSerial } from '../report/serial.js';
+import { displaySubject } from '../report/subject.js';
+import {
+  type CloudTrailEvent,
+  type IssuedFields,
+  PCA_EVENTBRIDGE_SOURCE,
+  succeeded,
+} from './cloudtrail/event.js';
 
 export interface ReconcileOptions {
   /** the CA both reports are of */

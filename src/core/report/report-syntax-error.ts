@@ -1,5 +1,5 @@
 /** A report that cannot be read as a whole: truncated, wrong header, broken quoting. Fatal. */
-import { type DescribeOptions, PcaAuditError } from './errors.js';
+import { type DescribeOptions, PcaAuditError } from '../errors.js';
 
 export class ReportSyntaxError extends PcaAuditError {
   override readonly name = 'ReportSyntaxError';

@@ -2,9 +2,9 @@
  * Whether the CloudTrail sources cover a window (issue 16 item 5): a trail bucket with no log file
  * for more than an hour inside it, or a window older than LookupEvents keeps events.
  */
-import { FINDING_SEVERITY, type Finding } from '../finding.js';
-import { findingMessage } from '../finding-catalogue.js';
-import { formatInstant } from '../instant.js';
+import { FINDING_SEVERITY, type Finding } from '../../finding.js';
+import { findingMessage } from '../../finding-catalogue.js';
+import { formatInstant } from '../../instant.js';
 
 /** LookupEvents answers for the last 90 days only (aws-facts.md). */
 export const LOOKUP_RETENTION_SECONDS = 90 * 86400;

@@ -10,9 +10,9 @@
  * in the first import only, and a later change (RESOLVED when gone, SUPPRESSED when acknowledged,
  * NEW when it returns) is a workflow update of the plan.
  */
-import { type CaArn, parseCaArn } from './ca-arn.js';
-import type { Severity } from './finding.js';
-import { formatInstant, parseInstant } from './instant.js';
+import { type CaArn, parseCaArn } from '../ca-arn.js';
+import type { Severity } from '../finding.js';
+import { formatInstant, parseInstant } from '../instant.js';
 
 /** What a finding needs to become ASFF: an alert of the summary, or an acknowledged finding. */
 export interface AlertForAsff {

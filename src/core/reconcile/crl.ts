@@ -25,9 +25,9 @@ import {
   type TBSCertList,
 } from '@peculiar/asn1-x509';
 import { X509Crl } from '@peculiar/x509';
-import { type DescribeOptions, PcaAuditError } from './errors.js';
-import { formatInstant } from './instant.js';
-import { type CrlReasonName, crlReasonName } from './revocation-reason.js';
+import { type DescribeOptions, PcaAuditError } from '../errors.js';
+import { formatInstant } from '../instant.js';
+import { type CrlReasonName, crlReasonName } from '../report/revocation-reason.js';
 
 export class CrlError extends PcaAuditError {
   override readonly name = 'CrlError';

@@ -7,8 +7,8 @@ import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
 import { X509Certificate } from '@peculiar/x509';
+import { type DescribeOptions, PcaAuditError } from '../errors.js';
 import { type CrlDocument, nameText } from './crl.js';
-import { type DescribeOptions, PcaAuditError } from './errors.js';
 
 export class CaCertificateError extends PcaAuditError {
   override readonly name = 'CaCertificateError';

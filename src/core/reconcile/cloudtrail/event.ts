@@ -4,9 +4,9 @@
  * CRL generation, another service event). PCA's own EventBridge events are not CloudTrail records
  * but are read as records of the same shape (see pcaEventBridgeRecord).
  */
-import { formatInstant, parseInstant } from '../instant.js';
-import { REVOCATION_REASONS } from '../revocation-reason.js';
-import { parseSerial } from '../serial.js';
+import { formatInstant, parseInstant } from '../../instant.js';
+import { REVOCATION_REASONS } from '../../report/revocation-reason.js';
+import { parseSerial } from '../../report/serial.js';
 
 export const PCA_SOURCE = 'acm-pca.amazonaws.com';
 export const ACM_SOURCE = 'acm.amazonaws.com';

@@ -2,19 +2,19 @@
  * The nightly job's pure parts: acknowledgements, which findings are new (worth an alert), and
  * the per-CA and per-run summaries a scheduler and a human read.
  */
-import { type FailOn, failsAt } from './fail-on.js';
+import { type FailOn, failsAt } from '../fail-on.js';
 import {
   countBySeverity,
   FINDING_SEVERITY,
   type Finding,
   type FindingCode,
   type Severity,
-} from './finding.js';
-import { formatInstant, parseInstant } from './instant.js';
+} from '../finding.js';
+import { formatInstant, parseInstant } from '../instant.js';
+import { mdCell } from '../render/markdown.js';
+import type { DiffOutput } from '../report/report-model.js';
+import { formatSerial, parseSerial } from '../report/serial.js';
 import type { CaMetrics } from './metrics.js';
-import { mdCell } from './render/markdown.js';
-import type { DiffOutput } from './report-model.js';
-import { formatSerial, parseSerial } from './serial.js';
 
 /** An acknowledged finding: code + serial (or any serial: '*'), why, and until when. */
 export interface Ack {

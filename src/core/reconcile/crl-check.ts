@@ -1,9 +1,8 @@
 /** The CRL against the newer report: every revocation a relying party must see, and nothing else. */
-import type { Crl, CrlEntry } from './crl.js';
-import type { CrlVerification } from './crl-verify.js';
-import { type Finding, type FindingBody, type FindingCode, FindingCollector } from './finding.js';
-import { findingMessage } from './finding-catalogue.js';
-import { formatInstant } from './instant.js';
+
+import { type Finding, type FindingBody, type FindingCode, FindingCollector } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
+import { formatInstant } from '../instant.js';
 import {
   entrySerialHex,
   FLAG_DUPLICATE,
@@ -15,9 +14,11 @@ import {
   type ReportIndex,
   reasonOf,
   revokedAtOf,
-} from './report-index.js';
-import { reasonName } from './revocation-reason.js';
-import { formatSerial } from './serial.js';
+} from '../report/report-index.js';
+import { reasonName } from '../report/revocation-reason.js';
+import { formatSerial } from '../report/serial.js';
+import type { Crl, CrlEntry } from './crl.js';
+import type { CrlVerification } from './crl-verify.js';
 
 export interface CrlCheckOptions {
   /** where the CRL was read, for evidence */

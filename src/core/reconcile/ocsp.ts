@@ -29,8 +29,8 @@ import {
   X509Certificate,
   Name as X509Name,
 } from '@peculiar/x509';
-import { crlReasonName } from './revocation-reason.js';
-import { hexToOctets, octetsToHex } from './serial.js';
+import { crlReasonName } from '../report/revocation-reason.js';
+import { hexToOctets, octetsToHex } from '../report/serial.js';
 
 const OID_SHA1 = '1.3.14.3.2.26';
 

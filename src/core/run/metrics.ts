@@ -4,8 +4,8 @@
  * need no parsing. The numbers come from the run's summary, so a retried delivery sends the night's
  * own numbers.
  */
-import { parseCaArn } from './ca-arn.js';
-import { parseInstant } from './instant.js';
+import { parseCaArn } from '../ca-arn.js';
+import { parseInstant } from '../instant.js';
 import type { RunSummary } from './run-model.js';
 
 /** notAfter within this of the report's making: ExpiringSoon (inspect's --expiring-within default) */

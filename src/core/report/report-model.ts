@@ -1,9 +1,9 @@
+import { compareFindings, type Finding, type Severity } from '../finding.js';
+import { formatInstant, parseInstant } from '../instant.js';
+import type { CrlSummary } from '../reconcile/crl-check.js';
+import type { OcspSummary } from '../reconcile/ocsp-check.js';
+import type { ReconciliationSummary } from '../reconcile/reconcile.js';
 import type { AuditRecord, AuditRecordFields } from './audit-record.js';
-import type { CrlSummary } from './crl-check.js';
-import { compareFindings, type Finding, type Severity } from './finding.js';
-import { formatInstant, parseInstant } from './instant.js';
-import type { OcspSummary } from './ocsp-check.js';
-import type { ReconciliationSummary } from './reconcile.js';
 import { isInstantField } from './report-fields.js';
 import type { ReportFormat } from './report-index.js';
 import type { ReportSummary } from './report-summary.js';

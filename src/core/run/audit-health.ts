@@ -5,9 +5,9 @@
  * to night while the cause does (the last good report, the diagnosis), so a CA failing night after
  * night is one alert, then a persistent one; the age and the report id are in the evidence.
  */
-import { FINDING_SEVERITY, type Finding } from './finding.js';
-import { findingMessage } from './finding-catalogue.js';
-import { formatInstant } from './instant.js';
+import { FINDING_SEVERITY, type Finding } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
+import { formatInstant } from '../instant.js';
 
 /** doctor's `--max-report-age` default, and run's */
 export const DEFAULT_MAX_REPORT_AGE_SECONDS = 36 * 3600;

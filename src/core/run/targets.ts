@@ -6,7 +6,7 @@
  * Pure: the CLI reads the file and turns a problem into a usage error naming the file and the JSON
  * path (`accounts[1].regions[0]`).
  */
-import { type CaArn, parseCaArn } from './ca-arn.js';
+import { type CaArn, parseCaArn } from '../ca-arn.js';
 
 /** One entry of `accounts`, as validated. */
 export interface AccountEntry {

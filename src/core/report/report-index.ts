@@ -8,9 +8,9 @@
  * - finish.ts: the report-wide part (the report's CA, FOREIGN_CA, the counts).
  * This module keeps the public names in one place for the importers.
  */
-export { ReportIndexBuilder } from './report/index/builder.js';
-export { LineRuns, RevocationColumns, RowGroups, SparseNumbers } from './report/index/columns.js';
-export { finishIndex, type IndexParts } from './report/index/finish.js';
+export { ReportIndexBuilder } from './index/builder.js';
+export { LineRuns, RevocationColumns, RowGroups, SparseNumbers } from './index/columns.js';
+export { finishIndex, type IndexParts } from './index/finish.js';
 export {
   findSerial,
   findSerialHex,
@@ -18,7 +18,7 @@ export {
   sameBytes,
   tableBits,
   tableSizeFor,
-} from './report/index/hash-table.js';
+} from './index/hash-table.js';
 export {
   caIdOf,
   entrySerialHex,
@@ -38,7 +38,7 @@ export {
   reasonOf,
   revocationSlot,
   revokedAtOf,
-} from './report/index/model.js';
+} from './index/model.js';
 export {
   duplicateFinding,
   incompleteFinding,
@@ -56,4 +56,4 @@ export {
   WHAT_REASON,
   WHAT_SERIAL_LONG,
   WHAT_TEMPLATE,
-} from './report/index/row-findings.js';
+} from './index/row-findings.js';

@@ -1,10 +1,9 @@
-import type { FieldName } from './audit-record.js';
-import type { DiffPlan, WindowBasis } from './diff.js';
-import { countBySeverity, type FindingCode } from './finding.js';
-import { findingMessage } from './finding-catalogue.js';
-import { formatInstant, parseInstant } from './instant.js';
-import { EXTENDED_FIELD_NAMES, IMMUTABLE_FIELDS, isInstantField } from './report-fields.js';
-import { lineOf, type ReportIndex } from './report-index.js';
+import { countBySeverity, type FindingCode } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
+import { formatInstant, parseInstant } from '../instant.js';
+import type { FieldName } from '../report/audit-record.js';
+import { EXTENDED_FIELD_NAMES, IMMUTABLE_FIELDS, isInstantField } from '../report/report-fields.js';
+import { lineOf, type ReportIndex } from '../report/report-index.js';
 import {
   attachEvidence,
   certificateRow,
@@ -12,8 +11,9 @@ import {
   displayValue,
   type RowsByOffset,
   sortFindings,
-} from './report-model.js';
-import { summarise } from './report-summary.js';
+} from '../report/report-model.js';
+import { summarise } from '../report/report-summary.js';
+import type { DiffPlan, WindowBasis } from './diff.js';
 
 /** Byte offsets of the rows completeDiff needs, per side. */
 export function rowsForDiff(

@@ -4,8 +4,8 @@
  * GetBucketPolicy returned it: only the statement with our Sid is replaced (or appended); every other
  * byte, other statements' odd spacing, escapes and key order included, stays as it was.
  */
-import type { CaArn } from './ca-arn.js';
-import { PcaAuditError } from './errors.js';
+import type { CaArn } from '../ca-arn.js';
+import { PcaAuditError } from '../errors.js';
 import { type JsonSpan, jsonSpans } from './json-spans.js';
 import { diffLines, unifiedHunks } from './line-diff.js';
 

@@ -5,10 +5,11 @@
  * partition, named with a GUID (aws-facts.md: the exact key form is unconfirmed), so every `.crl`
  * under the prefix is read.
  */
+
+import { FINDING_SEVERITY, type Finding } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
 import type { Crl } from './crl.js';
 import type { CrlVerification } from './crl-verify.js';
-import { FINDING_SEVERITY, type Finding } from './finding.js';
-import { findingMessage } from './finding-catalogue.js';
 
 /** DescribeCertificateAuthority's RevocationConfiguration, as far as `run` reads it. */
 export interface RevocationConfig {

@@ -1,6 +1,6 @@
-import { type Finding, type FindingCode, FindingCollector } from './finding.js';
-import { findingMessage } from './finding-catalogue.js';
-import { formatInstant } from './instant.js';
+import { type Finding, type FindingCode, FindingCollector } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
+import { formatInstant } from '../instant.js';
 import {
   entrySerialHex,
   FLAG_DUPLICATE,
@@ -15,9 +15,9 @@ import {
   reasonOf,
   revokedAtOf,
   sameBytes,
-} from './report-index.js';
-import { reasonName } from './revocation-reason.js';
-import { formatSerial } from './serial.js';
+} from '../report/report-index.js';
+import { reasonName } from '../report/revocation-reason.js';
+import { formatSerial } from '../report/serial.js';
 
 /** A row of one side, to be read back for evidence. */
 export interface RowRef {

@@ -1,5 +1,5 @@
-import { countBySeverity } from './finding.js';
-import { formatInstant } from './instant.js';
+import { countBySeverity } from '../finding.js';
+import { formatInstant } from '../instant.js';
 import { lineOf, type ReportIndex } from './report-index.js';
 import {
   attachEvidence,

@@ -2,12 +2,12 @@
  * What the OCSP answers about a night's revocations mean (pure): which certificates are asked
  * (bounded, sampled deterministically), and the findings each answer raises.
  */
-import { FINDING_SEVERITY, type Finding } from './finding.js';
-import { findingMessage } from './finding-catalogue.js';
-import { formatInstant, parseInstant } from './instant.js';
+import { FINDING_SEVERITY, type Finding } from '../finding.js';
+import { findingMessage } from '../finding-catalogue.js';
+import { formatInstant, parseInstant } from '../instant.js';
+import type { CertificateRow } from '../report/report-model.js';
+import { hexToOctets, octetsToHex, parseSerial } from '../report/serial.js';
 import type { OcspAnswer } from './ocsp.js';
-import type { CertificateRow } from './report-model.js';
-import { hexToOctets, octetsToHex, parseSerial } from './serial.js';
 
 /** A certificate to ask about: its row in NEW and its canonical serial. */
 export interface OcspTarget {
