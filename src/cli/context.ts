@@ -1,10 +1,13 @@
-/** What commands get from the shell: AWS clients, the clock, and stderr for humans. */
+/** What commands get from the shell: AWS clients, the clock, the streams, and stderr for humans. */
+import type { Clock, Diagnostics, Streams } from '../app/ports.js';
 import type { AssumedRole, AwsClients, AwsOptions } from '../aws/clients.js';
 import { parseInstant } from '../core/instant.js';
 import { safeText } from '../core/render/style.js';
 import { UsageError } from './errors.js';
 
-export interface CliContext {
+export interface CliContext extends Clock, Diagnostics {
+  /** stdout, stderr and the environment: the process's, or a test's (in-process runs) */
+  readonly streams: Streams;
   /** the AWS clients; the SDK is loaded on first use, so local-only commands start fast and lean */
   aws(): Promise<AwsClients>;
   /**
@@ -13,20 +16,13 @@ export interface CliContext {
    * role and Region.
    */
   awsFor?(region: string, role?: AssumedRole): Promise<AwsClients>;
-  /** epoch seconds */
-  now(): number;
-  sleep(seconds: number): Promise<void>;
-  /** a line for a human, on stderr */
-  note(message: string): void;
-  /** transient progress on stderr, only on a TTY ('' clears it) */
-  progress(message: string): void;
 }
 
 /**
  * `PCA_AUDIT_NOW` (an instant) makes the clock start there and run on: scripted runs and tests
  * against the local stand-in use it to act "30 minutes later" without waiting.
  */
-function clock(env: NodeJS.ProcessEnv): () => number {
+function clock(env: Streams['env']): () => number {
   const text = env.PCA_AUDIT_NOW;
   if (!text) return () => Date.now() / 1000;
   const base = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseInstant(text);
@@ -35,12 +31,15 @@ function clock(env: NodeJS.ProcessEnv): () => number {
   return () => base + (Date.now() / 1000 - started);
 }
 
-export function makeContext(options: AwsOptions, env: NodeJS.ProcessEnv = process.env): CliContext {
+export function makeContext(options: AwsOptions, streams: Streams): CliContext {
+  const env = streams.env as NodeJS.ProcessEnv;
+  const stderr = streams.stderr;
   let clients: Promise<AwsClients> | undefined;
   const targets = new Map<string, Promise<AwsClients>>();
-  const tty = process.stderr.isTTY === true;
+  const tty = stderr.isTTY;
   let shown = false;
   return {
+    streams,
     aws: () => {
       clients ??= import('../aws/clients.js').then((m) => m.makeClients(options, env));
       return clients;
@@ -57,13 +56,14 @@ export function makeContext(options: AwsOptions, env: NodeJS.ProcessEnv = proces
     now: clock(env),
     sleep: (s) => new Promise((resolve) => setTimeout(resolve, Math.max(0, s * 1000))),
     note: (m) => {
-      if (shown) process.stderr.write('\r\x1b[K');
+      // stderr's writes never fail (see processStreams); the order of lines is the order of calls
+      if (shown) void stderr.write('\r\x1b[K');
       shown = false;
-      process.stderr.write(`pca-audit: ${safeText(m)}\n`);
+      void stderr.write(`pca-audit: ${safeText(m)}\n`);
     },
     progress: (m) => {
       if (!tty) return;
-      process.stderr.write(`\r\x1b[K${safeText(m)}`);
+      void stderr.write(`\r\x1b[K${safeText(m)}`);
       shown = m !== '';
     },
   };

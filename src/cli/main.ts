@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Streams } from '../app/ports.js';
 import { IAM_COMMANDS, IAM_SIDES } from '../core/bucket/iam-policy.js';
 import { describeError, exitCodeOf, hintOf, isSystemError } from '../core/errors.js';
 import { FAIL_ON_LEVELS } from '../core/fail-on.js';
@@ -18,8 +19,9 @@ import {
 } from './args.js';
 import { type CliContext, makeContext } from './context.js';
 import { EXIT_INTERNAL, UsageError } from './errors.js';
-import { OUTPUT_FORMATS, stdoutError, writeStdout } from './output.js';
+import { OUTPUT_FORMATS } from './output.js';
 import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
+import { processStreams } from './streams.js';
 
 const EXIT_CODES = `Exit codes:
   0  nothing at or above --fail-on
@@ -84,15 +86,21 @@ function outputValues(a: Values<typeof OUTPUT_OPTIONS, []>) {
 
 /** A row of the table: what parsing and --help read, and the handler. */
 interface Command extends CommandSpec {
-  run(values: RawValues, now: () => number): Promise<number>;
+  run(values: RawValues, shell: Shell): Promise<number>;
+}
+
+/** What main() runs a command with: the clock for defaults like --at, and the streams. */
+interface Shell {
+  now(): number;
+  streams: Streams;
 }
 
 /** A command whose handler gets its options typed from its own table row (and the global options). */
 function command<const O extends Options, const P extends readonly Positional[]>(
   spec: CommandSpec<O, P>,
-  run: (a: Values<O, P> & GlobalValues, now: () => number) => Promise<number>,
+  run: (a: Values<O, P> & GlobalValues, shell: Shell) => Promise<number>,
 ): Command {
-  return { ...spec, run: (values, now) => run(typedValues(values), now) };
+  return { ...spec, run: (values, shell) => run(typedValues(values), shell) };
 }
 
 function maxFindings(v: string): number {
@@ -102,7 +110,7 @@ function maxFindings(v: string): number {
 }
 
 /** The shell for a command: AWS settings from the global flags, the clock, stderr. */
-function contextFrom(a: GlobalValues): CliContext {
+function contextFrom(a: GlobalValues, shell: Shell): CliContext {
   // the newer SDK warns about Node 20 on every process; the warning is not for our users
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (a.profile) process.env.AWS_PROFILE = a.profile;
@@ -110,12 +118,15 @@ function contextFrom(a: GlobalValues): CliContext {
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) {
     throw new UsageError(`--max-attempts: "${a['max-attempts']}" is not a whole number from 1 to 20`);
   }
-  return makeContext({
-    ...(a.region ? { region: a.region } : {}),
-    ...(a['endpoint-url'] ? { endpointUrl: a['endpoint-url'] } : {}),
-    retryMode: a['retry-mode'],
-    maxAttempts: attempts,
-  });
+  return makeContext(
+    {
+      ...(a.region ? { region: a.region } : {}),
+      ...(a['endpoint-url'] ? { endpointUrl: a['endpoint-url'] } : {}),
+      retryMode: a['retry-mode'],
+      maxAttempts: attempts,
+    },
+    shell.streams,
+  );
 }
 
 const inspect = command(
@@ -144,16 +155,16 @@ const inspect = command(
     ],
     epilogue: EXIT_CODES,
   },
-  async (a, now) => {
+  async (a, shell) => {
     const { runInspect } = await import('./commands/inspect.js');
     return runInspect(
       {
         report: a.report,
-        at: a.at === undefined ? Math.floor(now()) : parseInstantFlag('at', a.at),
+        at: a.at === undefined ? Math.floor(shell.now()) : parseInstantFlag('at', a.at),
         expiringWithin: parseDurationFlag('expiring-within', a['expiring-within']),
         ...outputValues(a),
       },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -224,7 +235,7 @@ const diff = command(
     ],
     epilogue: EXIT_CODES,
   },
-  async (a) => {
+  async (a, shell) => {
     const latest = a.latest === undefined ? undefined : Number(a.latest);
     if (latest !== undefined && !Number.isInteger(latest)) {
       throw new UsageError(`--latest: "${a.latest}" is not a whole number`);
@@ -252,7 +263,7 @@ const diff = command(
           ? {}
           : { newCreatedAt: parseInstantFlag('new-created-at', a['new-created-at']) }),
       },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -284,7 +295,7 @@ const events = command(
     examples: [['$0 events --cloudtrail samples/cloudtrail/ --ca arn:aws:acm-pca:...', "one CA's events"]],
     epilogue: EXIT_CODES,
   },
-  async (a) => {
+  async (a, shell) => {
     const { runEvents } = await import('./commands/events.js');
     return runEvents(
       {
@@ -296,7 +307,7 @@ const events = command(
         ...(a.until === undefined ? {} : { until: parseInstantFlag('until', a.until) }),
         ...(a.output === undefined ? {} : { output: a.output }),
       },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -338,7 +349,7 @@ const generate = command(
     ],
     epilogue: EXIT_CODES,
   },
-  async (a) => {
+  async (a, shell) => {
     const { runGenerate } = await import('./commands/generate.js');
     return runGenerate(
       {
@@ -352,7 +363,7 @@ const generate = command(
         acceptAnyFormat: a['accept-any-format'],
         json: a.json,
       },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -466,7 +477,7 @@ const run = command(
     ],
     epilogue: EXIT_CODES,
   },
-  async (a) => {
+  async (a, shell) => {
     // the AWS SDK is loaded only by the commands that talk to AWS
     const { runRun } = await import('./commands/run.js');
     return runRun(
@@ -510,7 +521,7 @@ const run = command(
         ...(a['crl-max-age'] === undefined ? {} : { crlMaxAge: a['crl-max-age'] }),
         ...(a['max-report-age'] === undefined ? {} : { maxReportAge: a['max-report-age'] }),
       },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -550,11 +561,11 @@ const bootstrap = command(
     ],
     epilogue: EXIT_CODES,
   },
-  async (a) => {
+  async (a, shell) => {
     const { runBootstrap } = await import('./commands/bootstrap.js');
     return runBootstrap(
       { bucket: a.bucket, ca: a.ca, create: a.create, dryRun: a['dry-run'], format: a.format },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -592,7 +603,7 @@ const doctor = command(
     ],
     epilogue: EXIT_CODES,
   },
-  async (a) => {
+  async (a, shell) => {
     const { runDoctorCommand } = await import('./commands/doctor.js');
     return runDoctorCommand(
       {
@@ -604,7 +615,7 @@ const doctor = command(
           : { maxCrlAge: parseDurationFlag('crl-max-age', a['crl-max-age']) }),
         format: a.format,
       },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -673,7 +684,7 @@ const iamPolicy = command(
       ],
     ],
   },
-  async (a) => {
+  async (a, shell) => {
     const { runIamPolicy } = await import('./commands/iam-policy.js');
     return runIamPolicy(
       {
@@ -692,7 +703,7 @@ const iamPolicy = command(
         ...(a['role-arn'] === undefined ? {} : { roleArn: a['role-arn'] }),
         ...(a['bucket-pattern'] === undefined ? {} : { bucketPattern: a['bucket-pattern'] }),
       },
-      contextFrom(a),
+      contextFrom(a, shell),
     );
   },
 );
@@ -714,48 +725,41 @@ function version(): string {
   return String(pkg.version);
 }
 
-/**
- * The first error of a stdout write nobody awaited (summaries written without a callback). Listening
- * also keeps such an error from crashing the process with a stack trace; stderr errors (its reader
- * gone) have nowhere to be reported and are dropped.
- */
-let stdoutFailure: NodeJS.ErrnoException | undefined;
-let watching = false;
-function watchStreams(): void {
-  if (watching) return;
-  watching = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    stdoutFailure ??= err;
-  });
-  process.stderr.on('error', () => {});
+/** What main() may be given instead of the process's own: tests run the CLI in process with these. */
+export interface MainOptions {
+  /** epoch seconds (default: the system clock) */
+  now?: () => number;
+  /** stdout, stderr and the environment (default: the process's) */
+  streams?: Streams;
 }
 
 /** Runs the CLI; returns the exit code. Only bin/ sets process.exitCode. */
-export async function main(args: string[], now: () => number = () => Date.now() / 1000): Promise<number> {
-  watchStreams();
+export async function main(args: string[], options: MainOptions = {}): Promise<number> {
+  const streams = options.streams ?? processStreams();
+  const shell: Shell = { now: options.now ?? (() => Date.now() / 1000), streams };
   let code: number;
   try {
     const parsed = parseCommandLine(PROGRAM, args);
     switch (parsed.kind) {
       case 'help':
-        await writeStdout(renderHelp(PROGRAM, parsed.command, Math.min(110, process.stdout.columns || 110)));
+        await streams.stdout.write(
+          renderHelp(PROGRAM, parsed.command, Math.min(110, streams.stdout.columns || 110)),
+        );
         code = 0;
         break;
       case 'version':
-        await writeStdout(`${version()}\n`);
+        await streams.stdout.write(`${version()}\n`);
         code = 0;
         break;
       case 'command':
-        code = await parsed.command.run(parsed.values, now);
+        code = await parsed.command.run(parsed.values, shell);
         break;
     }
     // every write made so far has succeeded or failed once this one is handed over
-    await writeStdout('');
+    await streams.stdout.write('');
   } catch (err) {
-    return reportError(err);
+    return reportError(err, streams);
   }
-  // EPIPE: the reader stopped reading (`| head`); the exit code is still the command's
-  if (stdoutFailure && stdoutFailure.code !== 'EPIPE') return reportError(stdoutError(stdoutFailure));
   return code;
 }
 
@@ -769,26 +773,25 @@ function safeLine(msg: string): string {
   return safeText(oneLine(msg));
 }
 
-function reportError(err: unknown): number {
-  const debug = process.env.PCA_AUDIT_DEBUG === '1';
+function reportError(err: unknown, streams: Streams): number {
+  const debug = streams.env.PCA_AUDIT_DEBUG === '1';
+  const say = (text: string) => void streams.stderr.write(text);
   // the reader of stdout went away: nothing to say, nobody to say it to
   if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 0;
   const code = exitCodeOf(err);
-  process.stderr.write(
+  say(
     `pca-audit: ${describeError(err, { clean: safeLine, systemReason: (e) => safeLine(systemReason(e)) })}\n`,
   );
   const hint = hintOf(err);
-  if (hint) process.stderr.write(`hint: ${safeLine(hint)}\n`);
-  else if (err instanceof UsageError) process.stderr.write(`hint: see 'pca-audit --help'\n`);
+  if (hint) say(`hint: ${safeLine(hint)}\n`);
+  else if (err instanceof UsageError) say(`hint: see 'pca-audit --help'\n`);
   if (code === EXIT_INTERNAL) {
     const e = err as Error | undefined;
-    process.stderr.write(
-      debug ? `${e?.stack ?? ''}\n` : 'hint: run again with PCA_AUDIT_DEBUG=1 and report the output\n',
-    );
+    say(debug ? `${e?.stack ?? ''}\n` : 'hint: run again with PCA_AUDIT_DEBUG=1 and report the output\n');
   } else if (debug) {
     const cause = (err as Error | undefined)?.cause;
-    if (err instanceof InputError && cause) process.stderr.write(`${(cause as Error).stack ?? cause}\n`);
-    else if (isSystemError(err)) process.stderr.write(`${(err as unknown as Error).stack ?? ''}\n`);
+    if (err instanceof InputError && cause) say(`${(cause as Error).stack ?? cause}\n`);
+    else if (isSystemError(err)) say(`${(err as unknown as Error).stack ?? ''}\n`);
   }
   return code;
 }

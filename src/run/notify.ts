@@ -46,7 +46,7 @@ export interface NotifySettings {
   /** import each alert into Security Hub as an ASFF finding (--security-hub) */
   securityHub?: boolean;
   /** where `--emf -` writes (the CLI's stdout) */
-  stdout?: (text: string) => void;
+  stdout: (text: string) => Promise<void>;
   /** the AWS clients' settings, for the AWS channels */
   aws?: () => Promise<AwsClients>;
   /**
@@ -203,7 +203,7 @@ async function writeEmf(
   const lines = n.test ? [testEmfLine(n, m.namespace)] : emfLines(n.summary, m.namespace);
   const text = lines.map((l) => `${l}\n`).join('');
   if (target === '-') {
-    (s.stdout ?? ((t: string) => process.stdout.write(t)))(text);
+    await s.stdout(text);
     return undefined;
   }
   try {

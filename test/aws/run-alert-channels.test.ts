@@ -703,6 +703,7 @@ describe('PutMetricData over several Regions', () => {
         configured: true,
         commandTimeout: 1,
         webhookAttempts: 1,
+        stdout: async () => {},
         sleep: async () => {},
         metrics: { namespace: 'Regions', putMetricData: true },
         aws: async () => clients,

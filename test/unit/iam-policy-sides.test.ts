@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketOfPattern, runIamPolicy } from '../../src/cli/commands/iam-policy.js';
 import { UsageError } from '../../src/cli/errors.js';
+import { memoryStreams } from '../../src/cli/streams.js';
 import { type IamScope, iamPolicy } from '../../src/core/bucket/iam-policy.js';
 
 type Statement = { Sid: string; Action: string[]; Resource: string[] | string };
@@ -93,7 +94,7 @@ describe('iam-policy --side (issue 16 item 6)', () => {
   it('refusals, each naming the flag: --side without --command run, central without --role-arn, a role that is not a role ARN, --role-arn without --side', async () => {
     const base = { bucket: [], ca: [], trailBucket: [] };
     const refused = async (cmd: Parameters<typeof runIamPolicy>[0]) => {
-      const err = await runIamPolicy(cmd).then(
+      const err = await runIamPolicy(cmd, { note: () => {}, streams: memoryStreams() }).then(
         () => undefined,
         (e: unknown) => e,
       );

@@ -4,8 +4,9 @@
  * them escaped, and no CSV line may start a formula.
  */
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeContext } from '../../src/cli/context.js';
+import { memoryStreams } from '../../src/cli/streams.js';
 import { renderDiffCsv, renderInspectCsv } from '../../src/core/render/csv.js';
 import { renderDiffMarkdown, renderInspectMarkdown } from '../../src/core/render/markdown.js';
 import { safeOutput } from '../../src/core/render/style.js';
@@ -106,18 +107,10 @@ function expectTerminalSafe(text: string): void {
 
 describe('text and Markdown output escape control characters (issue 13 item 3)', () => {
   it('notes on stderr (report paths, S3 keys) escape control characters', () => {
-    const written: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    try {
-      makeContext({ retryMode: 'standard', maxAttempts: 1 }, {}).note(`kept s3://b/${NASTY}`);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(written.join('')).toMatch(/^pca-audit: kept s3:\/\/b\/.*\n$/);
-    expect(written.join('').slice(0, -1)).not.toMatch(FORBIDDEN);
+    const streams = memoryStreams();
+    makeContext({ retryMode: 'standard', maxAttempts: 1 }, streams).note(`kept s3://b/${NASTY}`);
+    expect(streams.err()).toMatch(/^pca-audit: kept s3:\/\/b\/.*\n$/);
+    expect(streams.err().slice(0, -1)).not.toMatch(FORBIDDEN);
   });
 
   it('inspect: report fields (subject, templateArn, serial, reason, source) never reach the terminal raw', async () => {

@@ -4,7 +4,7 @@ import { type CaArn, parseCaArn } from '../../core/ca-arn.js';
 import { safeOutput, safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { useColor } from '../output.js';
+import { makeOutput } from '../output.js';
 
 export interface BootstrapCommand {
   bucket: string;
@@ -151,8 +151,7 @@ export async function runBootstrap(
       `Block Public Access is off on bucket ${r.bucket} (${r.publicAccessOff.join(', ')}); the CA needs none of it off ('pca-audit doctor' gives the fix)`,
     );
   }
-  process.stdout.write(
-    cmd.format === 'json' ? renderJson(r, cas, cmd) : renderText(r, cmd, useColor('text', undefined)),
-  );
+  const output = makeOutput(ctx.streams, { format: cmd.format });
+  await output.emit(cmd.format === 'json' ? renderJson(r, cas, cmd) : renderText(r, cmd, output.color));
   return 0;
 }

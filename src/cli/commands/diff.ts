@@ -6,7 +6,7 @@ import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
 import { formatInstant, parseInstant } from '../../core/instant.js';
 import type { checkCrl } from '../../core/reconcile/crl-check.js';
 import type { CheckedCrl } from '../../core/reconcile/crl-location.js';
-import { safeText, type TextStyle } from '../../core/render/style.js';
+import { rendererFor } from '../../core/render/registry.js';
 import type { ReportIndex } from '../../core/report/report-index.js';
 import type { CloudTrailSection, DiffOutput, RowsByOffset } from '../../core/report/report-model.js';
 import { evidenceOffsets } from '../../core/report/report-model.js';
@@ -17,21 +17,7 @@ import { type InputContext, type OpenedInput, openInput } from '../../io/inputs.
 import { fetchRows, freeJoinColumns, loadReport } from '../../io/load-report.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { type OutputFormat, useColor, writeOutput } from '../output.js';
-
-/** The renderer of a format, loaded when it is used (the CSV one brings csv-stringify). */
-async function diffRenderer(format: OutputFormat): Promise<(out: DiffOutput, style: TextStyle) => string> {
-  switch (format) {
-    case 'json':
-      return (await import('../../core/render/json.js')).renderJson;
-    case 'csv':
-      return (await import('../../core/render/csv.js')).renderDiffCsv;
-    case 'markdown':
-      return (await import('../../core/render/markdown.js')).renderDiffMarkdown;
-    default:
-      return (await import('../../core/render/text.js')).renderDiffText;
-  }
-}
+import { makeOutput, type OutputFormat } from '../output.js';
 
 /** Below this many bytes in all, a worker thread costs more than it saves. */
 const PARALLEL_THRESHOLD = 32 * 1024 * 1024;
@@ -141,10 +127,10 @@ export async function runDiff(given: DiffCommand, ctx: CliContext): Promise<numb
     const newFile = await openInput(cmd.new, inputs);
     files.push(newFile);
     const { out, eventSet } = await diffFiles(oldFile, newFile, cmd, ctx);
-    const render = await diffRenderer(cmd.format);
-    const text = render(out, { color: useColor(cmd.format, cmd.output) });
-    await writeOutput(text, cmd.output, cmd.force);
-    if (eventSet && eventSet.stats.malformed > 0) warnMalformed(eventSet);
+    const render = await rendererFor('diff', cmd.format);
+    const output = makeOutput(ctx.streams, cmd);
+    await output.emit(render(out, { color: output.color }, undefined));
+    if (eventSet && eventSet.stats.malformed > 0) warnMalformed(eventSet, ctx);
     return exitCodeFor(out.summary.findings, cmd.failOn);
   } finally {
     for (const f of files) await f.dispose();
@@ -360,9 +346,9 @@ function reconcileSection(
 }
 
 /** Malformed records skipped under --lenient: said on stderr, so it is never silent. */
-export function warnMalformed(eventSet: EventSet): void {
+export function warnMalformed(eventSet: EventSet, ctx: Pick<CliContext, 'note'>): void {
   const { malformed, malformedExamples } = eventSet.stats;
-  process.stderr.write(
-    `pca-audit: warning: skipped ${malformed} malformed CloudTrail record${malformed === 1 ? '' : 's'} (--lenient); first: ${safeText(malformedExamples[0] ?? '')}\n`,
+  ctx.note(
+    `warning: skipped ${malformed} malformed CloudTrail record${malformed === 1 ? '' : 's'} (--lenient); first: ${malformedExamples[0] ?? ''}`,
   );
 }

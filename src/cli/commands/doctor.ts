@@ -3,7 +3,7 @@ import { parseCaArn } from '../../core/ca-arn.js';
 import { safeOutput, safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.js';
-import { useColor } from '../output.js';
+import { makeOutput } from '../output.js';
 import { checkBucketName } from './bootstrap.js';
 
 export interface DoctorCommand {
@@ -59,7 +59,8 @@ export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Pro
     },
   );
   const count = (s: Check['status']) => checks.filter((c) => c.status === s).length;
-  process.stdout.write(
+  const output = makeOutput(ctx.streams, { format: cmd.format });
+  await output.emit(
     cmd.format === 'json'
       ? `${JSON.stringify(
           {
@@ -72,7 +73,7 @@ export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Pro
           null,
           2,
         )}\n`
-      : renderText(checks, useColor('text', undefined)),
+      : renderText(checks, output.color),
   );
   return count('FAIL') ? EXIT_FINDINGS : EXIT_OK;
 }

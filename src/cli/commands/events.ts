@@ -8,7 +8,7 @@ import type { EventStats } from '../../io/event-source.js';
 import { EventSpill } from '../../io/event-spill.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { writeOutput } from '../output.js';
+import { makeOutput } from '../output.js';
 import { warnMalformed } from './diff.js';
 
 export interface EventsCommand {
@@ -53,8 +53,10 @@ export async function runEvents(cmd: EventsCommand, ctx: CliContext): Promise<nu
         if (keep(e)) await spill.add(e.eventTime, e.eventID, identity, JSON.stringify(e));
       },
     });
-    await writeOutput(spill.text(), cmd.output, cmd.force);
-    if (set.stats.malformed > 0) warnMalformed(set);
+    await makeOutput(ctx.streams, { format: 'json', output: cmd.output, force: cmd.force }).emit(
+      spill.text(),
+    );
+    if (set.stats.malformed > 0) warnMalformed(set, ctx);
     for (const line of statLines(set.stats)) ctx.note(line);
     // issue 16 item 5: the parts of the window the sources do not cover, said as diff and run find them
     if (set.gaps.length > 0) {

@@ -47,7 +47,7 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
   } catch (err) {
     // exit 5 with --json: a scheduler reads when to come back from stdout; stderr says it too
     if (cmd.json && err instanceof RetryLaterError) {
-      process.stdout.write(
+      await ctx.streams.stdout.write(
         `${JSON.stringify({
           status: 'retry-later',
           refusedBy: err.refusedBy,
@@ -76,7 +76,7 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
   if (r.alreadyDownloaded)
     ctx.note(`${r.path} is already here (the same size and MD5 as s3://${r.bucket}/${r.key})`);
   if (cmd.json) {
-    process.stdout.write(
+    await ctx.streams.stdout.write(
       `${JSON.stringify({
         status: 'ok',
         reportId: r.id,
@@ -92,6 +92,6 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
         downloaded: !r.alreadyDownloaded,
       })}\n`,
     );
-  } else process.stdout.write(`${safeText(r.path)}\n`);
+  } else await ctx.streams.stdout.write(`${safeText(r.path)}\n`);
   return 0;
 }

@@ -11,7 +11,6 @@ import { namespaceProblem } from '../../core/run/metrics.js';
 import { parseSnsTopicArn } from '../../core/run/sns-topic.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { writeStdout } from '../output.js';
 import { checkBucketName, parseCaList } from './bootstrap.js';
 
 export interface IamPolicyCommand {
@@ -55,7 +54,10 @@ export function bucketOfPattern(pattern: string): string {
 }
 
 /** `pca-audit iam-policy`: the IAM policy document pca-audit's own role needs. */
-export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext, 'note'>): Promise<number> {
+export async function runIamPolicy(
+  cmd: IamPolicyCommand,
+  ctx: Pick<CliContext, 'note' | 'streams'>,
+): Promise<number> {
   for (const b of [...cmd.bucket, ...cmd.trailBucket, ...(cmd.crlBucket ?? [])]) checkBucketName(b);
   const cas = cmd.ca.length ? parseCaList(cmd.ca, false) : [];
   let state: { bucket: string; prefix: string } | undefined;
@@ -116,10 +118,10 @@ export async function runIamPolicy(cmd: IamPolicyCommand, ctx?: Pick<CliContext,
     ...(cmd.side === undefined ? {} : { side: cmd.side, memberRoles: roles }),
   });
   if (!state && needsStateScope(commands) && cmd.side !== 'member') {
-    ctx?.note(
+    ctx.note(
       'run --state s3://… also needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the state prefix: add --state s3://BUCKET/PREFIX/ to include them',
     );
   }
-  await writeStdout(`${JSON.stringify(policy, null, 2)}\n`);
+  await ctx.streams.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
   return 0;
 }

@@ -1,22 +1,11 @@
 import { exitCodeFor, type FailOn } from '../../core/fail-on.js';
-import { renderInspectCsv } from '../../core/render/csv.js';
-import { renderJson } from '../../core/render/json.js';
-import { renderInspectMarkdown } from '../../core/render/markdown.js';
-import type { TextStyle } from '../../core/render/style.js';
-import { renderInspectText } from '../../core/render/text.js';
+import { rendererFor } from '../../core/render/registry.js';
 import { completeInspect, inspectSeverityCounts, rowsForInspect } from '../../core/report/inspect-report.js';
-import { evidenceOffsets, type InspectOutput } from '../../core/report/report-model.js';
+import { evidenceOffsets } from '../../core/report/report-model.js';
 import { openInput } from '../../io/inputs.js';
 import { fetchRows, loadReport } from '../../io/load-report.js';
 import type { CliContext } from '../context.js';
-import { type OutputFormat, useColor, writeOutput } from '../output.js';
-
-const RENDERERS: Record<OutputFormat, (out: InspectOutput, style: TextStyle) => string> = {
-  text: renderInspectText,
-  json: renderJson,
-  csv: renderInspectCsv,
-  markdown: renderInspectMarkdown,
-};
+import { makeOutput, type OutputFormat } from '../output.js';
 
 export interface InspectCommand {
   report: string;
@@ -46,8 +35,9 @@ export async function runInspect(cmd: InspectCommand, ctx: CliContext): Promise<
       [...offsets].sort((a, b) => a - b),
     );
     const out = completeInspect(index, options, new Map([[file.name, rows]]));
-    const text = RENDERERS[cmd.format](out, { color: useColor(cmd.format, cmd.output) });
-    await writeOutput(text, cmd.output, cmd.force);
+    const output = makeOutput(ctx.streams, cmd);
+    const render = await rendererFor('inspect', cmd.format);
+    await output.emit(render(out, { color: output.color }, undefined));
     return exitCodeFor(inspectSeverityCounts(out), cmd.failOn);
   } finally {
     await file.dispose();

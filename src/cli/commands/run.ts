@@ -11,9 +11,10 @@ import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
 import { parseOcspOverride } from '../../core/reconcile/ocsp-check.js';
-import { paint, safeOutput, safeText } from '../../core/render/style.js';
+import { rendererFor } from '../../core/render/registry.js';
+import { safeOutput, safeText } from '../../core/render/style.js';
 import { DEFAULT_NAMESPACE, namespaceProblem } from '../../core/run/metrics.js';
-import { groupByTarget, parseAcks } from '../../core/run/run-model.js';
+import { parseAcks } from '../../core/run/run-model.js';
 import { parseSnsTopicArn } from '../../core/run/sns-topic.js';
 import { type AccountEntry, parseAccounts, planTargets, type Target } from '../../core/run/targets.js';
 import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/run/webhook-url.js';
@@ -21,7 +22,7 @@ import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { useColor } from '../output.js';
+import { makeOutput } from '../output.js';
 import { parseDurationFlag } from '../parse-values.js';
 import { diffFiles } from './diff.js';
 
@@ -356,7 +357,7 @@ export async function resolveRunSettings(
       ...(snsTopicArn ? { sns: { topicArn: snsTopicArn, format: snsFormat } } : {}),
       ...(metrics ? { metrics } : {}),
       ...(securityHub ? { securityHub } : {}),
-      stdout: (text) => process.stdout.write(text),
+      stdout: (text) => ctx.streams.stdout.write(text),
       aws: ctx.aws,
       ...(targets && ctx.awsFor ? { awsOf: clientsOfAccount(targets, ctx) } : {}),
       on: notifyOn,
@@ -442,12 +443,16 @@ async function runTestNotify(settings: RunSettings, flags: RunFlags, ctx: CliCon
   const { testNotify } = await import('../../run/test-notify.js');
   const { runId, answers } = await testNotify(settings.notify, ctx.now(), settings.cas[0]);
   if (flags.format === 'json')
-    process.stdout.write(`${JSON.stringify({ schemaVersion: 1, runId, channels: answers }, null, 2)}\n`);
+    await ctx.streams.stdout.write(
+      `${JSON.stringify({ schemaVersion: 1, runId, channels: answers }, null, 2)}\n`,
+    );
   else {
     const lines = answers.map(
       (a) => `${a.channel}: ${a.error === undefined ? 'delivered' : `FAILED: ${safeText(a.error)}`}`,
     );
-    process.stdout.write(safeOutput(`test notification ${runId}\n${lines.join('\n')}\n`, { color: false }));
+    await ctx.streams.stdout.write(
+      safeOutput(`test notification ${runId}\n${lines.join('\n')}\n`, { color: false }),
+    );
   }
   return answers.some((a) => a.error !== undefined) ? 3 : 0;
 }
@@ -527,7 +532,7 @@ async function runWith(
       return steps({ ...ctx, aws: () => awsFor(t.region, roleOf(t)) });
     },
   }).finally(() => passes.dispose());
-  printSummary(summary, settings, flags, remote);
+  await printSummary(summary, settings, flags, remote, ctx);
   return summary.exitCode;
 }
 
@@ -559,68 +564,16 @@ function diffWith(
   };
 }
 
-function printSummary(
+async function printSummary(
   summary: import('../../core/run/run-model.js').RunSummary,
   settings: RunSettings,
   flags: RunFlags,
   remote: string | undefined,
-): void {
-  if (flags.format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else {
-    const color = useColor('text', undefined);
-    const lines = [
-      `run ${summary.runId}${summary.dryRun ? ' (dry run: nothing made, nothing stored)' : ''}, started ${summary.startedAt}`,
-    ];
-    const line = (c: import('../../core/run/run-model.js').RunSummary['cas'][number]) => {
-      const f = c.findings;
-      const what =
-        c.status === 'failed'
-          ? paint({ color }, 'error', `FAILED: ${safeText(c.error ?? '')}`)
-          : c.status === 'baseline'
-            ? `baseline recorded (report ${c.reportId})`
-            : c.status === 'unchanged'
-              ? `no new report since the last run (report ${c.reportId})`
-              : `${c.issued} issued, ${c.revoked} revoked, ${c.expired} expired (report ${c.previousReportId} → ${c.reportId})`;
-      const persistent = c.persistentAlerts.length;
-      lines.push(
-        `${safeText(c.ca)}: ${what}; ${f.error} errors, ${f.warning} warnings, ${f.info} info; ${c.newAlerts.length} new alerts${persistent > 0 ? `, ${persistent} persistent (alerted before)` : ''}`,
-      );
-      for (const n of c.notes ?? []) lines.push(`  note: ${safeText(n)}`);
-      for (const a of c.newAlerts)
-        lines.push(
-          `  ${paint({ color }, a.severity, a.severity)} ${safeText(a.code)} ${safeText(a.serial ?? '-')} ${safeText(a.message)}`,
-        );
-      for (const a of c.persistentAlerts)
-        lines.push(
-          `  persistent ${paint({ color }, a.severity, a.severity)} ${safeText(a.code)} ${safeText(a.serial ?? '-')} ${safeText(a.message)}`,
-        );
-    };
-    if (!summary.targets) summary.cas.forEach(line);
-    else {
-      // a run over accounts: a heading per account and Region; a failed target says why
-      for (const g of groupByTarget(summary)) {
-        const t = g.target;
-        lines.push(
-          `== ${safeText(g.account)} / ${safeText(g.region)}${t ? ` (bucket ${safeText(t.bucket)})` : ''}: ${
-            t?.status === 'failed'
-              ? paint({ color }, 'error', `target FAILED: ${safeText(t.error ?? '')}`)
-              : `${g.cas.length} CA(s)`
-          }`,
-        );
-        g.cas.forEach(line);
-      }
-    }
-    for (const a of summary.expiredAcknowledgements)
-      lines.push(
-        `expired acknowledgement: ${a.code} ${a.serial} (${a.expires ?? ''}): ${safeText(a.reason)}`,
-      );
-    if (!summary.dryRun) {
-      const base = remote === undefined ? settings.stateDir : remote.replace(/\/$/, '');
-      lines.push(
-        `results: ${remote === undefined ? join(base, 'runs', summary.runId) : `${base}/runs/${summary.runId}`}`,
-      );
-    }
-    lines.push(`exit code ${summary.exitCode}`);
-    process.stdout.write(safeOutput(`${lines.join('\n')}\n`, { color }));
-  }
+  ctx: CliContext,
+): Promise<void> {
+  const output = makeOutput(ctx.streams, { format: flags.format === 'json' ? 'json' : 'text' });
+  const base = remote === undefined ? settings.stateDir : remote.replace(/\/$/, '');
+  const results = remote === undefined ? join(base, 'runs', summary.runId) : `${base}/runs/${summary.runId}`;
+  const render = await rendererFor('run', flags.format === 'json' ? 'json' : 'text');
+  await output.emit(render(summary, { color: output.color }, { results }));
 }

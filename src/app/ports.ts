@@ -1,0 +1,49 @@
+/**
+ * The ports of the use cases (src/app): what a use case needs from the world, and nothing about where
+ * it comes from. The CLI (src/cli) builds them from argv, the process's streams and the environment; a
+ * test builds them from memory. Layers: cli -> app -> io/aws/store/run -> core; nothing points upward.
+ */
+
+/** A text stream a use case writes to (the process's stdout or stderr, or a test's buffer). */
+export interface TextSink {
+  /**
+   * Resolves once `text` is handed over. A reader that went away (EPIPE: `| head`) is not an error;
+   * any other failure rejects with an error naming the stream.
+   */
+  write(text: string): Promise<void>;
+  /** a terminal: colour and progress lines may be used */
+  readonly isTTY: boolean;
+  /** its width in columns, when it is a terminal */
+  readonly columns?: number | undefined;
+}
+
+/** What the process gives a command: its two streams and its environment. */
+export interface Streams {
+  /** the product: reports, summaries, policies (or --output FILE instead, see Output) */
+  readonly stdout: TextSink;
+  /** lines for a human: notes, warnings, progress, errors */
+  readonly stderr: TextSink;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The clock: epoch seconds, and waiting. */
+export interface Clock {
+  now(): number;
+  sleep(seconds: number): Promise<void>;
+}
+
+/** Lines for a human on stderr; never the product. */
+export interface Diagnostics {
+  /** a line (`pca-audit: …`), its text made safe for a terminal */
+  note(message: string): void;
+  /** transient progress, only on a terminal ('' clears it) */
+  progress(message: string): void;
+}
+
+/** The one way a command's product leaves: to stdout, or to --output FILE (atomically, --force to replace). */
+export interface Output {
+  /** the whole product, or its parts in order */
+  emit(product: string | AsyncIterable<string>): Promise<void>;
+  /** whether text output may be coloured: a terminal, no --output, NO_COLOR unset */
+  readonly color: boolean;
+}
