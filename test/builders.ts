@@ -224,7 +224,7 @@ export interface DiffRun {
 const mergeOffsets = (a: readonly number[], b: readonly number[] | undefined): number[] =>
   [...new Set([...a, ...(b ?? [])])].sort((x, y) => x - y);
 
-/** What `pca-audit diff` does (src/cli/commands/diff.ts), with the rows read back by readRowsAt. */
+/** What `pca-audit diff` does (src/app/diff.ts), with the rows read back by readRowsAt. */
 export async function diffRun(
   oldText: string,
   newText: string,
@@ -274,7 +274,7 @@ export async function diffOf(
   return (await diffRun(oldText, newText, options)).out;
 }
 
-/** What `pca-audit inspect` does (src/cli/commands/inspect.ts), with rows read back by readRowsAt. */
+/** What `pca-audit inspect` does (src/app/inspect.ts), with rows read back by readRowsAt. */
 export async function inspectOf(
   text: string,
   options: InspectOptions & IndexOfOptions,
@@ -641,7 +641,7 @@ export interface ReconcileRun extends DiffRun {
 }
 
 /**
- * What `pca-audit diff --cloudtrail` does with already normalised events (src/cli/commands/diff.ts):
+ * What `pca-audit diff --cloudtrail` does with already normalised events (src/app/diff.ts):
  * diff, reconcile with the plan's window, then complete the output.
  */
 export async function reconcileRun(

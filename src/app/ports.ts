@@ -1,8 +1,12 @@
 /**
  * The ports of the use cases (src/app): what a use case needs from the world, and nothing about where
  * it comes from. The CLI (src/cli) builds them from argv, the process's streams and the environment; a
- * test builds them from memory. Layers: cli -> app -> io/aws/store/run -> core; nothing points upward.
+ * test builds them from memory. Layers: cli -> app -> run -> store -> io -> aws -> core; nothing points
+ * upward (test/unit/layers.test.ts). `src/app/sources.ts` builds the source ports on the real inputs.
  */
+import type { AwsClients } from '../aws/clients.js';
+import type { CollectedEvents, EventSourceContext } from '../io/event-inputs.js';
+import type { OpenedInput } from '../io/inputs.js';
 
 /** A text stream a use case writes to (the process's stdout or stderr, or a test's buffer). */
 export interface TextSink {
@@ -46,4 +50,32 @@ export interface Output {
   emit(product: string | AsyncIterable<string>): Promise<void>;
   /** whether text output may be coloured: a terminal, no --output, NO_COLOR unset */
   readonly color: boolean;
+}
+
+/** The AWS clients; the SDK is loaded on first use, so a use case that needs none never loads it. */
+export interface AwsAccess {
+  aws(): Promise<AwsClients>;
+}
+
+/**
+ * How a report's location (a file, `-` for stdin, or s3://bucket/key) becomes an opened file, read
+ * by the report readers; the caller disposes of it (an S3 object's temporary copy is removed then).
+ */
+export interface ReportSource {
+  /** `region`: the Region for S3 when nothing else tells (the CA's) */
+  open(location: string, where?: { region?: string | undefined }): Promise<OpenedInput>;
+}
+
+/** What an event read asks for: the window, the CA, and how (see EventSourceContext). */
+export type EventQuery = Omit<EventSourceContext, 'inputs' | 'now' | 'sleep' | 'progress'> & {
+  /** the Region for S3 and LookupEvents when nothing else tells (the CA's) */
+  region?: string | undefined;
+};
+
+/**
+ * CloudTrail sources (files, directories, `-`, s3:// objects, trail buckets, `lookup`) read into
+ * the events of interest, their statistics and the parts of the window they do not cover.
+ */
+export interface EventSource {
+  collect(sources: readonly string[], query: EventQuery): Promise<CollectedEvents>;
 }

@@ -1,6 +1,4 @@
-import { PcaAuditError } from '../core/errors.js';
-
-/** The exit codes: one list, in src/core/errors.ts. */
+/** The exit codes (one list, in src/core/errors.ts) and the usage error, which use cases (src/app) throw too. */
 export {
   EXIT_AWS,
   EXIT_FINDINGS,
@@ -8,16 +6,5 @@ export {
   EXIT_OK,
   EXIT_RETRY_LATER,
   EXIT_USAGE,
+  UsageError,
 } from '../core/errors.js';
-
-/** A bad flag or argument: exit 2, with a hint where one helps. */
-export class UsageError extends PcaAuditError {
-  override readonly name = 'UsageError';
-  readonly errorKind = 'usage';
-  constructor(
-    message: string,
-    override readonly hint?: string,
-  ) {
-    super(message);
-  }
-}

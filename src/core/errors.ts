@@ -75,6 +75,18 @@ export abstract class PcaAuditError extends Error {
   }
 }
 
+/** A bad flag, argument or setting: exit 2, with a hint where one helps (a use case's refusal of its request too). */
+export class UsageError extends PcaAuditError {
+  override readonly name = 'UsageError';
+  readonly errorKind = 'usage';
+  constructor(
+    message: string,
+    override readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
 const plain: DescribeOptions = {
   clean: (text) => text,
   brief: false,

@@ -1,8 +1,9 @@
-import { type Check, runDoctor } from '../../aws/doctor.js';
+import { doctor } from '../../app/doctor.js';
+import type { Check } from '../../aws/doctor.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { safeOutput, safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
-import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { makeOutput } from '../output.js';
 import { checkBucketName } from './bootstrap.js';
 
@@ -39,7 +40,7 @@ function renderText(checks: Check[], color: boolean): string {
   return safeOutput(`${lines.join('\n')}\n`, { color });
 }
 
-/** `pca-audit doctor`: every check PASS/FAIL/SKIP with its fix; exit 1 when one fails. */
+/** `pca-audit doctor`: flags checked, the use case (src/app/doctor.ts), its report as text or JSON. */
 export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Promise<number> {
   checkBucketName(cmd.bucket);
   const ca = parseCaArn(cmd.ca);
@@ -49,31 +50,18 @@ export async function runDoctorCommand(cmd: DoctorCommand, ctx: CliContext): Pro
       'write it like arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/<uuid>',
     );
   }
-  const checks = await runDoctor(
-    { clients: await ctx.aws(), now: ctx.now },
+  const { report, exitCode } = await doctor(
     {
       ca,
       bucket: cmd.bucket,
       maxReportAge: cmd.maxReportAge,
       ...(cmd.maxCrlAge === undefined ? {} : { maxCrlAge: cmd.maxCrlAge }),
     },
+    ctx,
   );
-  const count = (s: Check['status']) => checks.filter((c) => c.status === s).length;
   const output = makeOutput(ctx.streams, { format: cmd.format });
   await output.emit(
-    cmd.format === 'json'
-      ? `${JSON.stringify(
-          {
-            schemaVersion: 1,
-            ca: ca.arn,
-            bucket: cmd.bucket,
-            checks,
-            summary: { pass: count('PASS'), warn: count('WARN'), fail: count('FAIL'), skip: count('SKIP') },
-          },
-          null,
-          2,
-        )}\n`
-      : renderText(checks, output.color),
+    cmd.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report.checks, output.color),
   );
-  return count('FAIL') ? EXIT_FINDINGS : EXIT_OK;
+  return exitCode;
 }

@@ -1,16 +1,12 @@
-import {
-  type IamCommand,
-  type IamSide,
-  iamPolicy,
-  memberRoleProblem,
-  needsStateScope,
-} from '../../core/bucket/iam-policy.js';
+import { iamPolicy } from '../../app/iam-policy.js';
+import type { IamCommand, IamSide } from '../../core/bucket/iam-policy.js';
 import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { safeText } from '../../core/render/style.js';
 import { namespaceProblem } from '../../core/run/metrics.js';
 import { parseSnsTopicArn } from '../../core/run/sns-topic.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { makeOutput } from '../output.js';
 import { checkBucketName, parseCaList } from './bootstrap.js';
 
 export interface IamPolicyCommand {
@@ -53,7 +49,10 @@ export function bucketOfPattern(pattern: string): string {
   return pattern.replace(/\{(account|region)\}/g, '*');
 }
 
-/** `pca-audit iam-policy`: the IAM policy document pca-audit's own role needs. */
+/**
+ * `pca-audit iam-policy`: each flag's values checked here, then the use case (src/app/iam-policy.ts)
+ * checks how they go together and makes the policy.
+ */
 export async function runIamPolicy(
   cmd: IamPolicyCommand,
   ctx: Pick<CliContext, 'note' | 'streams'>,
@@ -82,46 +81,20 @@ export async function runIamPolicy(
     if (problem)
       throw new UsageError(`--cloudwatch-namespace: "${safeText(cmd.cloudwatchNamespace)}" ${problem}`);
   }
-  const alerts = {
-    ...(cmd.snsTopicArn?.length ? { snsTopics: [...new Set(cmd.snsTopicArn)] } : {}),
-    ...(cmd.securityHub ? { securityHub: true } : {}),
-    ...(cmd.cloudwatchNamespace === undefined ? {} : { cloudwatchNamespace: cmd.cloudwatchNamespace }),
-  };
-  if (cmd.side !== undefined && cmd.command !== 'run') {
-    throw new UsageError(
-      `--side ${cmd.side}: only run's policy is split between the central account and the member accounts`,
-      `add --command run: pca-audit iam-policy --command run --side ${cmd.side}`,
-    );
-  }
-  const roles = cmd.roleArn ?? [];
-  if (roles.length > 0 && cmd.side === undefined)
-    throw new UsageError('--role-arn names the member roles the central role assumes: add --side central');
-  for (const r of roles) {
-    const problem = memberRoleProblem(r);
-    if (problem) throw new UsageError(`--role-arn: "${safeText(r)}" ${problem}`);
-  }
-  if (cmd.side === 'central' && roles.length === 0) {
-    throw new UsageError(
-      '--side central needs the member roles it assumes: --role-arn ARN (repeatable)',
-      "all accounts' roles of one name: --role-arn 'arn:aws:iam::*:role/pca-audit-member'",
-    );
-  }
-  const commands = cmd.command ? [cmd.command] : [];
-  const policy = iamPolicy(commands, {
-    partition: cas[0]?.partition ?? 'aws',
-    buckets: [...new Set([...cmd.bucket, ...(cmd.bucketPattern ?? []).map(bucketOfPattern)])].sort(),
-    caArns: cas.map((c) => c.arn),
-    trailBuckets: [...new Set(cmd.trailBucket)].sort(),
-    crlBuckets: [...new Set(cmd.crlBucket ?? [])].sort(),
+  const { policy, notes } = iamPolicy({
+    ...(cmd.command === undefined ? {} : { command: cmd.command }),
+    buckets: [...cmd.bucket, ...(cmd.bucketPattern ?? []).map(bucketOfPattern)],
+    cas,
+    trailBuckets: cmd.trailBucket,
+    crlBuckets: cmd.crlBucket ?? [],
     ...(state ? { state } : {}),
-    alerts,
-    ...(cmd.side === undefined ? {} : { side: cmd.side, memberRoles: roles }),
+    snsTopics: cmd.snsTopicArn ?? [],
+    securityHub: cmd.securityHub === true,
+    ...(cmd.cloudwatchNamespace === undefined ? {} : { cloudwatchNamespace: cmd.cloudwatchNamespace }),
+    ...(cmd.side === undefined ? {} : { side: cmd.side }),
+    roleArns: cmd.roleArn ?? [],
   });
-  if (!state && needsStateScope(commands) && cmd.side !== 'member') {
-    ctx.note(
-      'run --state s3://… also needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the state prefix: add --state s3://BUCKET/PREFIX/ to include them',
-    );
-  }
-  await ctx.streams.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
+  for (const line of notes) ctx.note(line);
+  await makeOutput(ctx.streams, { format: 'json' }).emit(`${JSON.stringify(policy, null, 2)}\n`);
   return 0;
 }

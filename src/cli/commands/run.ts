@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { YargsOption } from 'yargs';
+import { diffFiles } from '../../app/diff.js';
 import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { parseCaArn } from '../../core/ca-arn.js';
@@ -24,7 +25,6 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { makeOutput } from '../output.js';
 import { parseDurationFlag } from '../parse-values.js';
-import { diffFiles } from './diff.js';
 
 /** Everything `run` can be told, as flags give it (undefined: not given). */
 export interface RunFlags {
