@@ -227,16 +227,7 @@ export async function writeFileAtomic(
     const handle = await step('open', target, temp, () =>
       (options.open ?? openFile)(temp, unique ? 'wx' : 'w', mode ?? 0o666),
     );
-    let closed = false;
-    try {
-      if (options.pauseForTest) await pause(handle, temp, data);
-      await writeAll(handle, data, target, temp);
-      await step('fsync', target, temp, () => handle.sync());
-      closed = true;
-      await step('close', target, temp, () => handle.close());
-    } finally {
-      if (!closed) await handle.close().catch(() => {});
-    }
+    await fill(handle, data, target, temp, options.pauseForTest);
     // the umask took bits of the replaced file's mode away
     if (keepMode) await step('chmod', target, temp, () => chmod(temp, mode!));
     await options.verify?.(temp);
@@ -254,6 +245,30 @@ export async function writeFileAtomic(
     if (!done) await rm(temp, { force: true }).catch(() => {});
     forget();
   }
+}
+
+/** Writes `data` whole into an open file and fsyncs it; the file is closed either way. */
+async function fill(handle: FileHandle, data: FileData, target: string, temp: string, pauseForTest = false) {
+  let closed = false;
+  try {
+    if (pauseForTest) await pause(handle, temp, data);
+    await writeAll(handle, data, target, temp);
+    await step('fsync', target, temp, () => handle.sync());
+    closed = true;
+    await step('close', target, temp, () => handle.close());
+  } finally {
+    if (!closed) await handle.close().catch(() => {});
+  }
+}
+
+/**
+ * Creates `path` exclusively (EEXIST when anything is there), writes `data` whole (every write
+ * checked) and fsyncs it. Not atomic by itself: a reader may see it half-written (the state's lock
+ * writes its temporary file so, then links it into place).
+ */
+export async function createFile(path: string, data: FileData, mode = 0o666): Promise<void> {
+  const handle = await step('open', path, path, () => open(path, 'wx', mode));
+  await fill(handle, data, path, path);
 }
 
 async function writeInPlace(path: string, data: FileData): Promise<void> {

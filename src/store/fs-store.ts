@@ -6,11 +6,18 @@
  * (exit 2), never as a bare Node error (which the CLI would call an internal bug).
  */
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type DescribeOptions, PcaAuditError } from '../core/errors.js';
-import { processAlive, syncDir, TEMP_FILE, uniqueTempPath, writeFileAtomic } from '../io/atomic-file.js';
+import {
+  createFile,
+  processAlive,
+  syncDir,
+  TEMP_FILE,
+  uniqueTempPath,
+  writeFileAtomic,
+} from '../io/atomic-file.js';
 
 /** 2: a CA's state under cas/<account>/<region>/<CA_ID>/ (src/store/layout.ts); 1: cas/<CA_ID>/ */
 export const STATE_LAYOUT = 2;
@@ -319,15 +326,7 @@ export async function acquireLock(
   };
   const text = JSON.stringify(mine);
   const temp = uniqueTempPath(path);
-  await onState(path, 'write the lock', async () => {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  });
+  await onState(path, 'write the lock', () => createFile(temp, text, 0o600));
   /** link(2): true when `target` was made, false when something is already there */
   // file systems without hard links (some FUSE and SMB mounts) get O_EXCL creation instead: as
   // exclusive, but a reader may catch the lock half-written (an unreadable lock is judged by age)
@@ -335,15 +334,7 @@ export async function acquireLock(
   const place = async (target: string): Promise<boolean> => {
     try {
       if (hardLinks) await link(temp, target);
-      else {
-        const handle = await open(target, 'wx', 0o600);
-        try {
-          await handle.writeFile(text);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }
+      else await createFile(target, text, 0o600);
       await syncDir(dir);
       return true;
     } catch (err) {

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  createFile,
   FileError,
   type OpenFile,
   partialPath,
@@ -238,5 +239,15 @@ describe('writeFileAtomic options (issue 17: one helper for every writer)', () =
       syscall: 'open',
     });
     expect(readdirSync(d)).toEqual([]);
+  });
+
+  it("createFile (the lock's): writes a new file whole with its mode, and refuses an existing one (EEXIST), leaving it", async () => {
+    const d = mkdtempSync(join(dir, 'create-'));
+    const path = join(d, 'lock');
+    await createFile(path, '{"pid":1}', 0o600);
+    expect(readFileSync(path, 'utf8')).toBe('{"pid":1}');
+    expect((statSync(path).mode & 0o777).toString(8)).toBe('600');
+    await expect(createFile(path, 'other')).rejects.toMatchObject({ code: 'EEXIST', path });
+    expect(readFileSync(path, 'utf8')).toBe('{"pid":1}');
   });
 });
