@@ -1,12 +1,13 @@
 /** S3: list report keys, download an object to a file (streamed, verified, renamed into place). */
 import { createHash } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import {
   GetObjectCommand,
   type ListObjectsV2CommandOutput,
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { type OpenFile, writeFileAtomic } from '../io/atomic-file.js';
 import { AwsError, call, LocalWriteError, pagesOf } from './errors.js';
 
 export interface S3Object {
@@ -67,7 +68,7 @@ export interface Downloaded {
 
 /** The file operations a download needs; tests inject a disk that fails. */
 export interface DownloadFiles {
-  open(path: string, flags: 'w' | 'r', mode?: number): Promise<FileHandle>;
+  open: OpenFile;
 }
 
 const NODE_FILES: DownloadFiles = { open: (path, flags, mode) => open(path, flags, mode) };
@@ -105,38 +106,24 @@ export async function fileDigests(
 /** Why a local file operation failed, for a one-line message ("ENOSPC: no space left on device"). */
 const why = (err: unknown) => (err as Error)?.message ?? String(err);
 
-/**
- * Writes all of `chunk`: write(2) may write less than asked (a filling disk does exactly that), so
- * the rest is written again; a write that makes no progress is a full disk.
- */
-async function writeAll(handle: FileHandle, chunk: Uint8Array, path: string): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.length) {
-    let written: number;
-    try {
-      ({ bytesWritten: written } = await handle.write(chunk, offset, chunk.length - offset, null));
-    } catch (err) {
-      throw new LocalWriteError(path, `the download could not be written: ${why(err)}`, FREE_SPACE);
-    }
-    if (!(written > 0)) {
-      throw new LocalWriteError(
-        path,
-        `the download could not be written: the disk took ${offset} of ${chunk.length} bytes, then none`,
-        FREE_SPACE,
-      );
-    }
-    offset += written;
-  }
-}
-
 const FREE_SPACE = 'free some space (or choose another directory) and run again; nothing was kept';
 
+/** A failed step of writing a download (writeFileAtomic names it in `syscall`), said for the file. */
+function writeFailure(dest: string, err: unknown): unknown {
+  if (err instanceof AwsError || err instanceof LocalWriteError) return err;
+  const step = (err as NodeJS.ErrnoException | undefined)?.syscall;
+  if (step === 'open') return new LocalWriteError(dest, `cannot create the file: ${why(err)}`);
+  if (step === 'rename') return new LocalWriteError(dest, `cannot move the download into place: ${why(err)}`);
+  return new LocalWriteError(dest, `the download could not be written: ${why(err)}`, FREE_SPACE);
+}
+
 /**
- * Streams an object into `dest`: written to a temporary file beside it (every write checked), its
- * length checked against Content-Length and its MD5 against a single-part, non-KMS ETag, fsynced,
- * read back and compared with what was received (length and SHA-256), then renamed into place.
- * An interrupted, truncated or badly written download leaves nothing at `dest`; a local failure is
- * a LocalWriteError naming the file, a network or S3 one an AwsError.
+ * Streams an object into `dest` (src/io/atomic-file.ts): written to `<dest>.partial-<pid>` beside it
+ * (every write checked), its length checked against Content-Length and its MD5 against a
+ * single-part, non-KMS ETag, fsynced, read back and compared with what was received (length and
+ * SHA-256), then renamed into place. An interrupted, truncated or badly written download leaves
+ * nothing at `dest`; a local failure is a LocalWriteError naming the file, a network or S3 one an
+ * AwsError.
  */
 export async function downloadObject(
   s3: S3Client,
@@ -149,18 +136,12 @@ export async function downloadObject(
   const res = await call(operation, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
   const body = res.Body as AsyncIterable<Uint8Array> | undefined;
   if (!body) throw new AwsError(operation, 'EmptyBody', `s3://${bucket}/${key}: no body in the response`);
-  const temp = `${dest}.partial-${process.pid}`;
   const md5 = createHash('md5');
   const sha = createHash('sha256');
   let size = 0;
-  let handle: FileHandle | undefined;
-  try {
-    handle = await files.open(temp, 'w', 0o600);
-  } catch (err) {
-    throw new LocalWriteError(dest, `cannot create the file: ${why(err)}`);
-  }
-  let done = false;
-  try {
+  const etag = res.ETag?.replace(/"/g, '');
+  /** the body, hashed and counted as it passes; checked against the response once it ends */
+  const received = async function* (): AsyncGenerator<Uint8Array> {
     const chunks = body[Symbol.asyncIterator]();
     for (;;) {
       let next: IteratorResult<Uint8Array>;
@@ -175,11 +156,10 @@ export async function downloadObject(
         );
       }
       if (next.done) break;
-      const chunk = next.value;
-      md5.update(chunk);
-      sha.update(chunk);
-      size += chunk.length;
-      await writeAll(handle, chunk, dest);
+      md5.update(next.value);
+      sha.update(next.value);
+      size += next.value.length;
+      yield next.value;
     }
     const expected = res.ContentLength;
     if (expected !== undefined && size !== expected) {
@@ -191,8 +171,6 @@ export async function downloadObject(
         'run again; nothing was kept',
       );
     }
-    const etag = res.ETag?.replace(/"/g, '');
-    const sha256 = sha.digest('hex');
     if (isMd5Etag(etag) && res.ServerSideEncryption !== 'aws:kms') {
       const digest = md5.digest('hex');
       if (digest !== etag) {
@@ -205,15 +183,11 @@ export async function downloadObject(
         );
       }
     }
-    try {
-      await handle.sync();
-      const h = handle;
-      handle = undefined;
-      await h.close();
-    } catch (err) {
-      throw new LocalWriteError(dest, `the download could not be written: ${why(err)}`, FREE_SPACE);
-    }
-    // what the disk holds, not what was handed to it: a disk that drops writes is caught here
+  };
+  let sha256 = '';
+  // what the disk holds, not what was handed to it: a disk that drops writes is caught here
+  const readBack = async (temp: string) => {
+    sha256 = sha.digest('hex');
     const back = await fileDigests(temp, files).catch((err: unknown) => {
       throw new LocalWriteError(dest, `the written download could not be read back: ${why(err)}`);
     });
@@ -226,22 +200,20 @@ export async function downloadObject(
         FREE_SPACE,
       );
     }
-    try {
-      await rename(temp, dest);
-    } catch (err) {
-      throw new LocalWriteError(dest, `cannot move the download into place: ${why(err)}`);
-    }
-    done = true;
-    return {
-      size,
-      sha256,
-      lastModified: (res.LastModified?.getTime() ?? 0) / 1000,
-      ...(etag ? { etag } : {}),
-    };
-  } finally {
-    if (!done) {
-      await handle?.close().catch(() => {});
-      await rm(temp, { force: true });
-    }
-  }
+  };
+  await writeFileAtomic(dest, received(), {
+    replace: true,
+    target: 'owned',
+    mode: 0o600,
+    verify: readBack,
+    open: files.open,
+  }).catch((err: unknown) => {
+    throw writeFailure(dest, err);
+  });
+  return {
+    size,
+    sha256,
+    lastModified: (res.LastModified?.getTime() ?? 0) / 1000,
+    ...(etag ? { etag } : {}),
+  };
 }

@@ -6,11 +6,18 @@
  * (exit 2), never as a bare Node error (which the CLI would call an internal bug).
  */
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type DescribeOptions, PcaAuditError } from '../core/errors.js';
-import { syncDir } from '../io/atomic-file.js';
+import {
+  createFile,
+  processAlive,
+  syncDir,
+  TEMP_FILE,
+  uniqueTempPath,
+  writeFileAtomic,
+} from '../io/atomic-file.js';
 
 /** 2: a CA's state under cas/<account>/<region>/<CA_ID>/ (src/store/layout.ts); 1: cas/<CA_ID>/ */
 export const STATE_LAYOUT = 2;
@@ -100,36 +107,16 @@ export async function makeStateDir(path: string): Promise<void> {
 }
 
 /**
- * The name of a temporary file next to `path`. cleanStaleTemps knows this shape: keep them in step.
+ * Writes `data` to `path` atomically (src/io/atomic-file.ts): readers see the old file or the new
+ * one, never a part. The file is the state's own (mode 0600; a symlink there is replaced, not
+ * followed); its temporary file `<path>.tmp-<pid>-<8 hex>` is what cleanStaleTemps removes after a
+ * killed run.
  */
-function tempName(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
-}
-
-/** Writes `data` to `path` atomically: readers see the old file or the new one, never a part. */
 export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await makeStateDir(dirname(path));
-  const temp = tempName(path);
-  await onState(path, 'write', async () => {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } catch (err) {
-      await handle.close().catch(() => {});
-      await rm(temp, { force: true }).catch(() => {});
-      throw err;
-    }
-    await handle.close();
-    try {
-      await rename(temp, path);
-    } catch (err) {
-      await rm(temp, { force: true }).catch(() => {});
-      throw err;
-    }
-    // the rename itself must survive a crash
-    await syncDir(dirname(path));
-  });
+  await onState(path, 'write', () =>
+    writeFileAtomic(path, data, { replace: true, target: 'owned', mode: 0o600, temp: 'unique' }),
+  );
 }
 
 /** A state file's text; undefined when there is no such file. */
@@ -243,9 +230,6 @@ export async function openStateDir(dir: string, readOnly = false): Promise<boole
   return true;
 }
 
-/** Temporary files of writeAtomic (`.tmp-PID-xxxxxxxx`) and of downloads (`.partial-PID`). */
-const TEMP_FILE = /\.(?:tmp-(\d+)-[0-9a-f]{8}|partial-(\d+))$/;
-
 /** A temporary file older than this is stale even if its PID runs (reused, or another host's). */
 const TEMP_MAX_AGE = 3600;
 
@@ -280,7 +264,7 @@ export async function cleanStaleTemps(dir: string): Promise<string[]> {
       if (!info) continue;
       const old = now() - info.mtimeMs / 1000 > TEMP_MAX_AGE;
       if (pid === process.pid && !old) continue;
-      if (!old && alive(pid)) continue;
+      if (!old && processAlive(pid)) continue;
       await onState(full, 'remove a stale temporary file', () => rm(full, { force: true }));
       removed.push(full);
     }
@@ -294,16 +278,6 @@ export interface LockInfo {
   host: string;
   startedAt: string;
   token: string;
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function parseLock(text: string | undefined): LockInfo | undefined {
@@ -351,16 +325,8 @@ export async function acquireLock(
     token: randomUUID(),
   };
   const text = JSON.stringify(mine);
-  const temp = tempName(path);
-  await onState(path, 'write the lock', async () => {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  });
+  const temp = uniqueTempPath(path);
+  await onState(path, 'write the lock', () => createFile(temp, text, 0o600));
   /** link(2): true when `target` was made, false when something is already there */
   // file systems without hard links (some FUSE and SMB mounts) get O_EXCL creation instead: as
   // exclusive, but a reader may catch the lock half-written (an unreadable lock is judged by age)
@@ -368,15 +334,7 @@ export async function acquireLock(
   const place = async (target: string): Promise<boolean> => {
     try {
       if (hardLinks) await link(temp, target);
-      else {
-        const handle = await open(target, 'wx', 0o600);
-        try {
-          await handle.writeFile(text);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }
+      else await createFile(target, text, 0o600);
       await syncDir(dir);
       return true;
     } catch (err) {
@@ -407,7 +365,7 @@ export async function acquireLock(
         held === undefined
           ? await ageOf(path).then((age) => age === undefined || age > 60)
           : held.host === hostname()
-            ? !alive(held.pid)
+            ? !processAlive(held.pid)
             : now() - Date.parse(held.startedAt) / 1000 > staleAfter;
       if (!stale) {
         throw new StateError(
@@ -420,7 +378,9 @@ export async function acquireLock(
         // someone else is taking over: wait for them, then judge what they left
         const other = parseLock(await readText(takeoverPath));
         const age = await ageOf(takeoverPath);
-        const dead = other ? other.host === hostname() && !alive(other.pid) : age !== undefined && age > 60;
+        const dead = other
+          ? other.host === hostname() && !processAlive(other.pid)
+          : age !== undefined && age > 60;
         if (dead || (age !== undefined && age > 60)) {
           await onState(takeoverPath, 'remove an abandoned lock takeover', () =>
             rm(takeoverPath, { force: true }),
