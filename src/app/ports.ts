@@ -1,7 +1,7 @@
 /**
  * The ports of the use cases (src/app): what a use case needs from the world, and nothing about where
  * it comes from. The CLI (src/cli) builds them from argv, the process's streams and the environment; a
- * test builds them from memory. Layers: cli -> app -> run -> store -> io -> aws -> core; nothing points
+ * test builds them from memory. Layers: cli -> app -> run -> store -> io -> aws -> fs -> core; nothing points
  * upward (test/unit/layers.test.ts). `src/app/sources.ts` builds the source ports on the real inputs.
  */
 import type { AwsClients } from '../aws/clients.js';

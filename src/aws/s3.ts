@@ -7,7 +7,7 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type OpenFile, writeFileAtomic } from '../io/atomic-file.js';
+import { type OpenFile, writeFileAtomic } from '../fs/atomic-file.js';
 import { AwsError, call, LocalWriteError, pagesOf } from './errors.js';
 
 export interface S3Object {
@@ -118,7 +118,7 @@ function writeFailure(dest: string, err: unknown): unknown {
 }
 
 /**
- * Streams an object into `dest` (src/io/atomic-file.ts): written to `<dest>.partial-<pid>` beside it
+ * Streams an object into `dest` (src/fs/atomic-file.ts): written to `<dest>.partial-<pid>` beside it
  * (every write checked), its length checked against Content-Length and its MD5 against a
  * single-part, non-KMS ETag, fsynced, read back and compared with what was received (length and
  * SHA-256), then renamed into place. An interrupted, truncated or badly written download leaves

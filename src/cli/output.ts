@@ -1,6 +1,6 @@
 import type { Output, Streams } from '../app/ports.js';
 import type { RenderFormat } from '../core/render/registry.js';
-import { TargetExistsError, writeFileAtomic } from '../io/atomic-file.js';
+import { TargetExistsError, writeFileAtomic } from '../fs/atomic-file.js';
 import { UsageError } from './errors.js';
 import { STDOUT_PATH } from './streams.js';
 

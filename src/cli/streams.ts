@@ -1,5 +1,5 @@
 import type { Streams, TextSink } from '../app/ports.js';
-import { FileError } from '../io/atomic-file.js';
+import { FileError } from '../fs/atomic-file.js';
 
 /** The path errors name for standard output (`--output -`): no file can be called that. */
 export const STDOUT_PATH = '-';

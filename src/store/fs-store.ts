@@ -17,7 +17,7 @@ import {
   TEMP_FILE,
   uniqueTempPath,
   writeFileAtomic,
-} from '../io/atomic-file.js';
+} from '../fs/atomic-file.js';
 
 /** 2: a CA's state under cas/<account>/<region>/<CA_ID>/ (src/store/layout.ts); 1: cas/<CA_ID>/ */
 export const STATE_LAYOUT = 2;
@@ -107,7 +107,7 @@ export async function makeStateDir(path: string): Promise<void> {
 }
 
 /**
- * Writes `data` to `path` atomically (src/io/atomic-file.ts): readers see the old file or the new
+ * Writes `data` to `path` atomically (src/fs/atomic-file.ts): readers see the old file or the new
  * one, never a part. The file is the state's own (mode 0600; a symlink there is replaced, not
  * followed); its temporary file `<path>.tmp-<pid>-<8 hex>` is what cleanStaleTemps removes after a
  * killed run.

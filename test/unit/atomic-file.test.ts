@@ -27,7 +27,7 @@ import {
   TEMP_FILE,
   uniqueTempPath,
   writeFileAtomic,
-} from '../../src/io/atomic-file.js';
+} from '../../src/fs/atomic-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pca-audit-atomic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -26,7 +26,7 @@ import { JsonSplitError } from '../../src/core/reconcile/cloudtrail/json-splitte
 import { CrlError } from '../../src/core/reconcile/crl.js';
 import { CaCertificateError } from '../../src/core/reconcile/crl-verify.js';
 import { ReportSyntaxError } from '../../src/core/report/report-syntax-error.js';
-import { FileError, TargetExistsError } from '../../src/io/atomic-file.js';
+import { FileError, TargetExistsError } from '../../src/fs/atomic-file.js';
 import { InputError } from '../../src/io/report-source.js';
 import { systemReason } from '../../src/io/system-error.js';
 import { StateError } from '../../src/store/fs-store.js';

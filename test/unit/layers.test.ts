@@ -7,18 +7,19 @@ import { describe, expect, it } from 'vitest';
 /**
  * The layers of src (README, Development, "Layout"), each a directory, and what each may import:
  *
- *   cli -> app -> run -> store -> io -> aws -> core        emulator -> core
+ *   cli -> app -> run -> store -> io -> aws -> fs -> core        emulator -> core
  *
  * A layer may import any layer to its right, never one to its left: the CLI (argv, streams, exit
  * codes) over the use cases (src/app, behind their ports), over the nightly job (run), the state
  * store (store), the inputs (io: files, stdin, S3 objects, CloudTrail sources), the AWS adapters
- * (aws: the only code loading the SDK), and the pure core. The emulator (the stand-in for PCA and
+ * (aws: the only code loading the SDK), the file system's primitives (fs: the one atomic
+ * writer, used by the output, the state and S3 downloads), and the pure core. The emulator (the stand-in for PCA and
  * CloudTrail) is not part of the tool: it uses the core only, and nothing uses it.
  * Every import counts: static, dynamic (`import('…')`), re-exports, and `import('…').Type`.
  */
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
-const ORDER = ['cli', 'app', 'run', 'store', 'io', 'aws', 'core'] as const;
+const ORDER = ['cli', 'app', 'run', 'store', 'io', 'aws', 'fs', 'core'] as const;
 const ALLOWED: Record<string, readonly string[]> = {
   ...Object.fromEntries(ORDER.map((layer, i) => [layer, ORDER.slice(i + 1)])),
   emulator: ['core'],
@@ -187,7 +188,7 @@ const read = (f: string) => readFileSync(join(SRC, f), 'utf8');
 const isKnown = (from: string, ref: Reference) =>
   KNOWN.some((k) => k.from === from && k.to === target(from, ref.spec));
 
-describe('layers: cli -> app -> run -> store -> io -> aws -> core; nothing imports upward', () => {
+describe('layers: cli -> app -> run -> store -> io -> aws -> fs -> core; nothing imports upward', () => {
   it('finds the sources of every layer', () => {
     for (const layer of [...ORDER, 'emulator']) {
       expect(
