@@ -22,6 +22,8 @@ export abstract class ChunkedScanner {
   protected buf: Uint8Array = new Uint8Array(0);
   /** buf four bytes at a time (see findStop), when buf starts on a 4-byte boundary; else empty */
   protected words: Int32Array = NO_WORDS;
+  /** buf as a DataView: unaligned words in one load (see report/wide-bytes.ts) */
+  protected dv: DataView = NO_VIEW;
   protected pos = 0;
   /** absolute offset of buf[0] in the whole input */
   protected base = 0;
@@ -53,6 +55,7 @@ export abstract class ChunkedScanner {
       this.base += this.buf.length;
       this.buf = chunk;
       this.words = wordsOf(chunk);
+      this.dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
     } else {
       // the unfinished row moves to the front of a carry buffer reused from chunk to chunk, so a
       // multi-GB report makes no garbage here
@@ -73,6 +76,7 @@ export abstract class ChunkedScanner {
       this.carryView = this.carry.subarray(0, need);
       this.buf = this.carryView;
       this.words = wordsOf(this.carryView);
+      this.dv = new DataView(this.carryView.buffer, this.carryView.byteOffset, this.carryView.length);
     }
     this.pos = 0;
     if (this.first) {
@@ -122,6 +126,7 @@ export function describeByte(b: number | undefined): string {
 }
 
 const NO_WORDS = new Int32Array(0);
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 function wordsOf(buf: Uint8Array): Int32Array {
   return (buf.byteOffset & 3) === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2) : NO_WORDS;
