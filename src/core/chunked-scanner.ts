@@ -189,3 +189,94 @@ export function findStop(
     }
   }
 }
+
+/**
+ * findStop for a set of exactly two bytes a and b (`stops` holds both and nothing else): two tests
+ * a word instead of four.
+ */
+export function findStop2(
+  buf: Uint8Array,
+  words: Int32Array,
+  q: number,
+  end: number,
+  stops: Uint8Array,
+  a: number,
+  b: number,
+): number {
+  const wEnd = Math.min(words.length, end >> 2);
+  const ma = Math.imul(a, ONES);
+  const mb = Math.imul(b, ONES);
+  for (;;) {
+    const stop = Math.min(end, (q + 3) & ~3);
+    while (q < stop) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+    let w = q >> 2;
+    while (w < wEnd) {
+      const v = words[w]!;
+      const x = v ^ ma;
+      const y = v ^ mb;
+      if ((((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS) break;
+      w++;
+    }
+    if (w >= wEnd) {
+      q = Math.max(q, w << 2);
+      while (q < end && stops[buf[q]!] === 0) q++;
+      return q;
+    }
+    q = w << 2;
+    const wordEnd = q + 4;
+    while (q < wordEnd) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+  }
+}
+
+/**
+ * findStop for the bytes a, b and those under `below` (at most 0x80): `stops` holds exactly
+ * those, or a subset that includes a and b and every byte under `below` it must stop at (a word
+ * with any of them is looked at byte by byte). Three tests a word instead of four.
+ */
+export function findStop2Below(
+  buf: Uint8Array,
+  words: Int32Array,
+  q: number,
+  end: number,
+  stops: Uint8Array,
+  a: number,
+  b: number,
+  below: number,
+): number {
+  const wEnd = Math.min(words.length, end >> 2);
+  const ma = Math.imul(a, ONES);
+  const mb = Math.imul(b, ONES);
+  const ml = Math.imul(below, ONES);
+  for (;;) {
+    const stop = Math.min(end, (q + 3) & ~3);
+    while (q < stop) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+    let w = q >> 2;
+    while (w < wEnd) {
+      const v = words[w]!;
+      const x = v ^ ma;
+      const y = v ^ mb;
+      if ((((x - ONES) & ~x) | ((y - ONES) & ~y) | ((v - ml) & ~v)) & HIGHS) break;
+      w++;
+    }
+    if (w >= wEnd) {
+      q = Math.max(q, w << 2);
+      while (q < end && stops[buf[q]!] === 0) q++;
+      return q;
+    }
+    q = w << 2;
+    const wordEnd = q + 4;
+    while (q < wordEnd) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+  }
+}

@@ -2,7 +2,8 @@ import { FIELD_NAMES, KIND_ABSENT, KIND_NOT_STRING, KIND_STRING, RecordView } fr
 import {
   ChunkedScanner,
   describeByte,
-  findStop,
+  findStop2,
+  findStop2Below,
   MAX_ROW_BYTES,
   NEED_MORE,
   type RecordSink,
@@ -159,7 +160,7 @@ export class JsonReportScanner extends ChunkedScanner {
   private scanValidatedString(p: number): boolean {
     const buf = this.buf;
     const end = buf.length;
-    const q = findStop(buf, this.words, p + 1, end, QUOTE_OR_BACKSLASH, QUOTE, BACKSLASH, QUOTE, 0);
+    const q = findStop2(buf, this.words, p + 1, end, QUOTE_OR_BACKSLASH, QUOTE, BACKSLASH);
     if (q >= end) return false;
     if (buf[q] === BACKSLASH) return this.scanString(p);
     this.strEnd = q;
@@ -178,7 +179,7 @@ export class JsonReportScanner extends ChunkedScanner {
     let escaped = false;
     for (;;) {
       // to a quote, a backslash or a control character
-      q = findStop(buf, this.words, q, end, STRING_STOP, QUOTE, BACKSLASH, QUOTE, 0x20);
+      q = findStop2Below(buf, this.words, q, end, STRING_STOP, QUOTE, BACKSLASH, 0x20);
       if (q >= end) return false;
       const c = buf[q];
       if (c === QUOTE) break;
