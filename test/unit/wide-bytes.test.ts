@@ -2,6 +2,7 @@
 // with their byte-at-a-time definitions at every length, offset and differing position.
 import { describe, expect, it } from 'vitest';
 import { Fingerprint } from '../../src/core/fingerprint.js';
+import { parseInstantAt, parseInstantBytes } from '../../src/core/instant.js';
 import { isLowerHexAt, sameAsWords, ViewCache, wordsOf } from '../../src/core/report/wide-bytes.js';
 import { rng } from '../builders.js';
 
@@ -74,5 +75,48 @@ describe('wide-bytes', () => {
     expect(other).not.toBe(first);
     expect(other.byteOffset).toBe(4);
     expect(other.getUint8(0)).toBe(whole[4]);
+  });
+
+  it('parseInstantAt equals parseInstantBytes on the usual form and every one-byte change of it', () => {
+    const enc = new TextEncoder();
+    const samples = [
+      '2024-11-17T18:59:43+0000',
+      '2034-02-28T23:59:59-1130',
+      '2024-02-29T00:00:00+0000',
+      '2023-02-29T00:00:00+0000',
+      '1999-12-31T24:00:00+0000',
+      '2018-02-26T18:39:57.123Z',
+      '0000-01-01T00:00:00+2359',
+    ];
+    const replacements = [0x00, 0x2b, 0x2d, 0x2f, 0x30, 0x35, 0x39, 0x3a, 0x40, 0x54, 0x5a, 0x7f, 0xfa, 0xff];
+    let compared = 0;
+    for (const text of samples) {
+      const value = enc.encode(text);
+      for (let at = 0; at < 4; at++) {
+        const buf = new Uint8Array(at + value.length + 2);
+        buf.set(value, at);
+        const dv = new DataView(buf.buffer);
+        const check = () => {
+          const want = parseInstantBytes(buf, at, at + value.length);
+          expect(parseInstantAt(dv, buf, at, at + value.length)).toStrictEqual(want);
+          compared++;
+        };
+        check();
+        for (let k = 0; k < value.length; k++) {
+          const was = buf[at + k]!;
+          for (const r of replacements) {
+            buf[at + k] = r;
+            check();
+          }
+          buf[at + k] = was;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(9000);
+    // and the value itself
+    const b = enc.encode('2024-11-17T18:59:43+0130');
+    expect(parseInstantAt(new DataView(b.buffer), b, 0, b.length)).toBe(
+      Date.parse('2024-11-17T18:59:43+01:30') / 1000,
+    );
   });
 });

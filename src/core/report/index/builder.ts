@@ -21,7 +21,7 @@ import {
 } from '../../audit-record.js';
 import { type FindingCode, FindingCollector } from '../../finding.js';
 import { Fingerprint, hashBytes, hashOf } from '../../fingerprint.js';
-import { parseInstantBytes } from '../../instant.js';
+import { parseInstantAt } from '../../instant.js';
 import { INVALID_REASON, NO_REASON, reasonCodeOf } from '../../revocation-reason.js';
 import { octetsToHex, serialErrorReason, writeSerialOctets } from '../../serial.js';
 import { checkSubjectBytes } from '../../subject.js';
@@ -368,7 +368,8 @@ export class ReportIndexBuilder {
       if (required) this.missing(view, field);
       return Number.NaN;
     }
-    const v = parseInstantBytes(view.buf[field]!, view.start[field]!, view.end[field]!);
+    const b = view.buf[field]!;
+    const v = parseInstantAt(this.views.of(b), b, view.start[field]!, view.end[field]!);
     if (Number.isNaN(v)) this.invalid(view, field, WHAT_INSTANT);
     return v;
   }
