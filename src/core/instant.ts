@@ -98,6 +98,82 @@ function parseUsualInstant(b: Uint8Array, s: number): number {
   return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
 }
 
+/** Whether each of the four bytes of w is an ASCII digit (exact: see the proof in parseUsualInstantAt). */
+function allDigits(w: number): boolean {
+  return ((w & 0xf0f0f0f0) | (((w + 0x06060606) & 0xf0f0f0f0) >>> 4)) === 0x33333333;
+}
+
+/**
+ * parseUsualInstant with the 24 bytes read as six little-endian words of dv (a DataView of the
+ * same bytes): six loads instead of twenty-four, the digits checked four at a time. Same result
+ * for every input.
+ *
+ * allDigits: a byte is a digit when its high nibble is 3 and adding 6 keeps it 3 (low nibble ≤ 9).
+ * A byte whose high nibble is not 3 fails the first half already, and only such a byte (≥ 0xfa)
+ * can carry into the next one, so no carry can make another byte pass.
+ */
+function parseUsualInstantAt(dv: DataView, s: number): number {
+  const w0 = dv.getUint32(s, true); // YYYY
+  const w1 = dv.getUint32(s + 4, true); // -MM-
+  const w2 = dv.getUint32(s + 8, true); // DDTH
+  const w3 = dv.getUint32(s + 12, true); // H:MM
+  const w4 = dv.getUint32(s + 16, true); // :SS±
+  const w5 = dv.getUint32(s + 20, true); // HHMM
+  const sign = w4 >>> 24;
+  if (
+    (w1 & 0xff0000ff) !== 0x2d00002d ||
+    ((w2 >>> 16) & 0xff) !== 0x54 ||
+    ((w3 >>> 8) & 0xff) !== 0x3a ||
+    (w4 & 0xff) !== 0x3a ||
+    (sign !== 0x2b && sign !== 0x2d) ||
+    !allDigits(w0) ||
+    !allDigits(w5) ||
+    // the separators replaced by '0' to check the digits around them
+    !allDigits((w1 & 0x00ffff00) | 0x30000030) ||
+    !allDigits((w2 & 0xff00ffff) | 0x00300000) ||
+    !allDigits((w3 & 0xffff00ff) | 0x00003000) ||
+    !allDigits((w4 & 0x00ffff00) | 0x30000030)
+  ) {
+    return Number.NaN;
+  }
+  const d = (w: number, k: number) => ((w >>> (8 * k)) & 0xf) as number;
+  const year = d(w0, 0) * 1000 + d(w0, 1) * 100 + d(w0, 2) * 10 + d(w0, 3);
+  const month = d(w1, 1) * 10 + d(w1, 2);
+  const day = d(w2, 0) * 10 + d(w2, 1);
+  const hour = d(w2, 3) * 10 + d(w3, 0);
+  const minute = d(w3, 2) * 10 + d(w3, 3);
+  const second = d(w4, 1) * 10 + d(w4, 2);
+  const oh = d(w5, 0) * 10 + d(w5, 1);
+  const om = d(w5, 2) * 10 + d(w5, 3);
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    oh > 23 ||
+    om > 59
+  ) {
+    return Number.NaN;
+  }
+  const offsetMinutes = (sign === 0x2b ? 1 : -1) * (oh * 60 + om);
+  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+}
+
+/**
+ * parseInstantBytes(bytes, start, end), with dv a DataView of bytes: the usual form read a word at
+ * a time (see parseUsualInstantAt).
+ */
+export function parseInstantAt(dv: DataView, bytes: Uint8Array, start: number, end: number): number {
+  if (end - start === 24) {
+    const v = parseUsualInstantAt(dv, start);
+    if (!Number.isNaN(v)) return v;
+  }
+  return parseInstantBytes(bytes, start, end);
+}
+
 /** Epoch seconds of the instant in bytes[start, end), or NaN when it is not a valid instant. */
 export function parseInstantBytes(bytes: Uint8Array, start: number, end: number): number {
   if (end - start === 24) {

@@ -20,8 +20,10 @@ export const ROW_TOO_LONG = `a row longer than ${MAX_ROW_BYTES >> 20} MiB: not a
  */
 export abstract class ChunkedScanner {
   protected buf: Uint8Array = new Uint8Array(0);
-  /** buf four bytes at a time (see findStop), when buf starts on a 4-byte boundary; else empty */
+  /** buf four bytes at a time (see findStop2), when buf starts on a 4-byte boundary; else empty */
   protected words: Int32Array = NO_WORDS;
+  /** buf as a DataView: unaligned words in one load (see report/wide-bytes.ts) */
+  protected dv: DataView = NO_VIEW;
   protected pos = 0;
   /** absolute offset of buf[0] in the whole input */
   protected base = 0;
@@ -53,6 +55,7 @@ export abstract class ChunkedScanner {
       this.base += this.buf.length;
       this.buf = chunk;
       this.words = wordsOf(chunk);
+      this.dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
     } else {
       // the unfinished row moves to the front of a carry buffer reused from chunk to chunk, so a
       // multi-GB report makes no garbage here
@@ -73,6 +76,7 @@ export abstract class ChunkedScanner {
       this.carryView = this.carry.subarray(0, need);
       this.buf = this.carryView;
       this.words = wordsOf(this.carryView);
+      this.dv = new DataView(this.carryView.buffer, this.carryView.byteOffset, this.carryView.length);
     }
     this.pos = 0;
     if (this.first) {
@@ -122,6 +126,7 @@ export function describeByte(b: number | undefined): string {
 }
 
 const NO_WORDS = new Int32Array(0);
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 function wordsOf(buf: Uint8Array): Int32Array {
   return (buf.byteOffset & 3) === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2) : NO_WORDS;
@@ -131,13 +136,11 @@ const ONES = 0x01010101;
 const HIGHS = 0x80808080 | 0;
 
 /**
- * The first index in [q, end) whose byte is in `stops`, or end. Four bytes a step where `words`
- * covers them (a word with none of the bytes `stops` holds is skipped whole), one at a time
- * elsewhere. A word is looked at byte by byte when it holds `a`, `b` or `c` (repeat one to test
- * fewer) or a byte under `below` (0: none; at most 0x80): those must include every byte `stops`
- * holds (they may include more: such a word is then merely looked at).
+ * The first index in [q, end) whose byte is a or b (`stops` holds both and nothing else), or end.
+ * Four bytes a step where `words` covers them (a word with neither byte is skipped whole: two tests
+ * a word), one at a time elsewhere.
  */
-export function findStop(
+export function findStop2(
   buf: Uint8Array,
   words: Int32Array,
   q: number,
@@ -145,16 +148,11 @@ export function findStop(
   stops: Uint8Array,
   a: number,
   b: number,
-  c: number,
-  below: number,
 ): number {
   const wEnd = Math.min(words.length, end >> 2);
   const ma = Math.imul(a, ONES);
   const mb = Math.imul(b, ONES);
-  const mc = Math.imul(c, ONES);
-  const ml = Math.imul(below, ONES);
   for (;;) {
-    // to the next word boundary (or the end) a byte at a time
     const stop = Math.min(end, (q + 3) & ~3);
     while (q < stop) {
       if (stops[buf[q]!] !== 0) return q;
@@ -165,9 +163,7 @@ export function findStop(
       const v = words[w]!;
       const x = v ^ ma;
       const y = v ^ mb;
-      const z = v ^ mc;
-      // a zero byte in x, y or z, or a byte of v under `below` (exact: a word with a stop in it breaks)
-      if ((((x - ONES) & ~x) | ((y - ONES) & ~y) | ((z - ONES) & ~z) | ((v - ml) & ~v)) & HIGHS) break;
+      if ((((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS) break;
       w++;
     }
     if (w >= wEnd) {
@@ -175,7 +171,53 @@ export function findStop(
       while (q < end && stops[buf[q]!] === 0) q++;
       return q;
     }
-    // the word with a stop in it
+    q = w << 2;
+    const wordEnd = q + 4;
+    while (q < wordEnd) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+  }
+}
+
+/**
+ * findStop2 for the bytes a, b and those under `below` (at most 0x80): `stops` holds exactly
+ * those, or a subset that includes a and b and every byte under `below` it must stop at (a word
+ * with any of them is looked at byte by byte). Three tests a word.
+ */
+export function findStop2Below(
+  buf: Uint8Array,
+  words: Int32Array,
+  q: number,
+  end: number,
+  stops: Uint8Array,
+  a: number,
+  b: number,
+  below: number,
+): number {
+  const wEnd = Math.min(words.length, end >> 2);
+  const ma = Math.imul(a, ONES);
+  const mb = Math.imul(b, ONES);
+  const ml = Math.imul(below, ONES);
+  for (;;) {
+    const stop = Math.min(end, (q + 3) & ~3);
+    while (q < stop) {
+      if (stops[buf[q]!] !== 0) return q;
+      q++;
+    }
+    let w = q >> 2;
+    while (w < wEnd) {
+      const v = words[w]!;
+      const x = v ^ ma;
+      const y = v ^ mb;
+      if ((((x - ONES) & ~x) | ((y - ONES) & ~y) | ((v - ml) & ~v)) & HIGHS) break;
+      w++;
+    }
+    if (w >= wEnd) {
+      q = Math.max(q, w << 2);
+      while (q < end && stops[buf[q]!] === 0) q++;
+      return q;
+    }
     q = w << 2;
     const wordEnd = q + 4;
     while (q < wordEnd) {

@@ -2,7 +2,8 @@ import { KIND_ABSENT, KIND_STRING, RecordView } from './audit-record.js';
 import {
   ChunkedScanner,
   describeByte,
-  findStop,
+  findStop2,
+  findStop2Below,
   MAX_ROW_BYTES,
   NEED_MORE,
   type RecordSink,
@@ -106,7 +107,7 @@ export class CsvReportScanner extends ChunkedScanner {
             return NEED_MORE;
           }
           // to a quote or a line feed
-          r = findStop(buf, this.words, r, end, QUOTED_STOP, QUOTE, LF, LF, 0);
+          r = findStop2(buf, this.words, r, end, QUOTED_STOP, QUOTE, LF);
           if (r >= end) continue;
           const c = buf[r]!;
           if (c === QUOTE) {
@@ -148,7 +149,7 @@ export class CsvReportScanner extends ChunkedScanner {
       } else {
         let r = q;
         // to a comma, a line end or a quote
-        r = findStop(buf, this.words, r, end, UNQUOTED_STOP, COMMA, LF, QUOTE, CR + 1);
+        r = findStop2Below(buf, this.words, r, end, UNQUOTED_STOP, COMMA, QUOTE, CR + 1);
         if (r < end && buf[r] === QUOTE) this.fail(`a quote inside unquoted cell ${cell + 1}`, r, line);
         this.cellBuf[cell] = buf;
         this.cellStart[cell] = q;

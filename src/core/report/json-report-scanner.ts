@@ -2,13 +2,15 @@ import { FIELD_NAMES, KIND_ABSENT, KIND_NOT_STRING, KIND_STRING, RecordView } fr
 import {
   ChunkedScanner,
   describeByte,
-  findStop,
+  findStop2,
+  findStop2Below,
   MAX_ROW_BYTES,
   NEED_MORE,
   type RecordSink,
   ROW_TOO_LONG,
 } from './chunked-scanner.js';
 import { REPORT_FIELDS } from './report-fields.js';
+import { sameAsWords, wordsOf } from './wide-bytes.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -37,6 +39,9 @@ QUOTE_OR_BACKSLASH[BACKSLASH] = 1;
 
 /** each field's JSON key (the field table's jsonKey), by field index */
 const KEY_BYTES = REPORT_FIELDS.map((f) => new TextEncoder().encode(f.jsonKey));
+/** each field's key as AWS writes it, quoted and followed by a colon, and its words (see wide-bytes.ts) */
+const KEY_TOKENS = REPORT_FIELDS.map((f) => new TextEncoder().encode(`"${f.jsonKey}":`));
+const KEY_TOKEN_WORDS = KEY_TOKENS.map(wordsOf);
 
 /**
  * Fields whose validators (report/index/builder.ts) reject every byte that is not part of their grammar
@@ -155,7 +160,7 @@ export class JsonReportScanner extends ChunkedScanner {
   private scanValidatedString(p: number): boolean {
     const buf = this.buf;
     const end = buf.length;
-    const q = findStop(buf, this.words, p + 1, end, QUOTE_OR_BACKSLASH, QUOTE, BACKSLASH, QUOTE, 0);
+    const q = findStop2(buf, this.words, p + 1, end, QUOTE_OR_BACKSLASH, QUOTE, BACKSLASH);
     if (q >= end) return false;
     if (buf[q] === BACKSLASH) return this.scanString(p);
     this.strEnd = q;
@@ -174,7 +179,7 @@ export class JsonReportScanner extends ChunkedScanner {
     let escaped = false;
     for (;;) {
       // to a quote, a backslash or a control character
-      q = findStop(buf, this.words, q, end, STRING_STOP, QUOTE, BACKSLASH, QUOTE, 0x20);
+      q = findStop2Below(buf, this.words, q, end, STRING_STOP, QUOTE, BACKSLASH, 0x20);
       if (q >= end) return false;
       const c = buf[q];
       if (c === QUOTE) break;
@@ -422,31 +427,41 @@ export class JsonReportScanner extends ChunkedScanner {
       }
       if (c !== QUOTE)
         this.fail(`expected a key in record ${this.rowCount + 1}, found ${describeByte(c)}`, q);
-      // AWS writes the keys in one order, leaving out those without a value: try the key that
-      // follows the previous one, then the two after it
+      // AWS writes the keys in one order, leaving out those without a value, each followed by its
+      // colon: try the key that follows the previous one, then the two after it, with the colon
       let field = -1;
       for (let f = nextField, stop = Math.min(nextField + 3, KEY_BYTES.length); f < stop; f++) {
-        const key = KEY_BYTES[f]!;
-        const keyEnd = q + 1 + key.length;
-        if (keyEnd < end && buf[keyEnd] === QUOTE && sameKey(buf, q + 1, key)) {
+        const token = KEY_TOKENS[f]!;
+        if (q + token.length <= end && sameAsWords(this.dv, q, token, KEY_TOKEN_WORDS[f]!)) {
           field = f;
-          q = keyEnd + 1;
+          q += token.length;
           break;
         }
       }
       if (field < 0) {
-        if (!this.scanString(q)) return this.needMore(final, startLine);
-        field = this.keyField(q);
-        q = this.strEnd + 1;
-      }
-      if (field >= 0) nextField = field + 1;
-      while (q < end && isWhitespace(buf[q]!)) {
-        if (buf[q] === LF) this.line++;
+        for (let f = nextField, stop = Math.min(nextField + 3, KEY_BYTES.length); f < stop; f++) {
+          const key = KEY_BYTES[f]!;
+          const keyEnd = q + 1 + key.length;
+          if (keyEnd < end && buf[keyEnd] === QUOTE && sameKey(buf, q + 1, key)) {
+            field = f;
+            q = keyEnd + 1;
+            break;
+          }
+        }
+        if (field < 0) {
+          if (!this.scanString(q)) return this.needMore(final, startLine);
+          field = this.keyField(q);
+          q = this.strEnd + 1;
+        }
+        while (q < end && isWhitespace(buf[q]!)) {
+          if (buf[q] === LF) this.line++;
+          q++;
+        }
+        if (q >= end) return this.needMore(final, startLine);
+        if (buf[q] !== COLON) this.fail(`expected ':' after a key, found ${describeByte(buf[q])}`, q);
         q++;
       }
-      if (q >= end) return this.needMore(final, startLine);
-      if (buf[q] !== COLON) this.fail(`expected ':' after a key, found ${describeByte(buf[q])}`, q);
-      q++;
+      if (field >= 0) nextField = field + 1;
       while (q < end && isWhitespace(buf[q]!)) {
         if (buf[q] === LF) this.line++;
         q++;

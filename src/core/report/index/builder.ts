@@ -5,7 +5,7 @@
  */
 
 import { type FindingCode, FindingCollector } from '../../finding.js';
-import { parseInstantBytes } from '../../instant.js';
+import { parseInstantAt } from '../../instant.js';
 import {
   F_ACCOUNT,
   F_ARN,
@@ -26,6 +26,7 @@ import { Fingerprint, hashBytes, hashOf } from '../fingerprint.js';
 import { INVALID_REASON, NO_REASON, reasonCodeOf } from '../revocation-reason.js';
 import { octetsToHex, serialErrorReason, writeSerialOctets } from '../serial.js';
 import { checkSubjectBytes } from '../subject.js';
+import { isLowerHexAt, sameAsWords, ViewCache, wordsOf } from '../wide-bytes.js';
 import { grown, LineRuns, RevocationColumns, RowGroups, SparseNumbers } from './columns.js';
 import { finishIndex } from './finish.js';
 import { homeSlot, sameBytes, slotTag, tableBits, tableSizeFor } from './hash-table.js';
@@ -118,12 +119,14 @@ export class ReportIndexBuilder {
   private readonly caPrefixes: Uint8Array[] = [new Uint8Array(0)];
   /** per CA id: its ARN + '/certificate/', and the fingerprint words of its ARN */
   private readonly caLeads: Uint8Array[] = [new Uint8Array(0)];
+  private readonly caLeadWords: Int32Array[] = [new Int32Array(0)];
   private readonly caHashA: number[] = [0];
   private readonly caHashB: number[] = [0];
   private readonly caCounts: number[] = [0];
   private lastCa = 0;
   private readonly templateNames: string[] = [];
   private readonly templateBytes: Uint8Array[] = [];
+  private readonly templateWords: Int32Array[] = [];
   private readonly templateCounts: number[] = [];
   private readonly templateValid: boolean[] = [];
   private readonly templateHashA: number[] = [];
@@ -134,6 +137,8 @@ export class ReportIndexBuilder {
   private readonly reasonCounts = new Array<number>(INVALID_REASON + 1).fill(0);
   private latest = Number.NaN;
   private readonly scratchSerial = new Uint8Array(256);
+  /** DataViews of the buffers rows come in (see wide-bytes.ts) */
+  private readonly views = new ViewCache();
   private seenExtended = false;
 
   constructor(private readonly options: IndexOptions) {
@@ -216,7 +221,7 @@ export class ReportIndexBuilder {
         this.invalid(view, F_ACCOUNT, WHAT_ACCOUNT);
         flags |= FLAG_INVALID;
       }
-      fp.bytes(1, b, s, e);
+      fp.span(1, this.views.of(b), b, s, e);
     } else {
       this.missing(view, F_ACCOUNT);
       flags |= FLAG_INVALID;
@@ -235,8 +240,8 @@ export class ReportIndexBuilder {
         (flags & FLAG_NO_SERIAL) === 0 &&
         e - s === lead.length + 2 * serialLen &&
         2 * serialLen <= MAX_ARN_SERIAL &&
-        sameBytes(lead, 0, lead.length, b, s, lead.length) &&
-        isLowerHexOf(b, s + lead.length, this.arena, serialAt, serialLen)
+        sameAsWords(this.views.of(b), s, lead, this.caLeadWords[this.lastCa]!) &&
+        isLowerHexAt(this.views.of(b), s + lead.length, this.arena, serialAt, serialLen)
       ) {
         ca = this.lastCa;
         fp.words(TAG_CANONICAL_ARN, this.caHashA[ca]!, this.caHashB[ca]!);
@@ -261,7 +266,7 @@ export class ReportIndexBuilder {
         this.invalid(view, F_SUBJECT, subjectWhat(problem));
         flags |= FLAG_INVALID;
       }
-      fp.bytes(3, b, s, e);
+      fp.span(3, this.views.of(b), b, s, e);
     }
 
     // validity and issuance
@@ -364,7 +369,8 @@ export class ReportIndexBuilder {
       if (required) this.missing(view, field);
       return Number.NaN;
     }
-    const v = parseInstantBytes(view.buf[field]!, view.start[field]!, view.end[field]!);
+    const b = view.buf[field]!;
+    const v = parseInstantAt(this.views.of(b), b, view.start[field]!, view.end[field]!);
     if (Number.isNaN(v)) this.invalid(view, field, WHAT_INSTANT);
     return v;
   }
@@ -444,6 +450,7 @@ export class ReportIndexBuilder {
     lead.set(prefix);
     lead.set(CERTIFICATE_SEGMENT, prefix.length);
     this.caLeads.push(lead);
+    this.caLeadWords.push(wordsOf(lead));
     const [x, y] = hashOf(prefix, 0, prefix.length);
     this.caHashA.push(x);
     this.caHashB.push(y);
@@ -456,7 +463,12 @@ export class ReportIndexBuilder {
   private countTemplate(view: RecordView, b: Uint8Array, s: number, e: number): void {
     let id = -1;
     const last = this.lastTemplate >= 0 ? this.templateBytes[this.lastTemplate]! : undefined;
-    if (last && sameBytes(last, 0, last.length, b, s, e - s)) id = this.lastTemplate;
+    if (
+      last &&
+      last.length === e - s &&
+      sameAsWords(this.views.of(b), s, last, this.templateWords[this.lastTemplate]!)
+    )
+      id = this.lastTemplate;
     else {
       for (let t = 0; t < this.templateBytes.length; t++) {
         const tb = this.templateBytes[t]!;
@@ -476,7 +488,9 @@ export class ReportIndexBuilder {
           return;
         }
         id = this.templateBytes.length;
-        this.templateBytes.push(Uint8Array.prototype.slice.call(b, s, e));
+        const bytes = Uint8Array.prototype.slice.call(b, s, e);
+        this.templateBytes.push(bytes);
+        this.templateWords.push(wordsOf(bytes));
         this.templateNames.push(text);
         this.templateCounts.push(0);
         this.templateValid.push(valid);
