@@ -6,7 +6,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { YargsOption } from 'yargs';
-import { openS3State, type S3State } from '../../aws/s3-state.js';
 import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { parseCaArn } from '../../core/ca-arn.js';
 import { FAIL_ON_LEVELS, type FailOn } from '../../core/fail-on.js';
@@ -20,6 +19,7 @@ import { type AccountEntry, parseAccounts, planTargets, type Target } from '../.
 import { parseWebhookUrl, redactUrl, type WebhookTarget } from '../../core/run/webhook-url.js';
 import { openInput } from '../../io/inputs.js';
 import { type RunSettings, runNightly } from '../../run/nightly.js';
+import type { S3StateStore } from '../../store/s3-state-store.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { makeOutput } from '../output.js';
@@ -400,7 +400,7 @@ export async function runRun(
   if (remote !== undefined && flags.stateDir !== undefined) {
     throw new UsageError('give --state-dir or --state, not both');
   }
-  let s3state: S3State | undefined;
+  let store: S3StateStore | undefined;
   let work: string | undefined;
   if (remote !== undefined) {
     const parsed = parseS3Uri(remote);
@@ -413,21 +413,22 @@ export async function runRun(
     settings.stateDir = work;
     // a dry run takes no lock and writes nothing, but checks the layout and reads the state too
     const region = settings.cas.map((c) => parseCaArn(c)?.region).find(Boolean);
-    s3state = await openS3State(
-      (await ctx.aws()).s3(region),
-      parsed.location.bucket,
-      parsed.location.key,
-      work,
-      ctx.now,
-      6 * 3600,
-      ctx.note,
-      settings.dryRun,
-    );
+    const { S3StateStore } = await import('../../store/s3-state-store.js');
+    store = await S3StateStore.open({
+      s3: (await ctx.aws()).s3(region),
+      bucket: parsed.location.bucket,
+      prefix: parsed.location.key,
+      workDir: work,
+      now: ctx.now,
+      staleAfter: 6 * 3600,
+      note: ctx.note,
+      readOnly: settings.dryRun,
+    });
   }
   try {
-    return await runWith(settings, flags, ctx, env, remote, s3state);
+    return await runWith(settings, flags, ctx, env, remote, store);
   } finally {
-    await s3state?.release();
+    await store?.close();
     if (work) await rm(work, { recursive: true, force: true });
   }
 }
@@ -503,7 +504,7 @@ async function runWith(
   ctx: CliContext,
   env: NodeJS.ProcessEnv,
   remote: string | undefined,
-  s3state: S3State | undefined,
+  store: S3StateStore | undefined,
 ): Promise<number> {
   // issue 16 item 2: the CAs of an account and Region share one LookupEvents pass, and a trail
   // bucket's objects are listed and downloaded once for all CAs (each LookupEvents pass reads with
@@ -524,7 +525,7 @@ async function runWith(
   const summary = await runNightly(settings, {
     ...(await steps(ctx)),
     passes,
-    ...(s3state && !settings.dryRun ? { mirror: s3state.mirror } : {}),
+    ...(store ? { store } : {}),
     ...(env.PCA_AUDIT_TEST_CRASH_AFTER ? { crashAfter: env.PCA_AUDIT_TEST_CRASH_AFTER } : {}),
     forTarget: async (t) => {
       const awsFor = ctx.awsFor;
