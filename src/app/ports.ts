@@ -4,6 +4,8 @@
  * test builds them from memory. Layers: cli -> app -> io/aws/store/run -> core; nothing points upward.
  */
 
+import type { AssumedRole, AwsClients } from '../aws/clients.js';
+
 /** A text stream a use case writes to (the process's stdout or stderr, or a test's buffer). */
 export interface TextSink {
   /**
@@ -46,4 +48,20 @@ export interface Output {
   emit(product: string | AsyncIterable<string>): Promise<void>;
   /** whether text output may be coloured: a terminal, no --output, NO_COLOR unset */
   readonly color: boolean;
+}
+
+/**
+ * AWS: the clients of the default credentials (the SDK loaded on first use, so local-only commands
+ * start fast and lean), and those of one (account, Region) target (issue 16): the target's Region,
+ * the role's credentials assumed from the default chain (none: the default credentials).
+ */
+export interface Aws {
+  aws(): Promise<AwsClients>;
+  awsFor?(region: string, role?: AssumedRole): Promise<AwsClients>;
+}
+
+/** What a use case gets from its shell: the clock, lines for a human, AWS, the streams. */
+export interface AppContext extends Clock, Diagnostics, Aws {
+  /** stdout, stderr and the environment: the process's, or a test's (in-process runs) */
+  readonly streams: Streams;
 }

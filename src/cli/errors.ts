@@ -1,6 +1,7 @@
-import { PcaAuditError } from '../core/errors.js';
-
-/** The exit codes: one list, in src/core/errors.ts. */
+/**
+ * The exit codes (one list) and UsageError (a bad flag or argument: exit 2), both in
+ * src/core/errors.ts: the use cases (src/app) refuse with UsageError too.
+ */
 export {
   EXIT_AWS,
   EXIT_FINDINGS,
@@ -8,16 +9,5 @@ export {
   EXIT_OK,
   EXIT_RETRY_LATER,
   EXIT_USAGE,
+  UsageError,
 } from '../core/errors.js';
-
-/** A bad flag or argument: exit 2, with a hint where one helps. */
-export class UsageError extends PcaAuditError {
-  override readonly name = 'UsageError';
-  readonly errorKind = 'usage';
-  constructor(
-    message: string,
-    override readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
