@@ -34,7 +34,10 @@ export async function runRun(flags: RunFlags, ctx: CliContext): Promise<number> 
   return r.exitCode;
 }
 
-/** The diff pipeline of `run` (src/cli/commands/diff.ts), its inputs read with `c`'s clients. */
+/**
+ * The diff step the run use case is given (its DiffStepOf port): the diff command's pipeline, its
+ * inputs read with `ctx`'s clients. Here while diffFiles lives in the diff command.
+ */
 const diffWith: DiffStepOf = (ctx, passes) => {
   return async (oldPath, newPath, d) => {
     const inputs = { aws: ctx.aws };
