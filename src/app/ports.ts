@@ -4,7 +4,8 @@
  * test builds them from memory. Layers: cli -> app -> run -> store -> io -> aws -> fs -> core; nothing points
  * upward (test/unit/layers.test.ts). `src/app/sources.ts` builds the source ports on the real inputs.
  */
-import type { AwsClients } from '../aws/clients.js';
+
+import type { AssumedRole, AwsClients } from '../aws/clients.js';
 import type { CollectedEvents, EventSourceContext } from '../io/event-inputs.js';
 import type { OpenedInput } from '../io/inputs.js';
 
@@ -78,4 +79,19 @@ export type EventQuery = Omit<EventSourceContext, 'inputs' | 'now' | 'sleep' | '
  */
 export interface EventSource {
   collect(sources: readonly string[], query: EventQuery): Promise<CollectedEvents>;
+}
+
+/**
+ * AWS: the clients of the default credentials (the SDK loaded on first use, so local-only commands
+ * start fast and lean), and those of one (account, Region) target (issue 16): the target's Region,
+ * the role's credentials assumed from the default chain (none: the default credentials).
+ */
+export interface Aws extends AwsAccess {
+  awsFor?(region: string, role?: AssumedRole): Promise<AwsClients>;
+}
+
+/** What a use case gets from its shell: the clock, lines for a human, AWS, the streams. */
+export interface AppContext extends Clock, Diagnostics, Aws {
+  /** stdout, stderr and the environment: the process's, or a test's (in-process runs) */
+  readonly streams: Streams;
 }

@@ -23,7 +23,7 @@
  * the command name, and says "Unknown argument: zzz" for a mistyped command, over several lines and
  * with no hint. Wrapping every one of those would leave yargs only the tokenizing node:util already
  * does, and loading it costs ~58 ms on every start (--version included). yargs does `run`'s
- * flags > environment > config file layer (commands/run.ts), loaded only when run runs.
+ * flags > environment > config file layer (src/app/run-settings.ts), loaded only when run runs.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';

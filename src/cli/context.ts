@@ -1,22 +1,12 @@
 /** What commands get from the shell: AWS clients, the clock, the streams, and stderr for humans. */
-import type { Clock, Diagnostics, Streams } from '../app/ports.js';
-import type { AssumedRole, AwsClients, AwsOptions } from '../aws/clients.js';
+import type { AppContext, Streams } from '../app/ports.js';
+import type { AwsClients, AwsOptions } from '../aws/clients.js';
 import { parseInstant } from '../core/instant.js';
 import { safeText } from '../core/render/style.js';
 import { UsageError } from './errors.js';
 
-export interface CliContext extends Clock, Diagnostics {
-  /** stdout, stderr and the environment: the process's, or a test's (in-process runs) */
-  readonly streams: Streams;
-  /** the AWS clients; the SDK is loaded on first use, so local-only commands start fast and lean */
-  aws(): Promise<AwsClients>;
-  /**
-   * The clients of one (account, Region) target (issue 16): the target's Region, and the role's
-   * credentials assumed from the default chain (none: the default credentials). Built once per
-   * role and Region.
-   */
-  awsFor?(region: string, role?: AssumedRole): Promise<AwsClients>;
-}
+/** The use cases' context (src/app/ports.ts), as the CLI builds it from the process. */
+export type CliContext = AppContext;
 
 /**
  * `PCA_AUDIT_NOW` (an instant) makes the clock start there and run on: scripted runs and tests

@@ -1,4 +1,7 @@
-/** The exit codes (one list, in src/core/errors.ts) and the usage error, which use cases (src/app) throw too. */
+/**
+ * The exit codes (one list) and UsageError (a bad flag or argument: exit 2), both in
+ * src/core/errors.ts: the use cases (src/app) refuse with UsageError too.
+ */
 export {
   EXIT_AWS,
   EXIT_FINDINGS,

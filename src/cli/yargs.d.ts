@@ -1,6 +1,6 @@
 /**
  * The part of yargs (18, ESM, ships no types) that pca-audit uses: run's flags > environment >
- * config file layer (src/cli/commands/run.ts).
+ * config file layer (src/app/run-settings.ts).
  */
 declare module 'yargs' {
   interface YargsOption {

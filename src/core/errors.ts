@@ -75,7 +75,10 @@ export abstract class PcaAuditError extends Error {
   }
 }
 
-/** A bad flag, argument or setting: exit 2, with a hint where one helps (a use case's refusal of its request too). */
+/**
+ * A bad flag, argument, setting or config value: exit 2, with a hint where one helps. Here, not in
+ * the CLI, because the use cases (src/app) check their requests and refuse with it too.
+ */
 export class UsageError extends PcaAuditError {
   override readonly name = 'UsageError';
   readonly errorKind = 'usage';

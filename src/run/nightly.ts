@@ -30,8 +30,7 @@ import {
 import { type Target, targetName } from '../core/run/targets.js';
 import { systemReason } from '../io/system-error.js';
 import { FsStateStore } from '../store/fs-state-store.js';
-import { isFsError, type Mirror, StateError, stateFailure } from '../store/fs-store.js';
-import { S3StateStore } from '../store/s3-state-store.js';
+import { isFsError, StateError, stateFailure } from '../store/fs-store.js';
 import type { StateStore } from '../store/state-store.js';
 import { processCa } from './ca-step.js';
 import {
@@ -46,6 +45,7 @@ import {
 import type { CaReads, RevocationSources } from './crl-step.js';
 import { channelsFor, type NotifySettings } from './notify.js';
 import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
+import type { RunContext } from './run-context.js';
 
 export interface RunSettings {
   cas: string[];
@@ -86,7 +86,7 @@ export interface RunSettings {
 
 /** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
 export interface RunDeps {
-  ctx: import('../cli/context.js').CliContext;
+  ctx: RunContext;
   diff(
     oldPath: string,
     newPath: string,
@@ -110,9 +110,7 @@ export interface RunDeps {
   revocation?(ca: CaArn): Promise<RevocationSources>;
   /** test-only: exit abruptly right after this step (PCA_AUDIT_TEST_CRASH_AFTER) */
   crashAfter?: string;
-  /** the state's remote copy, when it lives in S3 (the store is then the S3 one on stateDir) */
-  mirror?: Mirror;
-  /** the state (default: the local directory `stateDir`, or with `mirror` the S3 store on it) */
+  /** the state (default: the local directory `stateDir`); `run --state s3://…` gives the S3 store */
   store?: StateStore;
   /** the OCSP step's AWS calls, HTTP and clock (default: the real ones, from ctx) */
   ocsp?: OcspStepDeps;
@@ -288,15 +286,10 @@ async function pruneReports(store: StateStore, ca: CaArn, keep: number): Promise
   await caState.pruneReports(keep, cp.reportFile.split('/').pop()!);
 }
 
-/** The run's state store: the one given, else the S3 store on the working copy, else the directory. */
-function storeOf(s: RunSettings, deps: RunDeps): StateStore {
-  if (deps.store) return deps.store;
-  return deps.mirror ? S3StateStore.onWorkingCopy(s.stateDir, deps.mirror) : new FsStateStore(s.stateDir);
-}
-
 export async function runNightly(s: RunSettings, deps: RunDeps): Promise<RunSummary> {
   const { ctx } = deps;
-  const store = storeOf(s, deps);
+  // the run's state: the store given (the S3 one, opened by the caller), else the directory
+  const store = deps.store ?? new FsStateStore(s.stateDir);
   const state = store.root;
   let release: (() => Promise<void>) | undefined;
   if (s.dryRun) {

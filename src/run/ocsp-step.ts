@@ -18,6 +18,7 @@ import {
 import type { CertificateRow } from '../core/report/report-model.js';
 import type { OcspPostResult } from '../io/ocsp-client.js';
 import type { CaReads } from './crl-step.js';
+import type { RunContext } from './run-context.js';
 
 /** What the step needs of the CA's OcspConfiguration. */
 export interface OcspConfiguration {
@@ -54,7 +55,7 @@ export interface OcspStepResult {
 }
 
 export async function ocspDepsOf(
-  ctx: import('../cli/context.js').CliContext,
+  ctx: RunContext,
   settings: OcspSettings,
   reads?: CaReads,
 ): Promise<OcspStepDeps> {

@@ -47,9 +47,4 @@ export class S3StateStore extends FsStateStore {
     );
     return new S3StateStore(o.workDir, o.readOnly ? undefined : opened.mirror, opened.release);
   }
-
-  /** The local store of a working copy already opened by openS3State (the CLI's `mirror`). */
-  static onWorkingCopy(workDir: string, mirror: Mirror): S3StateStore {
-    return new S3StateStore(workDir, mirror, async () => {});
-  }
 }

@@ -2,7 +2,7 @@
  * The nightly job's state against moto and the stand-in (issue 13): a deleted checkpoint, a
  * damaged one among healthy CAs, and the layout marker of `--state s3://…`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -247,5 +247,41 @@ describe('run --state s3://…: the layout marker', () => {
     expect(r.stderr).toMatch(/taking over a stale lock \(s3:\/\/pca-state\/stale\/lock/);
     const listing = await (await fetch(`${stack.motoUrl}/pca-state?list-type=2&prefix=stale/`)).text();
     expect(listing).not.toContain('stale/lock');
+  });
+
+  it('S3 state: a live lock is refused naming its holder and left as it was; no working copy is left behind, whatever way the run ends', async () => {
+    await createBucket(stack, 'pca-state');
+    const ca = await pca.createCa('S3 Root 4');
+    await pca.issue(ca);
+    // the CLI's temporary directories (the S3 state's working copy among them) go here
+    const tmp = mkdtempSync(join(work, 'tmp-'));
+    const args = [
+      'run',
+      '--bucket',
+      'audit-reports',
+      '--ca',
+      ca,
+      '--state',
+      's3://pca-state/held/',
+      '--poll-interval',
+      '1s',
+      '--format',
+      'json',
+    ];
+    const done = await cli(args, { TMPDIR: tmp });
+    expect(done.code, done.stderr).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+    const startedAt = new Date((await emulatorNow(stack)) * 1000).toISOString();
+    const lock = JSON.stringify({ pid: 4243, host: 'runner-8', startedAt, token: 'live' });
+    await s3().send(new PutObjectCommand({ Bucket: 'pca-state', Key: 'held/lock', Body: lock }));
+    const refused = await cli(args, { TMPDIR: tmp });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(
+      /^pca-audit: state "s3:\/\/pca-state\/held\/lock": another pca-audit run holds the lock \(pid 4243 on runner-8, since /,
+    );
+    expect(readdirSync(tmp)).toEqual([]);
+    const kept = await s3().send(new GetObjectCommand({ Bucket: 'pca-state', Key: 'held/lock' }));
+    expect(await kept.Body!.transformToString()).toBe(lock);
   });
 });

@@ -31,16 +31,6 @@ const ALLOWED: Record<string, readonly string[]> = {
  */
 const KNOWN: ReadonlyArray<{ from: string; to: string; why: string }> = [
   {
-    from: 'run/nightly.ts',
-    to: 'cli/context.ts',
-    why: "the job's steps take the CLI's context (CliContext) as their type: to become a port of their own",
-  },
-  {
-    from: 'run/ocsp-step.ts',
-    to: 'cli/context.ts',
-    why: 'as above',
-  },
-  {
     from: 'aws/s3-state.ts',
     to: 'store/fs-store.ts',
     why: "the S3 state's working copy uses the directory store's writes and errors: belongs in store",

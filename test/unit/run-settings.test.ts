@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type RunFlags, resolveRunSettings } from '../../src/cli/commands/run.js';
+import { type RunFlags, resolveRunSettings } from '../../src/app/run-settings.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { UsageError } from '../../src/cli/errors.js';
 

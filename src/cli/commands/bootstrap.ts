@@ -1,10 +1,17 @@
-import { type BootstrapResult, BucketSetupError, bootstrapBucket } from '../../aws/bucket-setup.js';
-import { DELIVERY_SID, PolicyTextError } from '../../core/bucket/policy-merge.js';
-import { type CaArn, parseCaArn } from '../../core/ca-arn.js';
-import { safeOutput, safeText } from '../../core/render/style.js';
+/**
+ * `pca-audit bootstrap`, the shell: flags to the bootstrap use case (src/app/bootstrap.ts), its
+ * result rendered (the policy diff, or that nothing had to change) on stdout.
+ */
+import { bootstrap } from '../../app/bootstrap.js';
+import type { BootstrapResult } from '../../aws/bucket-setup.js';
+import { DELIVERY_SID } from '../../core/bucket/policy-merge.js';
+import type { CaArn } from '../../core/ca-arn.js';
+import { safeOutput } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
 import { makeOutput } from '../output.js';
+
+/** The checks iam-policy and doctor share with bootstrap (src/app/names.ts). */
+export { checkBucketName, parseCaList } from '../../app/names.js';
 
 export interface BootstrapCommand {
   bucket: string;
@@ -12,42 +19,6 @@ export interface BootstrapCommand {
   create: boolean;
   dryRun: boolean;
   format: 'text' | 'json';
-}
-
-/** A bucket name S3 accepts (the common rules; S3 has the last word). */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/** The CA ARNs from --ca, parsed, deduplicated, sorted; with oneRegion, all in one Region. */
-export function parseCaList(values: readonly string[], oneRegion = true): CaArn[] {
-  const cas = new Map<string, CaArn>();
-  for (const v of values) {
-    const ca = parseCaArn(v);
-    if (!ca) {
-      throw new UsageError(
-        `--ca: "${v}" is not a CA ARN`,
-        'write it like arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/<uuid>',
-      );
-    }
-    cas.set(ca.arn, ca);
-  }
-  if (cas.size === 0) throw new UsageError('name each CA with --ca ARN');
-  const regions = [...new Set([...cas.values()].map((c) => `${c.partition}/${c.region}`))].sort();
-  if (oneRegion && regions.length > 1) {
-    throw new UsageError(
-      `the CAs are in ${regions.length} Regions (${regions.map((r) => r.split('/')[1]).join(', ')}); ACM PCA writes reports only to a bucket in the CA's own Region`,
-      'bootstrap one bucket per Region, each with the CAs of that Region',
-    );
-  }
-  return [...cas.values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
-}
-
-export function checkBucketName(bucket: string): void {
-  if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) {
-    throw new UsageError(
-      `--bucket: "${bucket}" is not an S3 bucket name`,
-      '3 to 63 characters: lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit',
-    );
-  }
 }
 
 function colour(on: boolean, code: number, text: string): string {
@@ -122,36 +93,14 @@ export async function runBootstrap(
   ctx: CliContext,
   beforeWrite?: () => Promise<void>,
 ): Promise<number> {
-  checkBucketName(cmd.bucket);
-  const cas = parseCaList(cmd.ca);
-  const region = cas[0]!.region;
-  let r: BootstrapResult;
-  try {
-    const clients = await ctx.aws();
-    const { describeCa } = await import('../../aws/pca.js');
-    r = await bootstrapBucket(
-      {
-        s3: clients.s3(region),
-        describeCa: (arn) => describeCa(clients.pca(region), arn),
-        ...(beforeWrite ? { beforeWrite } : {}),
-      },
-      { bucket: cmd.bucket, cas, create: cmd.create, dryRun: cmd.dryRun },
-    );
-  } catch (err) {
-    if (err instanceof BucketSetupError) throw new UsageError(err.message, err.hint);
-    if (err instanceof PolicyTextError) {
-      throw new UsageError(`bucket ${cmd.bucket}: ${err.message}; nothing written`, err.hint);
-    }
-    throw err;
-  }
-  // warnings quote statement Sids: bucket policy text, escaped before it reaches a terminal
-  for (const w of r.warnings) ctx.note(safeText(w));
-  if (r.publicAccessOff.length) {
-    ctx.note(
-      `Block Public Access is off on bucket ${r.bucket} (${r.publicAccessOff.join(', ')}); the CA needs none of it off ('pca-audit doctor' gives the fix)`,
-    );
-  }
+  const { result, cas, exitCode } = await bootstrap(
+    { bucket: cmd.bucket, ca: cmd.ca, create: cmd.create, dryRun: cmd.dryRun },
+    ctx,
+    beforeWrite,
+  );
   const output = makeOutput(ctx.streams, { format: cmd.format });
-  await output.emit(cmd.format === 'json' ? renderJson(r, cas, cmd) : renderText(r, cmd, output.color));
-  return 0;
+  await output.emit(
+    cmd.format === 'json' ? renderJson(result, cas, cmd) : renderText(result, cmd, output.color),
+  );
+  return exitCode;
 }

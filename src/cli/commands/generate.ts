@@ -1,11 +1,14 @@
-import { mkdir } from 'node:fs/promises';
+/**
+ * `pca-audit generate`, the shell: flags to the generate use case (src/app/generate.ts); prints
+ * where the report is (or, with --json, what it is; and when to come back, on exit 5).
+ */
+import { generate, requestedCa } from '../../app/generate.js';
 import { RetryLaterError } from '../../aws/errors.js';
-import { type GeneratedReport, generateReport, type ReportFormatName } from '../../aws/generate.js';
-import { parseCaArn } from '../../core/ca-arn.js';
+import type { ReportFormatName } from '../../aws/generate.js';
 import { formatInstant } from '../../core/instant.js';
 import { safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { makeOutput } from '../output.js';
 
 export interface GenerateCommand {
   ca: string;
@@ -21,40 +24,22 @@ export interface GenerateCommand {
 
 /** `pca-audit generate`: prints where the report is (or, with --json, what it is). */
 export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promise<number> {
-  const ca = parseCaArn(cmd.ca);
-  if (!ca) {
-    throw new UsageError(
-      `--ca: "${cmd.ca}" is not a CA ARN`,
-      'write it like arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/<uuid>',
-    );
-  }
-  await mkdir(cmd.out, { recursive: true });
-  let r: GeneratedReport;
+  const { json, ...request } = cmd;
+  const output = makeOutput(ctx.streams, { format: json ? 'json' : 'text' });
+  let made: Awaited<ReturnType<typeof generate>>;
   try {
-    r = await generateReport(
-      { clients: await ctx.aws(), now: ctx.now, sleep: ctx.sleep, note: ctx.note, progress: ctx.progress },
-      {
-        ca,
-        bucket: cmd.bucket,
-        format: cmd.format,
-        outDir: cmd.out,
-        timeout: cmd.timeout,
-        pollInterval: cmd.pollInterval,
-        waitForSlot: cmd.waitForSlot,
-        acceptAnyFormat: cmd.acceptAnyFormat,
-      },
-    );
+    made = await generate(request, ctx);
   } catch (err) {
     // exit 5 with --json: a scheduler reads when to come back from stdout; stderr says it too
-    if (cmd.json && err instanceof RetryLaterError) {
-      await ctx.streams.stdout.write(
+    if (json && err instanceof RetryLaterError) {
+      await output.emit(
         `${JSON.stringify({
           status: 'retry-later',
           refusedBy: err.refusedBy,
           reason: err.reason,
           retryAfter: formatInstant(Math.ceil(err.retryAfter)),
           message: err.message,
-          ca: ca.arn,
+          ca: requestedCa(cmd.ca).arn,
           bucket: cmd.bucket,
           format: cmd.format,
           ...(err.aws ? { aws: err.aws } : {}),
@@ -73,10 +58,9 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
     }
     throw err;
   }
-  if (r.alreadyDownloaded)
-    ctx.note(`${r.path} is already here (the same size and MD5 as s3://${r.bucket}/${r.key})`);
-  if (cmd.json) {
-    await ctx.streams.stdout.write(
+  const { ca, report: r, exitCode } = made;
+  if (json) {
+    await output.emit(
       `${JSON.stringify({
         status: 'ok',
         reportId: r.id,
@@ -92,6 +76,6 @@ export async function runGenerate(cmd: GenerateCommand, ctx: CliContext): Promis
         downloaded: !r.alreadyDownloaded,
       })}\n`,
     );
-  } else await ctx.streams.stdout.write(`${safeText(r.path)}\n`);
-  return 0;
+  } else await output.emit(`${safeText(r.path)}\n`);
+  return exitCode;
 }
