@@ -1,9 +1,15 @@
-/** S3: list report keys, download an object to a file (streamed, verified, renamed into place). */
+/**
+ * S3: list report keys, download an object to a file (streamed, verified, renamed into place), and
+ * the small reads, conditional puts and deletes of the S3 state (src/store/s3-state.ts).
+ */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   type ListObjectsV2CommandOutput,
+  PutObjectCommand,
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -216,4 +222,51 @@ export async function downloadObject(
     lastModified: (res.LastModified?.getTime() ?? 0) / 1000,
     ...(etag ? { etag } : {}),
   };
+}
+
+/** One small object's text and ETag; undefined when there is none. */
+export async function readSmallObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ text: string; etag?: string } | undefined> {
+  try {
+    const r = await call('GetObject', () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+    return { text: (await r.Body?.transformToString()) ?? '', ...(r.ETag ? { etag: r.ETag } : {}) };
+  } catch (err) {
+    const name = (err as { errorName?: string }).errorName;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Puts an object: a text, or a local file streamed with its size. `condition`: only if there is
+ * none (`{ ifNoneMatch: '*' }`) or only over the object of that ETag (`{ ifMatch }`); AWS refuses
+ * otherwise (PreconditionFailed, ConditionalRequestConflict).
+ */
+export async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | { file: string; size: number },
+  condition?: { ifNoneMatch: '*' } | { ifMatch: string },
+): Promise<void> {
+  await call('PutObject', () =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(typeof body === 'string'
+          ? { Body: body }
+          : { Body: createReadStream(body.file), ContentLength: body.size }),
+        ...(condition && 'ifNoneMatch' in condition ? { IfNoneMatch: condition.ifNoneMatch } : {}),
+        ...(condition && 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : {}),
+      }),
+    ),
+  );
+}
+
+export async function deleteObject(s3: S3Client, bucket: string, key: string): Promise<void> {
+  await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
 }

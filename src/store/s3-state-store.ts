@@ -2,13 +2,14 @@
  * The state store on an S3 prefix (`run --state s3://bucket/prefix`; the contracts:
  * src/store/state-store.ts). Opening it takes the S3 lock (a conditional PutObject), checks the
  * prefix's layout marker and copies the state down to a local working copy
- * (src/aws/s3-state.ts); from then on it is the local store on that copy, with every write and
+ * (src/store/s3-state.ts); from then on it is the local store on that copy, with every write and
  * removal copied to the same key under the prefix as soon as it is made, in order, so the crash
  * rules of the local layout hold in S3 too. `close` releases the S3 lock.
  */
-import { openS3State } from '../aws/s3-state.js';
+
 import { FsStateStore } from './fs-state-store.js';
 import type { Mirror } from './fs-store.js';
+import { openS3State } from './s3-state.js';
 
 export class S3StateStore extends FsStateStore {
   private constructor(

@@ -25,18 +25,6 @@ const ALLOWED: Record<string, readonly string[]> = {
   emulator: ['core'],
 };
 
-/**
- * Imports against the rule that stand in files another change owns right now; each is named and
- * must still be there (a fixed one is removed from this list, so the list only shrinks).
- */
-const KNOWN: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  {
-    from: 'aws/s3-state.ts',
-    to: 'store/fs-store.ts',
-    why: "the S3 state's working copy uses the directory store's writes and errors: belongs in store",
-  },
-];
-
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory()
@@ -175,8 +163,6 @@ function code(source: string): string {
 
 const files = sourceFiles(SRC).map((f) => relative(SRC, f));
 const read = (f: string) => readFileSync(join(SRC, f), 'utf8');
-const isKnown = (from: string, ref: Reference) =>
-  KNOWN.some((k) => k.from === from && k.to === target(from, ref.spec));
 
 describe('layers: cli -> app -> run -> store -> io -> aws -> fs -> core; nothing imports upward', () => {
   it('finds the sources of every layer', () => {
@@ -191,7 +177,6 @@ describe('layers: cli -> app -> run -> store -> io -> aws -> fs -> core; nothing
 
   it.each(files.filter((f) => layerOf(f) !== '').map((f) => [f]))('%s', (file) => {
     const problems = references(read(file), file)
-      .filter((r) => !isKnown(file, r))
       .map((r) => layerProblem(file, r))
       .filter(Boolean);
     expect(problems).toEqual([]);
@@ -200,13 +185,6 @@ describe('layers: cli -> app -> run -> store -> io -> aws -> fs -> core; nothing
   it('no file at the top of src (each is in a layer)', () => {
     expect(files.filter((f) => layerOf(f) === '')).toEqual([]);
   });
-
-  it.each(KNOWN.map((k) => [k.from, k.to, k.why]))(
-    'known, to be fixed: %s imports %s (%s); still there, else remove it from the list',
-    (from, to) => {
-      expect(references(read(from), from).some((r) => target(from, r.spec) === to)).toBe(true);
-    },
-  );
 });
 
 describe('src/core and src/app touch no clock, console or process; core imports no Node module or SDK', () => {
@@ -303,7 +281,6 @@ describe('the checks themselves', () => {
     const file = 'core/diff/diff.ts';
     const planted = `${read(file)}\nexport type X = import('../../cli/context.js').CliContext;\n`;
     const problems = references(planted, file)
-      .filter((r) => !isKnown(file, r))
       .map((r) => layerProblem(file, r))
       .filter(Boolean);
     expect(problems).toEqual(["core imports cli ('../../cli/context.js')"]);

@@ -11,11 +11,11 @@
  * the working copy only through that store, which copies each write up through the mirror here.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { deleteObject, downloadObject, listObjects, putObject, readSmallObject } from '../aws/s3.js';
 import {
   checkLayout,
   LAYOUT_MARKER,
@@ -24,9 +24,7 @@ import {
   StateError,
   stateFailure,
   writeAtomic,
-} from '../store/fs-store.js';
-import { call } from './errors.js';
-import { downloadObject, listObjects } from './s3.js';
+} from './fs-store.js';
 
 export interface S3State {
   mirror: Mirror;
@@ -43,26 +41,10 @@ interface HeldLock {
   startedAt?: string;
 }
 
-/** Reads one small object; undefined when there is none. */
-async function readObject(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<{ text: string; etag?: string } | undefined> {
-  try {
-    const r = await call('GetObject', () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
-    return { text: (await r.Body?.transformToString()) ?? '', ...(r.ETag ? { etag: r.ETag } : {}) };
-  } catch (err) {
-    const name = (err as { errorName?: string }).errorName;
-    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
-    throw err;
-  }
-}
-
 /** The prefix's layout marker, checked: whether there is one. A newer layout is refused. */
 async function checkRemoteLayout(s3: S3Client, bucket: string, prefix: string): Promise<boolean> {
   const uri = `s3://${bucket}/${prefix}state.json`;
-  const marker = await readObject(s3, bucket, `${prefix}state.json`);
+  const marker = await readSmallObject(s3, bucket, `${prefix}state.json`);
   if (marker === undefined) return false;
   let value: unknown;
   try {
@@ -96,22 +78,20 @@ export async function openS3State(
     token,
   });
   const release = async () => {
-    const current = await readObject(s3, bucket, lockKey).catch(() => undefined);
+    const current = await readSmallObject(s3, bucket, lockKey).catch(() => undefined);
     if (current?.text.includes(token)) {
-      await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey })));
+      await deleteObject(s3, bucket, lockKey);
     }
   };
   for (let attempt = 0; !readOnly; attempt++) {
     try {
-      await call('PutObject', () =>
-        s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey, Body: body, IfNoneMatch: '*' })),
-      );
+      await putObject(s3, bucket, lockKey, body, { ifNoneMatch: '*' });
       break;
     } catch (err) {
       const name = (err as { errorName?: string }).errorName;
       if (name !== 'PreconditionFailed' && name !== 'ConditionalRequestConflict') throw err;
     }
-    const got = await readObject(s3, bucket, lockKey).catch(() => undefined);
+    const got = await readSmallObject(s3, bucket, lockKey).catch(() => undefined);
     let held: HeldLock = {};
     try {
       held = got ? (JSON.parse(got.text) as HeldLock) : {};
@@ -129,9 +109,7 @@ export async function openS3State(
     if (got?.etag) {
       // replaced only if it is still the stale lock read above: of many takers, one wins
       try {
-        await call('PutObject', () =>
-          s3.send(new PutObjectCommand({ Bucket: bucket, Key: lockKey, Body: body, IfMatch: got.etag })),
-        );
+        await putObject(s3, bucket, lockKey, body, { ifMatch: got.etag });
       } catch (err) {
         const name = (err as { errorName?: string }).errorName;
         if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || name === 'NoSuchKey')
@@ -142,7 +120,7 @@ export async function openS3State(
       break;
     }
     note(`taking over a stale lock (${uri}, since ${held.startedAt ?? '?'})`);
-    await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lockKey })));
+    await deleteObject(s3, bucket, lockKey);
   }
   try {
     // the layout first: a newer one is refused before anything of it is read
@@ -159,16 +137,10 @@ export async function openS3State(
     const mirror: Mirror = {
       put: async (path) => {
         const size = (await stat(path)).size;
-        const Key = keyOf(prefix, localDir, path);
-        await call('PutObject', () =>
-          s3.send(
-            new PutObjectCommand({ Bucket: bucket, Key, Body: createReadStream(path), ContentLength: size }),
-          ),
-        );
+        await putObject(s3, bucket, keyOf(prefix, localDir, path), { file: path, size });
       },
       remove: async (path) => {
-        const Key = keyOf(prefix, localDir, path);
-        await call('DeleteObject', () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })));
+        await deleteObject(s3, bucket, keyOf(prefix, localDir, path));
       },
     };
     if (!marked && !readOnly) {
