@@ -9,15 +9,17 @@ import { UsageError } from './errors.js';
 export type CliContext = AppContext;
 
 /**
- * `PCA_AUDIT_NOW` (an instant) makes the clock start there and run on: scripted runs and tests
- * against the local stand-in use it to act "30 minutes later" without waiting.
+ * `PCA_AUDIT_NOW` (an instant) is the clock at the process's start, and it runs on from there:
+ * scripted runs and tests against the local stand-in use it to act "30 minutes later" without
+ * waiting. Anchored at the process's start (not when the modules are loaded), a CLI started with the
+ * stand-in's time does not run behind it by its own start-up time (seconds on a busy machine).
  */
 function clock(env: Streams['env']): () => number {
   const text = env.PCA_AUDIT_NOW;
   if (!text) return () => Date.now() / 1000;
   const base = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseInstant(text);
   if (Number.isNaN(base)) throw new UsageError(`PCA_AUDIT_NOW: "${text}" is not an instant`);
-  const started = Date.now() / 1000;
+  const started = performance.timeOrigin / 1000;
   return () => base + (Date.now() / 1000 - started);
 }
 
