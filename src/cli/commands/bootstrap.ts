@@ -10,9 +10,6 @@ import { safeOutput } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { makeOutput } from '../output.js';
 
-/** The checks iam-policy and doctor share with bootstrap (src/app/names.ts). */
-export { checkBucketName, parseCaList } from '../../app/names.js';
-
 export interface BootstrapCommand {
   bucket: string;
   ca: string[];

@@ -1,4 +1,5 @@
 import { iamPolicy } from '../../app/iam-policy.js';
+import { checkBucketName, parseCaList } from '../../app/names.js';
 import type { IamCommand, IamSide } from '../../core/bucket/iam-policy.js';
 import { parseS3Uri } from '../../core/bucket/s3-uri.js';
 import { safeText } from '../../core/render/style.js';
@@ -7,7 +8,6 @@ import { parseSnsTopicArn } from '../../core/run/sns-topic.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { makeOutput } from '../output.js';
-import { checkBucketName, parseCaList } from './bootstrap.js';
 
 export interface IamPolicyCommand {
   command?: IamCommand;
