@@ -26,7 +26,7 @@
  * flags > environment > config file layer (src/app/run-settings.ts), loaded only when run runs.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface StringOption {
   readonly type: 'string';

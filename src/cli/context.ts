@@ -1,9 +1,9 @@
 /** What commands get from the shell: AWS clients, the clock, the streams, and stderr for humans. */
 import type { AppContext, Streams } from '../app/ports.js';
 import type { AwsClients, AwsOptions } from '../aws/clients.js';
+import { UsageError } from '../core/errors.js';
 import { parseInstant } from '../core/instant.js';
 import { safeText } from '../core/render/style.js';
-import { UsageError } from './errors.js';
 
 /** The use cases' context (src/app/ports.ts), as the CLI builds it from the process. */
 export type CliContext = AppContext;

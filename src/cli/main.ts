@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { parseDurationFlag, parseInstantFlag } from '../app/parse-values.js';
 import type { Streams } from '../app/ports.js';
 import { IAM_COMMANDS, IAM_SIDES } from '../core/bucket/iam-policy.js';
-import { describeError, exitCodeOf, hintOf, isSystemError } from '../core/errors.js';
+import {
+  describeError,
+  EXIT_INTERNAL,
+  exitCodeOf,
+  hintOf,
+  isSystemError,
+  UsageError,
+} from '../core/errors.js';
 import { FAIL_ON_LEVELS } from '../core/fail-on.js';
 import { safeText } from '../core/render/style.js';
 import { InputError } from '../io/report-source.js';
@@ -18,9 +26,7 @@ import {
   type Values,
 } from './args.js';
 import { type CliContext, makeContext } from './context.js';
-import { EXIT_INTERNAL, UsageError } from './errors.js';
 import { OUTPUT_FORMATS } from './output.js';
-import { parseDurationFlag, parseInstantFlag } from './parse-values.js';
 import { processStreams } from './streams.js';
 
 const EXIT_CODES = `Exit codes:

@@ -1,7 +1,7 @@
 import type { Output, Streams } from '../app/ports.js';
+import { UsageError } from '../core/errors.js';
 import type { RenderFormat } from '../core/render/registry.js';
 import { TargetExistsError, writeFileAtomic } from '../fs/atomic-file.js';
-import { UsageError } from './errors.js';
 import { STDOUT_PATH } from './streams.js';
 
 /** The formats of inspect and diff (the renderer registry's; run has text and json). */

@@ -11,8 +11,8 @@ import {
   type Values,
   wrap,
 } from '../../src/cli/args.js';
-import { UsageError } from '../../src/cli/errors.js';
 import { PROGRAM } from '../../src/cli/main.js';
+import { UsageError } from '../../src/core/errors.js';
 
 /** A small program exercising every kind of option; the real table is tested below it. */
 const GLOBAL = {

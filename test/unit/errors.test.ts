@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BucketSetupError } from '../../src/aws/bucket-setup.js';
 import { AwsError, LocalWriteError, ReportFailedError, RetryLaterError } from '../../src/aws/errors.js';
-import { UsageError } from '../../src/cli/errors.js';
 import { PolicyTextError } from '../../src/core/bucket/policy-merge.js';
 import {
   describeError,
@@ -20,6 +19,7 @@ import {
   exitCodeOf,
   hintOf,
   PcaAuditError,
+  UsageError,
 } from '../../src/core/errors.js';
 import { formatInstant } from '../../src/core/instant.js';
 import { JsonSplitError } from '../../src/core/reconcile/cloudtrail/json-splitter.js';

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bucketOfPattern, runIamPolicy } from '../../src/cli/commands/iam-policy.js';
-import { UsageError } from '../../src/cli/errors.js';
 import { memoryStreams } from '../../src/cli/streams.js';
 import { type IamScope, iamPolicy } from '../../src/core/bucket/iam-policy.js';
+import { UsageError } from '../../src/core/errors.js';
 
 type Statement = { Sid: string; Action: string[]; Resource: string[] | string };
 const statements = (p: Record<string, unknown>) => p.Statement as Statement[];

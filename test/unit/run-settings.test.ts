@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type RunFlags, resolveRunSettings } from '../../src/app/run-settings.js';
 import type { CliContext } from '../../src/cli/context.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'pca-audit-run-settings-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -2,9 +2,9 @@ import { doctor } from '../../app/doctor.js';
 import { checkBucketName } from '../../app/names.js';
 import type { Check } from '../../aws/doctor.js';
 import { parseCaArn } from '../../core/ca-arn.js';
+import { UsageError } from '../../core/errors.js';
 import { safeOutput, safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
 import { makeOutput } from '../output.js';
 
 export interface DoctorCommand {

@@ -2,11 +2,11 @@ import { iamPolicy } from '../../app/iam-policy.js';
 import { checkBucketName, parseCaList } from '../../app/names.js';
 import type { IamCommand, IamSide } from '../../core/bucket/iam-policy.js';
 import { parseS3Uri } from '../../core/bucket/s3-uri.js';
+import { UsageError } from '../../core/errors.js';
 import { safeText } from '../../core/render/style.js';
 import { namespaceProblem } from '../../core/run/metrics.js';
 import { parseSnsTopicArn } from '../../core/run/sns-topic.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
 import { makeOutput } from '../output.js';
 
 export interface IamPolicyCommand {
