@@ -95,3 +95,10 @@ export interface AppContext extends Clock, Diagnostics, Aws {
   /** stdout, stderr and the environment: the process's, or a test's (in-process runs) */
   readonly streams: Streams;
 }
+
+/**
+ * The ports of the nightly job, defined where the job is (src/run and src/store, below this layer):
+ * the state (a directory or an S3 prefix, one contract) and the notification's channels.
+ */
+export type { Notifier } from '../run/notify.js';
+export type { StateStore } from '../store/state-store.js';

@@ -10,7 +10,7 @@ import type { ChannelState, CommitRecord } from '../core/run/checkpoint.js';
 import type { RunSummary } from '../core/run/run-model.js';
 import type { StateStore } from '../store/state-store.js';
 import type { RunDeps, RunSettings } from './nightly.js';
-import { CHANNELS, type Channel, channelsOf, deliverTo } from './notify.js';
+import { CHANNELS, type Channel, channelNotifier } from './notify.js';
 
 /** A commit record with nothing in it yet. */
 export const emptyCommit = (runId: string): CommitRecord => ({
@@ -71,8 +71,9 @@ export async function notify(
   const summary = (await store.readSummary(record.runId)) as RunSummary | undefined;
   if (!summary) return;
   const n = record.notification;
-  n.channels ??= pending(channelsOf(s.notify));
-  const configured = channelsOf(s.notify);
+  const notifier = deps.notifier ?? channelNotifier(s.notify);
+  const configured = notifier.configured();
+  n.channels ??= pending(configured);
   n.attempts++;
   const notification = {
     runId: record.runId,
@@ -91,7 +92,7 @@ export async function notify(
       continue;
     }
     ch.attempts++;
-    const error = await deliverTo(channel, s.notify, notification);
+    const error = await notifier.deliver(channel, notification);
     if (error === undefined) {
       step(deps, 'notify');
       ch.delivered = true;

@@ -43,7 +43,7 @@ import {
   step,
 } from './commit-log.js';
 import type { CaReads, RevocationSources } from './crl-step.js';
-import { channelsFor, type NotifySettings } from './notify.js';
+import { channelsFor, type Notifier, type NotifySettings } from './notify.js';
 import type { OcspSettings, OcspStepDeps } from './ocsp-step.js';
 import type { RunContext } from './run-context.js';
 
@@ -112,6 +112,8 @@ export interface RunDeps {
   crashAfter?: string;
   /** the state (default: the local directory `stateDir`); `run --state s3://…` gives the S3 store */
   store?: StateStore;
+  /** the notification's channels (default: channelNotifier of the settings' notify) */
+  notifier?: Notifier;
   /** the OCSP step's AWS calls, HTTP and clock (default: the real ones, from ctx) */
   ocsp?: OcspStepDeps;
   /** the CA reads the CRL step made this run, so the OCSP step does not make them again */

@@ -424,6 +424,20 @@ async function publishSns(
   }
 }
 
+/**
+ * The notifier port of the job: which channels are configured, and delivery of a run's notification
+ * to one of them (undefined when it took it, else why not). `channelNotifier` is the real one
+ * (command, webhook, SNS, EMF, CloudWatch, Security Hub); a test gives its own.
+ */
+export interface Notifier {
+  configured(): Channel[];
+  deliver(channel: Channel, n: Notification): Promise<string | undefined>;
+}
+
+export function channelNotifier(s: NotifySettings): Notifier {
+  return { configured: () => channelsOf(s), deliver: (channel, n) => deliverTo(channel, s, n) };
+}
+
 /** Delivers to one channel: undefined when it took the notification, else why not. */
 export async function deliverTo(
   channel: Channel,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatInstant } from '../core/instant.js';
 import { type RunSummary, renderRunMarkdown } from '../core/run/run-model.js';
-import { type Channel, channelsOf, deliverTo, type NotifySettings } from './notify.js';
+import { type Channel, channelNotifier, type NotifySettings } from './notify.js';
 
 export interface ChannelAnswer {
   channel: Channel;
@@ -44,8 +44,9 @@ export async function testNotify(
     await writeFile(summaryMarkdown, renderRunMarkdown(summary));
     const n = { runId, summaryJson, summaryMarkdown, summary, test: caArn === undefined ? {} : { caArn } };
     const answers: ChannelAnswer[] = [];
-    for (const channel of channelsOf(s)) {
-      const error = await deliverTo(channel, s, n);
+    const notifier = channelNotifier(s);
+    for (const channel of notifier.configured()) {
+      const error = await notifier.deliver(channel, n);
       answers.push(error === undefined ? { channel } : { channel, error });
     }
     return { runId, answers };
