@@ -84,7 +84,7 @@ export interface RunSettings {
   targets?: Target[];
 }
 
-/** What the job needs from the shell; `diff` is the diff pipeline (src/cli/commands/diff.ts). */
+/** What the job needs from the shell; `diff` is the diff pipeline (src/app/diff.ts, given by src/app/run.ts). */
 export interface RunDeps {
   ctx: RunContext;
   diff(
