@@ -39,6 +39,39 @@ const DIGIT = new Int8Array(256).fill(-1);
 for (let d = 0; d < 10; d++) DIGIT[ZERO + d] = d;
 
 /**
+ * The instant of the usual form's fields, once both readers below have checked its shape and digits:
+ * epoch seconds, or NaN for a value out of range (month 13, February 30, hour 24, offset +2400).
+ * `sign` is the offset's sign byte ('+' or '-').
+ */
+function usualInstant(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  sign: number,
+  oh: number,
+  om: number,
+): number {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    oh > 23 ||
+    om > 59
+  ) {
+    return Number.NaN;
+  }
+  const offsetMinutes = (sign === 0x2b ? 1 : -1) * (oh * 60 + om);
+  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+}
+
+/**
  * The form AWS writes, `YYYY-MM-DDTHH:MM:SS+HHMM` (24 bytes, either sign): the digits read at once.
  * NaN for any other form or an invalid value, which parseInstantBytes then reads the long way.
  */
@@ -73,29 +106,17 @@ function parseUsualInstant(b: Uint8Array, s: number): number {
   ) {
     return Number.NaN;
   }
-  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
-  const month = mo0 * 10 + mo1;
-  const day = d0 * 10 + d1;
-  const hour = h0 * 10 + h1;
-  const minute = mi0 * 10 + mi1;
-  const second = s0 * 10 + s1;
-  const oh = oh0 * 10 + oh1;
-  const om = om0 * 10 + om1;
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59 ||
-    oh > 23 ||
-    om > 59
-  ) {
-    return Number.NaN;
-  }
-  const offsetMinutes = (sign === 0x2b ? 1 : -1) * (oh * 60 + om);
-  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+  return usualInstant(
+    y0 * 1000 + y1 * 100 + y2 * 10 + y3,
+    mo0 * 10 + mo1,
+    d0 * 10 + d1,
+    h0 * 10 + h1,
+    mi0 * 10 + mi1,
+    s0 * 10 + s1,
+    sign,
+    oh0 * 10 + oh1,
+    om0 * 10 + om1,
+  );
 }
 
 /** Whether each of the four bytes of w is an ASCII digit (exact: see the proof in parseUsualInstantAt). */
@@ -137,29 +158,17 @@ function parseUsualInstantAt(dv: DataView, s: number): number {
     return Number.NaN;
   }
   const d = (w: number, k: number) => ((w >>> (8 * k)) & 0xf) as number;
-  const year = d(w0, 0) * 1000 + d(w0, 1) * 100 + d(w0, 2) * 10 + d(w0, 3);
-  const month = d(w1, 1) * 10 + d(w1, 2);
-  const day = d(w2, 0) * 10 + d(w2, 1);
-  const hour = d(w2, 3) * 10 + d(w3, 0);
-  const minute = d(w3, 2) * 10 + d(w3, 3);
-  const second = d(w4, 1) * 10 + d(w4, 2);
-  const oh = d(w5, 0) * 10 + d(w5, 1);
-  const om = d(w5, 2) * 10 + d(w5, 3);
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59 ||
-    oh > 23 ||
-    om > 59
-  ) {
-    return Number.NaN;
-  }
-  const offsetMinutes = (sign === 0x2b ? 1 : -1) * (oh * 60 + om);
-  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+  return usualInstant(
+    d(w0, 0) * 1000 + d(w0, 1) * 100 + d(w0, 2) * 10 + d(w0, 3),
+    d(w1, 1) * 10 + d(w1, 2),
+    d(w2, 0) * 10 + d(w2, 1),
+    d(w2, 3) * 10 + d(w3, 0),
+    d(w3, 2) * 10 + d(w3, 3),
+    d(w4, 1) * 10 + d(w4, 2),
+    sign,
+    d(w5, 0) * 10 + d(w5, 1),
+    d(w5, 2) * 10 + d(w5, 3),
+  );
 }
 
 /**
