@@ -50,10 +50,30 @@ describe('wide-bytes', () => {
     }
   });
 
-  it('Fingerprint.span equals Fingerprint.bytes at every length and offset', () => {
+  it('Fingerprint.span and Fingerprint.bytes equal the byte-at-a-time fingerprint at every length and offset', () => {
+    // the fingerprint as first written, words assembled from four bytes: the values the index keeps
+    const reference = (tag: number, buf: Uint8Array, start: number, end: number): number[] => {
+      let a = Math.imul((0x811c9dc5 | 0) ^ tag, 0x01000193);
+      let b = Math.imul((0x9747b28c | 0) ^ (tag + end - start), 0x5bd1e995);
+      let i = start;
+      for (const stop = end - 3; i < stop; i += 4) {
+        const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+        a = Math.imul(a ^ w, 0x01000193);
+        a ^= a >>> 15;
+        b = Math.imul(b ^ w, 0x5bd1e995);
+        b ^= b >>> 13;
+      }
+      for (; i < end; i++) {
+        a = Math.imul(a ^ buf[i]!, 0x01000193);
+        b = Math.imul(b ^ buf[i]!, 0x5bd1e995);
+        b ^= b >>> 13;
+      }
+      return [a, b];
+    };
     for (let len = 0; len <= 40; len++) {
       for (let at = 0; at < 5; at++) {
-        const buf = bytesOf(at + len + 4);
+        // a view into a larger buffer, so the DataView's offset matters
+        const buf = bytesOf(at + len + 8).subarray(3);
         const a = new Fingerprint();
         const b = new Fingerprint();
         a.reset();
@@ -61,6 +81,7 @@ describe('wide-bytes', () => {
         a.bytes(3, buf, at, at + len);
         b.span(3, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), buf, at, at + len);
         expect([b.a, b.b]).toEqual([a.a, a.b]);
+        expect([a.a, a.b]).toEqual(reference(3, buf, at, at + len));
       }
     }
   });

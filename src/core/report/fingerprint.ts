@@ -1,3 +1,8 @@
+import { ViewCache } from './wide-bytes.js';
+
+/** The DataView of the buffer bytes() was last given (a new one only when the buffer changes). */
+const views = new ViewCache();
+
 /**
  * A 64-bit fingerprint in two independent 32-bit lanes (FNV-1a and a murmur-style multiply), fed
  * field by field. It stands in for a row's immutable fields in the per-serial index: equal rows
@@ -12,36 +17,20 @@ export class Fingerprint {
     this.b = 0x9747b28c | 0;
   }
 
+  /** Mixes in buf[start, end): span with buf's DataView. */
   bytes(tag: number, buf: Uint8Array, start: number, end: number): void {
-    let a = Math.imul(this.a ^ tag, 0x01000193);
-    let b = Math.imul(this.b ^ (tag + end - start), 0x5bd1e995);
-    let i = start;
-    // four bytes a step; the length is mixed in above, so a short tail cannot alias a longer one
-    for (const stop = end - 3; i < stop; i += 4) {
-      const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-      a = Math.imul(a ^ w, 0x01000193);
-      a ^= a >>> 15;
-      b = Math.imul(b ^ w, 0x5bd1e995);
-      b ^= b >>> 13;
-    }
-    for (; i < end; i++) {
-      const c = buf[i]!;
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 13;
-    }
-    this.a = a;
-    this.b = b;
+    this.span(tag, views.of(buf), buf, start, end);
   }
 
   /**
-   * bytes(tag, buf, start, end), with dv a DataView of buf: the same words, each read in one load
-   * (see report/wide-bytes.ts).
+   * Mixes in buf[start, end), with dv a DataView of buf: four bytes a step, each word read in one
+   * load (see wide-bytes.ts).
    */
   span(tag: number, dv: DataView, buf: Uint8Array, start: number, end: number): void {
     let a = Math.imul(this.a ^ tag, 0x01000193);
     let b = Math.imul(this.b ^ (tag + end - start), 0x5bd1e995);
     let i = start;
+    // the length is mixed in above, so a short tail cannot alias a longer one
     for (const stop = end - 3; i < stop; i += 4) {
       const w = dv.getInt32(i, true);
       a = Math.imul(a ^ w, 0x01000193);
