@@ -135,11 +135,7 @@ function wordsOf(buf: Uint8Array): Int32Array {
 const ONES = 0x01010101;
 const HIGHS = 0x80808080 | 0;
 
-/**
- * The first index in [q, end) whose byte is a or b (`stops` holds both and nothing else), or end.
- * Four bytes a step where `words` covers them (a word with neither byte is skipped whole: two tests
- * a word), one at a time elsewhere.
- */
+/** findStop2Below with no bytes below (a word with neither a nor b is skipped whole). */
 export function findStop2(
   buf: Uint8Array,
   words: Int32Array,
@@ -149,41 +145,14 @@ export function findStop2(
   a: number,
   b: number,
 ): number {
-  const wEnd = Math.min(words.length, end >> 2);
-  const ma = Math.imul(a, ONES);
-  const mb = Math.imul(b, ONES);
-  for (;;) {
-    const stop = Math.min(end, (q + 3) & ~3);
-    while (q < stop) {
-      if (stops[buf[q]!] !== 0) return q;
-      q++;
-    }
-    let w = q >> 2;
-    while (w < wEnd) {
-      const v = words[w]!;
-      const x = v ^ ma;
-      const y = v ^ mb;
-      if ((((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS) break;
-      w++;
-    }
-    if (w >= wEnd) {
-      q = Math.max(q, w << 2);
-      while (q < end && stops[buf[q]!] === 0) q++;
-      return q;
-    }
-    q = w << 2;
-    const wordEnd = q + 4;
-    while (q < wordEnd) {
-      if (stops[buf[q]!] !== 0) return q;
-      q++;
-    }
-  }
+  return findStop2Below(buf, words, q, end, stops, a, b, 0);
 }
 
 /**
- * findStop2 for the bytes a, b and those under `below` (at most 0x80): `stops` holds exactly
- * those, or a subset that includes a and b and every byte under `below` it must stop at (a word
- * with any of them is looked at byte by byte). Three tests a word.
+ * The first index in [q, end) whose byte is in `stops`, or end: `stops` holds a, b and the bytes
+ * under `below` (at most 0x80; 0: none), or a subset that includes a and b and every byte under
+ * `below` it must stop at. Four bytes a step where `words` covers them (a word with none of them is
+ * skipped whole, three tests a word), one at a time elsewhere.
  */
 export function findStop2Below(
   buf: Uint8Array,
