@@ -106,12 +106,9 @@ export function rekind(err: unknown): unknown {
   return err;
 }
 
-/**
- * Collects events from any number of sources: files (any envelope, plain or gzip), and records
- * handed over one by one (LookupEvents). Deduplicates by eventID; keeps the statistics.
- */
-export class EventCollector {
-  readonly stats: EventStats = {
+/** The statistics of a read that has read nothing yet. */
+export function emptyEventStats(): EventStats {
+  return {
     files: 0,
     skippedFiles: 0,
     skippedFileExamples: [],
@@ -126,6 +123,14 @@ export class EventCollector {
     latest: Number.NaN,
     groups: new Map(),
   };
+}
+
+/**
+ * Collects events from any number of sources: files (any envelope, plain or gzip), and records
+ * handed over one by one (LookupEvents). Deduplicates by eventID; keeps the statistics.
+ */
+export class EventCollector {
+  readonly stats: EventStats = emptyEventStats();
   /** the source (command-line argument) records are being read from */
   group = '';
   /** events of interest by identity (see identity()): a record delivered twice is kept once */

@@ -11,7 +11,7 @@ import { parseInstant } from '../../src/core/instant.js';
 import type { CloudTrailEvent } from '../../src/core/reconcile/cloudtrail/event.js';
 import { rendererFor } from '../../src/core/render/registry.js';
 import type { CollectedEvents } from '../../src/io/event-inputs.js';
-import type { EventStats } from '../../src/io/event-source.js';
+import { type EventStats, emptyEventStats } from '../../src/io/event-source.js';
 import { openInput } from '../../src/io/inputs.js';
 
 /**
@@ -47,22 +47,7 @@ function samples(map: Record<string, string>): ReportSource & { opened: string[]
   };
 }
 
-const stats = (over: Partial<EventStats> = {}): EventStats => ({
-  files: 1,
-  skippedFiles: 0,
-  skippedFileExamples: [],
-  records: 0,
-  duplicates: 0,
-  collisions: 0,
-  collisionExamples: [],
-  skipped: {},
-  malformed: 0,
-  malformedExamples: [],
-  earliest: Number.NaN,
-  latest: Number.NaN,
-  groups: new Map(),
-  ...over,
-});
+const stats = (over: Partial<EventStats> = {}): EventStats => ({ ...emptyEventStats(), files: 1, ...over });
 
 /** An event source from memory; the queries it was asked are kept. */
 function memoryEvents(
