@@ -2,7 +2,7 @@
  * `pca-audit bootstrap`, the shell: flags to the bootstrap use case (src/app/bootstrap.ts), its
  * result rendered (the policy diff, or that nothing had to change) on stdout.
  */
-import { bootstrap } from '../../app/bootstrap.js';
+import { type BootstrapRequest, bootstrap } from '../../app/bootstrap.js';
 import type { BootstrapResult } from '../../aws/bucket-setup.js';
 import { DELIVERY_SID } from '../../core/bucket/policy-merge.js';
 import type { CaArn } from '../../core/ca-arn.js';
@@ -10,11 +10,7 @@ import { safeOutput } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { makeOutput } from '../output.js';
 
-export interface BootstrapCommand {
-  bucket: string;
-  ca: string[];
-  create: boolean;
-  dryRun: boolean;
+export interface BootstrapCommand extends BootstrapRequest {
   format: 'text' | 'json';
 }
 

@@ -2,23 +2,14 @@
  * `pca-audit generate`, the shell: flags to the generate use case (src/app/generate.ts); prints
  * where the report is (or, with --json, what it is; and when to come back, on exit 5).
  */
-import { generate, requestedCa } from '../../app/generate.js';
+import { type GenerateRequest, generate, requestedCa } from '../../app/generate.js';
 import { RetryLaterError } from '../../aws/errors.js';
-import type { ReportFormatName } from '../../aws/generate.js';
 import { formatInstant } from '../../core/instant.js';
 import { safeText } from '../../core/render/style.js';
 import type { CliContext } from '../context.js';
 import { makeOutput } from '../output.js';
 
-export interface GenerateCommand {
-  ca: string;
-  bucket: string;
-  format: ReportFormatName;
-  out: string;
-  timeout: number;
-  pollInterval: number;
-  waitForSlot: boolean;
-  acceptAnyFormat: boolean;
+export interface GenerateCommand extends GenerateRequest {
   json: boolean;
 }
 

@@ -1,20 +1,13 @@
-import { inspect } from '../../app/inspect.js';
+import { type InspectRequest, inspect } from '../../app/inspect.js';
 import { reportSource } from '../../app/sources.js';
-import type { FailOn } from '../../core/fail-on.js';
 import { rendererFor } from '../../core/render/registry.js';
 import type { CliContext } from '../context.js';
 import { makeOutput, type OutputFormat } from '../output.js';
 
-export interface InspectCommand {
-  report: string;
-  at: number;
-  expiringWithin: number;
-  ca?: string;
+export interface InspectCommand extends InspectRequest {
   format: OutputFormat;
   output?: string;
   force: boolean;
-  failOn: FailOn;
-  maxFindings: number;
 }
 
 /** `pca-audit inspect`: the use case (src/app/inspect.ts), its product rendered to stdout or --output. */
